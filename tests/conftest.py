@@ -1,0 +1,65 @@
+"""Shared fixtures: real emulators over HTTP on 127.0.0.1, on a port the OS picks.
+
+- `emulator` (session): default config, seed 42, rate limits off, no faults. Shared by many tests, so a test
+  that mutates data or time must `POST /_emulator/reset` (or use `make_emulator`).
+- `make_emulator(**overrides)` (function): a fresh emulator per call, stopped at teardown.
+- `client_env(running)`: the PRISMA_* environment for a client pointed at an emulator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from cortexkit.emulator.server import RunningEmulator, run_emulator
+
+SHARED_EMULATOR_CONFIG: dict[str, Any] = {"seed": 42, "rate_limits": "off", "fault_rate": 0.0}
+
+
+def client_env(running: RunningEmulator) -> dict[str, str]:
+    """PRISMA_API_URL / PRISMA_ACCESS_KEY_ID / PRISMA_SECRET_KEY (plus the CA bundle under --tls)."""
+    return running.client_env()
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    with run_emulator(**SHARED_EMULATOR_CONFIG) as running:
+        yield running
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., RunningEmulator]]:
+    """A factory: `make_emulator(token_ttl=5, rate_limits="documented")`; defaults as `emulator`."""
+    with contextlib.ExitStack() as stack:
+
+        def factory(**overrides: Any) -> RunningEmulator:
+            return stack.enter_context(run_emulator(**{**SHARED_EMULATOR_CONFIG, **overrides}))
+
+        yield factory
+
+
+@pytest.fixture(name="client_env")
+def client_env_fixture() -> Callable[[RunningEmulator], dict[str, str]]:
+    """The `client_env` helper as a fixture, for tests that prefer injection to an import."""
+    return client_env
+
+
+@pytest.fixture
+def emulator_env(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Sets the PRISMA_* variables for the shared emulator in os.environ for this test."""
+    env = client_env(emulator)
+    for name in (
+        "PC_URL",
+        "PC_IDENTITY",
+        "PC_SECRET",
+        "PRISMA_PCPI_URL",
+        "PRISMA_PCPI_ID",
+        "PRISMA_PCPI_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
