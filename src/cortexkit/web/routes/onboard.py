@@ -1,0 +1,300 @@
+"""The onboarding wizard, live validation, and the bulk CSV preview.
+
+Validation is the engine's own `field_errors`, so the page, the CLI and the CSV import can never
+disagree about what a valid request is. The Azure client secret is write-only: it goes from the form
+straight into `create_job` and is never put back into a rendered page, even when the form is re-shown
+with errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
+from cortexkit.web.errors import explain
+from cortexkit.web.views import get
+
+router = APIRouter()
+T = TypeVar("T")
+
+SECRET_FIELD = "client_secret"
+MULTI_FIELDS = ("account_group_ids", "features")
+BOOL_FIELDS = ("monitor_flow_logs", "root_sync_enabled")
+TEXT_FIELDS = (
+    "profile",
+    "account_type",
+    "subscription_id",
+    "tenant_id",
+    "environment",
+    "name",
+    "provisioner",
+    "client_id",
+    "service_principal_id",
+    "default_account_group_id",
+)
+ALWAYS_ON_FEATURE = "Cloud Visibility Compliance and Governance"
+MAX_CSV_BYTES = 1_000_000
+
+
+def form_to_data(form: FormData | dict[str, Any]) -> dict[str, Any]:
+    """The JobSpec fields from a submitted form; blanks are left out so the engine applies defaults."""
+    data: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            data[name] = value.strip()
+    for name in MULTI_FIELDS:
+        if isinstance(form, FormData):
+            values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+        else:
+            raw = form.get(name) or []
+            values = [str(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).strip()]
+        if values:
+            data[name] = values
+    for name in BOOL_FIELDS:
+        value = form.get(name)
+        data[name] = value in (True, "on", "true", "1", "yes")
+    if data.get("account_type") == "tenant":
+        data.pop("subscription_id", None)
+    else:
+        data.pop("root_sync_enabled", None)
+    return data
+
+
+def _account_groups(request: Request, profile: str | None) -> tuple[list[dict[str, str]], str]:
+    settings = settings_of(request)
+    try:
+        with settings.backend.client_factory(profile) as client:
+            raw = client.request("GET", "/cloud/group") or []
+    except Exception as exc:
+        info = explain(exc)
+        return [], f"Account groups could not be listed: {info.message} {info.action}"
+    groups = [{"id": str(get(g, "id", "")), "name": str(get(g, "name", ""))} for g in raw]
+    return sorted(groups, key=lambda g: g["name"].lower()), ""
+
+
+def supported_features(
+    request: Request, profile: str | None, account_type: str, environment: str
+) -> list[str]:
+    settings = settings_of(request)
+    body = {
+        "accountType": "tenant" if account_type == "tenant" else "account",
+        "deploymentType": environment or "azure",
+        "rootSyncEnabled": account_type == "tenant",
+    }
+    with settings.backend.client_factory(profile) as client:
+        raw = client.request("POST", "/cas/v1/features/cloud/azure", json=body) or {}
+    return [str(f) for f in get(raw, "supportedFeatures", []) or []]
+
+
+def _wizard(
+    request: Request,
+    data: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    settings = settings_of(request)
+    profile = data.get("profile") or settings.default_profile
+    groups, groups_problem = _account_groups(request, profile)
+    try:
+        features = supported_features(
+            request, profile, data.get("account_type", "account"), data.get("environment", "azure")
+        )
+        features_problem = ""
+    except Exception as exc:
+        info = explain(exc)
+        features, features_problem = [], f"Supported features could not be read: {info.message}"
+    try:
+        profiles = [p.name for p in settings.backend.profiles()]
+    except Exception:
+        profiles = []
+    return render(
+        request,
+        "wizard.html",
+        status_code=status_code,
+        data=data,
+        errors=errors,
+        groups=groups,
+        groups_problem=groups_problem,
+        features=features,
+        features_problem=features_problem,
+        always_on=ALWAYS_ON_FEATURE,
+        profiles=profiles,
+        current_profile=profile or "",
+        idempotency_key=str(uuid.uuid4()),
+    )
+
+
+@router.get("/onboard")
+def wizard(request: Request, account_type: str = "account") -> Response:
+    return _wizard(
+        request, {"account_type": account_type, "environment": "azure", "provisioner": "existing"}, {}
+    )
+
+
+@router.post("/onboard", dependencies=[Depends(require_csrf)])
+async def submit(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    data = form_to_data(form)
+    errors = settings.backend.field_errors(data)
+    if errors:
+        return await _in_thread(lambda: _wizard(request, data, errors, status_code=422))
+    secret_value = form.get(SECRET_FIELD)
+    secret = secret_value if isinstance(secret_value, str) and secret_value else None
+    key_value = form.get("idempotency_key")
+    key = key_value if isinstance(key_value, str) and key_value else None
+
+    def create() -> str:
+        spec = settings.backend.build_spec(data)
+        job_id = settings.backend.store.create_job(spec, secret=secret, idempotency_key=key)
+        settings.backend.start_job(job_id)
+        return job_id
+
+    job_id = await _in_thread(create)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+async def _in_thread(fn: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(fn)
+
+
+@router.post("/api/validate", dependencies=[Depends(require_csrf)])
+async def validate(request: Request) -> JSONResponse:
+    """The engine's field errors for a partly filled form, called as the user types."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise FriendlyError(400, "Bad request", "Send the form fields as a JSON object.")
+    body.pop(SECRET_FIELD, None)
+    data = form_to_data(body)
+    errors = settings_of(request).backend.field_errors(data)
+    return JSONResponse({"errors": errors})
+
+
+@router.get("/api/features")
+def features(
+    request: Request, account_type: str = "account", environment: str = "azure", profile: str = ""
+) -> JSONResponse:
+    settings = settings_of(request)
+    names = supported_features(request, profile or settings.default_profile, account_type, environment)
+    return JSONResponse({"features": names, "always_on": ALWAYS_ON_FEATURE})
+
+
+def preview_rows(text: str, row_errors: list[Any]) -> list[dict[str, Any]]:
+    """Every CSV row with its problems, keyed by the line numbers the engine reports."""
+    by_line: dict[int, list[str]] = {}
+    for err in row_errors:
+        line = int(get(err, "line", 0) or 0)
+        field = get(err, "field")
+        message = str(get(err, "message", ""))
+        by_line.setdefault(line, []).append(f"{field}: {message}" if field else message)
+    reader = csv.DictReader(io.StringIO(text))
+    rows: list[dict[str, Any]] = []
+    for record in reader:
+        line = reader.line_num
+        rows.append(
+            {
+                "line": line,
+                "values": {k: v for k, v in record.items() if k and "secret" not in k.lower()},
+                "problems": by_line.pop(line, []),
+            }
+        )
+    leftovers = [msg for msgs in by_line.values() for msg in msgs]
+    if leftovers:
+        rows.insert(0, {"line": 0, "values": {}, "problems": leftovers})
+    return rows
+
+
+async def _csv_text(form: FormData) -> str:
+    upload = form.get("csv_file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+    else:
+        pasted = form.get("csv_text")
+        raw = pasted.encode() if isinstance(pasted, str) else b""
+    if len(raw) > MAX_CSV_BYTES:
+        raise FriendlyError(
+            413, "File too large", "The CSV is larger than 1 MB.", "Split it into smaller files."
+        )
+    if not raw.strip():
+        raise FriendlyError(400, "No CSV given", "Choose a CSV file or paste its contents.", "")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FriendlyError(
+            400, "Not a text file", "The file is not UTF-8 text.", "Save it as CSV (UTF-8)."
+        ) from exc
+
+
+@router.get("/onboard/bulk")
+def bulk_form(request: Request) -> Response:
+    return render(request, "bulk.html", rows=None, csv_text="", columns=[], valid=0)
+
+
+@router.post("/onboard/bulk", dependencies=[Depends(require_csrf)])
+async def bulk_preview(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    text = await _csv_text(form)
+    specs, row_errors = settings.backend.parse_csv(text)
+    rows = preview_rows(text, list(row_errors))
+    columns = sorted({c for r in rows for c in r["values"]}, key=_column_order)
+    return render(
+        request,
+        "bulk.html",
+        rows=rows,
+        csv_text=text,
+        columns=columns,
+        valid=len(specs),
+        problems=sum(1 for r in rows if r["problems"]),
+        batch_key=str(uuid.uuid4()),
+    )
+
+
+def _column_order(name: str) -> tuple[int, str]:
+    preferred = ["name", "account_type", "subscription_id", "tenant_id", "environment", "provisioner"]
+    return (preferred.index(name) if name in preferred else len(preferred), name)
+
+
+@router.post("/onboard/bulk/start", dependencies=[Depends(require_csrf)])
+async def bulk_start(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    text = await _csv_text(form)
+    specs, row_errors = settings.backend.parse_csv(text)
+    if row_errors:
+        raise FriendlyError(
+            422,
+            "The CSV still has problems",
+            "Nothing was started because some rows are invalid.",
+            "Fix the rows shown in the preview and upload the file again.",
+        )
+    secret_value = form.get(SECRET_FIELD)
+    secret = secret_value if isinstance(secret_value, str) and secret_value else None
+    batch_value = form.get("batch_key")
+    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
+
+    def create_all() -> list[str]:
+        ids = []
+        for index, spec in enumerate(specs):
+            job_id = settings.backend.store.create_job(
+                spec, secret=secret, idempotency_key=f"{batch}:{index}"
+            )
+            settings.backend.start_job(job_id)
+            ids.append(job_id)
+        return ids
+
+    ids = await _in_thread(create_all)
+    return RedirectResponse(f"/jobs?batch={','.join(ids)}", status_code=303)

@@ -1,0 +1,79 @@
+"""Server-Sent Events that tail the job store's events table.
+
+The event's row id is the SSE `id:`, so a browser that reloads or loses its connection sends
+`Last-Event-ID` and picks up exactly where it stopped; nothing is kept in server memory per client.
+The store is synchronous (SQLite), so each poll runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+import anyio.to_thread
+
+from cortexkit.web.views import EventView, event_view
+
+TERMINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "done", "success", "error", "canceled"})
+
+
+class EventSource(Protocol):
+    def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> Any: ...
+
+
+def parse_last_event_id(header: str | None, query: str | None = None) -> int:
+    """The id to resume after: the header wins (browser reconnects), else `?after=`; junk means 0."""
+    for raw in (header, query):
+        if raw is None:
+            continue
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            continue
+        if value >= 0:
+            return value
+    return 0
+
+
+def _read(source: EventSource, job_id: str | None, cursor: int, batch: int) -> list[Any]:
+    return list(source.events_after(job_id, cursor, batch))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One item for the stream: an event, or the end marker when the job has settled."""
+
+    event: EventView | None
+    end_state: str | None = None
+
+
+async def tail(
+    source: EventSource,
+    job_id: str | None,
+    after_id: int,
+    *,
+    job_state: Callable[[], str | None],
+    poll_interval: float = 0.25,
+    batch: int = 500,
+) -> AsyncIterator[Frame]:
+    """Yield events newer than `after_id` until the job reaches a terminal state and is drained.
+
+    The terminal check happens *before* the final read so no event written just before the state
+    change is lost. `job_state` is called in a worker thread as well.
+    """
+    cursor = after_id
+    while True:
+        state = await anyio.to_thread.run_sync(job_state)
+        rows = await anyio.to_thread.run_sync(_read, source, job_id, cursor, batch)
+        for row in rows:
+            view = event_view(row)
+            cursor = max(cursor, view.id)
+            yield Frame(view)
+        if len(rows) >= batch:
+            continue
+        if job_id is not None and state is not None and state.lower() in TERMINAL_STATES:
+            yield Frame(None, end_state=state)
+            return
+        await anyio.sleep(poll_interval)

@@ -1,0 +1,292 @@
+// cortexkit web UI: plain JavaScript, no build step, no third-party code.
+// Every page works without it; this file adds live validation, live job updates and instant filters.
+(function () {
+  "use strict";
+
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var TERMINAL = { done: true, failed: true, cancelled: true };
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  function api(method, url, body) {
+    var opts = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.headers["X-CSRF-Token"] = csrf;
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(url, opts).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { throw new Error((data.message || "Request failed") + (data.action ? " " + data.action : "")); }
+        return data;
+      });
+    });
+  }
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () { clearTimeout(t); var args = arguments; t = setTimeout(function () { fn.apply(null, args); }, ms); };
+  }
+
+  // ---------- wizard ----------
+  function formData(form) {
+    var data = {};
+    $all("input, select, textarea", form).forEach(function (el) {
+      if (!el.name || el.disabled || el.type === "password" || el.type === "hidden") { return; }
+      if (el.type === "checkbox") {
+        if (el.name === "account_group_ids" || el.name === "features") {
+          data[el.name] = data[el.name] || [];
+          if (el.checked) { data[el.name].push(el.value); }
+        } else { data[el.name] = el.checked; }
+      } else if (el.type === "radio") {
+        if (el.checked) { data[el.name] = el.value; }
+      } else { data[el.name] = el.value; }
+    });
+    return data;
+  }
+
+  function showErrors(form, errors, touched, all) {
+    $all("[data-error-for]", form).forEach(function (slot) {
+      var name = slot.getAttribute("data-error-for");
+      var msg = (all || touched[name]) ? (errors[name] || "") : "";
+      slot.textContent = msg;
+      var field = slot.closest(".field");
+      if (field) { field.classList.toggle("invalid", !!msg); }
+      var input = form.querySelector('[name="' + name + '"]');
+      if (input) { if (msg) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); } }
+    });
+  }
+
+  function toggleSections(form) {
+    var data = formData(form);
+    var tenant = data.account_type === "tenant";
+    $all(".only-account", form).forEach(function (el) { el.hidden = tenant; });
+    $all(".only-tenant", form).forEach(function (el) { el.hidden = !tenant; });
+    $all(".only-existing", form).forEach(function (el) { el.hidden = data.provisioner !== "existing"; });
+  }
+
+  function reloadFeatures(form) {
+    var box = $("#features", form);
+    if (!box) { return; }
+    var data = formData(form);
+    var chosen = {};
+    (data.features || []).forEach(function (f) { chosen[f] = true; });
+    var q = "?account_type=" + encodeURIComponent(data.account_type || "account") +
+      "&environment=" + encodeURIComponent(data.environment || "azure") +
+      "&profile=" + encodeURIComponent(data.profile || "");
+    api("GET", "/api/features" + q).then(function (res) {
+      box.textContent = "";
+      res.features.forEach(function (name) {
+        var label = document.createElement("label");
+        label.className = "check";
+        var input = document.createElement("input");
+        input.type = "checkbox";
+        if (name === res.always_on) { input.checked = true; input.disabled = true; }
+        else { input.name = "features"; input.value = name; input.checked = !!chosen[name]; }
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + name));
+        if (name === res.always_on) {
+          var tag = document.createElement("span"); tag.className = "tag"; tag.textContent = "always on";
+          label.appendChild(document.createTextNode(" ")); label.appendChild(tag);
+        }
+        box.appendChild(label);
+      });
+    }).catch(function (err) { box.textContent = err.message; });
+  }
+
+  function initWizard() {
+    var form = $("#wizard");
+    if (!form) { return; }
+    var touched = {};
+    var state = $("#validation-state");
+    var serverErrors = $all("[data-error-for]", form).some(function (el) { return el.textContent.trim() !== ""; });
+    var validate = debounce(function (all) {
+      api("POST", "/api/validate", formData(form)).then(function (res) {
+        showErrors(form, res.errors, touched, all || serverErrors);
+        var n = Object.keys(res.errors).length;
+        state.textContent = n ? n + " field" + (n === 1 ? "" : "s") + " to fix" : "Ready to start";
+      }).catch(function (err) { state.textContent = err.message; });
+    }, 200);
+    form.addEventListener("input", function (ev) {
+      if (ev.target.name) { touched[ev.target.name] = true; }
+      toggleSections(form);
+      validate(false);
+    });
+    form.addEventListener("change", function (ev) {
+      if (ev.target.name) { touched[ev.target.name] = true; }
+      toggleSections(form);
+      if (ev.target.name === "account_type" || ev.target.name === "environment" || ev.target.name === "profile") {
+        reloadFeatures(form);
+      }
+      validate(false);
+    });
+    form.addEventListener("focusout", function (ev) {
+      if (ev.target.name && ev.target.value) { touched[ev.target.name] = true; validate(false); }
+    });
+    toggleSections(form);
+  }
+
+  // ---------- filters ----------
+  function initFilters() {
+    $all("form[data-filter-table]").forEach(function (form) {
+      var table = document.getElementById(form.getAttribute("data-filter-table"));
+      if (!table) { return; }
+      var text = $("[data-filter-text]", form), st = $("[data-filter-state]", form), cloud = $("[data-filter-cloud]", form);
+      var empty = $("[data-filter-empty]");
+      function apply() {
+        var needle = (text && text.value || "").trim().toLowerCase();
+        var shown = 0;
+        $all("tbody tr", table).forEach(function (row) {
+          var ok = (!needle || (row.getAttribute("data-search") || "").indexOf(needle) >= 0) &&
+            (!st || !st.value || row.getAttribute("data-state") === st.value) &&
+            (!cloud || !cloud.value || row.getAttribute("data-cloud") === cloud.value);
+          row.hidden = !ok;
+          if (ok) { shown += 1; }
+        });
+        if (empty) { empty.hidden = shown !== 0; }
+      }
+      [text, st, cloud].forEach(function (el) { if (el) { el.addEventListener("input", apply); el.addEventListener("change", apply); } });
+    });
+  }
+
+  // ---------- connection page ----------
+  function initConnection() {
+    $all("tr.profile-row").forEach(function (row) {
+      var name = row.getAttribute("data-profile");
+      api("GET", "/api/connection?profile=" + encodeURIComponent(name)).then(function (r) {
+        $('[data-cell="region"]', row).textContent = r.region || "—";
+        $('[data-cell="tenant"]', row).textContent = r.tenant || "—";
+        var badge = $('[data-cell="status"] .badge', row);
+        badge.className = "badge " + (r.ok ? "done" : "failed");
+        badge.textContent = r.ok ? "key works" : "failed";
+        $('[data-cell="refresh"]', row).textContent = r.token_refresh ? new Date(r.token_refresh * 1000).toLocaleTimeString() : "—";
+        if (!r.ok && r.message) {
+          var detail = $('tr[data-detail-for="' + CSS.escape(name) + '"]');
+          if (detail) { detail.hidden = false; detail.firstElementChild.textContent = r.message; }
+        }
+      }).catch(function (err) { $('[data-cell="status"]', row).textContent = err.message; });
+    });
+  }
+
+  // ---------- job page ----------
+  function setBadge(el, state) { if (el) { el.className = "badge " + state; el.textContent = state; } }
+
+  function renderJob(job) {
+    var head = $("#job");
+    head.setAttribute("data-state", job.state);
+    setBadge($("#job-state"), job.state);
+    job.steps.forEach(function (s) {
+      var li = $('li[data-step="' + CSS.escape(s.name) + '"]');
+      if (!li) {
+        li = document.createElement("li");
+        li.setAttribute("data-step", s.name);
+        li.innerHTML = '<span class="dot" aria-hidden="true"></span><div class="step-body"><div class="step-line">' +
+          '<span class="step-title"></span> <span class="badge" data-step-state></span> <span class="duration muted" data-duration></span>' +
+          '</div><p class="step-error" data-step-error hidden></p></div>';
+        $(".step-title", li).textContent = s.title;
+        $("#timeline").appendChild(li);
+      }
+      li.className = "step " + s.state;
+      li.setAttribute("data-state", s.state);
+      setBadge($("[data-step-state]", li), s.state);
+      $("[data-duration]", li).textContent = s.duration || "";
+      var err = $("[data-step-error]", li);
+      err.textContent = s.error || "";
+      err.hidden = !s.error;
+    });
+    var jobErr = $("#job-error");
+    jobErr.textContent = job.error || "";
+    jobErr.hidden = !job.error;
+    var table = $("#components"), empty = $("#components-empty");
+    var body = $("tbody", table);
+    body.textContent = "";
+    job.components.forEach(function (c) {
+      var tr = document.createElement("tr");
+      var a = document.createElement("td"); a.textContent = c.name;
+      var b = document.createElement("td"); var badge = document.createElement("span");
+      badge.className = "badge " + String(c.status).toLowerCase(); badge.textContent = c.status; b.appendChild(badge);
+      var d = document.createElement("td"); d.textContent = c.message;
+      if (c.remediation) {
+        d.appendChild(document.createElement("br"));
+        var strong = document.createElement("strong"); strong.textContent = "What to do: ";
+        d.appendChild(strong); d.appendChild(document.createTextNode(c.remediation));
+      }
+      tr.appendChild(a); tr.appendChild(b); tr.appendChild(d); body.appendChild(tr);
+    });
+    table.hidden = job.components.length === 0;
+    empty.hidden = job.components.length !== 0;
+    if (job.state === "done" && job.components.length === 0) { empty.textContent = "All components report healthy."; }
+    $("#resume-form").hidden = !(job.state === "failed" || job.state === "cancelled");
+    $("#cancel-form").hidden = !(job.state === "pending" || job.state === "running");
+  }
+
+  function logLine(ev) {
+    var p = ev.payload || {};
+    var text = p.line || p.message || p.output || p.text || "";
+    var step = p.step || p.step_name || "";
+    var st = p.state || p.status || "";
+    if (!text) { text = ev.type.replace(/_/g, " ") + (step ? " " + step : "") + (st ? ": " + st : ""); }
+    var when = ev.ts ? new Date(ev.ts * 1000).toISOString().substr(11, 8) : "";
+    return (when ? when + "  " : "") + (step && text.indexOf(step) < 0 ? "[" + step + "] " : "") + text;
+  }
+
+  function initJob() {
+    var head = $("#job");
+    if (!head || !window.EventSource) { return; }
+    var id = head.getAttribute("data-job-id");
+    var log = $("#log"), live = $("#live-status");
+    var pending = null;
+    function refresh() {
+      if (pending) { return; }
+      pending = setTimeout(function () {
+        pending = null;
+        api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
+      }, 150);
+    }
+    var source = new EventSource("/jobs/" + encodeURIComponent(id) + "/events");
+    source.addEventListener("open", function () { live.textContent = "Live: updates stream as the job runs."; });
+    source.addEventListener("error", function () {
+      if (source.readyState !== EventSource.CLOSED) { live.textContent = "Connection lost; reconnecting and resuming where it stopped…"; }
+    });
+    source.addEventListener("job", function (msg) {
+      var ev = JSON.parse(msg.data);
+      var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+      log.appendChild(document.createTextNode(logLine(ev) + "\n"));
+      if (atBottom) { log.scrollTop = log.scrollHeight; }
+      refresh();
+    });
+    source.addEventListener("end", function (msg) {
+      source.close();
+      var data = JSON.parse(msg.data);
+      live.textContent = "Finished: " + data.state + ".";
+      api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
+      // A resumed job starts a new stream when the page reloads after the POST.
+    });
+  }
+
+  // ---------- jobs list: keep the states of running jobs current ----------
+  function initJobsList() {
+    var table = $("#jobs-table");
+    if (!table) { return; }
+    function tick() {
+      var rows = $all("tr[data-job]", table).filter(function (r) { return !TERMINAL[r.getAttribute("data-state")]; });
+      if (!rows.length) { return; }
+      Promise.all(rows.map(function (row) {
+        return api("GET", "/api/jobs/" + encodeURIComponent(row.getAttribute("data-job"))).then(function (job) {
+          row.setAttribute("data-state", job.state);
+          setBadge($("[data-job-state]", row), job.state);
+        }).catch(function () {});
+      })).then(function () { setTimeout(tick, 1000); });
+    }
+    setTimeout(tick, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initWizard();
+    initFilters();
+    initConnection();
+    initJob();
+    initJobsList();
+  });
+})();
