@@ -59,7 +59,9 @@ class MemoryStore:
         }
 
     def list_jobs(self, state: str | None = None) -> list[dict[str, Any]]:
-        return [j for j in (self.get_job(i) for i in self.jobs) if j and (state is None or j["state"] == state)]
+        return [
+            j for j in (self.get_job(i) for i in self.jobs) if j and (state is None or j["state"] == state)
+        ]
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
         with self._lock:
@@ -72,7 +74,9 @@ class MemoryStore:
     def emit(self, job_id: str, type_: str, **payload: Any) -> int:
         with self._lock:
             event_id = next(self._ids)
-            self.events.append({"id": event_id, "job_id": job_id, "ts": time.time(), "type": type_, "payload": payload})
+            self.events.append(
+                {"id": event_id, "job_id": job_id, "ts": time.time(), "type": type_, "payload": payload}
+            )
         return event_id
 
     def set_step(self, job_id: str, name: str, state: str) -> None:
@@ -104,8 +108,20 @@ class FakeClient:
             return {"supportedFeatures": ["Cloud Visibility Compliance and Governance", "Remediation"]}
         if path == "/cloud":
             return [
-                {"name": "prod-eu", "accountId": "sub-1", "cloudType": "azure", "accountType": "account", "enabled": True},
-                {"name": "legacy", "accountId": "123456789012", "cloudType": "aws", "accountType": "account", "enabled": False},
+                {
+                    "name": "prod-eu",
+                    "accountId": "sub-1",
+                    "cloudType": "azure",
+                    "accountType": "account",
+                    "enabled": True,
+                },
+                {
+                    "name": "legacy",
+                    "accountId": "123456789012",
+                    "cloudType": "aws",
+                    "accountType": "account",
+                    "enabled": False,
+                },
             ]
         raise AssertionError(f"unexpected call {method} {path}")
 
@@ -135,7 +151,6 @@ def fake_field_errors(data: dict[str, Any]) -> dict[str, str]:
 def fake_parse_csv(text: str) -> tuple[list[dict[str, Any]], list[Any]]:
     import csv
     import io
-
     from types import SimpleNamespace
 
     reader = csv.DictReader(io.StringIO(text))
@@ -143,7 +158,9 @@ def fake_parse_csv(text: str) -> tuple[list[dict[str, Any]], list[Any]]:
     for row in reader:
         problems = fake_field_errors(row)
         if problems:
-            errors.extend(SimpleNamespace(line=reader.line_num, field=k, message=v) for k, v in problems.items())
+            errors.extend(
+                SimpleNamespace(line=reader.line_num, field=k, message=v) for k, v in problems.items()
+            )
         else:
             specs.append(row)
     return specs, errors
