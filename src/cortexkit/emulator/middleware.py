@@ -85,6 +85,8 @@ class EmulatorMiddleware:
 
         if fault.when == "after":
             await self.app(scope, receive, _discard)
+            # The handler's rate-limit figures describe an answer the client will never see.
+            scope.get("state", {}).pop(RATELIMIT_STATE_KEY, None)
         emulator.stats.record_fault(fault.kind)
         route = self._route_key(scope, method, path)
         if fault.kind == "drop":
