@@ -1,0 +1,239 @@
+"""JWT session policy: when to log in, when to extend, what to do on a 401.
+
+Pure logic with an injected clock; no I/O and no locks. `Client` drives it under a `threading.Lock`,
+`AsyncClient` under an `asyncio.Lock`, so one state machine serves both (the httpx `auth_flow` idea,
+expressed as a decision object instead of a generator so the lock can live outside it).
+
+Timing rules (see docs/client.md):
+
+* The expiry comes from the JWT `exp` claim (unverified decode: we only need a hint, the server is the
+  judge). With an `iat` claim we take the lifetime `exp - iat` and count it from our own receive time, so a
+  skewed local clock does not matter. An opaque token is assumed to live 10 minutes (the documented TTL).
+* A token is refreshed `lead = min(max(60 s, ttl/6), ttl/2)` before expiry: 100 s for a 10-minute token
+  (well before the seed articles' 9 min 50 s mark), half-life for the 2-3 s tokens tests use.
+* Proactive refresh is single-flight and non-blocking: one caller extends, the others keep using the
+  still-valid old token. If that extend fails for a transient reason the old token is kept and the extend
+  is retried at most once per `retry_interval` (Azure `BearerTokenCredentialPolicy`).
+* Mandatory refresh (no token, token expired, or the server said 401): callers wait for one refresh.
+  A refused extend (401) falls back to `/login`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+DEFAULT_TTL = 600.0
+"""The documented JWT lifetime, used for opaque tokens."""
+
+SEED_DEADLINE = 590.0
+"""The seed articles refresh a 10-minute token at 9 min 50 s at the latest; so do we (and much earlier)."""
+
+EXPIRY_MARGIN = 0.5
+"""Seconds before the computed expiry at which a token is no longer sent (clock granularity, latency)."""
+
+
+def decode_jwt_claims(token: str) -> dict[str, Any] | None:
+    """The JWT payload without verifying the signature, or None for an opaque or malformed token."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(payload.encode("ascii"))
+        claims = json.loads(raw)
+    except (UnicodeError, ValueError, binascii.Error):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    f = float(value)
+    return f if math.isfinite(f) else None
+
+
+def token_lifetime(token: str, now: float) -> float:
+    """Seconds the token stays valid from `now`, the moment it was received.
+
+    `exp - iat` when both claims exist (immune to clock skew, less the 1 s granularity of integer
+    claims), else `exp - now`, else the documented 10 minutes.
+    Nonsense (negative, or more than a day) falls back to the default too.
+    """
+    claims = decode_jwt_claims(token)
+    if claims is not None:
+        exp = _number(claims.get("exp"))
+        iat = _number(claims.get("iat"))
+        if exp is not None:
+            if iat is not None:
+                ttl = exp - iat
+                if exp.is_integer() and iat.is_integer() and ttl > 1:
+                    # Whole-second claims: the token was issued somewhere in [iat, iat + 1), so only
+                    # `exp - iat - 1` seconds are certain (a 2 s token may live just over 1 s).
+                    ttl -= 1
+            else:
+                ttl = exp - now
+            if 0 < ttl <= 86400:
+                return ttl
+    return DEFAULT_TTL
+
+
+def refresh_lead(ttl: float) -> float:
+    """How long before expiry a token of lifetime `ttl` is refreshed."""
+    return min(max(60.0, ttl / 6), ttl / 2)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A session token and its local timing. `repr` never shows the value."""
+
+    value: str
+    issued_at: float
+    expires_at: float
+    refresh_at: float
+
+    @classmethod
+    def received(cls, value: str, now: float) -> Token:
+        ttl = token_lifetime(value, now)
+        refresh_at = now + ttl - refresh_lead(ttl)
+        refresh_at = min(refresh_at, now + SEED_DEADLINE)
+        return cls(value=value, issued_at=now, expires_at=now + ttl, refresh_at=refresh_at)
+
+    @property
+    def ttl(self) -> float:
+        return self.expires_at - self.issued_at
+
+    def usable(self, now: float) -> bool:
+        return now < self.expires_at - min(EXPIRY_MARGIN, self.ttl / 10)
+
+    def __repr__(self) -> str:
+        return f"Token(value='***', issued_at={self.issued_at:.3f}, expires_at={self.expires_at:.3f})"
+
+    __str__ = __repr__
+
+
+class Step(Enum):
+    """What a caller must do next."""
+
+    USE = "use"  # send with `decision.token`
+    WAIT = "wait"  # another caller is refreshing and the caller has no usable token: wait, then ask again
+    EXTEND = "extend"  # this caller extends `decision.token`, then reports back
+    LOGIN = "login"  # this caller logs in, then reports back
+
+
+@dataclass(frozen=True)
+class Decision:
+    step: Step
+    token: Token | None = None
+    proactive: bool = False  # an EXTEND the caller may give up on, keeping `token`
+
+
+class RefreshFailedError(Exception):
+    """Raised to callers waiting on a refresh that failed; `__cause__` is the original failure."""
+
+
+class SessionPolicy:
+    """The token state machine. Not thread-safe by itself: callers hold the driver's lock around calls."""
+
+    def __init__(self, *, retry_interval: float = 30.0) -> None:
+        self.token: Token | None = None
+        self.retry_interval = retry_interval
+        self.refreshing = False
+        self.generation = 0  # bumped every time a refresh completes (success or failure)
+        self._failed_generation = -1
+        self._last_error: BaseException | None = None
+        self._last_proactive_failure: float | None = None
+        self.logins = 0
+        self.extends = 0
+        self.failed_refreshes = 0
+
+    # -- decisions -------------------------------------------------------------------------------------
+    def decide(self, now: float, *, waited_generation: int | None = None) -> Decision:
+        """The next step for a caller that wants to send a request.
+
+        `waited_generation` is the generation the caller saw before waiting; if the refresh it waited for
+        failed, the caller gets that failure instead of starting another refresh (no login storms).
+        """
+        if (
+            waited_generation is not None
+            and self._failed_generation > waited_generation
+            and self._last_error is not None
+        ):
+            raise RefreshFailedError("session refresh failed") from self._last_error
+        token = self.token
+        if token is not None and token.usable(now):
+            if now < token.refresh_at or self.refreshing or not self._proactive_allowed(now):
+                return Decision(Step.USE, token)
+            self.refreshing = True
+            return Decision(Step.EXTEND, token, proactive=True)
+        if self.refreshing:
+            return Decision(Step.WAIT)
+        self.refreshing = True
+        # No token, an expired one (extend needs a valid token) or one the server refused: log in.
+        return Decision(Step.LOGIN)
+
+    def due_in(self, now: float) -> float:
+        """Seconds until a background refresher should act (0 when due now)."""
+        token = self.token
+        if token is None:
+            return 0.0
+        due = token.refresh_at
+        if self._last_proactive_failure is not None:
+            due = max(due, self._last_proactive_failure + self.retry_interval)
+        return max(0.0, due - now)
+
+    def _proactive_allowed(self, now: float) -> bool:
+        last = self._last_proactive_failure
+        return last is None or now - last >= self.effective_retry_interval()
+
+    def effective_retry_interval(self) -> float:
+        """At most `retry_interval`, scaled down for short-lived tokens so a retry still fits."""
+        token = self.token
+        if token is None:
+            return self.retry_interval
+        return min(self.retry_interval, refresh_lead(token.ttl) / 4)
+
+    # -- outcomes --------------------------------------------------------------------------------------
+    def logged_in(self, value: str, now: float) -> Token:
+        self.logins += 1
+        return self._install(value, now)
+
+    def extended(self, value: str, now: float) -> Token:
+        self.extends += 1
+        return self._install(value, now)
+
+    def _install(self, value: str, now: float) -> Token:
+        self.token = Token.received(value, now)
+        self.refreshing = False
+        self._last_proactive_failure = None
+        self.generation += 1
+        return self.token
+
+    def extend_refused(self) -> Decision:
+        """The server answered 401 to extend: the same caller goes on to log in (still single-flight)."""
+        return Decision(Step.LOGIN)
+
+    def refresh_failed(self, error: BaseException, now: float, *, proactive: bool) -> Token | None:
+        """A refresh failed for a non-auth reason. Returns the token to keep using, if still valid."""
+        self.refreshing = False
+        self.failed_refreshes += 1
+        self.generation += 1
+        token = self.token
+        if proactive and token is not None and token.usable(now):
+            self._last_proactive_failure = now
+            return token
+        self._failed_generation = self.generation
+        self._last_error = error
+        return None
+
+    def unauthorized(self, failed: Token | None) -> None:
+        """A call answered 401 with `failed`. Invalidate only if it is still the current token, so many
+        parallel 401s for the same token cause one refresh."""
+        if failed is not None and self.token is failed:
+            self.token = None

@@ -1,0 +1,222 @@
+"""Request descriptions and page-state objects: the next request is computed from the last response.
+
+Pure: a pager never does I/O. `iterate()` / `aiterate()` drive one with a `send` function supplied by
+`Client` / `AsyncClient`, yield item by item and hold one page at a time (constant memory however many
+alerts there are). Pagers keep the caller's filters, sort and page size and send them again with each
+page token: the peers that re-POST only `{"pageToken": ...}` rely on the server remembering them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+log = logging.getLogger("cortexkit")
+
+COMPUTE_MAX_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """Everything needed to send one call; built by resources and pagers, sent by the clients.
+
+    `base_url` overrides the API URL (Compute consoles live elsewhere); `auth=False` sends no session
+    token (login itself); `idempotent=None` lets `retry.is_idempotent` decide from method and path.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool | None = None
+    base_url: str | None = None
+    auth: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    """One decoded response: the body and lower-case headers."""
+
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Pager(Protocol):
+    def first(self) -> RequestSpec: ...
+
+    def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
+        """The items of a page and the request for the next one (None at the end)."""
+        ...
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _token(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass
+class TokenLoopGuard:
+    """Stops a pager that is handed the same token twice (a server bug would otherwise loop forever)."""
+
+    seen: str | None = None
+
+    def fresh(self, token: str | None) -> str | None:
+        if token is not None and token == self.seen:
+            log.warning("pagination stopped: the server repeated a page token")
+            return None
+        self.seen = token
+        return token
+
+
+@dataclass
+class AlertPager:
+    """`POST /v2/alert`: the caller's body (filters, timeRange, limit, sortBy, fields) plus `pageToken`."""
+
+    body: Mapping[str, Any]
+    path: str = "/v2/alert"
+    params: Mapping[str, Any] | None = None
+    guard: TokenLoopGuard = field(default_factory=TokenLoopGuard)
+
+    def first(self) -> RequestSpec:
+        body = {k: v for k, v in self.body.items() if k != "pageToken"}
+        return RequestSpec("POST", self.path, params=self.params, json=body, idempotent=True)
+
+    def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
+        body = page.body if isinstance(page.body, dict) else {}
+        token = self.guard.fresh(_token(body.get("nextPageToken")))
+        items = _list(body.get("items"))
+        if token is None or not items:
+            return items, None
+        nxt = {**self.body, "pageToken": token}
+        return items, RequestSpec("POST", self.path, params=self.params, json=nxt, idempotent=True)
+
+
+RQL_PATHS = {"legacy": "/search/config", "v1": "/search/api/v1/config", "v2": "/search/api/v2/config"}
+
+
+@dataclass
+class RqlConfigPager:
+    """RQL config search: `/search/config` (results under `data`) or `/search/api/v1|v2/config` (flat),
+    then `/search/config/page` with the token, the page size and `withResourceJson` again."""
+
+    body: Mapping[str, Any]
+    api: str = "legacy"
+    guard: TokenLoopGuard = field(default_factory=TokenLoopGuard)
+
+    def __post_init__(self) -> None:
+        if self.api not in RQL_PATHS:
+            raise ValueError(f"api must be one of {sorted(RQL_PATHS)}")
+
+    def first(self) -> RequestSpec:
+        return RequestSpec("POST", RQL_PATHS[self.api], json=dict(self.body), idempotent=True)
+
+    def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
+        body = page.body if isinstance(page.body, dict) else {}
+        data = body.get("data") if isinstance(body.get("data"), dict) else body
+        assert isinstance(data, dict)
+        items = _list(data.get("items"))
+        token = self.guard.fresh(_token(data.get("nextPageToken")))
+        if token is None or not items:
+            return items, None
+        nxt: dict[str, Any] = {"pageToken": token}
+        for key in ("limit", "withResourceJson", "heuristicSearch"):
+            if key in self.body:
+                nxt[key] = self.body[key]
+        return items, RequestSpec("POST", "/search/config/page", json=nxt, idempotent=True)
+
+
+@dataclass
+class AuditLogPager:
+    """`POST /audit/api/v1/log`: `{timeRange, filters, limit}` plus `nextPageToken`; items under `value`."""
+
+    body: Mapping[str, Any]
+    guard: TokenLoopGuard = field(default_factory=TokenLoopGuard)
+
+    def first(self) -> RequestSpec:
+        return RequestSpec("POST", "/audit/api/v1/log", json=dict(self.body), idempotent=True)
+
+    def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
+        body = page.body if isinstance(page.body, dict) else {}
+        items = _list(body.get("value"))
+        token = self.guard.fresh(_token(body.get("nextPageToken")))
+        if token is None or not items:
+            return items, None
+        return items, RequestSpec(
+            "POST", "/audit/api/v1/log", json={**self.body, "nextPageToken": token}, idempotent=True
+        )
+
+
+@dataclass
+class OffsetPager:
+    """Compute-style `GET ?offset=&limit=` paging, bounded by the `Total-Count` header (limit <= 50)."""
+
+    path: str
+    params: Mapping[str, Any] | None = None
+    limit: int = COMPUTE_MAX_LIMIT
+    base_url: str | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= COMPUTE_MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {COMPUTE_MAX_LIMIT}")
+
+    def _spec(self, offset: int) -> RequestSpec:
+        params = {**(self.params or {}), "offset": offset, "limit": self.limit}
+        return RequestSpec("GET", self.path, params=params, base_url=self.base_url)
+
+    def first(self) -> RequestSpec:
+        return self._spec(self.offset)
+
+    def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
+        items = _list(page.body)
+        self.offset += len(items)
+        total_text = page.headers.get("total-count")
+        try:
+            total = int(total_text) if total_text is not None else None
+        except ValueError:
+            total = None
+        done = not items or len(items) < self.limit or (total is not None and self.offset >= total)
+        return items, None if done else self._spec(self.offset)
+
+
+def iterate(
+    send: Callable[[RequestSpec], Page], pager: Pager, *, max_items: int | None = None
+) -> Iterator[Any]:
+    """Items across pages, fetched lazily; stops early after `max_items`."""
+    spec: RequestSpec | None = pager.first()
+    count = 0
+    while spec is not None:
+        items, spec = pager.parse(send(spec))
+        for item in items:
+            if max_items is not None and count >= max_items:
+                return
+            count += 1
+            yield item
+
+
+async def aiterate(
+    send: Callable[[RequestSpec], Awaitable[Page]], pager: Pager, *, max_items: int | None = None
+) -> AsyncIterator[Any]:
+    """The async twin of `iterate`."""
+    spec: RequestSpec | None = pager.first()
+    count = 0
+    while spec is not None:
+        items, spec = pager.parse(await send(spec))
+        for item in items:
+            if max_items is not None and count >= max_items:
+                return
+            count += 1
+            yield item
+
+
+def with_limit(spec: RequestSpec, limit: int) -> RequestSpec:
+    """A copy of a JSON-body spec with `limit` set (helpers for page-size overrides)."""
+    body = dict(spec.json) if isinstance(spec.json, Mapping) else {}
+    body["limit"] = limit
+    return replace(spec, json=body)

@@ -1,0 +1,52 @@
+"""Policies (`/policy`) and compliance posture (`/compliance/posture`)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+from cortexkit.pagination import RequestSpec
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, many, one, raw
+from cortexkit.resources.cloud_accounts import seg
+from cortexkit.resources.models import Policy
+
+
+def list_call(filters: Mapping[str, str] | None = None) -> Call[list[Policy]]:
+    """`filters` are the API's query names, e.g. `{"policy.severity": "high", "cloud.type": "azure"}`."""
+    return Call(RequestSpec("GET", "/policy", params=dict(filters) if filters else None), many(Policy))
+
+
+def get_call(policy_id: str) -> Call[Policy]:
+    return Call(RequestSpec("GET", f"/policy/{seg(policy_id)}"), one(Policy))
+
+
+def posture_call(params: Mapping[str, Any] | None = None) -> Call[Any]:
+    """Compliance posture; `params` like `{"timeType": "to_now", "timeUnit": "epoch"}` or per standard."""
+    return Call(RequestSpec("GET", "/compliance/posture", params=dict(params) if params else None), raw)
+
+
+class Policies(SyncResource):
+    def list(self, filters: Mapping[str, str] | None = None) -> builtins.list[Policy]:
+        return self._run(list_call(filters))
+
+    def get(self, policy_id: str) -> Policy:
+        return self._run(get_call(policy_id))
+
+
+class AsyncPolicies(AsyncResource):
+    async def list(self, filters: Mapping[str, str] | None = None) -> builtins.list[Policy]:
+        return await self._run(list_call(filters))
+
+    async def get(self, policy_id: str) -> Policy:
+        return await self._run(get_call(policy_id))
+
+
+class Compliance(SyncResource):
+    def posture(self, params: Mapping[str, Any] | None = None) -> Any:
+        return self._run(posture_call(params))
+
+
+class AsyncCompliance(AsyncResource):
+    async def posture(self, params: Mapping[str, Any] | None = None) -> Any:
+        return await self._run(posture_call(params))
