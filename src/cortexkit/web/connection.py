@@ -1,0 +1,62 @@
+"""What the connection page reports for a profile: the region and tenant it reaches, and token timing.
+
+Logging in is the check: a key that works yields a token whose refresh time the client computed from
+the JWT. The tenant name comes from the `customerNames` of a token extension, since the client keeps the
+login body to itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from cortexkit.web.settings import ConnectionReport
+from cortexkit.web.views import get
+
+
+def region_of(api_url: str) -> str:
+    """The region name for an API URL when the region table knows it, else the host itself."""
+    host = urlparse(api_url).hostname or api_url
+    try:
+        regions: Any = importlib.import_module("cortexkit.regions")
+    except ImportError:  # the region table is optional for this page
+        regions = None
+    for attr in ("region_for_url", "region_name", "name_for_url"):
+        lookup = getattr(regions, attr, None)
+        if callable(lookup):
+            try:
+                found = lookup(api_url)
+            except Exception:  # an unknown host is not an error on this page
+                found = None
+            if found:
+                return str(found)
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        return "local emulator"
+    return host
+
+
+def tenant_names(body: Any) -> str:
+    names = []
+    for item in get(body, "customerNames", []) or []:
+        name = item if isinstance(item, str) else get(item, "customerName")
+        if name:
+            names.append(str(name))
+    return ", ".join(names)
+
+
+def check(profile: str, client_factory: Callable[[str | None], Any]) -> ConnectionReport:
+    with client_factory(profile or None) as client:
+        api_url = str(getattr(client, "api_url", ""))
+        token = client.refresh_session()
+        body = client.request("GET", "/auth_token/extend")
+    return ConnectionReport(
+        profile=profile,
+        ok=True,
+        api_url=api_url,
+        region=region_of(api_url),
+        tenant=tenant_names(body),
+        token_refresh=getattr(token, "refresh_at", None),
+        message="",
+    )

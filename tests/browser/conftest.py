@@ -1,0 +1,51 @@
+"""Playwright fixtures driving Debian's Chromium (browsers cannot be downloaded on this network)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: `make chromium` installs Debian's Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: object) -> Iterator[Callable[..., object]]:
+    """Pages in fresh contexts (no shared cookies); 1280 px wide unless asked otherwise."""
+    contexts = []
+
+    def factory(width: int = 1280, height: int = 900) -> object:
+        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        context.set_default_timeout(float(os.environ.get("CORTEXKIT_BROWSER_TIMEOUT_MS", "20000")))
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()

@@ -1,0 +1,101 @@
+"""The UI in a real Chromium against a job store the test drives step by step.
+
+Driving the store by hand makes "reload in the middle of a job" exact: the test decides which step is
+running when the page reloads, then finishes the job and watches the reloaded page catch up over SSE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from cortexkit.web.app import create_app
+from cortexkit.web.security import new_session_token
+from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.settings import WebSettings
+from tests.browser.fakes import STEPS, MemoryStore, make_backend
+
+pytestmark = pytest.mark.browser
+GOOD = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def ui(store: MemoryStore) -> Iterator[RunningUI]:
+    token = new_session_token()
+    settings = WebSettings(backend=make_backend(store), session_token=token, poll_interval=0.05)
+    with serve_in_thread(create_app(settings), token) as running:
+        yield running
+
+
+def test_a_request_without_the_token_is_refused(ui: RunningUI, new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    response = page.goto(ui.base_url + "/jobs")
+    assert response is not None and response.status == 403
+    expect(page.locator("h1")).to_have_text("Session token required")
+    response = page.goto(ui.url)
+    assert response is not None and response.status == 200
+    assert "token=" not in page.url, "the token leaves the address bar once it is in the cookie"
+    cookie = next(c for c in page.context.cookies() if c["name"] == "cortexkit_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+
+def test_a_bad_subscription_id_shows_its_error_next_to_the_field(
+    ui: RunningUI, new_page: Callable[..., Any], store: MemoryStore
+) -> None:
+    page = new_page()
+    page.goto(ui.url)
+    page.get_by_role("link", name="Onboard", exact=True).click()
+    page.get_by_label("Account name").fill("Prod EU")
+    page.get_by_label("Tenant (directory) ID").fill(GOOD)
+    page.get_by_label("Subscription ID").fill("not-a-subscription")
+    error = page.locator('[data-error-for="subscription_id"]')
+    expect(error).to_contain_text("Must be a GUID")
+    expect(page.locator('[data-field="subscription_id"]')).to_have_class("field invalid")
+    expect(page.locator('[data-error-for="tenant_id"]')).to_have_text("")
+    page.get_by_role("button", name="Start onboarding").click()
+    expect(page.locator("#form-summary")).to_be_visible()
+    expect(error).to_contain_text("Must be a GUID")
+    assert store.jobs == {}
+    page.get_by_label("Subscription ID").fill(GOOD)
+    expect(error).to_have_text("")
+
+
+def test_the_timeline_keeps_updating_through_a_reload(
+    ui: RunningUI, new_page: Callable[..., Any], store: MemoryStore
+) -> None:
+    job_id = store.create_job({"name": "Reload test", "subscription_id": GOOD, "tenant_id": GOOD})
+    store.jobs[job_id].state = "running"
+    page = new_page()
+    page.goto(ui.url)
+    page.goto(f"{ui.base_url}/jobs/{job_id}")
+    step = lambda name: page.locator(f'li[data-step="{name}"]')  # noqa: E731
+    store.set_step(job_id, STEPS[0], "running")
+    store.emit(job_id, "output", step=STEPS[0], line="terraform: Refreshing state...")
+    expect(step(STEPS[0])).to_have_attribute("data-state", "running")
+    store.set_step(job_id, STEPS[0], "done")
+    store.set_step(job_id, STEPS[1], "running")
+    expect(step(STEPS[1])).to_have_attribute("data-state", "running")
+    expect(page.locator("#log")).to_contain_text("terraform: Refreshing state...")
+
+    page.reload()
+    expect(step(STEPS[0])).to_have_attribute("data-state", "done")
+    expect(step(STEPS[1])).to_have_attribute("data-state", "running")
+    expect(page.locator("#log")).to_contain_text("terraform: Refreshing state...")  # replayed from id 0
+    for name in STEPS[1:]:
+        store.set_step(job_id, name, "running")
+        store.emit(job_id, "output", step=name, line=f"{name} finished")
+        store.set_step(job_id, name, "done")
+    store.jobs[job_id].state = "succeeded"
+    for name in STEPS:
+        expect(step(name)).to_have_attribute("data-state", "done")
+    expect(page.locator("#job-state")).to_have_text("done")
+    expect(page.locator("#live-status")).to_have_text("Finished: done.")
+    expect(page.locator("#log")).to_contain_text(f"{STEPS[-1]} finished")
