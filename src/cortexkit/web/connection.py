@@ -8,6 +8,7 @@ login body to itself.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -46,6 +47,13 @@ def tenant_names(body: Any) -> str:
     return ", ".join(names)
 
 
+def _wall_time(monotonic_at: float | None) -> float | None:
+    """The client times tokens on the monotonic clock; the page shows wall-clock time."""
+    if monotonic_at is None:
+        return None
+    return time.time() + (float(monotonic_at) - time.monotonic())
+
+
 def check(profile: str, client_factory: Callable[[str | None], Any]) -> ConnectionReport:
     with client_factory(profile or None) as client:
         api_url = str(getattr(client, "api_url", ""))
@@ -57,6 +65,6 @@ def check(profile: str, client_factory: Callable[[str | None], Any]) -> Connecti
         api_url=api_url,
         region=region_of(api_url),
         tenant=tenant_names(body),
-        token_refresh=getattr(token, "refresh_at", None),
+        token_refresh=_wall_time(getattr(token, "refresh_at", None)),
         message="",
     )

@@ -1,0 +1,103 @@
+"""`cortexkit demo`: the embedded emulator plus the web UI against it, for a first look without a tenant.
+
+Nothing is written to the user's profiles or job store: the emulator's keys live in memory as a profile
+named "emulator", and jobs go to a store in a temporary directory removed on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cortexkit.cli import output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.emulator.server import RunningEmulator
+    from cortexkit.web.settings import WebSettings
+
+app = typer.Typer(add_completion=False)
+
+DEMO_PROFILE = "emulator"
+
+
+@contextlib.contextmanager
+def demo_environment(seed: int = 42) -> Iterator[tuple[RunningEmulator, str]]:
+    """A running emulator and a throwaway job store URL, both gone when the block exits."""
+    from cortexkit.emulator.server import run_emulator
+
+    with (
+        tempfile.TemporaryDirectory(prefix="cortexkit-demo-") as tmp,
+        run_emulator(seed=seed) as emulator,
+    ):
+        yield emulator, f"sqlite:///{Path(tmp) / 'jobs.db'}"
+
+
+def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None = None) -> WebSettings:
+    """Web settings whose every client, job and page talks to `emulator`."""
+    from cortexkit.web.backend import build_engine, fixed_client_factory
+    from cortexkit.web.security import new_session_token
+    from cortexkit.web.settings import ProfileInfo, WebSettings
+
+    factory = fixed_client_factory(emulator.url, emulator.access_key_id, emulator.secret_key)
+    profile = ProfileInfo(DEMO_PROFILE, emulator.url, emulator.access_key_id, is_default=True)
+    engine = build_engine(factory, store_url, profiles=lambda: [profile])
+    return WebSettings(
+        backend=engine.backend(),
+        session_token=token or new_session_token(),
+        emulator_url=emulator.url,
+        default_profile=DEMO_PROFILE,
+    )
+
+
+def _headless(emulator: RunningEmulator, store_url: str) -> Any:
+    import importlib
+
+    scripted: Any = importlib.import_module("cortexkit.onboarding.demo")
+    return scripted.run_headless(
+        api_url=emulator.url,
+        access_key_id=emulator.access_key_id,
+        secret_key=emulator.secret_key,
+        store_url=store_url,
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[
+        int, typer.Option(help="Port of the web UI; 0 picks a free one.", min=0, max=65535)
+    ] = 8765,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="Run a scripted onboarding end to end and exit (no browser).")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the emulator's generated data.")] = 42,
+) -> None:
+    """Start the emulator and the web UI against it; prints the tokened URL and runs until Ctrl-C."""
+    with demo_environment(seed) as (emulator, store_url):
+        output.message(f"Emulator running at {emulator.url} (in this process).")
+        if headless:
+            result = _headless(emulator, store_url)
+            ok = bool(getattr(result, "ok", result if isinstance(result, bool) else True))
+            output.message("Headless demo finished: " + ("every step done." if ok else "a step failed."))
+            raise typer.Exit(0 if ok else 1)
+
+        from cortexkit.web.app import create_app
+        from cortexkit.web.server import RunningUI, base_url, bind, serve_forever
+
+        settings = demo_settings(emulator, store_url)
+        try:
+            sock = bind("127.0.0.1", port)
+        except OSError as exc:
+            output.message(f"Error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}. Try --port 0.")
+            raise typer.Exit(1) from None
+        running = RunningUI(base_url(sock), settings.session_token)
+        output.message("cortexkit demo UI is running (Ctrl-C to stop). Open this URL:")
+        typer.echo(running.url)
+        try:
+            serve_forever(create_app(settings), sock)
+        finally:
+            sock.close()

@@ -1,0 +1,61 @@
+"""`cortexkit ui`: the onboarding web UI on this machine, reached through a tokened URL like Jupyter's.
+
+FastAPI, uvicorn, SQLAlchemy and httpx are imported inside the command so `cortexkit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cortexkit.cli import output
+from cortexkit.cli.context import state
+
+app = typer.Typer(add_completion=False)
+
+NON_LOOPBACK_WARNING = (
+    "WARNING: the UI is listening on {host}, which other machines may reach. Anyone with the URL's "
+    "token can onboard accounts with your keys. Prefer --host 127.0.0.1 and an SSH tunnel."
+)
+
+
+@app.command()
+def ui(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on; loopback unless you mean it.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.", min=0, max=65535)] = 8765,
+    store: Annotated[
+        str | None, typer.Option(help="Job store URL (default: the one `cortexkit onboard` uses).")
+    ] = None,
+) -> None:
+    """Serve the onboarding UI until Ctrl-C; prints the URL with this session's token."""
+    from cortexkit.web.app import create_app
+    from cortexkit.web.backend import build_engine, list_profiles, profile_client_factory
+    from cortexkit.web.security import is_loopback_host, new_session_token
+    from cortexkit.web.server import RunningUI, base_url, bind, serve_forever
+    from cortexkit.web.settings import WebSettings
+
+    cli = state(ctx)
+    factory = profile_client_factory(cli.profile, cli.region)
+    engine = build_engine(factory, store, profiles=lambda: list_profiles(cli.profile))
+    token = new_session_token()
+    settings = WebSettings(
+        backend=engine.backend(), session_token=token, host=host, default_profile=cli.profile
+    )
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        output.message(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. Try --port 0.")
+        raise typer.Exit(1) from None
+    if not is_loopback_host(host):
+        output.message(NON_LOOPBACK_WARNING.format(host=host))
+    running = RunningUI(base_url(sock), token)
+    output.message("cortexkit UI is running (Ctrl-C to stop). Open this URL; it carries your session token:")
+    typer.echo(running.url)
+    try:
+        serve_forever(create_app(settings), sock, log_level="warning")
+    finally:
+        sock.close()

@@ -1,0 +1,136 @@
+"""Wiring the real engine, client and profiles into the web app's `Backend`.
+
+Imports happen inside the functions: `cortexkit ui --help` must not load SQLAlchemy or httpx, and the
+web package is importable (and testable with doubles) without the engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cortexkit.web.connection import check
+from cortexkit.web.settings import Backend, ProfileInfo
+
+ClientFactory = Callable[[str | None], Any]
+
+
+def _profile_of(arg: Any) -> str | None:
+    """The runner may hand the factory a profile name or the job's spec; both name a profile."""
+    if arg is None or isinstance(arg, str):
+        return arg or None
+    value = getattr(arg, "profile", None)
+    return str(value) if value else None
+
+
+def profile_client_factory(default_profile: str | None = None, api_url: str | None = None) -> ClientFactory:
+    """Clients from the user's profiles (args > env > profile file/keyring), never prompting."""
+
+    def factory(arg: Any = None) -> Any:
+        from cortexkit.client import Client
+
+        return Client(profile=_profile_of(arg) or default_profile, api_url=api_url)
+
+    return factory
+
+
+def fixed_client_factory(api_url: str, access_key_id: str, secret_key: str) -> ClientFactory:
+    """Every job and page uses one set of keys: the embedded emulator's, for `cortexkit demo`."""
+
+    def factory(arg: Any = None) -> Any:
+        from cortexkit.client import Client
+
+        return Client(api_url=api_url, access_key_id=access_key_id, secret_key=secret_key)
+
+    return factory
+
+
+def list_profiles(default_profile: str | None = None) -> list[ProfileInfo]:
+    """The saved profiles plus the PRISMA_* environment, which works like an unnamed profile."""
+    found: list[ProfileInfo] = []
+    try:
+        credentials: Any = importlib.import_module("cortexkit.credentials")
+        store = credentials.ProfileStore()
+        entries = store.list() if hasattr(store, "list") else store.profiles()
+        default = default_profile or getattr(store, "default", None)
+        for entry in entries:
+            name = str(getattr(entry, "name", entry))
+            found.append(
+                ProfileInfo(
+                    name=name,
+                    api_url=str(getattr(entry, "api_url", "") or ""),
+                    access_key_id=str(getattr(entry, "access_key_id", "") or ""),
+                    is_default=name == default,
+                )
+            )
+    except (ImportError, AttributeError):
+        pass
+    if os.environ.get("PRISMA_API_URL") and os.environ.get("PRISMA_ACCESS_KEY_ID"):
+        found.append(
+            ProfileInfo(
+                name="",
+                api_url=os.environ["PRISMA_API_URL"],
+                access_key_id=os.environ["PRISMA_ACCESS_KEY_ID"],
+                is_default=not found,
+            )
+        )
+    return found
+
+
+def default_store_url() -> str:
+    store: Any = importlib.import_module("cortexkit.onboarding.store")
+    for attr in ("default_url", "default_store_url", "DEFAULT_URL"):
+        value = getattr(store, attr, None)
+        if callable(value):
+            return str(value())
+        if isinstance(value, str):
+            return value
+    import platformdirs
+
+    path = platformdirs.user_data_path("cortexkit", ensure_exists=True) / "jobs.db"
+    return f"sqlite:///{path}"
+
+
+@dataclass
+class Engine:
+    """The engine objects a running UI holds: the store and the runner that executes its jobs."""
+
+    store: Any
+    runner: Any
+    client_factory: ClientFactory
+    profiles: Callable[[], list[ProfileInfo]] = field(default=list)
+
+    def backend(self) -> Backend:
+        model: Any = importlib.import_module("cortexkit.onboarding.model")
+        bulk: Any = importlib.import_module("cortexkit.onboarding.bulk")
+        factory = self.client_factory
+        return Backend(
+            store=self.store,
+            start_job=self.runner.start,
+            client_factory=factory,
+            field_errors=model.field_errors,
+            build_spec=model.JobSpec.model_validate,
+            parse_csv=bulk.parse_csv,
+            profiles=self.profiles,
+            check_profile=lambda name: check(name, factory),
+            step_names=[_step_name(s) for s in model.STEPS],
+        )
+
+
+def _step_name(step: Any) -> str:
+    return str(getattr(step, "name", None) or getattr(step, "value", None) or step)
+
+
+def build_engine(
+    client_factory: ClientFactory,
+    store_url: str | None = None,
+    profiles: Callable[[], list[ProfileInfo]] = list,
+) -> Engine:
+    store_mod: Any = importlib.import_module("cortexkit.onboarding.store")
+    runner_mod: Any = importlib.import_module("cortexkit.onboarding.runner")
+    store = store_mod.JobStore(store_url or default_store_url())
+    runner = runner_mod.Runner(store, client_factory)
+    return Engine(store=store, runner=runner, client_factory=client_factory, profiles=profiles)
