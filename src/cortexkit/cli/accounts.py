@@ -1,0 +1,70 @@
+"""`cortexkit accounts list|get|status` and `cortexkit account-groups list`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cortexkit.cli import output
+from cortexkit.cli.context import state
+from cortexkit.cli.errors import CliError
+
+app = typer.Typer(help="Cloud accounts.", no_args_is_help=True)
+groups_app = typer.Typer(help="Account groups.", no_args_is_help=True)
+
+ACCOUNT_COLUMNS = ("accountId", "name", "Cloud=cloudType", "Type=accountType", "enabled", "status")
+GROUP_COLUMNS = ("id", "name", "description", "Accounts=accountIds")
+
+
+@app.command("list")
+def list_accounts(
+    ctx: typer.Context,
+    cloud_type: Annotated[str | None, typer.Option("--cloud-type", help="Only azure, aws, gcp ...")] = None,
+) -> None:
+    """List onboarded cloud accounts."""
+    cli = state(ctx)
+    accounts = cli.client().request("GET", "/cloud", params={"excludeAccountGroupDetails": "true"})
+    if cloud_type and isinstance(accounts, list):
+        accounts = [a for a in accounts if str(a.get("cloudType", "")).lower() == cloud_type.lower()]
+    cli.emit(accounts, output.columns(*ACCOUNT_COLUMNS))
+
+
+def _cloud_type_of(accounts: Any, account_id: str) -> str:
+    for account in accounts if isinstance(accounts, list) else []:
+        if isinstance(account, dict) and account.get("accountId") == account_id:
+            return str(account.get("cloudType"))
+    raise CliError(f"no cloud account has the id {account_id!r}; see `cortexkit accounts list`.")
+
+
+@app.command("get")
+def get_account(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="The account id (subscription id for Azure).")],
+    cloud_type: Annotated[
+        str | None, typer.Option("--cloud-type", help="Skip the lookup of the type.")
+    ] = None,
+) -> None:
+    """Show one cloud account."""
+    cli = state(ctx)
+    client = cli.client()
+    kind = cloud_type or _cloud_type_of(client.request("GET", "/cloud"), account_id)
+    cli.emit(client.request("GET", f"/cloud/{kind}/{account_id}"))
+
+
+@app.command("status")
+def account_status(
+    ctx: typer.Context,
+    account_id: Annotated[str, typer.Argument(help="The account id.")],
+) -> None:
+    """Show the configuration status of an account's components (ingestion, permissions ...)."""
+    cli = state(ctx)
+    result = cli.client().request("GET", f"/account/{account_id}/config/status")
+    cli.emit(result, output.columns("name", "status", "message") if isinstance(result, list) else None)
+
+
+@groups_app.command("list")
+def list_groups(ctx: typer.Context) -> None:
+    """List account groups."""
+    cli = state(ctx)
+    cli.emit(cli.client().request("GET", "/cloud/group"), output.columns(*GROUP_COLUMNS))

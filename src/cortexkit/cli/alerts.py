@@ -1,0 +1,352 @@
+"""`cortexkit alerts ...`: list, count, get, dismiss, snooze, reopen, export, report."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from cortexkit.cli import alertquery, changes, output
+from cortexkit.cli.context import state
+from cortexkit.cli.errors import USAGE, CliError, UsageProblem
+
+app = typer.Typer(
+    help="Alerts: list, count, get, dismiss, snooze, reopen, export, report.", no_args_is_help=True
+)
+
+Status = Annotated[list[str] | None, typer.Option("--status", help="open, dismissed, snoozed, resolved ...")]
+Severity = Annotated[list[str] | None, typer.Option("--severity", help="critical, high, medium, low ...")]
+Policy = Annotated[list[str] | None, typer.Option("--policy", help="Policy name.")]
+PolicyId = Annotated[list[str] | None, typer.Option("--policy-id", help="Policy id.")]
+CloudType = Annotated[list[str] | None, typer.Option("--cloud-type", help="azure, aws, gcp ...")]
+Account = Annotated[list[str] | None, typer.Option("--account", help="Cloud account name.")]
+AccountId = Annotated[list[str] | None, typer.Option("--account-id", help="Cloud account id.")]
+Region = Annotated[list[str] | None, typer.Option("--cloud-region", help="Cloud region name.")]
+Since = Annotated[str | None, typer.Option("--since", help="Time range: 7d, 24h, 30m, 2w, an ISO date, all.")]
+
+
+def _selection(  # noqa: PLR0917
+    status: list[str] | None,
+    severity: list[str] | None,
+    policy: list[str] | None,
+    policy_id: list[str] | None,
+    cloud_type: list[str] | None,
+    account: list[str] | None,
+    account_id: list[str] | None,
+    region: list[str] | None,
+    since: str | None,
+) -> alertquery.AlertSelection:
+    return alertquery.AlertSelection(
+        status=tuple(status or ()),
+        severity=tuple(severity or ()),
+        policy=tuple(policy or ()),
+        policy_id=tuple(policy_id or ()),
+        cloud_type=tuple(cloud_type or ()),
+        account=tuple(account or ()),
+        account_id=tuple(account_id or ()),
+        region=tuple(region or ()),
+        since=since,
+    )
+
+
+def _body(selection: alertquery.AlertSelection, **kwargs: Any) -> dict[str, Any]:
+    try:
+        return alertquery.body(selection, **kwargs)
+    except alertquery.FilterError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+@app.command("list")
+def list_alerts(  # noqa: PLR0917
+    ctx: typer.Context,
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most alerts to show.")] = 100,
+) -> None:
+    """List alerts matching the filters (newest pages first as the API returns them)."""
+    from cortexkit.pagination import AlertPager
+
+    cli = state(ctx)
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    body = _body(selection, limit=min(limit, alertquery.MAX_PAGE))
+    items = list(cli.client().paginate(AlertPager(body), max_items=limit))
+    cli.emit(items, output.columns(*alertquery.LIST_COLUMNS))
+
+
+@app.command("count")
+def count_alerts(  # noqa: PLR0917
+    ctx: typer.Context,
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+) -> None:
+    """Count alerts matching the filters (the API's `totalRows`; no alert is downloaded)."""
+    cli = state(ctx)
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    body = _body(selection, limit=1, detailed=False)
+    page = cli.client().request("POST", "/v2/alert", json=body)
+    total = page.get("totalRows") if isinstance(page, dict) else None
+    if not isinstance(total, int):
+        raise CliError("the API answered without a totalRows count; try `cortexkit api POST /v2/alert`.")
+    cli.emit({"count": total})
+
+
+@app.command("get")
+def get_alert(
+    ctx: typer.Context, alert_id: Annotated[str, typer.Argument(help="Alert id, e.g. P-123.")]
+) -> None:
+    """Show one alert."""
+    cli = state(ctx)
+    cli.emit(cli.client().request("GET", f"/alert/{alert_id}", params={"detailed": "true"}))
+
+
+def _change(
+    ctx: typer.Context,
+    action: str,
+    ids: list[str] | None,
+    selection: alertquery.AlertSelection,
+    *,
+    default_status: tuple[str, ...],
+    note: str | None,
+    snooze: dict[str, Any] | None,
+    yes: bool,
+    dry_run: bool,
+    max_alerts: int,
+) -> None:
+    from cortexkit.pagination import AlertPager
+
+    cli = state(ctx)
+    explicit = tuple(dict.fromkeys(ids or ()))
+    if not explicit and selection.is_empty():
+        raise UsageProblem(
+            f"say which alerts to {action}: give alert ids or at least one filter (--policy, --severity ...)."
+        )
+    if explicit and not selection.is_empty():
+        raise UsageProblem(f"give either alert ids or filters to {action}, not both.")
+    if explicit:
+        plan = changes.Plan(action, explicit)
+    else:
+        if not selection.status:
+            selection = alertquery.AlertSelection(**{**selection.__dict__, "status": default_status})
+        body = _body(selection, detailed=False)
+        found = changes.collect_ids(cli.client().paginate(AlertPager(body)), max_alerts)
+        if len(found) > max_alerts:
+            raise UsageProblem(
+                f"more than {max_alerts:,} alerts match; narrow the filters or raise --max to {action} them."
+            )
+        plan = changes.Plan(action, found)
+    if not plan.ids:
+        output.message(f"no alerts match: nothing to {action}.")
+        cli.emit({"action": action, "count": 0, "ids": [], "dryRun": dry_run})
+        return
+    decision = changes.decide(yes=yes, dry_run=dry_run, interactive=sys.stdin.isatty())
+    output.message(("would " if dry_run else "about to ") + plan.summary())
+    if decision is changes.Decision.PREVIEW:
+        output.message("dry run: nothing was changed.")
+        cli.emit({"action": action, "count": len(plan.ids), "ids": list(plan.ids), "dryRun": True})
+        return
+    if decision is changes.Decision.REFUSE:
+        raise CliError(
+            f"refusing to {action} {len(plan.ids):,} alerts without confirmation: "
+            "pass --yes to proceed (or --dry-run to preview) when not on a terminal.",
+            USAGE,
+        )
+    if decision is changes.Decision.ASK and not typer.confirm("Proceed?", default=False, err=True):
+        output.message("cancelled: nothing was changed.")
+        raise typer.Exit(1)
+    time_range = (
+        alertquery.body(selection)["timeRange"] if selection.since else {"type": "to_now", "value": "epoch"}
+    )
+    path = "/alert/reopen" if action == "reopen" else "/alert/dismiss"
+    client = cli.client()
+    bodies = changes.request_bodies(plan, note=note, time_range=time_range, snooze=snooze)
+    done = changes.apply(lambda chunk: client.request("POST", path, json=chunk), bodies)
+    past = {"dismiss": "dismissed", "snooze": "snoozed", "reopen": "reopened"}[action]
+    output.message(f"{past} {done:,} alerts.")
+    cli.emit({"action": action, "count": done, "ids": list(plan.ids), "dryRun": False})
+
+
+Ids = Annotated[list[str] | None, typer.Argument(help="Alert ids (or use filters instead).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (for scripts).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change and change nothing.")]
+Max = Annotated[int, typer.Option("--max", min=1, help="Refuse when more alerts than this match.")]
+
+
+@app.command("dismiss")
+def dismiss(  # noqa: PLR0917
+    ctx: typer.Context,
+    ids: Ids = None,
+    note: Annotated[str, typer.Option("--note", help="Dismissal note (required by most tenants).")] = "",
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    max_alerts: Max = 10_000,
+) -> None:
+    """Dismiss alerts (open ones by default when selecting by filter)."""
+    if not note.strip():
+        raise UsageProblem("a dismissal needs a reason: pass --note 'why these alerts are dismissed'.")
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    _change(
+        ctx, "dismiss", ids, selection, default_status=("open",), note=note, snooze=None,
+        yes=yes, dry_run=dry_run, max_alerts=max_alerts,
+    )  # fmt: skip
+
+
+@app.command("snooze")
+def snooze(  # noqa: PLR0917
+    ctx: typer.Context,
+    ids: Ids = None,
+    duration: Annotated[str, typer.Option("--for", help="How long: 24h, 7d, 2w ...")] = "",
+    note: Annotated[str, typer.Option("--note", help="Why the alerts are snoozed.")] = "",
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    max_alerts: Max = 10_000,
+) -> None:
+    """Snooze alerts for a while (a dismissal that ends by itself)."""
+    from cortexkit.cli.timespec import parse_duration
+
+    if not duration:
+        raise UsageProblem("say how long to snooze: pass --for 24h (or 7d, 2w ...).")
+    if not note.strip():
+        raise UsageProblem("a snooze needs a reason: pass --note 'why these alerts are snoozed'.")
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    _change(
+        ctx, "snooze", ids, selection, default_status=("open",), note=note, snooze=parse_duration(duration),
+        yes=yes, dry_run=dry_run, max_alerts=max_alerts,
+    )  # fmt: skip
+
+
+@app.command("reopen")
+def reopen(  # noqa: PLR0917
+    ctx: typer.Context,
+    ids: Ids = None,
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    max_alerts: Max = 10_000,
+) -> None:
+    """Reopen dismissed or snoozed alerts."""
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    _change(
+        ctx, "reopen", ids, selection, default_status=("dismissed", "snoozed"), note=None, snooze=None,
+        yes=yes, dry_run=dry_run, max_alerts=max_alerts,
+    )  # fmt: skip
+
+
+@app.command("export")
+def export_alerts(  # noqa: PLR0917
+    ctx: typer.Context,
+    destination: Annotated[str, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")] = "jsonl",
+    status: Status = None,
+    severity: Severity = None,
+    policy: Policy = None,
+    policy_id: PolicyId = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+    account_id: AccountId = None,
+    cloud_region: Region = None,
+    since: Since = None,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, max=10_000)] = 10_000,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+    ] = True,
+) -> None:
+    """Stream every matching alert to a file (written atomically, constant memory, progress on stderr)."""
+    from cortexkit.cli import export
+    from cortexkit.pagination import AlertPager
+
+    cli = state(ctx)
+    fmt = fmt.lower()
+    if fmt not in output.STREAM_FORMATS:
+        raise UsageProblem(f"unknown export format {fmt!r}: use one of {', '.join(output.STREAM_FORMATS)}.")
+    selection = _selection(
+        status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
+    )
+    pager = AlertPager(_body(selection, limit=page_size))
+    client = cli.client()
+    cols = output.columns(*alertquery.EXPORT_COLUMNS)
+    if progress and sys.stderr.isatty():
+        with export.RichProgress("exporting alerts") as bar:
+            result = export.export(
+                client.send_page, pager, fmt=fmt, destination=destination, cols=cols, progress=bar
+            )
+    else:
+        result = export.export(
+            client.send_page, pager, fmt=fmt, destination=destination, cols=cols, progress=export.NoProgress()
+        )
+    rate = result.count / result.seconds if result.seconds > 0 else 0.0
+    output.message(
+        f"exported {result.count:,} alerts to {destination} in {result.seconds:.1f}s ({rate:,.0f}/s)."
+    )
+
+
+@app.command("report")
+def report_alerts(  # noqa: PLR0917
+    ctx: typer.Context,
+    destination: Annotated[str, typer.Option("--output", "-o", help="HTML file to write.")] = "report.html",
+    since: Annotated[str, typer.Option("--since", help="Time range of the report.")] = "30d",
+    top: Annotated[int, typer.Option("--top", min=1, max=100, help="Rows in the top-N tables.")] = 10,
+    title: Annotated[str, typer.Option("--title")] = "Prisma Cloud alert report",
+    status: Status = None,
+    severity: Severity = None,
+    cloud_type: CloudType = None,
+    account: Account = None,
+) -> None:
+    """Write a self-contained HTML report: charts, top-N tables and the compliance posture."""
+    from cortexkit.cli import report
+
+    cli = state(ctx)
+    selection = _selection(status, severity, None, None, cloud_type, account, None, None, since)
+    summary = report.collect(cli.client(), _body(selection), since=since, top=top)
+    report.write(summary, destination, title=title)
+    output.message(f"wrote the report ({summary.total:,} alerts) to {destination}.")

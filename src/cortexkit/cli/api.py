@@ -1,0 +1,67 @@
+"""`cortexkit api METHOD PATH`: the raw escape hatch, like `gh api`.
+
+The call goes through the same client as every command (session, retries, rate limits, redacted logs), so
+an unwrapped endpoint is as safe to script as a wrapped one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cortexkit.cli.context import state
+from cortexkit.cli.errors import UsageProblem
+from cortexkit.cli.files import read_data_argument
+
+app = typer.Typer(help="Call any API path.")
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """`k=v` pairs; a key given twice becomes a list (sent as a repeated query parameter)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageProblem(f"--param {pair!r} is not key=value.")
+        if key in params:
+            existing = params[key]
+            params[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            params[key] = value
+    return params
+
+
+@app.command("api")
+def api(  # noqa: PLR0917
+    ctx: typer.Context,
+    method: Annotated[str, typer.Argument(help="GET, POST, PUT, PATCH or DELETE.")],
+    path: Annotated[str, typer.Argument(help="API path, e.g. /cloud or /v2/alert.")],
+    data: Annotated[str | None, typer.Option("--data", "-d", help="JSON body, @file or @- (stdin).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Query parameter k=v.")] = None,
+    paginate: Annotated[
+        bool, typer.Option("--paginate", help="Follow page tokens; print all items.")
+    ] = False,
+) -> None:
+    """Send one request (or every page with --paginate) and print the response."""
+    verb = method.upper()
+    if verb not in METHODS:
+        raise UsageProblem(f"unknown method {method!r}: use one of {', '.join(METHODS)}.")
+    if not path.startswith("/"):
+        path = "/" + path
+    body = read_data_argument(data) if data is not None else None
+    params = parse_params(param or []) or None
+    cli = state(ctx)
+    client = cli.client()
+    if paginate:
+        from cortexkit.cli.paging import pager_for
+
+        cli.emit(list(client.paginate(pager_for(verb, path, params, body))))
+        return
+    result = client.request(verb, path, params=params, json=body)
+    if isinstance(result, str):
+        typer.echo(result, nl=not result.endswith("\n"))
+    elif result is not None:
+        cli.emit(result)

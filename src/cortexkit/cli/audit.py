@@ -1,0 +1,30 @@
+"""`cortexkit audit-logs list --since 24h`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cortexkit.cli import output
+from cortexkit.cli.context import state
+from cortexkit.cli.timespec import parse_time_range
+
+app = typer.Typer(help="Audit logs.", no_args_is_help=True)
+
+COLUMNS = ("timestamp", "user", "action", "actionType", "resourceType", "resourceName", "result", "ipAddress")
+
+
+@app.command("list")
+def list_logs(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option("--since", help="Time range: 24h, 7d, an ISO date ...")] = "24h",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most entries to print.")] = 500,
+) -> None:
+    """Audit log entries (who did what, from where), newest first as the API returns them."""
+    from cortexkit.pagination import AuditLogPager
+
+    body = {"timeRange": parse_time_range(since), "limit": max(100, min(500, limit))}
+    cli = state(ctx)
+    entries = list(cli.client().paginate(AuditLogPager(body), max_items=limit))
+    cli.emit(entries, output.columns(*COLUMNS))

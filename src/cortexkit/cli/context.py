@@ -1,0 +1,74 @@
+"""Global options and the lazily built Client that every command shares.
+
+The client (and with it httpx and pydantic) is created on the first command that needs the API, so
+`--help`, `--version` and local commands never pay for it; it is closed when the root context closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cortexkit.cli import output as out
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.client import Client
+
+
+@dataclass
+class CliState:
+    """What the global options said, plus the client built from them on demand."""
+
+    profile: str | None = None
+    region: str | None = None
+    output: str | None = None
+    query: str | None = None
+    verbose: int = 0
+    debug: bool = False
+    _client: Client | None = field(default=None, repr=False)
+
+    def client(self) -> Client:
+        """The API client for the selected profile/region (args > env > profile > prompt)."""
+        if self._client is None:
+            from cortexkit.client import Client
+            from cortexkit.credentials import load_credentials
+
+            credentials = load_credentials(
+                self.profile, api_url=self.region, interactive=sys.stdin.isatty() and sys.stderr.isatty()
+            )
+            self._client = Client(credentials)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def emit(self, data: Any, cols: Sequence[out.Column] | None = None) -> None:
+        """Write command results in the format and with the query the global options chose."""
+        out.emit(data, fmt=self.output, query=self.query, cols=cols)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CliState of the root context (created when a command is run outside the root, e.g. in tests)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def configure_logging(verbose: int, debug: bool) -> None:
+    """`-v` shows the library's INFO lines, `--debug` every request and response (the client redacts)."""
+    if not verbose and not debug:
+        return
+    level = logging.DEBUG if debug or verbose > 1 else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("cortexkit")
+    logger.addHandler(handler)
+    logger.setLevel(level)
