@@ -30,13 +30,12 @@ def _num(value: float | int | None, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _row(run: RunResult) -> str:
+def _cells(run: RunResult) -> list[str]:
+    name = f"**{run.tool}**" if run.tool == "cortexkit" else run.tool
     if run.status == "skipped":
-        why = run.reason + (f" ([code]({run.link}))" if run.link else "")
-        cells = [f"**{run.tool}**", "", *(["–"] * (len(_COLUMNS) - 3)), f"cannot run: {why}"]
-        return "| " + " | ".join(cells) + " |"
-    cells = [
-        f"**{run.tool}**" if run.tool == "cortexkit" else run.tool,
+        return [name, run.scheme, *(["–"] * (len(_COLUMNS) - 2))]
+    return [
+        name,
         run.scheme,
         _num(run.wall_s),
         _num(run.work_s),
@@ -51,6 +50,15 @@ def _row(run: RunResult) -> str:
         _num(run.peak_rss_mb, 1),
         _num(run.cpu_s),
     ]
+
+
+def _why_not(run: RunResult) -> str:
+    if run.status != "skipped":
+        return ""
+    return "cannot run: " + run.reason + (f" ([code]({run.link}))" if run.link else "")
+
+
+def _line(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
@@ -83,17 +91,10 @@ def render_workload(w: WorkloadResult) -> str:
     if w.note:
         out += [w.note, ""]
     if w.runs:
-        header = [*_COLUMNS]
-        if any(r.status == "skipped" for r in w.runs):
-            header.append("why not")
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "---|" * len(header))
-        width = len(header)
-        for run in w.runs:
-            row = _row(run)
-            if run.status != "skipped" and width > len(_COLUMNS):
-                row += "  |"
-            out.append(row)
+        why_column = any(r.status == "skipped" for r in w.runs)
+        header = [*_COLUMNS, "why not"] if why_column else [*_COLUMNS]
+        out += [_line(header), "|" + "---|" * len(header)]
+        out += [_line([*_cells(r), _why_not(r)] if why_column else _cells(r)) for r in w.runs]
         out.append("")
     if w.checks:
         out.append("Checks for cortexkit:")

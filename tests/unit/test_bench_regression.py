@@ -1,0 +1,58 @@
+"""The regression check that fails `make bench` when cortexkit falls behind its own floor ratio."""
+
+from __future__ import annotations
+
+from bench.model import BenchResult, RunResult, WorkloadResult
+from bench.regression import compare, evaluate, key_figures, updated_baselines
+
+
+def _result(mode: str = "full", **ratios: float | None) -> BenchResult:
+    result = BenchResult(generated_at="2026-01-01 00:00", mode=mode, machine={}, versions={}, commands=[])
+    for name, value in ratios.items():
+        w = WorkloadResult(name, name, "goal", {}, 1.0, "note", "ratio note")
+        status = "ok" if value is not None else "timeout"
+        w.runs = [RunResult("cortexkit", status, ratio=value), RunResult("pcpi", "ok", ratio=9.0)]
+        result.workloads.append(w)
+    return result
+
+
+def test_within_tolerance_passes_and_beyond_fails() -> None:
+    verdicts = {v.workload: v for v in compare({"sweep": 1.10, "export": 1.2}, {"sweep": 1.0, "export": 1.0})}
+    assert verdicts["sweep"].passed  # exactly 10% behind is still allowed
+    assert not verdicts["export"].passed
+    assert verdicts["export"].limit is not None and abs(verdicts["export"].limit - 1.1) < 1e-9
+
+
+def test_an_improvement_passes() -> None:
+    (verdict,) = compare({"sweep": 0.9}, {"sweep": 1.05})
+    assert verdict.passed
+
+
+def test_missing_baseline_passes_and_missing_run_is_not_a_failure() -> None:
+    verdicts = {v.workload: v for v in compare({"new": 1.3}, {"gone": 1.0})}
+    assert verdicts["new"].passed and verdicts["new"].detail == "no baseline yet"
+    assert verdicts["gone"].passed and verdicts["gone"].detail == "not run this time"
+
+
+def test_cortexkit_not_completing_fails() -> None:
+    (verdict,) = compare({"sweep": None}, {"sweep": 1.0})
+    assert not verdict.passed
+
+
+def test_key_figures_read_only_cortexkit_and_skip_skipped_runs() -> None:
+    result = _result(sweep=1.02, session=None)
+    skipped = WorkloadResult("onboarding", "o", "g", {}, None, "", "")
+    skipped.runs = [RunResult("cortexkit", "skipped", reason="engine missing")]
+    result.workloads.append(skipped)
+    assert key_figures(result) == {"sweep": 1.02, "session": None}
+
+
+def test_evaluate_uses_the_baseline_of_the_same_mode() -> None:
+    baselines = {"full": {"sweep": 1.0}, "quick": {"sweep": 2.0}}
+    assert not evaluate(_result("full", sweep=1.5), baselines)["passed"]
+    assert evaluate(_result("quick", sweep=1.5), baselines)["passed"]
+
+
+def test_updated_baselines_replace_only_this_mode() -> None:
+    out = updated_baselines(_result("full", sweep=1.03456, session=None), {"quick": {"sweep": 2.0}})
+    assert out == {"quick": {"sweep": 2.0}, "full": {"sweep": 1.0346}}
