@@ -66,7 +66,8 @@ class Bucket:
 
     def _refill(self, now: float) -> None:
         if self.throttled_at is not None:
-            recovered = self.throttled_rate + (now - self.throttled_at) * self.ceiling / self.recover_seconds
+            progress = (now - self.throttled_at) / self.recover_seconds
+            recovered = self.throttled_rate + (self.ceiling - self.throttled_rate) * progress
             if recovered >= self.ceiling:
                 self.rate, self.throttled_at = self.ceiling, None
             else:
