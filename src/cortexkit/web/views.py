@@ -61,7 +61,7 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 1:
-        return f"{int(seconds * 1000)} ms"
+        return f"{round(seconds * 1000)} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(seconds), 60)

@@ -1,0 +1,178 @@
+"""Pure pieces of the web layer: token helpers, view models, form parsing, CSV preview, error sentences.
+
+No server, no network, no sleeping (kept beside the other web tests because the web helper owns them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import anyio
+import pytest
+from starlette.datastructures import FormData
+
+from cortexkit.web import security, sse
+from cortexkit.web.errors import GENERIC, explain
+from cortexkit.web.routes.onboard import form_to_data, preview_rows
+from cortexkit.web.views import event_view, format_duration, job_view, scrub, to_epoch
+from tests.browser.fakes import MemoryStore
+
+
+def test_tokens_compare_in_constant_time_and_refuse_empty() -> None:
+    token = security.new_session_token()
+    assert len(token) >= 43
+    assert security.tokens_equal(token, token)
+    assert not security.tokens_equal(token, None)
+    assert not security.tokens_equal(token, "")
+    assert not security.tokens_equal(token, token + "x")
+
+
+def test_csrf_token_is_bound_to_the_session() -> None:
+    a, b = security.new_session_token(), security.new_session_token()
+    assert security.csrf_valid(a, security.csrf_token(a))
+    assert not security.csrf_valid(b, security.csrf_token(a))
+    assert a not in security.csrf_token(a)
+
+
+@pytest.mark.parametrize(
+    ("host", "bind", "allowed"),
+    [
+        ("127.0.0.1:8765", "127.0.0.1", True),
+        ("localhost:8765", "127.0.0.1", True),
+        ("[::1]:8765", "::1", True),
+        ("attacker.example:8765", "127.0.0.1", False),
+        ("10.0.0.5:8765", "127.0.0.1", False),
+        (None, "127.0.0.1", False),
+        ("10.0.0.5:8765", "0.0.0.0", True),
+    ],
+)
+def test_host_check_blocks_dns_rebinding_on_loopback(host: str | None, bind: str, allowed: bool) -> None:
+    assert security.host_allowed(host, bind) is allowed
+
+
+def test_last_event_id_header_wins_and_junk_means_start() -> None:
+    assert sse.parse_last_event_id("12", "3") == 12
+    assert sse.parse_last_event_id(None, "3") == 3
+    assert sse.parse_last_event_id("abc", None) == 0
+    assert sse.parse_last_event_id("-4", None) == 0
+
+
+def test_tail_drains_everything_then_ends_on_a_terminal_state() -> None:
+    store = MemoryStore()
+    job = store.create_job({"name": "x"})
+    for i in range(7):
+        store.emit(job, "output", line=f"l{i}")
+    states = iter(["running", "succeeded"])
+
+    async def collect() -> list[sse.Frame]:
+        frames = []
+        async for frame in sse.tail(store, job, 2, job_state=lambda: next(states), poll_interval=0, batch=3):
+            frames.append(frame)
+        return frames
+
+    frames = anyio.run(collect)
+    assert [f.event.id for f in frames if f.event] == [3, 4, 5, 6, 7]
+    assert frames[-1].end_state == "succeeded"
+
+
+def test_scrub_hides_secret_looking_keys_at_any_depth() -> None:
+    data = {"client_secret": "s", "nested": [{"x-redlock-auth": "jwt", "ok": 1}], "password": "p"}
+    assert scrub(data) == {
+        "client_secret": "••••",
+        "nested": [{"x-redlock-auth": "••••", "ok": 1}],
+        "password": "••••",
+    }
+
+
+def test_event_view_reads_json_payloads_and_scrubs_them() -> None:
+    view = event_view(
+        {"id": 5, "job_id": "j", "ts": 1.5, "type": "output", "payload_json": '{"line": "a", "key": 1}'}
+    )
+    assert (view.id, view.type, view.payload) == (5, "output", {"line": "a", "key": 1})
+    assert event_view(
+        SimpleNamespace(id=1, job_id="j", ts=None, type="t", payload={"secret": "x"})
+    ).payload == {"secret": "••••"}
+
+
+def test_job_view_orders_steps_normalises_states_and_computes_durations() -> None:
+    raw = {
+        "id": "j1",
+        "state": "succeeded",
+        "spec": SimpleNamespace(
+            name="N", subscription_id="s", tenant_id="t", account_type="account", provisioner="existing"
+        ),
+        "steps": [
+            {"name": "b", "state": "success", "started_at": 10.0, "finished_at": 12.5},
+            {"name": "a", "state": "error", "error": "boom", "started_at": 1.0, "finished_at": 1.2},
+        ],
+        "account_status": [{"name": "Ingestion", "status": "warning", "message": "m", "remediation": "r"}],
+    }
+    view = job_view(raw, ["a", "b", "c"])
+    assert view.state == "done" and view.name == "N"
+    assert [(s.name, s.state, s.duration) for s in view.steps] == [
+        ("a", "failed", "200 ms"),
+        ("b", "done", "2.5 s"),
+        ("c", "pending", ""),
+    ]
+    assert view.steps[0].error == "boom"
+    assert view.components[0].remediation == "r"
+    assert not view.can_resume and not view.can_cancel
+
+
+def test_times_and_durations_in_every_shape() -> None:
+    dt = datetime(2026, 1, 1, tzinfo=UTC)
+    assert to_epoch(dt) == dt.timestamp() == to_epoch(dt.isoformat()) == to_epoch(int(dt.timestamp() * 1000))
+    assert to_epoch("not a date") is None
+    assert format_duration(125) == "2 min 05 s"
+
+
+def test_form_to_data_keeps_lists_booleans_and_drops_blanks_and_the_secret() -> None:
+    form = FormData(
+        [
+            ("account_type", "account"),
+            ("name", " Prod "),
+            ("subscription_id", ""),
+            ("features", "Remediation"),
+            ("features", "Auto Protect"),
+            ("monitor_flow_logs", "on"),
+            ("client_secret", "hunter2"),
+            ("root_sync_enabled", "on"),
+        ]
+    )
+    data = form_to_data(form)
+    assert data == {
+        "account_type": "account",
+        "name": "Prod",
+        "features": ["Remediation", "Auto Protect"],
+        "monitor_flow_logs": True,
+    }
+
+
+def test_tenant_forms_drop_the_subscription_and_keep_root_sync() -> None:
+    data = form_to_data({"account_type": "tenant", "subscription_id": "x", "root_sync_enabled": True})
+    assert "subscription_id" not in data and data["root_sync_enabled"] is True
+
+
+def test_preview_attaches_problems_to_their_lines_and_hides_secret_columns() -> None:
+    text = "name,client_secret\nA,s1\nB,s2\n"
+    errors = [
+        SimpleNamespace(line=3, field="name", message="taken"),
+        SimpleNamespace(line=99, field=None, message="x"),
+    ]
+    rows = preview_rows(text, errors)
+    assert rows[0] == {"line": 0, "values": {}, "problems": ["x"]}
+    assert rows[1] == {"line": 2, "values": {"name": "A"}, "problems": []}
+    assert rows[2]["problems"] == ["name: taken"]
+
+
+def test_errors_become_sentences_by_class_name() -> None:
+    class RateLimitError(Exception):
+        pass
+
+    class Unknown(Exception):
+        pass
+
+    info = explain(RateLimitError("429 after 5 tries"))
+    assert info.status == 429 and "Wait a minute" in info.action and "429 after 5 tries" in info.message
+    assert explain(Unknown("internal detail")) == GENERIC
