@@ -21,6 +21,11 @@ class RateLimitMode(StrEnum):
     off = "off"
 
 
+@app.callback()
+def emulator() -> None:
+    """Run the local Prisma Cloud CSPM API emulator (same HTTP contract as the real API)."""
+
+
 @app.command()
 def serve(
     *,
