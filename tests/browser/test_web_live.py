@@ -99,3 +99,46 @@ def test_the_timeline_keeps_updating_through_a_reload(
     expect(page.locator("#job-state")).to_have_text("done")
     expect(page.locator("#live-status")).to_have_text("Finished: done.")
     expect(page.locator("#log")).to_contain_text(f"{STEPS[-1]} finished")
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_pages_fit_the_window_without_sideways_scrolling(
+    ui: RunningUI, new_page: Callable[..., Any], store: MemoryStore, width: int
+) -> None:
+    job_id = store.create_job({"name": "Fit", "subscription_id": GOOD, "tenant_id": GOOD})
+    page = new_page(width=width)
+    page.goto(ui.url)
+    for path in ("/", "/onboard", "/onboard/bulk", "/jobs", f"/jobs/{job_id}", "/accounts"):
+        page.goto(ui.base_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
+
+
+def test_the_wizard_is_usable_by_keyboard(ui: RunningUI, new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    page.goto(ui.url)
+    page.goto(ui.base_url + "/onboard")
+    page.keyboard.press("Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_label("Account name").focus()
+    page.keyboard.type("Keyboard Co")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Tenant (directory) ID")).to_be_focused()
+
+
+def test_csv_preview_shows_each_rows_problems_before_anything_runs(
+    ui: RunningUI, new_page: Callable[..., Any], store: MemoryStore
+) -> None:
+    page = new_page()
+    page.goto(ui.url)
+    page.goto(ui.base_url + "/onboard/bulk")
+    text = f"name,account_type,subscription_id,tenant_id\nA,account,{GOOD},{GOOD}\nB,account,nope,{GOOD}\n"
+    page.locator("#f-csv_file").set_input_files(
+        files=[{"name": "subs.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    page.get_by_role("button", name="Preview rows").click()
+    expect(page.locator("#preview-title")).to_contain_text("1 row ready, 1 with problems")
+    expect(page.locator('tr[data-line="3"] .problems')).to_contain_text("subscription_id: Must be a GUID")
+    expect(page.locator("#start-bulk")).to_have_count(0)
+    assert store.jobs == {}
