@@ -1,0 +1,128 @@
+"""`AsyncClient` over httpx.MockTransport: the same decisions as the sync client, plus single-flight
+refresh across many tasks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from cortexkit import errors
+from cortexkit.client import AsyncClient
+from cortexkit.retry import RetryConfig
+from tests.unit.test_client_sync import API, KEY_ID, SECRET, FakeAPI, FakeClock, script
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def api() -> FakeAPI:
+    return FakeAPI()
+
+
+def transport(api: FakeAPI) -> httpx.MockTransport:
+    """An async handler that yields to the loop first, as a network round trip would."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        await request.aread()
+        return api(request)
+
+    return httpx.MockTransport(handler)
+
+
+def make(api: FakeAPI, clock: FakeClock, **kw: object) -> AsyncClient:
+    return AsyncClient(
+        api_url=API,
+        access_key_id=KEY_ID,
+        secret_key=SECRET,
+        transport=transport(api),
+        clock=clock,
+        sleep=clock.asleep,
+        retry=RetryConfig(max_attempts=5, deadline=None),
+        **{"rate_limit": False, **kw},  # type: ignore[arg-type]
+    )
+
+
+async def test_many_tasks_share_one_login(api: FakeAPI, clock: FakeClock) -> None:
+    async with make(api, clock) as client:
+        results = await asyncio.gather(*(client.request("GET", "/cloud") for _ in range(32)))
+    assert all(r == {"ok": True} for r in results)
+    assert api.logins == 1
+
+
+async def test_many_tasks_share_one_extend(api: FakeAPI, clock: FakeClock) -> None:
+    async with make(api, clock) as client:
+        await client.request("GET", "/cloud")
+        clock.now += 510
+        await asyncio.gather(*(client.request("GET", "/cloud") for _ in range(32)))
+        assert (api.logins, api.extends) == (1, 1)
+
+
+async def test_many_401s_cause_one_login(api: FakeAPI, clock: FakeClock) -> None:
+    async with make(api, clock) as client:
+        await client.request("GET", "/cloud")
+        api.valid.clear()
+        await asyncio.gather(*(client.request("GET", "/cloud") for _ in range(32)))
+        assert api.logins == 2
+        assert client.stats.replays_401 >= 1
+
+
+async def test_async_retries_and_outcome_unknown(api: FakeAPI, clock: FakeClock) -> None:
+    api.routes["GET /cloud"] = script(httpx.Response(503), httpx.Response(429, headers={"Retry-After": "2"}))
+    api.routes["POST /cas/v1/azure_account"] = script(httpx.Response(502))
+    async with make(api, clock) as client:
+        assert await client.request("GET", "/cloud") == {"ok": True}
+        assert clock.sleeps[-1] == 2.0
+        with pytest.raises(errors.OutcomeUnknownError):
+            await client.request("POST", "/cas/v1/azure_account", json={})
+    assert len(api.calls("POST /cas/v1/azure_account")) == 1
+
+
+async def test_async_failed_login_reaches_every_waiter_once(api: FakeAPI, clock: FakeClock) -> None:
+    async with AsyncClient(
+        api_url=API,
+        access_key_id=KEY_ID,
+        secret_key="wrong",
+        transport=transport(api),
+        rate_limit=False,
+        clock=clock,
+        sleep=clock.asleep,
+    ) as client:
+        results = await asyncio.gather(
+            *(client.request("GET", "/cloud") for _ in range(8)), return_exceptions=True
+        )
+    assert all(isinstance(r, errors.AuthenticationError) for r in results)
+    assert len(api.calls("POST /login")) == 1
+
+
+async def test_async_paginate_and_resources(api: FakeAPI, clock: FakeClock) -> None:
+    pages = {None: ("p2", [{"id": "a1"}, {"id": "a2"}]), "p2": ("", [{"id": "a3"}])}
+    seen_bodies: list[dict[str, object]] = []
+
+    def alerts(request: httpx.Request) -> httpx.Response:
+        import json
+
+        body = json.loads(request.content)
+        seen_bodies.append(body)
+        token, items = pages[body.get("pageToken")]
+        return httpx.Response(200, json={"items": items, "nextPageToken": token, "totalRows": 3})
+
+    api.routes["POST /v2/alert"] = alerts
+    async with make(api, clock) as client:
+        got = [a.id async for a in client.alerts.iterate(filters={"alert.status": "open"}, page_size=2)]
+    assert got == ["a1", "a2", "a3"]
+    assert all(
+        b["filters"] == [{"name": "alert.status", "operator": "=", "value": "open"}] for b in seen_bodies
+    )
+    assert seen_bodies[1]["pageToken"] == "p2" and seen_bodies[1]["limit"] == 2
+
+
+async def test_async_repr_hides_secret(api: FakeAPI, clock: FakeClock) -> None:
+    async with make(api, clock) as client:
+        await client.request("GET", "/cloud")
+        assert SECRET not in repr(client) and "tok-1" not in repr(client)
