@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -250,17 +251,19 @@ def test_401_refreshes_once_and_replays_once(client: Client, api: FakeAPI) -> No
 
 
 def test_bad_credentials_raise_authentication_error(api: FakeAPI, clock: FakeClock) -> None:
-    with Client(
-        api_url=API,
-        access_key_id=KEY_ID,
-        secret_key="wrong",
-        transport=httpx.MockTransport(api),
-        rate_limit=False,
-        clock=clock,
-        sleep=clock.sleep,
-    ) as bad:
-        with pytest.raises(errors.AuthenticationError) as info:
-            bad.request("GET", "/cloud")
+    with (
+        Client(
+            api_url=API,
+            access_key_id=KEY_ID,
+            secret_key="wrong",
+            transport=httpx.MockTransport(api),
+            rate_limit=False,
+            clock=clock,
+            sleep=clock.sleep,
+        ) as bad,
+        pytest.raises(errors.AuthenticationError) as info,
+    ):
+        bad.request("GET", "/cloud")
     assert "wrong" not in str(info.value)
     assert len(api.calls("POST /login")) == 1  # a 401 on login is final
 
