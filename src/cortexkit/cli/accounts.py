@@ -10,8 +10,10 @@ from cortexkit.cli import output
 from cortexkit.cli.context import state
 from cortexkit.cli.errors import CliError
 
-app = typer.Typer(help="Cloud accounts.", no_args_is_help=True)
-groups_app = typer.Typer(help="Account groups.", no_args_is_help=True)
+app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Cloud accounts.", no_args_is_help=True)
+groups_app = typer.Typer(
+    add_completion=False, rich_markup_mode=None, help="Account groups.", no_args_is_help=True
+)
 
 ACCOUNT_COLUMNS = ("accountId", "name", "Cloud=cloudType", "Type=accountType", "enabled", "status")
 GROUP_COLUMNS = ("id", "name", "description", "Accounts=accountIds")

@@ -12,7 +12,10 @@ from cortexkit.cli.context import state
 from cortexkit.cli.errors import USAGE, CliError, UsageProblem
 
 app = typer.Typer(
-    help="Alerts: list, count, get, dismiss, snooze, reopen, export, report.", no_args_is_help=True
+    add_completion=False,
+    rich_markup_mode=None,
+    help="Alerts: list, count, get, dismiss, snooze, reopen, export, report.",
+    no_args_is_help=True,
 )
 
 Status = Annotated[list[str] | None, typer.Option("--status", help="open, dismissed, snoozed, resolved ...")]

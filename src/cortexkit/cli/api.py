@@ -14,7 +14,7 @@ from cortexkit.cli.context import state
 from cortexkit.cli.errors import UsageProblem
 from cortexkit.cli.files import read_data_argument
 
-app = typer.Typer(help="Call any API path.")
+app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Call any API path.")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -10,7 +10,7 @@ from cortexkit.cli import output
 from cortexkit.cli.context import state
 from cortexkit.cli.timespec import parse_time_range
 
-app = typer.Typer(help="Audit logs.", no_args_is_help=True)
+app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Audit logs.", no_args_is_help=True)
 
 COLUMNS = ("timestamp", "user", "action", "actionType", "resourceType", "resourceName", "result", "ipAddress")
 

@@ -9,7 +9,9 @@ import typer
 from cortexkit.cli import output
 from cortexkit.cli.context import state
 
-app = typer.Typer(help="Compliance posture.", no_args_is_help=True)
+app = typer.Typer(
+    add_completion=False, rich_markup_mode=None, help="Compliance posture.", no_args_is_help=True
+)
 
 COLUMNS = ("name", "Resources=totalResources", "Passed=passedResources", "Failed=failedResources")
 

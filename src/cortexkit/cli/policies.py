@@ -9,7 +9,7 @@ import typer
 from cortexkit.cli import output
 from cortexkit.cli.context import state
 
-app = typer.Typer(help="Policies.", no_args_is_help=True)
+app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Policies.", no_args_is_help=True)
 
 COLUMNS = ("policyId", "name", "severity", "Type=policyType", "Cloud=cloudType", "enabled")
 

@@ -11,7 +11,7 @@ from cortexkit.cli.context import state
 from cortexkit.cli.errors import UsageProblem
 from cortexkit.cli.timespec import parse_time_range
 
-app = typer.Typer(help="Run an RQL config query.")
+app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Run an RQL config query.")
 
 COLUMNS = (
     "id",
