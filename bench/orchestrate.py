@@ -60,7 +60,8 @@ def run_tool(spec: WorkloadSpec, tool: str, params: dict[str, Any], peers: dict[
         work_s=payload.get("work_s"),
         work_cpu_s=payload.get("work_cpu_s"),
         cpu_s=outcome.cpu_s,
-        peak_rss_mb=outcome.peak_rss_mb,
+        # The child's own high-water mark: ru_maxrss would include the parent's (see worker.peak_rss_mb).
+        peak_rss_mb=payload.get("peak_rss_mb"),
         requests=counts["requests"],
         r429=counts["r429"],
         r401=counts["r401"],
@@ -73,7 +74,9 @@ def run_tool(spec: WorkloadSpec, tool: str, params: dict[str, Any], peers: dict[
     run.extra["emulator_cpu_s"] = round(emulator_cpu, 3)
     if outcome.timed_out:
         run.status, run.reason = "timeout", f"killed after {spec.timeout_s(params):.0f} s"
-    elif outcome.returncode != 0 or not payload:
+        if payload.get("partial"):
+            run.reason += f" with {payload.get('items')} items done"
+    elif outcome.returncode != 0 or not payload or payload.get("partial"):
         lines = [ln for ln in outcome.stderr_tail.splitlines() if ln.strip()]
         last = lines[-1][:200] if lines else "no output"
         run.status, run.reason = "failed", f"exit code {outcome.returncode}: {last}"

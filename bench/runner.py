@@ -1,7 +1,8 @@
 """Runs one tool's workload in a child process and measures what that child alone cost.
 
 `os.wait4` returns the rusage of exactly that child (not of every child the parent ever reaped), so wall
-time, user+system CPU and peak RSS belong to the tool being measured, imports included. The child writes
+time and user+system CPU belong to the tool being measured, imports included. Peak RSS comes from the
+child itself (see worker.peak_rss_mb: `ru_maxrss` would carry the parent's high-water mark). The child writes
 its own figures (the loop's time, items, failed calls) to a JSON file, never to stdout, because peers
 print freely.
 """
@@ -30,7 +31,6 @@ class ChildOutcome:
     timed_out: bool
     wall_s: float
     cpu_s: float
-    peak_rss_mb: float
     payload: dict[str, Any] = field(default_factory=dict)
     stderr_tail: str = ""
 
@@ -89,18 +89,21 @@ def run_child(
             proc.returncode = os.waitstatus_to_exitcode(status)
             _kill_group(proc.pid)  # helpers a tool left behind in its session
         payload: dict[str, Any] = {}
-        if result_file.exists():
-            try:
-                payload = json.loads(result_file.read_text())
-            except json.JSONDecodeError:
-                payload = {}
+        progress = result_file.with_name(result_file.name + ".progress")
+        for source in (result_file, progress):  # the final figures, else the last progress note
+            if source.exists():
+                try:
+                    payload = json.loads(source.read_text())
+                except json.JSONDecodeError:
+                    continue
+                payload["partial"] = source is progress
+                break
         tail = stderr_path.read_text(errors="replace")[-2000:]
     return ChildOutcome(
         returncode=None if timed_out else proc.returncode,
         timed_out=timed_out,
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024.0,  # Linux reports kilobytes
         payload=payload,
         stderr_tail=tail,
     )

@@ -36,6 +36,30 @@ class Ctx:
         return self.ca_file or False
 
 
+_children_peak_mb: dict[str, float] = {"max": 0.0}
+
+
+def note_child_rss(maxrss_kb: int) -> None:
+    """Records the peak RSS of a process this worker ran (the CLI runs one process per command)."""
+    _children_peak_mb["max"] = max(_children_peak_mb["max"], maxrss_kb / 1024.0)
+
+
+def peak_rss_mb() -> float | None:
+    """This process image's peak RSS (VmHWM), or a child's if larger.
+
+    Not `ru_maxrss`: Linux folds the parent's high-water mark into a child at fork/exec, so every child
+    of the bench (whose emulator holds a lot of memory) would report at least the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return max(int(line.split()[1]) / 1024.0, _children_peak_mb["max"])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class Meter:
     """Times the workload loop (wall and this process's CPU), leaving imports and login outside."""
 
@@ -55,12 +79,30 @@ class Meter:
 
     def result(self, items: int, failed: int, **extra: Any) -> dict[str, Any]:
         return {
+            "peak_rss_mb": peak_rss_mb(),
             "work_s": self.wall,
             "work_cpu_s": self.cpu,
             "items": items,
             "failed_calls": failed,
             "extra": extra,
         }
+
+
+class Progress:
+    """Partial counts written at most twice a second, so a run killed at its timeout still tells how far
+    it got (a peer stuck in a 32 s backoff sleep is the usual case)."""
+
+    def __init__(self) -> None:
+        self._path = os.environ.get("BENCH_RESULT_FILE", "") + ".progress"
+        self._last = 0.0
+
+    def update(self, items: int, failed: int) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.5:
+            return
+        self._last = now
+        with open(self._path, "w") as fh:
+            json.dump({"items": items, "failed_calls": failed}, fh)
 
 
 def context_from_env() -> Ctx:

@@ -86,7 +86,7 @@ cli(prog_name="pc")
 """
 
 
-def run_cli(ctx: Ctx, *args: str) -> tuple[int, bytes]:
+def run_cli(ctx: Ctx, *args: str) -> tuple[int, bytes, str]:
     """One `pc` process with json output.
 
     The CLI configures itself at import, before its `-c env` option is parsed, from
@@ -97,6 +97,9 @@ def run_cli(ctx: Ctx, *args: str) -> tuple[int, bytes]:
     import os
     import subprocess
     import sys
+    import tempfile
+
+    from bench.worker import note_child_rss
 
     config_dir = os.path.join(os.environ["HOME"], ".prismacloud")
     os.makedirs(config_dir, mode=0o700, exist_ok=True)
@@ -113,11 +116,18 @@ def run_cli(ctx: Ctx, *args: str) -> tuple[int, bytes]:
             }
             json.dump({"url": ctx.hostport, **settings}, fh)
     env = {**os.environ, "BENCH_HOSTPORT": ctx.hostport}
-    proc = subprocess.run(
-        [sys.executable, "-c", CLI_WRAPPER, "-o", "json", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        check=False,
-    )
-    return proc.returncode, proc.stdout
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CLI_WRAPPER, "-o", "json", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        note_child_rss(usage.ru_maxrss)
+        out.seek(0)
+        err.seek(0)
+        lines = [ln for ln in err.read().decode(errors="replace").splitlines() if ln.strip()]
+        return proc.returncode, out.read(), lines[-1][:300] if lines else ""

@@ -161,8 +161,10 @@ def run_prismacloud_cli(ctx: Ctx) -> dict[str, Any]:
     from bench.workloads.clients import run_cli
 
     ok = failed = 0
+    last_error = ""
     with Meter() as meter:
         for _ in range(int(ctx.params["calls"])):
-            code, _ = run_cli(ctx, "cloud", "list")
+            code, _, error = run_cli(ctx, "cloud", "list")
             ok, failed = ok + (code == 0), failed + (code != 0)
-    return meter.result(ok, failed)
+            last_error = error if code else last_error
+    return meter.result(ok, failed, **({"error": last_error} if last_error else {}))

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.floors import bucket_floor
 from bench.model import Check, RunResult, WorkloadResult
-from bench.worker import Ctx, Meter
+from bench.worker import Ctx, Meter, Progress
 from bench.workloads.base import LINKS, WorkloadSpec
 
 RATE, BURST = 5.0, 10  # limits.match_limit("GET", "/alert/{id}"), restated so peer pythons need no cortexkit
@@ -75,6 +75,8 @@ class Sweep(WorkloadSpec):
         return None
 
     def finish_run(self, run: RunResult, params: dict[str, Any], stats: dict[str, Any]) -> None:
+        if run.items != params["alerts"]:
+            run.ratio = None  # an incomplete sweep has no meaningful time ratio
         if run.tool == "pcpi":
             run.link = LINKS["pcpi-backoff"]
             run.reason = run.reason or "no client-side rate limit; sticky backoff on 429 without Retry-After"
@@ -108,6 +110,7 @@ def run_cortexkit(ctx: Ctx) -> dict[str, Any]:
     from bench.workloads.clients import cortexkit_client
 
     ok = failed = 0
+    progress = Progress()
     # The login is lazy, so it happens inside the timed loop: a few milliseconds against a 15 s floor.
     with cortexkit_client(ctx) as client, Meter() as meter:
         for alert_id in ctx.params["ids"]:
@@ -116,6 +119,7 @@ def run_cortexkit(ctx: Ctx) -> dict[str, Any]:
                 ok += 1
             except Exception:
                 failed += 1
+            progress.update(ok, failed)
     return meter.result(ok, failed)
 
 
@@ -124,10 +128,12 @@ def run_pcpi(ctx: Ctx) -> dict[str, Any]:
 
     session = pcpi_session(ctx)  # logs in
     ok = failed = 0
+    progress = Progress()
     with Meter() as meter:
         for alert_id in ctx.params["ids"]:
             _, good = call(session.request, "GET", f"/alert/{alert_id}")
             ok, failed = ok + good, failed + (not good)
+            progress.update(ok, failed)
     return meter.result(ok, failed)
 
 
@@ -135,6 +141,7 @@ def run_prismacloud_api(ctx: Ctx) -> dict[str, Any]:
     from bench.workloads.clients import call, prismacloud_api, quiet_stdout
 
     pc = prismacloud_api(ctx)
+    progress = Progress()
     with quiet_stdout():
         pc.login()
         ok = failed = 0
@@ -142,4 +149,5 @@ def run_prismacloud_api(ctx: Ctx) -> dict[str, Any]:
             for alert_id in ctx.params["ids"]:
                 _, good = call(pc.execute, "GET", f"alert/{alert_id}")
                 ok, failed = ok + good, failed + (not good)
+                progress.update(ok, failed)
     return meter.result(ok, failed)
