@@ -117,6 +117,7 @@ class Engine:
             profiles=self.profiles,
             check_profile=lambda name: check(name, factory),
             step_names=[_step_name(s) for s in model.STEPS],
+            step_titles=dict(getattr(model, "STEP_TITLES", {})),
         )
 
 

@@ -7,11 +7,12 @@ wants, and lets the pages be tested against a store the test writes events into.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cortexkit.web.security import new_session_token
+from cortexkit.web.views import JobView, job_view
 
 
 class JobStoreLike(Protocol):
@@ -60,6 +61,11 @@ class Backend:
     profiles: Callable[[], list[ProfileInfo]]
     check_profile: Callable[[str], ConnectionReport]
     step_names: Sequence[str] = ()
+    step_titles: Mapping[str, str] = field(default_factory=dict)
+
+    def job(self, raw: Any) -> JobView:
+        """The page model of a store record, with the engine's step order and titles."""
+        return job_view(raw, self.step_names, self.step_titles)
 
 
 @dataclass

@@ -179,11 +179,12 @@ class JobView:
 
     @property
     def can_resume(self) -> bool:
-        return self.state in {"failed", "cancelled"}
+        """`waiting` jobs need the user (e.g. terraform outputs) and carry on when resumed."""
+        return self.state in {"failed", "cancelled", "waiting"}
 
     @property
     def can_cancel(self) -> bool:
-        return self.state in {"pending", "running"}
+        return self.state in {"pending", "running", "waiting"}
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -197,6 +198,8 @@ class JobView:
             "created": self.created,
             "updated": self.updated,
             "error": self.error,
+            "can_resume": self.can_resume,
+            "can_cancel": self.can_cancel,
             "steps": [
                 {
                     "name": s.name,
@@ -243,7 +246,7 @@ def _components(raw: Any) -> tuple[ComponentStatus, ...]:
     return tuple(out)
 
 
-def job_view(raw: Any, step_names: Iterable[str] = ()) -> JobView:
+def job_view(raw: Any, step_names: Iterable[str] = (), titles: Mapping[str, str] | None = None) -> JobView:
     """Build the page model for one job; steps the store has not reached yet show as pending."""
     spec = get(raw, "spec", raw)
     steps_raw = list(get(raw, "steps", None) or [])
@@ -257,7 +260,7 @@ def job_view(raw: Any, step_names: Iterable[str] = ()) -> JobView:
         steps.append(
             StepView(
                 name=name,
-                title=str(get(s, "title", None) or step_title(name)),
+                title=str(get(s, "title", None) or (titles or {}).get(name) or step_title(name)),
                 state=normal_state(get(s, "state", "pending")),
                 started=to_epoch(get(s, "started_at")),
                 finished=to_epoch(get(s, "finished_at")),

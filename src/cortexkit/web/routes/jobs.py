@@ -26,7 +26,7 @@ def _load(request: Request, job_id: str) -> JobView:
         raise FriendlyError(
             404, "No such job", f"There is no onboarding job with id {job_id}.", "See the Jobs page."
         )
-    return job_view(raw, settings.backend.step_names)
+    return settings.backend.job(raw)
 
 
 def _fetch(store: Any, job_id: str) -> Any:
@@ -50,7 +50,7 @@ def filter_jobs(jobs: list[JobView], state: str, q: str, batch: list[str]) -> li
 @router.get("/jobs")
 def jobs_list(request: Request, state: str = "", q: str = "", batch: str = "") -> Response:
     settings = settings_of(request)
-    jobs = [job_view(j, settings.backend.step_names) for j in settings.backend.store.list_jobs() or []]
+    jobs = [settings.backend.job(j) for j in settings.backend.store.list_jobs() or []]
     wanted = [b for b in batch.split(",") if b]
     shown = filter_jobs(jobs, state, q, wanted)
     shown.sort(key=lambda j: j.created or 0.0, reverse=True)
@@ -114,7 +114,7 @@ async def resume(request: Request, job_id: str) -> Response:
         raise FriendlyError(
             409,
             "Nothing to resume",
-            f"Job {job_id} is {job.state}; only failed or cancelled jobs resume.",
+            f"Job {job_id} is {job.state}; only failed, cancelled or waiting jobs resume.",
             "",
         )
     await anyio.to_thread.run_sync(settings.backend.start_job, job_id)

@@ -217,8 +217,8 @@
     table.hidden = job.components.length === 0;
     empty.hidden = job.components.length !== 0;
     if (job.state === "done" && job.components.length === 0) { empty.textContent = "All components report healthy."; }
-    $("#resume-form").hidden = !(job.state === "failed" || job.state === "cancelled");
-    $("#cancel-form").hidden = !(job.state === "pending" || job.state === "running");
+    $("#resume-form").hidden = !job.can_resume;
+    $("#cancel-form").hidden = !job.can_cancel;
   }
 
   function logLine(ev) {
