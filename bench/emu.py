@@ -48,6 +48,15 @@ class Emu:
             data: dict[str, Any] = resp.json()
             return data
 
+    def api(self, method: str, path: str, json: Any = None) -> Any:
+        """One authenticated API call from the parent, for inspecting end state after a run."""
+        with self._client() as c:
+            login = c.post("/login", json={"username": self.access_key_id, "password": self.secret_key})
+            login.raise_for_status()
+            resp = c.request(method, path, json=json, headers={"x-redlock-auth": login.json()["token"]})
+            resp.raise_for_status()
+            return resp.json()
+
     def reset_stats(self) -> None:
         with self._client() as c:
             c.post("/_emulator/reset").raise_for_status()

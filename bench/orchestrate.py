@@ -48,6 +48,7 @@ def run_tool(spec: WorkloadSpec, tool: str, params: dict[str, Any], peers: dict[
         outcome = run_child(python, spec.name, tool, env, spec.timeout_s(params))
         after = resource.getrusage(resource.RUSAGE_SELF)
         stats = emu.stats()
+        inspected = spec.inspect(emu, params, tool)
     # The parent only polls while the child runs, so its CPU in that window is the emulator's.
     emulator_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     counts = condense(stats)
@@ -72,6 +73,7 @@ def run_tool(spec: WorkloadSpec, tool: str, params: dict[str, Any], peers: dict[
         extra=dict(payload.get("extra", {})),
     )
     run.extra["emulator_cpu_s"] = round(emulator_cpu, 3)
+    run.extra.update(inspected)
     if outcome.timed_out:
         run.status, run.reason = "timeout", f"killed after {spec.timeout_s(params):.0f} s"
         if payload.get("partial"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.model import RunResult, WorkloadResult
+
+if TYPE_CHECKING:
+    from bench.emu import Emu
 
 TLS_TOOLS = frozenset({"prismacloud-api", "prismacloud-cli"})  # both hard-code https:// (peers.md section 2)
 PEER_TOOLS = ("pcpi", "prismacloud-api", "prismacloud-cli")
@@ -19,6 +22,7 @@ LINKS: dict[str, str] = {
     "pcpi-no-pool": _PCPI + "_session_base.py#L511",
     "pcpi-refresh": _PCPI + "_cspm_session.py#L104",
     "pcpi-backoff": _PCPI + "_session_base.py#L57-L63",
+    "pcpi-post": _PCPI + "_session_base.py#L20-L21",
     "api-v2-paging": _API + "cspm/cspm.py#L133",
     "api-refresh": _API + "pc_lib_api.py#L43",
     "api-exit": _API + "cspm/cspm.py#L149-L150",
@@ -61,6 +65,10 @@ class WorkloadSpec:
 
     def timeout_s(self, params: dict[str, Any]) -> float:
         return 120.0
+
+    def inspect(self, emu: Emu, params: dict[str, Any], tool: str) -> dict[str, Any]:
+        """Reads the emulator's end state before it stops (for example, duplicate accounts)."""
+        return {}
 
     def finish_run(self, run: RunResult, params: dict[str, Any], stats: dict[str, Any]) -> None:
         """Per-run figures once the child and the emulator counters are in (ratio, extras)."""

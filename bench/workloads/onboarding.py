@@ -1,0 +1,135 @@
+"""Workload 5: bulk onboarding of Azure subscriptions (`existing` provisioner) with 5% injected faults.
+
+The floor is set by the rate-limited calls the jobs needed: for each route, the calls answered 2xx
+against that route's bucket, the slowest bucket winning (buckets refill in parallel). Goal: wall time
+within 1.2 times that floor and exactly one account per subscription (no duplicates).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from bench.floors import parallel_floor, ratio
+from bench.model import Check, RunResult, WorkloadResult
+from bench.worker import Ctx, Meter, Progress
+from bench.workloads.base import LINKS, WorkloadSpec
+
+NAMESPACE = uuid.UUID("6f1c1b1e-9d8a-4f51-9a57-bbe0c1a5e7d1")  # stable ids: same subscriptions every run
+
+
+def subscription_ids(n: int) -> list[str]:
+    return [str(uuid.uuid5(NAMESPACE, f"subscription-{i}")) for i in range(n)]
+
+
+def route_floor(ok_by_route: dict[str, int], rate_scale: float) -> float:
+    """The parallel-bucket floor for these 2xx counts, with the emulator's documented/default limits."""
+    from cortexkit import limits
+
+    buckets = []
+    for route, n in ok_by_route.items():
+        method, _, template = route.partition(" ")
+        if template in ("/login", "/auth_token/extend") or not template.startswith("/"):
+            continue
+        lim = limits.match_limit(method, template)
+        rate, burst = (lim.rate, lim.burst) if lim else (limits.DEFAULT_RATE, limits.DEFAULT_BURST)
+        buckets.append((n, rate * rate_scale, burst))
+    return parallel_floor(buckets)
+
+
+def engine_missing() -> str | None:
+    """Why the onboarding engine cannot run here, or None when it can."""
+    import importlib
+
+    for name in ("cortexkit.onboarding.store", "cortexkit.onboarding.runner", "cortexkit.client"):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            return f"the onboarding engine is not usable in this tree ({name}: {type(exc).__name__})"
+    return None
+
+
+class Onboarding(WorkloadSpec):
+    name = "onboarding"
+    title = "5. Bulk onboarding"
+    goal = "wall time within 1.2 times the floor of the rate-limited calls, zero duplicate accounts"
+    ratio_note = "Ratio = work seconds / floor of the 2xx calls per route (computed after the run)."
+
+    def params(self, quick: bool) -> dict[str, Any]:
+        return {"subscriptions": 40 if quick else 200, "fault_rate": 0.05, "rate_scale": 1.0}
+
+    def emulator_config(self, params: dict[str, Any], tool: str) -> dict[str, Any]:
+        return {
+            **super().emulator_config(params, tool),
+            "fault_rate": params["fault_rate"],
+            "rate_scale": params["rate_scale"],
+            "status_delay": 0.0,
+        }
+
+    def floor(self, params: dict[str, Any]) -> tuple[None, str]:
+        return None, "the 2xx calls per route against each route's bucket, slowest bucket (after the run)"
+
+    def timeout_s(self, params: dict[str, Any]) -> float:
+        return 600.0
+
+    def unsupported(self, tool: str) -> tuple[str, str] | None:
+        if tool == "cortexkit":
+            missing = engine_missing()
+            return (missing, "") if missing else None
+        reasons = {
+            "pcpi": (
+                "no onboarding: a generic POST /cloud/azure only, and POSTs are retried blindly",
+                "pcpi-post",
+            ),
+            "prismacloud-api": ("no v2 Azure onboarding flow; failures raise SystemExit", "api-exit"),
+            "prismacloud-cli": ("no onboarding command (cloud list/names/type only)", "cli-single"),
+        }
+        reason, link = reasons[tool]
+        return reason, LINKS.get(link, "")
+
+    def inspect(self, emu: Any, params: dict[str, Any], tool: str) -> dict[str, Any]:
+        wanted = set(subscription_ids(int(params["subscriptions"])))
+        accounts = emu.api("GET", "/cloud")
+        seen: dict[str, int] = {}
+        for acc in accounts if isinstance(accounts, list) else []:
+            acc_id = str(acc.get("accountId", ""))
+            if acc_id in wanted:
+                seen[acc_id] = seen.get(acc_id, 0) + 1
+        return {
+            "accounts_created": sum(seen.values()),
+            "duplicates": sum(n - 1 for n in seen.values() if n > 1),
+        }
+
+    def finish_run(self, run: RunResult, params: dict[str, Any], stats: dict[str, Any]) -> None:
+        from bench.emu import ok_by_route
+
+        floor_s = route_floor(ok_by_route(stats), float(params["rate_scale"]))
+        run.extra["floor_s"] = round(floor_s, 3)
+        run.ratio = ratio(run.work_s, floor_s) if run.status == "ok" else None
+
+    def finish(self, result: WorkloadResult, params: dict[str, Any]) -> None:
+        run = result.run("cortexkit")
+        if run is None or run.status != "ok":
+            result.checks.append(Check("completed", False, run.reason if run else "not run"))
+            return
+        result.floor_s = float(run.extra.get("floor_s", 0.0)) or None
+        n = int(params["subscriptions"])
+        done = int(run.extra.get("jobs_done", 0))
+        dupes = run.extra.get("duplicates")
+        result.checks += [
+            Check("within 1.2x the floor", (run.ratio or 99) <= 1.2, f"ratio {run.ratio}"),
+            Check("zero duplicate accounts", dupes == 0, f"{dupes} duplicates"),
+            Check("every job finished", done == n, f"{done} of {n} done, {run.failed_calls} failed"),
+        ]
+
+
+SPEC = Onboarding()
+
+
+def run_cortexkit(ctx: Ctx) -> dict[str, Any]:
+    from bench.workloads.onboard_driver import run_bulk
+
+    progress = Progress()
+    with Meter() as meter:
+        done, failed, extra = run_bulk(ctx, subscription_ids(int(ctx.params["subscriptions"])), progress)
+    return meter.result(done, failed, jobs_done=done, **extra)
