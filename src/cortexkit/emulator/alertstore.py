@@ -7,7 +7,7 @@ emulator clock passes it, with no background job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +124,7 @@ class AlertStore:
 
     # -- querying -----------------------------------------------------------------------------------------
     def _allowed_policies(self, filters: Mapping[str, tuple[str, ...]]) -> set[int] | None:
-        checks = {
+        checks: dict[str, Callable[[Policy, tuple[str, ...]], bool]] = {
             "policy.id": lambda p, v: p.policy_id in v,
             "policy.name": lambda p, v: p.name in v,
             "policy.severity": lambda p, v: p.severity in {x.lower() for x in v},
@@ -144,12 +144,12 @@ class AlertStore:
             group_members = {
                 a for g in self.groups if g.name in wanted or g.id in wanted for a in g.account_ids
             }
-        checks = {
+        checks_a: dict[str, Callable[[CloudAccount, tuple[str, ...]], bool]] = {
             "cloud.type": lambda a, v: a.cloud_type in {x.lower() for x in v},
             "cloud.account": lambda a, v: a.name in v,
             "cloud.accountId": lambda a, v: a.account_id in v,
         }
-        active = [(check, filters[name]) for name, check in checks.items() if name in filters]
+        active = [(check, filters[name]) for name, check in checks_a.items() if name in filters]
         if not active and group_members is None:
             return None
         return {
@@ -251,7 +251,9 @@ class AlertStore:
             "policy": self._policy_summary(policy, detailed),
             "resource": {
                 "id": resource_id,
-                "rrn": f"rrn:{account.cloud_type}:{policy.api_name}:{region}:{account.account_id}:{resource_id}",
+                "rrn": ":".join(
+                    ("rrn", account.cloud_type, policy.api_name, region, account.account_id, resource_id)
+                ),
                 "name": resource_name,
                 "account": account.name,
                 "accountId": account.account_id,

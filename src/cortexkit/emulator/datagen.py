@@ -486,7 +486,8 @@ def make_resources(
 def _resource_id(account: CloudAccount, rtype: str, name: str, rng: random.Random) -> str:
     if account.cloud_type == "azure":
         kind = rtype.replace(" ", "")
-        return f"/subscriptions/{account.account_id}/resourceGroups/rg-{name.split('-')[1]}/providers/{kind}/{name}"
+        group = f"rg-{name.split('-')[1]}"
+        return f"/subscriptions/{account.account_id}/resourceGroups/{group}/providers/{kind}/{name}"
     if account.cloud_type == "aws":
         return f"{name.split('-')[2]}-{rng.getrandbits(64):016x}"
     return str(rng.randrange(10**18, 10**19))

@@ -28,7 +28,7 @@ def _unb64(text: str) -> bytes:
 
 
 class PageTokenCodec:
-    """Signs and checks page tokens with a per-instance key; `kind` keeps one listing's token out of another."""
+    """Signs and checks page tokens with a per-instance key; `kind` keeps listings' tokens apart."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key

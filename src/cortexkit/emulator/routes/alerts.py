@@ -105,6 +105,7 @@ def _window(state: TenantState, time_range: Any) -> tuple[int | None, int | None
 
 def _spec_from_request(
     state: TenantState,
+    *,
     filters: dict[str, list[str]],
     time_range: Any,
     sort_by: list[str],
@@ -164,6 +165,7 @@ def _run(state: TenantState, spec: dict[str, Any], detailed_override: bool | Non
 @router.get("/v2/alert")
 def list_alerts_v2_get(
     request: Request,
+    *,
     _: Auth,
     emu: Emu,
     detailed: str | None = None,
@@ -180,7 +182,13 @@ def list_alerts_v2_get(
     except timerange.TimeRangeError as exc:
         raise _bad(str(exc)) from None
     spec = _spec_from_request(
-        state, _query_filters(request), time_range, sort_by or [], limit, bool(override), MAX_LIMIT
+        state,
+        filters=_query_filters(request),
+        time_range=time_range,
+        sort_by=sort_by or [],
+        limit=limit,
+        detailed=bool(override),
+        default_limit=MAX_LIMIT,
     )
     return _run(state, spec, None)
 
@@ -199,12 +207,12 @@ async def list_alerts_v2_post(
         raise _bad("sortBy")
     spec = _spec_from_request(
         state,
-        _body_filters(body.get("filters")),
-        body.get("timeRange"),
-        sort_by,
-        body.get("limit"),
-        bool(body.get("detailed", False)),
-        MAX_LIMIT,
+        filters=_body_filters(body.get("filters")),
+        time_range=body.get("timeRange"),
+        sort_by=sort_by,
+        limit=body.get("limit"),
+        detailed=bool(body.get("detailed", False)),
+        default_limit=MAX_LIMIT,
     )
     return _run(state, spec, override)
 
@@ -235,6 +243,7 @@ def _legacy(state: TenantState, spec: dict[str, Any], offset: Any) -> list[dict[
 @router.get("/alert")
 def list_alerts_legacy_get(
     request: Request,
+    *,
     _: Auth,
     emu: Emu,
     detailed: str | None = None,
@@ -248,7 +257,13 @@ def list_alerts_legacy_get(
     except timerange.TimeRangeError as exc:
         raise _bad(str(exc)) from None
     spec = _spec_from_request(
-        state, _query_filters(request), time_range, sort_by or [], limit, flag(detailed), LEGACY_CAP
+        state,
+        filters=_query_filters(request),
+        time_range=time_range,
+        sort_by=sort_by or [],
+        limit=limit,
+        detailed=flag(detailed),
+        default_limit=LEGACY_CAP,
     )
     return _legacy(state, spec, offset)
 
@@ -265,12 +280,12 @@ async def list_alerts_legacy_post(
     is_detailed = flag(detailed) if detailed is not None else bool(body.get("detailed", False))
     spec = _spec_from_request(
         state,
-        _body_filters(body.get("filters")),
-        body.get("timeRange"),
-        sort_by,
-        body.get("limit"),
-        is_detailed,
-        LEGACY_CAP,
+        filters=_body_filters(body.get("filters")),
+        time_range=body.get("timeRange"),
+        sort_by=sort_by,
+        limit=body.get("limit"),
+        detailed=is_detailed,
+        default_limit=LEGACY_CAP,
     )
     return _legacy(state, spec, body.get("offset"))
 
@@ -299,7 +314,8 @@ def _targets(state: TenantState, body: dict[str, Any]) -> list[int]:
             raise errors.RedlockError(400, "invalid_parameter_value", subject=str(alert_id))
         indices.append(index)
     if policies:
-        flt = body.get("filter") if isinstance(body.get("filter"), dict) else {}
+        raw = body.get("filter")
+        flt: dict[str, Any] = raw if isinstance(raw, dict) else {}
         filters = _body_filters(flt.get("filters"))
         filters["policy.id"] = [str(p) for p in policies]
         start, end = _window(state, flt.get("timeRange"))

@@ -1,0 +1,237 @@
+"""RQL config search (SearchMicroService.json) over the generated resources.
+
+`/search/config` nests results under `data`; `/search/api/v1/config` and `/search/api/v2/config` answer
+flat; all three hand out a `nextPageToken` that `/search/config/page` continues. The token carries the
+query, sort and position, so the page call needs nothing else. Unsupported RQL is a 400 whose
+`x-redlock-status` subject names the unsupported part.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from cortexkit.emulator import errors, rql
+from cortexkit.emulator.core import Emulator, authenticated, get_emulator
+from cortexkit.emulator.datagen import Resource
+from cortexkit.emulator.pagetoken import PageTokenError
+from cortexkit.emulator.routeutil import json_object, state_of
+from cortexkit.emulator.state import TenantState
+from cortexkit.emulator.tokens import Principal
+
+router = APIRouter(tags=["RQL Search"])
+Auth = Annotated[Principal, Depends(authenticated)]
+Emu = Annotated[Emulator, Depends(get_emulator)]
+
+TOKEN_KIND = "search"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+V2_MAX = 100
+SORT_FIELDS: dict[str, str] = {
+    "id": "id",
+    "time": "insert_ts",
+    "insert_ts": "insert_ts",
+    "api_name": "api_name",
+    "cloud_account": "account_name",
+    "cloud_region": "region_id",
+}
+DEFAULT_TIME_RANGE = {"type": "relative", "value": {"unit": "hour", "amount": 24}}
+
+
+def _bad(subject: str) -> errors.RedlockError:
+    return errors.RedlockError(400, "bad_request", subject=subject)
+
+
+def _limit(value: Any, default: int, maximum: int) -> int:
+    if value is None:
+        return default
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise _bad("limit must be a number") from None
+    if limit < 1:
+        raise _bad("limit must be at least 1")
+    return min(limit, maximum)
+
+
+def _sort(raw: Any) -> list[tuple[str, bool]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _bad("sort must be a list")
+    out = []
+    for item in raw:
+        field = item.get("field") if isinstance(item, dict) else None
+        if field not in SORT_FIELDS:
+            raise _bad(f"unsupported sort field {field!r} (supported: {', '.join(SORT_FIELDS)})")
+        out.append((field, str(item.get("direction", "asc")).lower() == "desc"))
+    return out
+
+
+def _parse(query: Any) -> rql.ConfigQuery:
+    if not isinstance(query, str):
+        raise errors.RedlockError(400, "missing_required_parameter", subject="query")
+    try:
+        return rql.parse(query)
+    except rql.RQLError as exc:
+        raise _bad(str(exc)) from None
+
+
+def _matches(state: TenantState, parsed: rql.ConfigQuery, sort: list[tuple[str, bool]]) -> list[int]:
+    indices = [i for i, r in enumerate(state.resources) if parsed.matches(r)]
+    for field, descending in reversed(sort):
+        attr = SORT_FIELDS[field]
+        indices.sort(key=lambda i: getattr(state.resources[i], attr), reverse=descending)
+    return indices
+
+
+def resource_view(resource: Resource, with_json: bool, v2: bool = False) -> dict[str, Any]:
+    """`ResourceMetaModel`; `data` (the raw JSON) only when `withResourceJson` is set."""
+    item: dict[str, Any] = {
+        "id": resource.id,
+        "name": resource.name,
+        "rrn": ":".join(
+            (
+                "rrn",
+                resource.cloud_type,
+                resource.api_name,
+                resource.region_id,
+                resource.account_id,
+                resource.id,
+            )
+        ),
+        "stateId": uuid.uuid5(uuid.NAMESPACE_URL, resource.id).hex,
+        "assetId": uuid.uuid5(uuid.NAMESPACE_OID, resource.id).hex,
+        "url": "",
+        "accountId": resource.account_id,
+        "accountName": resource.account_name,
+        "cloudType": resource.cloud_type,
+        "regionId": resource.region_id,
+        "regionName": resource.region_name,
+        "service": resource.service,
+        "resourceType": resource.resource_type if v2 else resource.api_name.split("-")[1].upper(),
+        "insertTs": resource.insert_ts,
+        "createdTs": resource.created_ts,
+        "deleted": resource.deleted,
+        "tags": dict(resource.tags),
+        "riskGrade": "A",
+        "hasNetwork": False,
+        "hasExternalFinding": False,
+        "hasExternalIntegration": False,
+        "allowDrillDown": True,
+        "hasExtFindingRiskFactors": False,
+        "resourceConfigJsonAvailable": True,
+        "dynamicData": {},
+    }
+    if v2:
+        item["resourceTypeId"] = _type_id(resource)
+    if with_json:
+        item["data"] = resource.data
+    return item
+
+
+def _type_id(resource: Resource) -> int:
+    """A stable small number per resource type (v2 answers carry it; its values are undocumented)."""
+    return sum(ord(c) for c in resource.resource_type) % 1000 + 1000
+
+
+def _page(
+    state: TenantState, spec: dict[str, Any], limit: int, with_json: bool, v2: bool = False
+) -> dict[str, Any]:
+    """One page from position `spec["o"]`, with a token for the next one when results remain."""
+    parsed = _parse(spec["q"])
+    sort = [(f, bool(d)) for f, d in spec["s"]]
+    with state.lock:
+        indices = _matches(state, parsed, sort)
+        start = spec["o"]
+        chosen = indices[start : start + limit]
+        items = [resource_view(state.resources[i], with_json, v2) for i in chosen]
+    result: dict[str, Any] = {
+        "totalRows": len(indices),
+        "items": items,
+        "dynamicColumns": [],
+        "sortAllowedColumns": list(SORT_FIELDS),
+    }
+    if start + limit < len(indices):
+        result["nextPageToken"] = state.tokens.encode(
+            TOKEN_KIND, {**spec, "o": start + limit, "l": limit, "j": with_json}
+        )
+    return result
+
+
+def _spec(body: dict[str, Any]) -> dict[str, Any]:
+    parsed = _parse(body.get("query"))
+    return {"q": parsed.query, "s": _sort(body.get("sort")), "o": 0}
+
+
+@router.post("/search/config")
+async def search_config(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+    state = state_of(emu)
+    body = await json_object(request)
+    spec = _spec(body)
+    with_json = body.get("withResourceJson", True) not in (False, "false")
+    data = _page(state, spec, _limit(body.get("limit"), DEFAULT_LIMIT, MAX_LIMIT), with_json)
+    if body.get("heuristicSearch") is not None:
+        data["heuristicSearch"] = bool(body["heuristicSearch"])
+    parsed = _parse(body.get("query"))
+    response: dict[str, Any] = {
+        "id": str(body.get("id") or uuid.uuid4()),
+        "query": parsed.query,
+        "searchType": "config",
+        "saved": False,
+        "name": str(body.get("searchName") or ""),
+        "description": str(body.get("searchDescription") or ""),
+        "timeRange": body.get("timeRange") or DEFAULT_TIME_RANGE,
+        "async": False,
+        "default": False,
+        "cursor": 0,
+        "filters": [],
+        "groupBy": [],
+        "data": data,
+    }
+    if parsed.cloud_type in ("aws", "azure", "gcp"):
+        response["cloudType"] = parsed.cloud_type
+    return response
+
+
+@router.post("/search/config/page")
+async def search_config_page(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+    state = state_of(emu)
+    body = await json_object(request)
+    token = body.get("pageToken")
+    if not isinstance(token, str) or not token:
+        raise errors.RedlockError(400, "missing_required_parameter", subject="pageToken")
+    try:
+        spec = state.tokens.decode(TOKEN_KIND, token)
+    except PageTokenError:
+        raise errors.RedlockError(400, "invalid_parameter_value", subject="pageToken") from None
+    limit = _limit(body.get("limit"), int(spec.get("l", DEFAULT_LIMIT)), MAX_LIMIT)
+    with_json = body.get("withResourceJson", spec.get("j", False)) not in (False, "false")
+    return _page(state, spec, limit, with_json)
+
+
+@router.post("/search/api/v1/config")
+async def search_config_v1(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+    state = state_of(emu)
+    body = await json_object(request)
+    spec = _spec(body)
+    limit = _limit(body.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+    result = _page(state, spec, limit, body.get("withResourceJson", False) not in (False, "false"))
+    if body.get("skipResult"):
+        result["items"] = []
+    return result
+
+
+@router.post("/search/api/v2/config")
+async def search_config_v2(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+    state = state_of(emu)
+    body = await json_object(request)
+    spec = _spec(body)
+    limit = _limit(body.get("limit"), V2_MAX, V2_MAX)
+    result = _page(state, spec, limit, body.get("withResourceJson", False) not in (False, "false"), v2=True)
+    if body.get("skipResult"):
+        result["items"] = []
+    result["id"] = str(uuid.uuid4())
+    return result
