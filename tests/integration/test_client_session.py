@@ -1,0 +1,126 @@
+"""The JWT lifecycle over real HTTP against the emulator with 2-second tokens: 32 threads (and 32 asyncio
+tasks) keep calling for ~20 s; exactly one login, a bounded number of extends (single-flight), and no 401
+reaching any caller."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from cortexkit.auth import refresh_lead
+from cortexkit.client import AsyncClient, Client
+from cortexkit.emulator.server import RunningEmulator
+
+DURATION = 20.0
+WORKERS = 32
+TOKEN_TTL = 2.0
+# A 2 s token with whole-second claims is only certain for 1 s; the client refreshes at half of that.
+REFRESH_INTERVAL = 1.0 - refresh_lead(1.0)
+
+
+def emulator_stats(running: RunningEmulator) -> dict[str, Any]:
+    response = httpx.get(f"{running.url}/_emulator/stats", timeout=10)
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def make_client(running: RunningEmulator, **kw: Any) -> Client:
+    return Client(
+        api_url=running.url, access_key_id=running.access_key_id, secret_key=running.secret_key, **kw
+    )
+
+
+@pytest.mark.slow
+def test_32_threads_share_one_login_and_single_flight_extends(
+    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
+) -> None:
+    running = make_emulator(token_ttl=TOKEN_TTL)
+    failures: list[BaseException] = []
+    calls = [0] * WORKERS
+    with make_client(running) as client:
+        stop_at = time.monotonic() + DURATION
+
+        def worker(index: int) -> None:
+            try:
+                while time.monotonic() < stop_at:
+                    client.request("GET", "/cloud/group")
+                    calls[index] += 1
+            except BaseException as exc:  # collected and asserted on below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        client_stats = client.stats
+    stats = emulator_stats(running)
+    record_property("logins", stats["logins"])
+    record_property("extends", stats["extends"])
+    record_property("calls", sum(calls))
+    print(
+        f"\n32 threads: logins={stats['logins']} extends={stats['extends']} calls={sum(calls)} "
+        f"server_401={stats['unauthorized']} replays={client_stats.replays_401}"
+    )
+    assert failures == []
+    assert all(n > 0 for n in calls)
+    assert stats["logins"] == 1
+    assert client_stats.logins == 1
+    # single-flight: never more than one extend per refresh interval (plus the last one in flight)
+    assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
+    assert client_stats.extends == stats["extends"]
+
+
+@pytest.mark.slow
+async def test_32_tasks_share_one_login_and_single_flight_extends(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    running = make_emulator(token_ttl=TOKEN_TTL)
+    calls = [0] * WORKERS
+    async with AsyncClient(
+        api_url=running.url, access_key_id=running.access_key_id, secret_key=running.secret_key
+    ) as client:
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + DURATION
+
+        async def worker(index: int) -> None:
+            while loop.time() < stop_at:
+                await client.request("GET", "/cloud/group")
+                calls[index] += 1
+
+        results = await asyncio.gather(*(worker(i) for i in range(WORKERS)), return_exceptions=True)
+        client_stats = client.stats
+    stats = await asyncio.to_thread(emulator_stats, running)
+    print(
+        f"\n32 tasks: logins={stats['logins']} extends={stats['extends']} calls={sum(calls)} "
+        f"server_401={stats['unauthorized']} replays={client_stats.replays_401}"
+    )
+    assert [r for r in results if r is not None] == []
+    assert all(n > 0 for n in calls)
+    assert stats["logins"] == 1
+    assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
+
+
+@pytest.mark.slow
+def test_background_refresher_keeps_an_idle_client_logged_in(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    running = make_emulator(token_ttl=TOKEN_TTL)
+    with make_client(running, refresher="background") as client:
+        client.request("GET", "/cloud/group")
+        deadline = time.monotonic() + 4 * TOKEN_TTL
+        while time.monotonic() < deadline:  # idle: only the refresher thread talks to the server
+            time.sleep(0.2)
+        before = emulator_stats(running)
+        client.request("GET", "/cloud/group")
+    after = emulator_stats(running)
+    assert after["logins"] == 1
+    assert before["extends"] >= 3
+    assert after["unauthorized"] == 0
