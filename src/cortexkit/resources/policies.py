@@ -13,7 +13,8 @@ from cortexkit.resources.models import Policy
 
 
 def list_call(filters: Mapping[str, str] | None = None) -> Call[list[Policy]]:
-    """`GET /v2/policy` (same objects as `/policy`); `filters` are the API query names, e.g. `{"policy.severity": "high", "cloud.type": "azure"}`."""
+    """`GET /v2/policy` (same objects as `/policy`); `filters` are the API query names,
+    e.g. `{"policy.severity": "high", "cloud.type": "azure"}`."""
     return Call(RequestSpec("GET", "/v2/policy", params=dict(filters) if filters else None), many(Policy))
 
 
