@@ -94,10 +94,18 @@ def _make_state(config: EmulatorConfig, clock: EmulatorClock) -> Any:
     return TenantState(config, clock)
 
 
-def get_emulator(request: Request) -> Emulator:
-    """FastAPI dependency: the running `Emulator`."""
+def emulator_of(request: Request) -> Emulator:
+    """The running `Emulator`, for plain (non-dependency) code that holds a request."""
     emulator: Emulator = request.app.state.emulator
     return emulator
+
+
+async def get_emulator(request: Request) -> Emulator:
+    """FastAPI dependency: the running `Emulator`.
+
+    Async on purpose: FastAPI runs a plain `def` dependency in the thread pool, a thread hop per request.
+    """
+    return emulator_of(request)
 
 
 def route_template(request: Request) -> str:
@@ -127,7 +135,7 @@ def _too_many_requests(path: str, decision: Decision, emulator: Emulator) -> err
 
 async def authenticated(request: Request) -> Principal:
     """FastAPI dependency for CSPM routes: a valid `x-redlock-auth` JWT, then the rate limit."""
-    emulator = get_emulator(request)
+    emulator = emulator_of(request)
     try:
         principal = emulator.principal(request.headers.get("x-redlock-auth"))
     except TokenError as exc:
@@ -138,7 +146,7 @@ async def authenticated(request: Request) -> Principal:
 
 async def compute_authenticated(request: Request) -> Principal:
     """FastAPI dependency for Compute routes: `Authorization: Bearer <jwt>` (or `x-redlock-auth`)."""
-    emulator = get_emulator(request)
+    emulator = emulator_of(request)
     token = request.headers.get("x-redlock-auth")
     authorization = request.headers.get("authorization")
     if authorization and authorization[:7].lower() == "bearer ":
