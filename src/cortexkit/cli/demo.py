@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 app = typer.Typer(add_completion=False)
 
 DEMO_PROFILE = "emulator"
+STATUS_DELAY = 4.0
+"""Seconds the emulated account status takes to settle: long enough to watch, short enough to wait for."""
 
 
 @contextlib.contextmanager
@@ -32,20 +34,25 @@ def demo_environment(seed: int = 42) -> Iterator[tuple[RunningEmulator, str]]:
 
     with (
         tempfile.TemporaryDirectory(prefix="cortexkit-demo-") as tmp,
-        run_emulator(seed=seed) as emulator,
+        run_emulator(seed=seed, status_delay=STATUS_DELAY) as emulator,
     ):
         yield emulator, f"sqlite:///{Path(tmp) / 'jobs.db'}"
 
 
 def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None = None) -> WebSettings:
     """Web settings whose every client, job and page talks to `emulator`."""
+    from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
     from cortexkit.web.backend import build_engine, fixed_client_factory
     from cortexkit.web.security import new_session_token
     from cortexkit.web.settings import ProfileInfo, WebSettings
 
     factory = fixed_client_factory(emulator.url, emulator.access_key_id, emulator.secret_key)
     profile = ProfileInfo(DEMO_PROFILE, emulator.url, emulator.access_key_id, is_default=True)
-    engine = build_engine(factory, store_url, profiles=lambda: [profile])
+    # Azure calls (Graph, ARM) go to the emulator too: the demo never touches a real cloud.
+    runner_settings = RunnerSettings(
+        verify_timeout=120.0, poll_interval=0.5, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
+    )
+    engine = build_engine(factory, store_url, profiles=lambda: [profile], runner_settings=runner_settings)
     return WebSettings(
         backend=engine.backend(),
         session_token=token or new_session_token(),
@@ -55,14 +62,21 @@ def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None =
 
 
 def _headless(emulator: RunningEmulator, store_url: str) -> Any:
-    import importlib
+    from cortexkit.onboarding.demo import run_headless
 
-    scripted: Any = importlib.import_module("cortexkit.onboarding.demo")
-    return scripted.run_headless(
+    def progress(event: dict[str, Any]) -> None:
+        payload = event.get("payload") or {}
+        text = payload.get("line") or payload.get("message") or payload.get("state") or ""
+        step = payload.get("step") or payload.get("name") or ""
+        output.message(f"  {event.get('type', '')} {step} {text}".rstrip())
+
+    return run_headless(
         api_url=emulator.url,
         access_key_id=emulator.access_key_id,
         secret_key=emulator.secret_key,
         store_url=store_url,
+        poll_interval=0.5,
+        on_event=progress,
     )
 
 

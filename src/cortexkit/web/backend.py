@@ -129,9 +129,11 @@ def build_engine(
     client_factory: ClientFactory,
     store_url: str | None = None,
     profiles: Callable[[], list[ProfileInfo]] = list,
+    runner_settings: Any = None,
 ) -> Engine:
+    """The store and runner for a UI; `runner_settings` is a `RunnerSettings` (defaults: a real tenant)."""
     store_mod: Any = importlib.import_module("cortexkit.onboarding.store")
     runner_mod: Any = importlib.import_module("cortexkit.onboarding.runner")
     store = store_mod.JobStore(store_url or default_store_url())
-    runner = runner_mod.Runner(store, client_factory)
+    runner = runner_mod.Runner(store, client_factory, settings=runner_settings)
     return Engine(store=store, runner=runner, client_factory=client_factory, profiles=profiles)
