@@ -49,11 +49,12 @@ def supported_features(account_type: str, root_sync: bool) -> tuple[str, list[st
 
 def from_v1(body: Mapping[str, Any]) -> dict[str, Any]:
     """The v2 shape of a v1 body: seed 004 sends the account fields flat, the 2023 spec nests them."""
-    if isinstance(body.get("cloudAccount"), Mapping):
-        return dict(body)
+    full = {"environmentType": "azure", **body}  # seed 004's v1 body has none; v1 meant commercial Azure
+    if isinstance(full.get("cloudAccount"), Mapping):
+        return full
     account_keys = ("accountId", "accountType", "enabled", "groupIds", "name", "protectionMode")
-    nested = {k: body[k] for k in account_keys if k in body}
-    rest = {k: v for k, v in body.items() if k not in account_keys}
+    nested = {k: full[k] for k in account_keys if k in full}
+    rest = {k: v for k, v in full.items() if k not in account_keys}
     return {**rest, "cloudAccount": nested}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from cortexkit.emulator import errors
 from cortexkit.emulator.core import Emulator
@@ -55,3 +55,8 @@ def onboarding_error(status: int, i18n_key: str, message: str | None = None) -> 
         debug=i18n_key,
         headers={"x-redlock-status": errors.redlock_status(i18n_key)},
     )
+
+
+def empty_ok() -> Response:
+    """200 with an empty body: what the real API sends for dismiss, delete, add account and the like."""
+    return Response(status_code=200)

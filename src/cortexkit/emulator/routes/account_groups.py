@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cortexkit.emulator import errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import AccountGroup
-from cortexkit.emulator.routeutil import flag, json_object, state_of
+from cortexkit.emulator.routeutil import empty_ok, flag, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -132,7 +132,7 @@ def get_group(group_id: str, _: Auth, emu: Emu) -> dict[str, Any]:
 
 
 @router.put("/cloud/group/{group_id}")
-async def update_group(group_id: str, request: Request, principal: Auth, emu: Emu) -> None:
+async def update_group(group_id: str, request: Request, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     body = await json_object(request)
     with state.lock:
@@ -146,10 +146,11 @@ async def update_group(group_id: str, request: Request, principal: Auth, emu: Em
         for account in state.accounts:
             account.group_ids = [g.id for g in state.groups_of(account)]
     state.record(principal.access_key_id, "UPDATE", f"Account group '{name}' updated", "Account Group", name)
+    return empty_ok()
 
 
 @router.delete("/cloud/group/{group_id}")
-def delete_group(group_id: str, principal: Auth, emu: Emu) -> None:
+def delete_group(group_id: str, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     with state.lock:
         group = _find(state, group_id)
@@ -163,3 +164,4 @@ def delete_group(group_id: str, principal: Auth, emu: Emu) -> None:
         "Account Group",
         group.name,
     )
+    return empty_ok()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.alertstore import SORT_COLUMNS, STATUSES, AlertQuery, AlertQueryError
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.pagetoken import PageTokenError
-from cortexkit.emulator.routeutil import flag, json_object, state_of
+from cortexkit.emulator.routeutil import empty_ok, flag, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -329,7 +329,7 @@ def _targets(state: TenantState, body: dict[str, Any]) -> list[int]:
 
 
 @router.post("/alert/dismiss")
-async def dismiss_alerts(request: Request, principal: Auth, emu: Emu) -> None:
+async def dismiss_alerts(request: Request, principal: Auth, emu: Emu) -> Response:
     """Dismiss, or snooze when `dismissalTimeRange` is set (status `snoozed` until it passes)."""
     state = state_of(emu)
     body = await json_object(request)
@@ -358,10 +358,11 @@ async def dismiss_alerts(request: Request, principal: Auth, emu: Emu) -> None:
     state.record(
         principal.access_key_id, "UPDATE", f"{changed} alert(s) {status}", "Alert", f"{changed} alerts"
     )
+    return empty_ok()
 
 
 @router.post("/alert/reopen")
-async def reopen_alerts(request: Request, principal: Auth, emu: Emu) -> None:
+async def reopen_alerts(request: Request, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     body = await json_object(request)
     with state.lock:
@@ -374,6 +375,7 @@ async def reopen_alerts(request: Request, principal: Auth, emu: Emu) -> None:
     state.record(
         principal.access_key_id, "UPDATE", f"{changed} alert(s) reopened", "Alert", f"{changed} alerts"
     )
+    return empty_ok()
 
 
 @router.get("/alert/{alert_id}")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from cortexkit.emulator import accountviews, azureonboarding, azuretemplate, errors
 from cortexkit.emulator.azureonboarding import OnboardingProblem
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.routeutil import flag, json_object, onboarding_error, state_of
+from cortexkit.emulator.routeutil import empty_ok, flag, json_object, onboarding_error, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Azure Onboarding"])
@@ -114,7 +114,7 @@ async def status_precheck(request: Request, _: Auth, emu: Emu) -> list[dict[str,
 
 
 @router.post("/cas/v1/azure_account")
-async def add_azure_account(request: Request, principal: Auth, emu: Emu) -> None:
+async def add_azure_account(request: Request, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     body = await json_object(request)
     with state.lock:
@@ -134,10 +134,11 @@ async def add_azure_account(request: Request, principal: Auth, emu: Emu) -> None
         "Cloud Account",
         account.name,
     )
+    return empty_ok()
 
 
 @router.put("/cas/v1/azure_account/{account_id}")
-async def update_azure_account(account_id: str, request: Request, principal: Auth, emu: Emu) -> None:
+async def update_azure_account(account_id: str, request: Request, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     body = await json_object(request)
     with state.lock:
@@ -158,6 +159,7 @@ async def update_azure_account(account_id: str, request: Request, principal: Aut
         "Cloud Account",
         account.name,
     )
+    return empty_ok()
 
 
 @router.get("/account/{account_id}/config/status")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from cortexkit.emulator import accountviews, errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import CloudAccount
-from cortexkit.emulator.routeutil import flag, state_of
+from cortexkit.emulator.routeutil import empty_ok, flag, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -103,7 +103,7 @@ def get_account(cloud_type: str, account_id: str, _: Auth, emu: Emu) -> dict[str
 
 
 @router.delete("/cloud/{cloud_type:cloudtype}/{account_id}")
-def delete_account(cloud_type: str, account_id: str, principal: Auth, emu: Emu) -> None:
+def delete_account(cloud_type: str, account_id: str, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     with state.lock:
         account = _lookup(state, cloud_type, account_id)
@@ -115,3 +115,4 @@ def delete_account(cloud_type: str, account_id: str, principal: Auth, emu: Emu) 
         "Cloud Account",
         account.name,
     )
+    return empty_ok()

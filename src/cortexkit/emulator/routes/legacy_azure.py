@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from cortexkit.emulator import azureonboarding, errors
 from cortexkit.emulator.azureonboarding import OnboardingProblem
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.routeutil import json_object, state_of
+from cortexkit.emulator.routeutil import empty_ok, json_object, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Cloud Accounts (deprecated v1)"])
@@ -52,7 +52,7 @@ async def add_azure_v1(request: Request, principal: Auth, emu: Emu) -> dict[str,
 
 
 @router.put("/cloud/azure/{account_id}")
-async def update_azure_v1(account_id: str, request: Request, principal: Auth, emu: Emu) -> None:
+async def update_azure_v1(account_id: str, request: Request, principal: Auth, emu: Emu) -> Response:
     state = state_of(emu)
     body = azureonboarding.from_v1(await json_object(request))
     with state.lock:
@@ -64,6 +64,7 @@ async def update_azure_v1(account_id: str, request: Request, principal: Auth, em
         except OnboardingProblem as problem:
             raise _legacy(problem) from None
         azureonboarding.update(state, account, fields, principal.access_key_id)
+    return empty_ok()
 
 
 @router.post("/cloud/status/azure")
