@@ -20,6 +20,13 @@ NON_LOOPBACK_WARNING = (
 )
 
 
+def bind_warning(host: str) -> str | None:
+    """The stderr warning for an address other machines may reach; None on loopback."""
+    from cortexkit.web.security import is_loopback_host
+
+    return None if is_loopback_host(host) else NON_LOOPBACK_WARNING.format(host=host)
+
+
 @app.command()
 def ui(
     ctx: typer.Context,
@@ -34,7 +41,7 @@ def ui(
     """Serve the onboarding UI until Ctrl-C; prints the URL with this session's token."""
     from cortexkit.web.app import create_app
     from cortexkit.web.backend import build_engine, list_profiles, profile_client_factory
-    from cortexkit.web.security import is_loopback_host, new_session_token
+    from cortexkit.web.security import new_session_token
     from cortexkit.web.server import RunningUI, base_url, bind, serve_forever
     from cortexkit.web.settings import WebSettings
 
@@ -50,8 +57,9 @@ def ui(
     except OSError as exc:
         output.message(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. Try --port 0.")
         raise typer.Exit(1) from None
-    if not is_loopback_host(host):
-        output.message(NON_LOOPBACK_WARNING.format(host=host))
+    warning = bind_warning(host)
+    if warning:
+        output.message(warning)
     running = RunningUI(base_url(sock), token)
     output.message("cortexkit UI is running (Ctrl-C to stop). Open this URL; it carries your session token:")
     typer.echo(running.url)
