@@ -1,0 +1,142 @@
+"""What a step sees while it runs: the job, the API client, earlier outputs and a way to record progress.
+
+Steps are written against this small surface (and the `ApiClient` protocol) instead of the store and the
+real client, so unit tests drive them with an in-memory fake and no network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from cortexkit.onboarding.model import JobSpec
+from cortexkit.onboarding.secrets import Secret
+
+
+class ApiClient(Protocol):
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any: ...
+
+
+class JobIO(Protocol):
+    """The slice of `JobStore` a running step writes through."""
+
+    def emit(self, job_id: str, type_: str, payload: Mapping[str, Any]) -> None: ...
+
+    def checkpoint(self, job_id: str, name: str, output: Mapping[str, Any]) -> None: ...
+
+    def put_secret(self, job_id: str, name: str, secret: Secret | str) -> None: ...
+
+    def get_secret(self, job_id: str, name: str) -> Secret | None: ...
+
+    def set_account_id(self, job_id: str, account_id: str) -> None: ...
+
+    def cancel_requested(self, job_id: str) -> bool: ...
+
+
+class StepFailedError(Exception):
+    """The step cannot succeed as the job stands; the message says why in words a user can act on."""
+
+    def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.output = dict(output or {})
+
+
+class NeedsUserError(Exception):
+    """The step is waiting for the user (e.g. to apply a Terraform folder elsewhere); the job waits."""
+
+    def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.output = dict(output or {})
+
+
+class CancelledError(Exception):
+    """The user asked the job to stop."""
+
+
+@dataclass(frozen=True)
+class AzureEndpoints:
+    """Base URLs of the Azure side; the emulator serves all three under one host for tests."""
+
+    login: str = "https://login.microsoftonline.com"
+    graph: str = "https://graph.microsoft.com"
+    arm: str = "https://management.azure.com"
+    verify: bool | str = True
+
+    @classmethod
+    def for_environment(cls, environment: str) -> AzureEndpoints:
+        if environment == "azure_gov":
+            return cls(
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us",
+                "https://management.usgovcloudapi.net",
+            )
+        if environment == "azure_china":
+            return cls(
+                "https://login.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://management.chinacloudapi.cn",
+            )
+        return cls()
+
+    @classmethod
+    def for_emulator(cls, url: str, verify: bool | str = True) -> AzureEndpoints:
+        base = url.rstrip("/")
+        return cls(f"{base}/_azure/login", f"{base}/_azure/graph", f"{base}/_azure/arm", verify)
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Tunables of a run; defaults suit a real tenant, tests shorten the waits."""
+
+    verify_timeout: float = 600.0
+    poll_interval: float = 5.0
+    azure_endpoints: AzureEndpoints | None = None
+    terraform_command: tuple[str, ...] | None = None
+    work_root: Path | None = None
+    propagation_timeout: float = 300.0
+
+
+@dataclass
+class StepContext:
+    job_id: str
+    step: str
+    spec: JobSpec
+    client: ApiClient
+    io: JobIO
+    outputs: dict[str, dict[str, Any]]
+    partial: dict[str, Any] = field(default_factory=dict)
+    settings: RunnerSettings = field(default_factory=RunnerSettings)
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    hook: Callable[[str], None] = lambda _point: None
+
+    def emit(self, type_: str, **payload: Any) -> None:
+        self.io.emit(self.job_id, type_, {"step": self.step, **payload})
+
+    def log(self, message: str, **extra: Any) -> None:
+        self.emit("log", message=message, **extra)
+
+    def checkpoint(self, **values: Any) -> None:
+        self.partial.update(values)
+        self.io.checkpoint(self.job_id, self.step, self.partial)
+
+    def check_cancel(self) -> None:
+        if self.io.cancel_requested(self.job_id):
+            raise CancelledError("cancelled by the user")
+
+    @property
+    def work_dir(self) -> Path:
+        root = self.settings.work_root or Path.cwd() / "cortexkit-onboarding"
+        return root / self.job_id

@@ -1,0 +1,161 @@
+"""Runs jobs step by step, recording each step and resuming after the last one that finished.
+
+The runner owns the transitions (pending -> running -> done | failed | waiting | cancelled); the steps own
+the work. A step is recorded as started before it runs and as done, with its output, only after it
+returned, so a crash in between makes `resume` run that step again, which every step allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from cortexkit import errors as api_errors
+from cortexkit.onboarding import provisioners, steps
+from cortexkit.onboarding.context import (
+    CancelledError,
+    NeedsUserError,
+    RunnerSettings,
+    StepContext,
+    StepFailedError,
+)
+from cortexkit.onboarding.model import STEPS
+from cortexkit.onboarding.store import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+
+STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
+    "validate": steps.validate,
+    "features": steps.features,
+    "identity": provisioners.provision,
+    "preflight": steps.preflight,
+    "add_account": steps.add_account,
+    "verify": steps.verify,
+}
+
+ClientFactory = Callable[[Any], Any]
+Hook = Callable[[str], None]
+
+
+def _describe(exc: BaseException) -> str:
+    """A failure in words for the job record; API errors carry status and keys, never a body or secret."""
+    if isinstance(exc, api_errors.APIError):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, api_errors.CortexkitError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+class Runner:
+    """Drives jobs of one `JobStore`; `client_factory(profile)` returns a context-managed API client."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        client_factory: ClientFactory,
+        *,
+        settings: RunnerSettings | None = None,
+        hook: Hook | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        settings = settings or RunnerSettings()
+        if settings.work_root is None:
+            settings = replace(settings, work_root=store.data_dir / "work")
+        self.settings = settings
+        self.hook: Hook = hook or (lambda _point: None)
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def start(self, job_id: str) -> None:
+        """Run the job in a background thread (the web UI's path); a job already running is left alone."""
+        with self._lock:
+            current = self._threads.get(job_id)
+            if current is not None and current.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._run_quietly, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True
+            )
+            self._threads[job_id] = thread
+            thread.start()
+
+    def join(self, job_id: str, timeout: float | None = None) -> None:
+        thread = self._threads.get(job_id)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run_quietly(self, job_id: str) -> None:
+        try:
+            self.run(job_id)
+        except Exception:  # the thread has no caller; the job record carries the failure
+            log.exception("job %s crashed", job_id)
+
+    def run(self, job_id: str) -> JobRecord:
+        """Run (or resume) a job to a resting state and return it. Never raises for a step failure."""
+        job = self.store.require_job(job_id)
+        if job.state in ("done", "cancelled"):
+            return job
+        self.store.set_state(job_id, "running")
+        try:
+            with self.client_factory(job.spec.profile) as client:
+                self._run_steps(job, client)
+        except CancelledError:
+            self.store.set_state(job_id, "cancelled")
+        except NeedsUserError as exc:
+            self.store.set_state(job_id, "waiting", str(exc))
+        except StepFailedError as exc:
+            self.store.set_state(job_id, "failed", str(exc))
+        except Exception as exc:
+            self.store.set_state(job_id, "failed", _describe(exc))
+        else:
+            self.store.set_state(job_id, "done")
+        return self.store.require_job(job_id)
+
+    def _run_steps(self, job: JobRecord, client: Any) -> None:
+        outputs = {s.name: s.output for s in job.steps if s.state == "done"}
+        for name in STEPS:
+            if name in outputs:
+                continue
+            if self.store.cancel_requested(job.id):
+                raise CancelledError("cancelled by the user")
+            partial = dict(job.step(name).output)
+            ctx = StepContext(
+                job_id=job.id,
+                step=name,
+                spec=job.spec,
+                client=client,
+                io=self.store,
+                outputs=outputs,
+                partial=partial,
+                settings=self.settings,
+                sleep=self.sleep,
+                monotonic=self.monotonic,
+                hook=self.hook,
+            )
+            self.store.start_step(job.id, name)
+            self.hook(f"{name}:start")
+            try:
+                output = STEP_FUNCTIONS[name](ctx)
+            except CancelledError:
+                self.store.finish_step(job.id, name, "cancelled", outcome="cancelled by the user")
+                raise
+            except NeedsUserError as exc:
+                self.store.finish_step(job.id, name, "pending", {**partial, **exc.output}, str(exc))
+                raise
+            except StepFailedError as exc:
+                self.store.finish_step(job.id, name, "failed", {**partial, **exc.output}, str(exc))
+                raise
+            except Exception as exc:
+                self.store.finish_step(job.id, name, "failed", partial, _describe(exc))
+                raise
+            self.hook(f"{name}:done")
+            self.store.finish_step(job.id, name, "done", output)
+            outputs[name] = output

@@ -1,0 +1,87 @@
+"""Encryption at rest for Azure client secrets held by onboarding jobs.
+
+A job must survive a crash and resume without asking for its secret again, so the secret is kept, but
+only as Fernet ciphertext (AES-128-CBC + HMAC-SHA256). The key lives in a 0600 file next to the job
+database rather than in the OS keyring: the engine runs headless (CI, containers, the web UI's worker
+threads) where a keyring is often absent or prompts, and one key file per data dir keeps a copied
+database useless without its key. A key file that others can read is refused, like ssh refuses one.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+KEY_FILE_NAME = "jobs.key"
+
+
+class SecretStoreError(Exception):
+    """The key file is unsafe or the ciphertext cannot be read with it."""
+
+
+class Secret:
+    """A string that never shows itself in repr, str, logs or tracebacks; `.reveal()` is explicit."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('••••')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+
+class SecretBox:
+    """Encrypts and decrypts with the key in `key_path`, creating it (0600) on first use."""
+
+    def __init__(self, key_path: Path) -> None:
+        self.key_path = key_path
+        self._fernet: Fernet | None = None
+
+    def _load(self) -> Fernet:
+        if self._fernet is None:
+            self._fernet = Fernet(self._read_or_create_key())
+        return self._fernet
+
+    def _read_or_create_key(self) -> bytes:
+        path = self.key_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if os.name == "posix" and mode & 0o077:
+                raise SecretStoreError(
+                    f"{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}"
+                ) from None
+            return path.read_bytes().strip()
+        key = Fernet.generate_key()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        return key
+
+    def encrypt(self, secret: Secret | str) -> bytes:
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        return self._load().encrypt(value.encode())
+
+    def decrypt(self, token: bytes) -> Secret:
+        try:
+            return Secret(self._load().decrypt(token).decode())
+        except InvalidToken:
+            raise SecretStoreError(
+                f"a stored secret cannot be decrypted with {self.key_path} (was the key file replaced?)"
+            ) from None
