@@ -16,6 +16,7 @@ from .config import EmulatorConfig
 from .core import Emulator
 from .middleware import EmulatorMiddleware
 from .routes import include_routes
+from .routing import index_routes
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def create_app(config: EmulatorConfig | None = None, *, emulator: Emulator | Non
     )
     app.state.emulator = emu
     include_routes(app)
+    index_routes(app)
     app.add_exception_handler(errors.EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
