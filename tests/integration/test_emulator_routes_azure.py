@@ -6,8 +6,6 @@ import json
 import uuid
 from typing import Any
 
-import httpx
-
 from tests.integration.routes_support import private_emulator, redlock_keys
 
 SUBSCRIPTION_OUTPUTS = {
