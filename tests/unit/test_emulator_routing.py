@@ -15,17 +15,13 @@ def _app() -> FastAPI:
     async def names() -> str:
         return "names"
 
-    @app.get("/cloud/{cloud_type}")
-    async def by_type(cloud_type: str) -> str:
-        return f"type:{cloud_type}"
-
     @app.get("/{anything}/special")
     async def anywhere(anything: str) -> str:
         return f"anywhere:{anything}"
 
-    @app.get("/cloud/{x}/special")
-    async def shadowed(x: str) -> str:  # registered after the catch-all: never reached
-        return "shadowed"
+    @app.get("/cloud/{cloud_type}")
+    async def by_type(cloud_type: str) -> str:  # after the catch-all: /cloud/special is not its
+        return f"type:{cloud_type}"
 
     @app.post("/login")
     async def login() -> str:
@@ -39,7 +35,7 @@ def test_literal_before_parameter_and_registration_order_kept() -> None:
     client = TestClient(_app())
     assert client.get("/cloud/name").json() == "names"
     assert client.get("/cloud/azure").json() == "type:azure"
-    assert client.get("/cloud/x/special").json() == "anywhere:cloud"
+    assert client.get("/cloud/special").json() == "anywhere:cloud"
     assert client.get("/other/special").json() == "anywhere:other"
 
 
@@ -56,6 +52,5 @@ def test_openapi_still_lists_every_route() -> None:
         "/cloud/name",
         "/cloud/{cloud_type}",
         "/{anything}/special",
-        "/cloud/{x}/special",
         "/login",
     }
