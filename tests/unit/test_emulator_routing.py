@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from cortexkit.emulator.routing import index_routes
 
@@ -31,23 +31,28 @@ def _app() -> FastAPI:
     return app
 
 
-def test_literal_before_parameter_and_registration_order_kept() -> None:
-    client = TestClient(_app())
-    assert client.get("/cloud/name").json() == "names"
-    assert client.get("/cloud/azure").json() == "type:azure"
-    assert client.get("/cloud/special").json() == "anywhere:cloud"
-    assert client.get("/other/special").json() == "anywhere:other"
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")
 
 
-def test_method_mismatch_is_405_and_unknown_is_404() -> None:
-    client = TestClient(_app())
-    assert client.get("/login").status_code == 405
-    assert client.get("/nowhere/at/all").status_code == 404
-    assert client.get("/").status_code == 404
+async def test_literal_before_parameter_and_registration_order_kept() -> None:
+    async with _client(_app()) as client:
+        assert (await client.get("/cloud/name")).json() == "names"
+        assert (await client.get("/cloud/azure")).json() == "type:azure"
+        assert (await client.get("/cloud/special")).json() == "anywhere:cloud"
+        assert (await client.get("/other/special")).json() == "anywhere:other"
 
 
-def test_openapi_still_lists_every_route() -> None:
-    schema = TestClient(_app()).get("/openapi.json").json()
+async def test_method_mismatch_is_405_and_unknown_is_404() -> None:
+    async with _client(_app()) as client:
+        assert (await client.get("/login")).status_code == 405
+        assert (await client.get("/nowhere/at/all")).status_code == 404
+        assert (await client.get("/")).status_code == 404
+
+
+async def test_openapi_still_lists_every_route() -> None:
+    async with _client(_app()) as client:
+        schema = (await client.get("/openapi.json")).json()
     assert set(schema["paths"]) == {
         "/cloud/name",
         "/cloud/{cloud_type}",
