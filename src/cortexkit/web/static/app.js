@@ -33,7 +33,7 @@
   function formData(form) {
     var data = {};
     $all("input, select, textarea", form).forEach(function (el) {
-      if (!el.name || el.disabled || el.type === "password" || el.type === "hidden") { return; }
+      if (!el.name || el.disabled || el.type === "password" || el.type === "hidden" || el.closest("[hidden]")) { return; }
       if (el.type === "checkbox") {
         if (el.name === "account_group_ids" || el.name === "features") {
           data[el.name] = data[el.name] || [];
@@ -64,6 +64,7 @@
     $all(".only-account", form).forEach(function (el) { el.hidden = tenant; });
     $all(".only-tenant", form).forEach(function (el) { el.hidden = !tenant; });
     $all(".only-existing", form).forEach(function (el) { el.hidden = data.provisioner !== "existing"; });
+    $all(".needs-client", form).forEach(function (el) { el.hidden = data.provisioner === "terraform"; });
   }
 
   function reloadFeatures(form) {
@@ -123,6 +124,13 @@
     });
     form.addEventListener("focusout", function (ev) {
       if (ev.target.name && ev.target.value) { touched[ev.target.name] = true; validate(false); }
+    });
+    form.addEventListener("submit", function () {
+      // Fields of the sections that do not apply are not sent, so they cannot fail validation unseen.
+      $all("[hidden] input, [hidden] select", form).forEach(function (el) { el.disabled = true; });
+    });
+    window.addEventListener("pageshow", function () {
+      $all("input:disabled", form).forEach(function (el) { if (!el.closest("#features")) { el.disabled = false; } });
     });
     toggleSections(form);
   }
