@@ -232,6 +232,12 @@
   function logLine(ev) {
     var p = ev.payload || {};
     var text = p.line || p.message || p.output || p.text || "";
+    if (ev.type === "terraform") { text = "terraform " + (p.command || "") + ": " + text; }
+    if (p.components) {
+      text = "account status: " + (p.components.length ? p.components.map(function (c) {
+        return c.name + " " + c.status;
+      }).join(", ") : "all components healthy");
+    }
     var step = p.step || p.step_name || "";
     var st = p.state || p.status || "";
     if (!text) { text = ev.type.replace(/_/g, " ") + (step ? " " + step : "") + (st ? ": " + st : ""); }
