@@ -54,7 +54,8 @@ def list_view(
         "cloudAccountOwnerCount": 1,
     }
     if with_groups:
-        view["groups"] = [{"id": g.id, "name": g.name} for g in groups]
+        # `groups` is left out: the spec types its items as maps of objects, which no real answer has;
+        # `accountGroupInfos` carries the same ids and names.
         view["accountGroupInfos"] = group_infos(groups)
     return view
 
