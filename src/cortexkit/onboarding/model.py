@@ -137,8 +137,8 @@ def field_errors(data: dict[str, Any]) -> dict[str, str]:
             errors[name] = problem
     if account_type == "tenant" and data.get("subscription_id"):
         errors["subscription_id"] = "A tenant account takes no subscription id."
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
+    given_name = data.get("name")
+    if not isinstance(given_name, str) or not given_name.strip():
         errors["name"] = "Required."
     if provisioner == "terraform" and environment == "azure_china":
         errors["provisioner"] = "Azure China has no onboarding template; use 'existing' or 'azure-api'."

@@ -159,3 +159,27 @@ class Runner:
             self.hook(f"{name}:done")
             self.store.finish_step(job.id, name, "done", output)
             outputs[name] = output
+
+
+class _Borrowed:
+    """A shared client lent to one job: entering it does nothing, leaving it does not close it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __enter__(self) -> Any:
+        return self._client
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def shared_client_factory(get_client: Callable[[], Any]) -> ClientFactory:
+    """One client for every job (bulk runs share its token and rate limiter instead of each logging in)."""
+    lock = threading.Lock()
+
+    def factory(_profile: Any = None) -> _Borrowed:
+        with lock:
+            return _Borrowed(get_client())
+
+    return factory

@@ -45,7 +45,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 
 from cortexkit.onboarding.model import STEP_TITLES, STEPS, TERMINAL_STATES, JobSpec
 from cortexkit.onboarding.secrets import KEY_FILE_NAME, Secret, SecretBox
@@ -349,13 +349,13 @@ class JobStore:
             self._emit(conn, job_id, "job", {"state": "pending", "name": spec.name})
         return job_id
 
-    def _row(self, conn: Connection, job_id: str) -> Mapping[str, Any]:
+    def _row(self, conn: Connection, job_id: str) -> RowMapping:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
         if row is None:
             raise JobNotFoundError(job_id)
         return row
 
-    def _record(self, conn: Connection, row: Mapping[str, Any]) -> JobRecord:
+    def _record(self, conn: Connection, row: RowMapping) -> JobRecord:
         step_rows = conn.execute(select(steps).where(steps.c.job_id == row["id"])).mappings().all()
         by_name = {
             r["name"]: StepRecord(

@@ -103,7 +103,8 @@ class AzureRest:
         response = self._send(method, url, json=json, params=params, headers=headers, retry=retry)
         body = _json(response)
         if response.status_code >= 400:
-            error = body.get("error") if isinstance(body.get("error"), dict) else {}
+            raw = body.get("error")
+            error: dict[str, Any] = raw if isinstance(raw, dict) else {}
             raise AzureCallError(
                 response.status_code, str(error.get("code", "")), str(error.get("message", ""))
             )

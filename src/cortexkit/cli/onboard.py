@@ -1,0 +1,389 @@
+"""`cortexkit onboard azure|list|show|resume|cancel`: the onboarding engine on the command line.
+
+Job data goes to stdout in the chosen output format; step progress streams to stderr while a job runs.
+The Azure client secret comes from AZURE_CLIENT_SECRET, stdin or a prompt, never from an option value
+(option values end up in shell history and `ps`). Heavy modules load inside the commands.
+
+Test hook: CORTEXKIT_ONBOARD_KILL_AT=<point> makes the process SIGKILL itself when the runner reaches
+that point (`<step>:start`, `<step>:done`, `add_account:posted`, `identity:app-created`), so the
+crash-safety tests can stop a real process at an exact place and resume it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cortexkit.cli import output
+from cortexkit.cli.context import CliState, state
+from cortexkit.cli.errors import CliError, UsageProblem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.runner import Runner
+    from cortexkit.onboarding.store import JobRecord, JobStore
+
+app = typer.Typer(
+    add_completion=False,
+    rich_markup_mode=None,
+    help="Onboard Azure subscriptions and tenants.",
+    no_args_is_help=True,
+)
+
+KILL_ENV = "CORTEXKIT_ONBOARD_KILL_AT"
+DATA_DIR_ENV = "CORTEXKIT_DATA_DIR"
+JOB_COLUMNS = (
+    "id",
+    "state",
+    "name",
+    "Subscription=subscription_id",
+    "Provisioner=provisioner",
+    "account_id",
+    "error",
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder of the job database and its key file.", envvar=DATA_DIR_ENV),
+]
+Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Bulk jobs run at once.")]
+VerifyTimeout = Annotated[
+    float, typer.Option("--verify-timeout", min=0, help="Seconds to wait for every component to be ok.")
+]
+PollInterval = Annotated[
+    float, typer.Option("--poll-interval", min=0.01, help="Seconds between status polls.")
+]
+Terraform = Annotated[
+    str | None,
+    typer.Option("--terraform", envvar="CORTEXKIT_TERRAFORM", help="terraform binary (default: PATH)."),
+]
+
+
+def _store(data_dir: Path | None) -> JobStore:
+    from cortexkit.onboarding.store import JobStore
+
+    if data_dir is None:
+        return JobStore()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return JobStore(f"sqlite:///{data_dir / 'jobs.db'}", data_dir=data_dir)
+
+
+def _kill_hook() -> Callable[[str], None] | None:
+    point = os.environ.get(KILL_ENV)
+    if not point:
+        return None
+
+    def hook(reached: str) -> None:
+        if reached == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def _endpoints() -> Any:
+    """Azure base URLs from CORTEXKIT_AZURE_{LOGIN,GRAPH,ARM}_URL (the emulator's, in tests)."""
+    from cortexkit.onboarding.context import AzureEndpoints
+
+    login = os.environ.get("CORTEXKIT_AZURE_LOGIN_URL")
+    if not login:
+        return None
+    return AzureEndpoints(
+        login,
+        os.environ.get("CORTEXKIT_AZURE_GRAPH_URL", ""),
+        os.environ.get("CORTEXKIT_AZURE_ARM_URL", ""),
+        os.environ.get("CORTEXKIT_AZURE_CA_BUNDLE") or True,
+    )
+
+
+def _runner(
+    cli: CliState, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
+) -> Runner:
+    import shlex
+
+    from cortexkit.onboarding.context import RunnerSettings
+    from cortexkit.onboarding.runner import Runner, shared_client_factory
+
+    settings = RunnerSettings(
+        verify_timeout=verify_timeout,
+        poll_interval=poll,
+        azure_endpoints=_endpoints(),
+        terraform_command=tuple(shlex.split(terraform)) if terraform else None,
+    )
+    return Runner(store, shared_client_factory(cli.client), settings=settings, hook=_kill_hook())
+
+
+@contextmanager
+def _live(store: JobStore, job_id: str | None) -> Iterator[None]:
+    """Print the job's events on stderr while the body runs (a tail of the event table)."""
+    from cortexkit.onboarding.events import format_event
+
+    done = threading.Event()
+    last = [store.events_after(job_id, 0, limit=1_000_000)[-1].id if store.events_after(job_id, 0) else 0]
+
+    def drain() -> None:
+        for event in store.events_after(job_id, last[0]):
+            last[0] = event.id
+            line = format_event(event.job_id, event.type, event.payload)
+            if line:
+                output.message(line)
+
+    def tail() -> None:
+        while not done.wait(0.2):
+            drain()
+
+    thread = threading.Thread(target=tail, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        drain()
+
+
+def _read_secret(from_stdin: bool) -> str:
+    secret = os.environ.get("AZURE_CLIENT_SECRET")
+    if secret:
+        return secret
+    if from_stdin or not sys.stdin.isatty():
+        secret = sys.stdin.readline().strip()
+    else:
+        import getpass
+
+        secret = getpass.getpass("Azure client secret: ")
+    if not secret:
+        raise UsageProblem("no Azure client secret: set AZURE_CLIENT_SECRET, pipe it on stdin or type it")
+    return secret
+
+
+def _job_row(job: JobRecord) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "name": job.spec.name,
+        "subscription_id": job.spec.subscription_id,
+        "tenant_id": job.spec.tenant_id,
+        "provisioner": job.spec.provisioner,
+        "account_id": job.account_id,
+        "error": job.error,
+        "updated_at": job.updated_at,
+    }
+
+
+def _finish(cli: CliState, jobs: list[JobRecord]) -> None:
+    cli.emit([_job_row(j) for j in jobs], output.columns(*JOB_COLUMNS))
+    waiting = [j for j in jobs if j.state == "waiting"]
+    for job in waiting:
+        output.message(f"job {job.id[:8]} is waiting: {job.error}")
+    if any(j.state != "done" for j in jobs):
+        raise typer.Exit(1)
+
+
+def _spec_data(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in (None, [], ())}
+
+
+@app.command("azure")
+def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
+    ctx: typer.Context,
+    subscription_id: Annotated[
+        str | None, typer.Option("--subscription-id", help="Subscription GUID.")
+    ] = None,
+    tenant_id: Annotated[
+        str | None, typer.Option("--tenant-id", help="Entra tenant (directory) GUID.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Account name in Prisma Cloud (unique).")] = None,
+    account_type: Annotated[
+        str, typer.Option("--account-type", help="account (subscription) or tenant.")
+    ] = "account",
+    environment: Annotated[
+        str, typer.Option("--environment", help="azure, azure_gov or azure_china.")
+    ] = "azure",
+    provisioner: Annotated[
+        str, typer.Option("--provisioner", help="existing, azure-api or terraform.")
+    ] = "existing",
+    client_id: Annotated[str | None, typer.Option("--client-id", help="App (client) id.")] = None,
+    service_principal_id: Annotated[
+        str | None, typer.Option("--service-principal-id", help="Service principal object id.")
+    ] = None,
+    account_group_id: Annotated[
+        list[str] | None, typer.Option("--account-group-id", help="Repeatable.")
+    ] = None,
+    feature: Annotated[
+        list[str] | None, typer.Option("--feature", help="Feature to enable; repeatable.")
+    ] = None,
+    monitor_flow_logs: Annotated[
+        bool, typer.Option("--monitor-flow-logs", help="Ingest NSG flow logs.")
+    ] = False,
+    root_sync: Annotated[bool, typer.Option("--root-sync", help="Tenant with management groups.")] = False,
+    default_account_group_id: Annotated[str | None, typer.Option("--default-account-group-id")] = None,
+    from_csv: Annotated[
+        Path | None, typer.Option("--from-csv", help="One job per CSV row (see docs).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show every call that would be made.")] = False,
+    secret_stdin: Annotated[
+        bool, typer.Option("--secret-stdin", help="Read the client secret from stdin.")
+    ] = False,
+    data_dir: DataDir = None,
+    concurrency: Concurrency = 4,
+    verify_timeout: VerifyTimeout = 600.0,
+    poll_interval: PollInterval = 5.0,
+    terraform: Terraform = None,
+) -> None:
+    """Onboard one Azure subscription or tenant, or one per row of a CSV file."""
+    from cortexkit.onboarding.model import JobSpec, field_errors
+
+    cli = state(ctx)
+    specs: list[JobSpec]
+    if from_csv is not None:
+        from cortexkit.onboarding.bulk import parse_csv
+
+        specs, row_errors = parse_csv(from_csv.read_text(encoding="utf-8"))
+        for problem in row_errors:
+            output.message(f"{from_csv}: {problem}")
+        if not specs:
+            raise UsageProblem(f"{from_csv}: no valid row")
+    else:
+        data = _spec_data(
+            profile=cli.profile,
+            subscription_id=subscription_id,
+            tenant_id=tenant_id,
+            name=name,
+            account_type=account_type,
+            environment=environment,
+            provisioner=provisioner,
+            client_id=client_id,
+            service_principal_id=service_principal_id,
+            account_group_ids=account_group_id,
+            features=feature,
+            monitor_flow_logs=monitor_flow_logs,
+            root_sync_enabled=root_sync,
+            default_account_group_id=default_account_group_id,
+        )
+        problems = field_errors(data)
+        if problems:
+            raise UsageProblem(
+                "; ".join(f"--{k.replace('_', '-')}: {v}" for k, v in sorted(problems.items()))
+            )
+        specs = [JobSpec.model_validate(data)]
+        row_errors = []
+    if dry_run:
+        from cortexkit.onboarding.plan import plan
+
+        calls = [{"job": s.name, **c.as_dict()} for s in specs for c in plan(s)]
+        cli.emit(calls, output.columns("job", "step", "service", "method", "path", "purpose"))
+        return
+    needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
+    secret = _read_secret(secret_stdin) if needs_secret else None
+    store = _store(data_dir)
+    runner = _runner(cli, store, verify_timeout, poll_interval, terraform)
+    job_ids = [store.create_job(s, secret=secret) for s in specs]
+    for job_id, spec in zip(job_ids, specs, strict=True):
+        output.message(f"job {job_id} created for {spec.name!r}")
+    from cortexkit.onboarding.bulk import run_all
+
+    with _live(store, job_ids[0] if len(job_ids) == 1 else None):
+        jobs = run_all(job_ids, runner.run, concurrency)
+    _finish(cli, jobs)
+    if row_errors:
+        raise typer.Exit(1)
+
+
+def _job(store: JobStore, job_ref: str) -> JobRecord:
+    job = store.find_job(job_ref)
+    if job is None:
+        raise CliError(f"no job {job_ref!r} (or the prefix is ambiguous); see `cortexkit onboard list`", 2)
+    return job
+
+
+@app.command("list")
+def list_jobs(
+    ctx: typer.Context,
+    job_state: Annotated[str | None, typer.Option("--state", help="Only jobs in this state.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List onboarding jobs."""
+    store = _store(data_dir)
+    state(ctx).emit([_job_row(j) for j in store.list_jobs(job_state)], output.columns(*JOB_COLUMNS))
+
+
+@app.command("show")
+def show_job(
+    ctx: typer.Context,
+    job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
+    events: Annotated[bool, typer.Option("--events", help="Include the job's events.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Show a job: its spec, steps with their output, and the account status."""
+    store = _store(data_dir)
+    job = _job(store, job_ref)
+    data = job.as_dict()
+    if events:
+        data["events"] = [e.as_dict() for e in store.events_after(job.id, 0, limit=100_000)]
+    state(ctx).emit(data)
+
+
+@app.command("resume")
+def resume_job(  # noqa: PLR0917
+    ctx: typer.Context,
+    job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
+    terraform_outputs: Annotated[
+        Path | None,
+        typer.Option("--terraform-outputs", help="`terraform output -json` of the applied template."),
+    ] = None,
+    data_dir: DataDir = None,
+    verify_timeout: VerifyTimeout = 600.0,
+    poll_interval: PollInterval = 5.0,
+    terraform: Terraform = None,
+) -> None:
+    """Carry a job on from its last finished step."""
+    cli = state(ctx)
+    store = _store(data_dir)
+    job = _job(store, job_ref)
+    if job.state == "done":
+        output.message(f"job {job.id[:8]} is already done")
+        _finish(cli, [job])
+        return
+    if terraform_outputs is not None:
+        from cortexkit.onboarding.context import StepFailedError
+        from cortexkit.onboarding.provisioners.terraform import outputs_from_file
+
+        try:
+            client_id, key, sp_id = outputs_from_file(terraform_outputs)
+        except StepFailedError as exc:
+            raise UsageProblem(str(exc)) from None
+        store.put_secret(job.id, "key", key)
+        identity = {
+            "provisioner": job.spec.provisioner,
+            "client_id": client_id,
+            "service_principal_id": sp_id,
+        }
+        store.complete_step_externally(job.id, "identity", identity, f"outputs read from {terraform_outputs}")
+    runner = _runner(cli, store, verify_timeout, poll_interval, terraform)
+    with _live(store, job.id):
+        finished = runner.run(job.id)
+    _finish(cli, [finished])
+
+
+@app.command("cancel")
+def cancel_job(
+    job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Cancel a job; a running one stops after its current step."""
+    store = _store(data_dir)
+    job = _job(store, job_ref)
+    if not store.request_cancel(job.id):
+        raise CliError(f"job {job.id[:8]} already finished ({job.state})")
+    output.message(f"job {job.id[:8]}: cancel requested")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,117 @@
+"""CSV import: one job per row, validated row by row, run concurrently.
+
+Columns (header row required, names case-insensitive, order free; only `name`, `tenant_id` and, for a
+subscription, `subscription_id` are required):
+  name, subscription_id, tenant_id, account_type (account|tenant), environment (azure|azure_gov|
+  azure_china), account_group_ids (';'-separated), features (';'-separated), monitor_flow_logs
+  (true/false), provisioner (existing|azure-api|terraform), client_id, service_principal_id,
+  root_sync_enabled (true/false), default_account_group_id, profile.
+Secrets never go in the CSV: rows share the secret given to the command (one service principal for many
+subscriptions is the common case). A bad row is reported with its line number and skipped; the others
+proceed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from cortexkit.onboarding.model import JobSpec, field_errors
+
+LIST_COLUMNS = frozenset({"account_group_ids", "features"})
+BOOL_COLUMNS = frozenset({"monitor_flow_logs", "root_sync_enabled"})
+KNOWN_COLUMNS = (
+    frozenset(
+        {
+            "name",
+            "subscription_id",
+            "tenant_id",
+            "account_type",
+            "environment",
+            "provisioner",
+            "client_id",
+            "service_principal_id",
+            "default_account_group_id",
+            "profile",
+        }
+    )
+    | LIST_COLUMNS
+    | BOOL_COLUMNS
+)
+TRUE = frozenset({"true", "yes", "1", "y"})
+FALSE = frozenset({"false", "no", "0", "n", ""})
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+def _row_data(row: dict[str, str], line: int, errors: list[RowError]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, raw in row.items():
+        value = (raw or "").strip()
+        if key in LIST_COLUMNS:
+            data[key] = [v.strip() for v in value.split(";") if v.strip()]
+        elif key in BOOL_COLUMNS:
+            if value.lower() not in TRUE | FALSE:
+                errors.append(RowError(line, key, "Must be true or false."))
+            data[key] = value.lower() in TRUE
+        elif value:
+            data[key] = value
+    return data
+
+
+def parse_csv(text: str) -> tuple[list[JobSpec], list[RowError]]:
+    """Specs for the good rows and an error per problem of the bad ones (1-based file line numbers)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    errors: list[RowError] = []
+    if not header:
+        return [], [RowError(1, "header", "The file is empty; the first line must name the columns.")]
+    unknown = [h for h in header if h not in KNOWN_COLUMNS]
+    if unknown:
+        errors.append(RowError(1, "header", "Unknown column(s): " + ", ".join(unknown)))
+        return [], errors
+    reader.fieldnames = header
+    specs: list[JobSpec] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            errors.append(RowError(line, "row", "More values than columns."))
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        row_errors: list[RowError] = []
+        data = _row_data(row, line, row_errors)
+        row_errors += [RowError(line, k, v) for k, v in sorted(field_errors(data).items())]
+        key = str(data.get("subscription_id") or data.get("tenant_id"))
+        if not row_errors and key in seen:
+            row_errors.append(RowError(line, "subscription_id", f"Duplicate of line {seen[key]}."))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        seen[key] = line
+        specs.append(JobSpec.model_validate(data))
+    return specs, errors
+
+
+def run_all(
+    job_ids: Sequence[str],
+    run: Callable[[str], Any],
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[Any]:
+    """Run jobs on a small thread pool; results in input order. The shared client paces the API calls."""
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="onboard") as pool:
+        return list(pool.map(run, job_ids))
