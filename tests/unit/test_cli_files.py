@@ -54,7 +54,7 @@ def test_data_inline_file_and_stdin(tmp_path: Path) -> None:
 
 
 def test_data_errors_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(UsageProblem, match="cannot read the --data file .*no such file"):
+    with pytest.raises(UsageProblem, match=r"cannot read the --data file .*no such file"):
         read_data_argument(f"@{tmp_path / 'missing.json'}")
     locked = tmp_path / "locked.json"
     locked.write_text("{}")

@@ -61,6 +61,6 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Weekly &lt;report&gt;" in html
-    assert html.count('class="card chart"') == 5
+    assert html.count('class="card chart"') == 6
     assert "Plotly.newPlot" in html and len(html) > 1_000_000  # the plotly.js bundle itself
     assert "<script src=" not in html  # plotly.js is inline, nothing is fetched

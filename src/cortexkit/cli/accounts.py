@@ -15,6 +15,13 @@ groups_app = typer.Typer(
     add_completion=False, rich_markup_mode=None, help="Account groups.", no_args_is_help=True
 )
 
+
+@groups_app.callback()
+def _group() -> None:
+    """Account groups."""
+    # A callback keeps a one-command app a group, so the spelling stays `cortexkit ... list`.
+
+
 ACCOUNT_COLUMNS = ("accountId", "name", "Cloud=cloudType", "Type=accountType", "enabled", "status")
 GROUP_COLUMNS = ("id", "name", "description", "Accounts=accountIds")
 

@@ -109,7 +109,7 @@ def body(
     selection: AlertSelection,
     *,
     limit: int = MAX_PAGE,
-    detailed: bool = True,
+    detailed: bool = False,
     sort: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:

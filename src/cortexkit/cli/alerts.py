@@ -73,6 +73,7 @@ def list_alerts(  # noqa: PLR0917
     cloud_region: Region = None,
     since: Since = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most alerts to show.")] = 100,
+    detailed: Annotated[bool, typer.Option("--detailed", help="Full policy details in each alert.")] = False,
 ) -> None:
     """List alerts matching the filters (newest pages first as the API returns them)."""
     from cortexkit.pagination import AlertPager
@@ -81,7 +82,7 @@ def list_alerts(  # noqa: PLR0917
     selection = _selection(
         status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
     )
-    body = _body(selection, limit=min(limit, alertquery.MAX_PAGE))
+    body = _body(selection, limit=min(limit, alertquery.MAX_PAGE), detailed=detailed)
     items = list(cli.client().paginate(AlertPager(body), max_items=limit))
     cli.emit(items, output.columns(*alertquery.LIST_COLUMNS))
 
@@ -303,6 +304,7 @@ def export_alerts(  # noqa: PLR0917
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
     ] = True,
+    detailed: Annotated[bool, typer.Option("--detailed", help="Full policy details in each alert.")] = False,
 ) -> None:
     """Stream every matching alert to a file (written atomically, constant memory, progress on stderr)."""
     from cortexkit.cli import export
@@ -315,7 +317,7 @@ def export_alerts(  # noqa: PLR0917
     selection = _selection(
         status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
     )
-    pager = AlertPager(_body(selection, limit=page_size))
+    pager = AlertPager(_body(selection, limit=page_size, detailed=detailed))
     client = cli.client()
     cols = output.columns(*alertquery.EXPORT_COLUMNS)
     if progress and sys.stderr.isatty():

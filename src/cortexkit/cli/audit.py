@@ -12,6 +12,13 @@ from cortexkit.cli.timespec import parse_time_range
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Audit logs.", no_args_is_help=True)
 
+
+@app.callback()
+def _group() -> None:
+    """Audit logs."""
+    # A callback keeps a one-command app a group, so the spelling stays `cortexkit ... list`.
+
+
 COLUMNS = ("timestamp", "user", "action", "actionType", "resourceType", "resourceName", "result", "ipAddress")
 
 

@@ -63,7 +63,8 @@ def apply_query(data: Any, query: str | None) -> Any:
     try:
         return jmespath.search(query, data)
     except JMESPathError as exc:
-        raise OutputError(f"the --query expression {query!r} is not valid JMESPath: {exc}.") from None
+        detail = str(exc).splitlines()[0].rstrip(" :.") if str(exc).strip() else type(exc).__name__
+        raise OutputError(f"the --query expression {query!r} is not valid JMESPath ({detail}).") from None
 
 
 def to_plain(data: Any) -> Any:

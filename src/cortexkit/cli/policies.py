@@ -11,6 +11,13 @@ from cortexkit.cli.context import state
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Policies.", no_args_is_help=True)
 
+
+@app.callback()
+def _group() -> None:
+    """Policies."""
+    # A callback keeps a one-command app a group, so the spelling stays `cortexkit ... list`.
+
+
 COLUMNS = ("policyId", "name", "severity", "Type=policyType", "Cloud=cloudType", "enabled")
 
 

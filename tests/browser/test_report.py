@@ -1,0 +1,80 @@
+"""The alert report opened in headless Chromium: its charts render offline and a screenshot is saved."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cortexkit.emulator.server import RunningEmulator
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "report.png"
+
+
+def test_report_renders_its_charts_in_chromium(emulator: RunningEmulator, tmp_path: Path) -> None:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (make chromium installs it)")
+    from playwright.sync_api import sync_playwright
+
+    report = tmp_path / "report.html"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXKIT_"))}
+    env.update({**emulator.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cortexkit.cli.main",
+            "alerts",
+            "report",
+            "--output",
+            str(report),
+            "--since",
+            "30d",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote the report" in done.stderr
+
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+            # The report must be self-contained: any request beyond the file itself is a failure.
+            page.on("request", lambda req: None if req.url.startswith("file://") else outside.append(req.url))
+            page.goto(report.as_uri())
+            page.wait_for_selector(".main-svg", timeout=30_000)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8")
+            charts = page.locator(".js-plotly-plot").count()
+            svgs = page.locator(".main-svg").count()
+            bars = page.locator(".js-plotly-plot .bars .point").count()
+            posture_rows = page.locator("#posture tr").count()
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert charts >= 4 and svgs >= 4
+    assert bars > 5  # the bars were drawn, not only the empty axes
+    assert posture_rows > 1
+    assert outside == []
+    assert SCREENSHOT.stat().st_size > 20_000

@@ -1,0 +1,121 @@
+"""dismiss / snooze / reopen: preview, confirmation rules, and the change itself, on a fresh emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cortexkit.emulator.server import RunningEmulator
+
+_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+
+
+@pytest.fixture
+def env(make_emulator: Callable[..., RunningEmulator], tmp_path: Path) -> dict[str, str]:
+    running = make_emulator(alerts=400)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+    env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path), "NO_COLOR": "1"})
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    # stdin is not a terminal here, as in a cron job or CI.
+    return subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def data(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _open_policy(env: dict[str, str]) -> tuple[str, int]:
+    alerts = data(cli(env, "alerts", "list", "--status", "open", "--limit", "1", "-o", "json"))
+    policy = alerts[0]["policy"]["name"]
+    count = data(cli(env, "alerts", "count", "--status", "open", "--policy", policy, "-o", "json"))["count"]
+    return policy, count
+
+
+def test_dry_run_changes_nothing(env: dict[str, str]) -> None:
+    policy, count = _open_policy(env)
+    done = cli(env, "alerts", "dismiss", "--policy", policy, "--note", "n", "--dry-run", "-o", "json")
+    plan = data(done)
+    assert plan["dryRun"] is True and plan["count"] == count == len(plan["ids"])
+    assert f"would dismiss {count:,} alert" in done.stderr and "nothing was changed" in done.stderr
+    assert (
+        data(cli(env, "alerts", "count", "--status", "open", "--policy", policy, "-o", "json"))["count"]
+        == count
+    )
+
+
+def test_without_terminal_and_without_yes_it_refuses(env: dict[str, str]) -> None:
+    policy, count = _open_policy(env)
+    done = cli(env, "alerts", "dismiss", "--policy", policy, "--note", "n")
+    assert done.returncode == 2
+    assert "pass --yes" in done.stderr and "Traceback" not in done.stderr
+    assert f"about to dismiss {count:,}" in done.stderr
+    assert (
+        data(cli(env, "alerts", "count", "--status", "open", "--policy", policy, "-o", "json"))["count"]
+        == count
+    )
+
+
+def test_dismiss_then_reopen_by_filter(env: dict[str, str]) -> None:
+    policy, count = _open_policy(env)
+    dismissed = data(
+        cli(env, "alerts", "dismiss", "--policy", policy, "--note", "accepted risk", "--yes", "-o", "json")
+    )
+    assert dismissed["count"] == count
+    assert (
+        data(cli(env, "alerts", "count", "--status", "open", "--policy", policy, "-o", "json"))["count"] == 0
+    )
+    one = data(cli(env, "alerts", "get", dismissed["ids"][0], "-o", "json"))
+    assert one["status"] == "dismissed" and one.get("dismissalNote") == "accepted risk"
+    reopened = data(cli(env, "alerts", "reopen", "--policy", policy, "--yes", "-o", "json"))
+    assert sorted(reopened["ids"]) == sorted(dismissed["ids"])
+    assert (
+        data(cli(env, "alerts", "count", "--status", "open", "--policy", policy, "-o", "json"))["count"]
+        == count
+    )
+
+
+def test_snooze_by_ids(env: dict[str, str]) -> None:
+    alerts = data(cli(env, "alerts", "list", "--status", "open", "--limit", "2", "-o", "json"))
+    ids = [a["id"] for a in alerts]
+    done = data(
+        cli(env, "alerts", "snooze", *ids, "--for", "24h", "--note", "change window", "--yes", "-o", "json")
+    )
+    assert done["count"] == 2
+    for alert_id in ids:
+        assert data(cli(env, "alerts", "get", alert_id, "-o", "json"))["status"] == "snoozed"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["alerts", "dismiss", "--note", "x", "--yes"], "at least one filter"),
+        (["alerts", "dismiss", "P-1", "--yes"], "--note"),
+        (["alerts", "snooze", "P-1", "--note", "x", "--yes"], "--for 24h"),
+        (["alerts", "snooze", "P-1", "--for", "soon", "--note", "x", "--yes"], "24h or 7d"),
+        (["alerts", "reopen", "P-1", "--severity", "high", "--yes"], "not both"),
+    ],
+)
+def test_changing_commands_reject_unclear_requests(
+    env: dict[str, str], args: list[str], fragment: str
+) -> None:
+    done = cli(env, *args)
+    assert done.returncode == 2 and fragment in done.stderr and "Traceback" not in done.stderr
