@@ -57,6 +57,10 @@ class Emu:
             resp.raise_for_status()
             return resp.json()
 
+    def set_fault_rate(self, fault_rate: float) -> None:
+        with self._client() as c:
+            c.put("/_emulator/faults/rate", json={"fault_rate": fault_rate}).raise_for_status()
+
     def reset_stats(self) -> None:
         with self._client() as c:
             c.post("/_emulator/reset").raise_for_status()

@@ -48,7 +48,10 @@ def run_tool(spec: WorkloadSpec, tool: str, params: dict[str, Any], peers: dict[
         outcome = run_child(python, spec.name, tool, env, spec.timeout_s(params))
         after = resource.getrusage(resource.RUSAGE_SELF)
         stats = emu.stats()
-        inspected = spec.inspect(emu, params, tool)
+        try:
+            inspected = spec.inspect(emu, params, tool)
+        except Exception as exc:  # an inspection failure is reported, the figures still stand
+            inspected = {"inspect_error": f"{type(exc).__name__}: {exc}"[:200]}
     # The parent only polls while the child runs, so its CPU in that window is the emulator's.
     emulator_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     counts = condense(stats)

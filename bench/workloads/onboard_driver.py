@@ -1,31 +1,27 @@
-"""Drives cortexkit's onboarding engine for the bulk workload (child side, cortexkit's python only).
+"""Drives cortexkit's onboarding engine the way `cortexkit onboard azure --from-csv` does (child side).
 
-Written against docs/internals.md: JobStore(url).create_job(spec, secret, idempotency_key) and
-Runner(store, client_factory).start(job_id), polling the store until every job is in a final state.
+One shared Client (one token, one rate limiter) lent to every job, `bulk.run_all` over `Runner.run`
+with the engine's default concurrency; the store is a SQLite file in the run's scratch directory.
 """
 
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from typing import Any
 
-from bench.worker import Ctx, Progress
+from bench.worker import Ctx
 
-FINAL_STATES = frozenset({"done", "succeeded", "completed", "failed", "cancelled", "canceled"})
-OK_STATES = frozenset({"done", "succeeded", "completed"})
-
-
-def _state(job: Any) -> str:
-    value = job.get("state") if isinstance(job, dict) else getattr(job, "state", "")
-    return str(getattr(value, "value", value)).lower()
+POLL_INTERVAL_S = 1.0  # `--poll-interval 1`: the emulator settles the account status at once
 
 
-def run_bulk(ctx: Ctx, subscriptions: list[str], progress: Progress) -> tuple[int, int, dict[str, Any]]:
+def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, Any]]:
+    """(jobs done, jobs failed, extras) after running one job per subscription."""
     from cortexkit.client import Client
+    from cortexkit.onboarding.bulk import DEFAULT_CONCURRENCY, run_all
+    from cortexkit.onboarding.context import RunnerSettings
     from cortexkit.onboarding.model import JobSpec
-    from cortexkit.onboarding.runner import Runner
+    from cortexkit.onboarding.runner import Runner, shared_client_factory
     from cortexkit.onboarding.store import JobStore
 
     store = JobStore(f"sqlite:///{os.path.abspath('jobs.db')}")
@@ -40,24 +36,19 @@ def run_bulk(ctx: Ctx, subscriptions: list[str], progress: Progress) -> tuple[in
             client_id=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"app-{i}")),
             service_principal_id=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"sp-{i}")),
         )
-        job_ids.append(store.create_job(spec, secret="bench-client-secret", idempotency_key=f"bench-{sub}"))
-
-    def client_factory(*_args: Any, **_kwargs: Any) -> Client:
-        return Client(api_url=ctx.url, access_key_id=ctx.access_key_id, secret_key=ctx.secret_key)
-
-    runner = Runner(store, client_factory)
-    for job_id in job_ids:
-        runner.start(job_id)
-    pending = set(job_ids)
-    states: dict[str, str] = {}
-    while pending:
-        for job_id in list(pending):
-            state = _state(store.get_job(job_id))
-            if state in FINAL_STATES:
-                states[job_id] = state
-                pending.discard(job_id)
-        done = sum(s in OK_STATES for s in states.values())
-        progress.update(done, len(states) - done)
-        time.sleep(0.1)
-    done = sum(s in OK_STATES for s in states.values())
-    return done, len(states) - done, {}
+        job_ids.append(store.create_job(spec, secret="bench-client-secret"))
+    settings = RunnerSettings(verify_timeout=120.0, poll_interval=POLL_INTERVAL_S)
+    with Client(api_url=ctx.url, access_key_id=ctx.access_key_id, secret_key=ctx.secret_key) as client:
+        runner = Runner(store, shared_client_factory(lambda: client), settings=settings)
+        jobs = run_all(job_ids, runner.run, DEFAULT_CONCURRENCY)
+        stats = client.stats
+    done = sum(1 for job in jobs if getattr(job, "ok", False))
+    errors = sorted({str(getattr(job, "error", "")) for job in jobs if not getattr(job, "ok", False)})
+    extra: dict[str, Any] = {
+        "concurrency": DEFAULT_CONCURRENCY,
+        "client_retries": getattr(stats, "retries", None),
+    }
+    if errors:
+        extra["job_errors"] = "; ".join(errors)[:300]
+    store.close()
+    return done, len(jobs) - done, extra

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.floors import parallel_floor, ratio
 from bench.model import Check, RunResult, WorkloadResult
-from bench.worker import Ctx, Meter, Progress
+from bench.worker import Ctx, Meter
 from bench.workloads.base import LINKS, WorkloadSpec
 
 NAMESPACE = uuid.UUID("6f1c1b1e-9d8a-4f51-9a57-bbe0c1a5e7d1")  # stable ids: same subscriptions every run
@@ -89,6 +89,7 @@ class Onboarding(WorkloadSpec):
 
     def inspect(self, emu: Any, params: dict[str, Any], tool: str) -> dict[str, Any]:
         wanted = set(subscription_ids(int(params["subscriptions"])))
+        emu.set_fault_rate(0.0)  # the inspection itself must not draw injected faults
         accounts = emu.api("GET", "/cloud")
         seen: dict[str, int] = {}
         for acc in accounts if isinstance(accounts, list) else []:
@@ -129,7 +130,6 @@ SPEC = Onboarding()
 def run_cortexkit(ctx: Ctx) -> dict[str, Any]:
     from bench.workloads.onboard_driver import run_bulk
 
-    progress = Progress()
     with Meter() as meter:
-        done, failed, extra = run_bulk(ctx, subscription_ids(int(ctx.params["subscriptions"])), progress)
+        done, failed, extra = run_bulk(ctx, subscription_ids(int(ctx.params["subscriptions"])))
     return meter.result(done, failed, jobs_done=done, **extra)
