@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from typing import Any
 
 from fastapi import Request
@@ -129,7 +130,7 @@ def enforce_rate_limit(request: Request, emulator: Emulator, user: str, template
 def _too_many_requests(path: str, decision: Decision, emulator: Emulator) -> errors.EmulatorError:
     headers = decision.headers()
     if emulator.config.retry_after_on_429:
-        headers["Retry-After"] = str(max(1, round(1 / decision.rate)))
+        headers["Retry-After"] = str(max(1, math.ceil(1 / decision.rate)))
     return errors.error_for_path(path, 429, "too_many_requests", "Too Many Requests", headers=headers)
 
 
