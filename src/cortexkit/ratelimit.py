@@ -13,6 +13,7 @@ returns it; the caller sleeps outside (time.sleep or asyncio.sleep). No await ev
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -33,9 +34,11 @@ MIN_RATE = 0.5
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}|[^/]*[:.@][^/]*)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def route_key(method: str, path: str) -> str:
     """The bucket a request draws from: the documented template when there is one, else the path with
-    id-like segments replaced, so `/cloud/azure/<uuid>` calls share one bucket as on the server."""
+    id-like segments replaced, so `/cloud/azure/<uuid>` calls share one bucket as on the server.
+    Cached: it runs twice per request and the table scan is the limiter's main cost."""
     path = path.split("?", 1)[0]
     documented = limits.match_limit(method, path)
     if documented is not None:
