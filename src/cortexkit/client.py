@@ -88,8 +88,8 @@ def _resolve_credentials(
     )
 
 
-def _redacted_path(spec: RequestSpec) -> str:
-    return spec.path if not spec.params else f"{spec.path} params={sorted(spec.params)}"
+def _cut(text: str, limit: int = 1000) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
 
 
 def decode(response: _http.Response, method: str, path: str) -> Any:
@@ -195,16 +195,27 @@ class _Core:
             "check the current state before sending it again"
         )
 
-    def log_response(self, spec: RequestSpec, status: int, started: float, attempt: int) -> None:
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "%s %s -> %d in %.3fs (attempt %d)",
-                spec.method,
-                _redacted_path(spec),
-                status,
-                self.clock() - started,
-                attempt,
-            )
+    def log_exchange(self, spec: RequestSpec, response: _http.Response, started: float, attempt: int) -> None:
+        """One DEBUG line per attempt, with params and bodies passed through `_redact` (passwords, client
+        secrets, tokens and anything JWT-shaped masked) and cut short; the auth header is never logged."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        from cortexkit._redact import redact_body, redact_json
+
+        params = f" params={jsonlib.dumps(redact_json(dict(spec.params)))}" if spec.params else ""
+        sent = jsonlib.dumps(redact_json(spec.json)) if spec.json is not None else ""
+        log.debug(
+            "%s %s%s -> %d in %.3fs (attempt %d, request id %s) request=%s response=%s",
+            spec.method,
+            spec.path,
+            params,
+            response.status_code,
+            self.clock() - started,
+            attempt,
+            response.headers.get("x-redlock-request-id", "-"),
+            _cut(sent),
+            _cut(redact_body(response.content)),
+        )
 
     def repr(self, cls: str) -> str:
         return f"{cls}(api_url={self.api_url!r}, access_key_id={str(self.credentials.access_key_id)!r})"
@@ -423,7 +434,7 @@ class Client:
                     raise core.outcome_unknown(spec, type(exc).__name__) from exc
                 raise core.transport_error(exc, spec) from exc
             status = response.status_code
-            core.log_response(spec, status, started, attempt)
+            core.log_exchange(spec, response, started, attempt)
             if core.limiter is not None:
                 core.limiter.on_response(
                     spec.method, spec.path, status, _http.lower_headers(response), core.clock()
@@ -714,7 +725,7 @@ class AsyncClient:
                     raise core.outcome_unknown(spec, type(exc).__name__) from exc
                 raise core.transport_error(exc, spec) from exc
             status = response.status_code
-            core.log_response(spec, status, started, attempt)
+            core.log_exchange(spec, response, started, attempt)
             if core.limiter is not None:
                 core.limiter.on_response(
                     spec.method, spec.path, status, _http.lower_headers(response), core.clock()
