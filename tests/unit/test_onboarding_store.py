@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cortexkit.onboarding.model import JobSpec
+from cortexkit.onboarding.secrets import Secret, SecretBox, SecretStoreError
+from cortexkit.onboarding.store import MIGRATIONS, JobStore
+from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
+
+SECRET = "very-secret-client-value-123"
+
+
+def spec(name: str = "prod") -> JobSpec:
+    return JobSpec(
+        name=name, subscription_id=SUB, tenant_id=TENANT, client_id=CLIENT, service_principal_id=SP
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> JobStore:
+    return JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+
+
+def test_new_job_is_pending_with_every_step_pending(store: JobStore) -> None:
+    job_id = store.create_job(spec(), secret=SECRET)
+    job = store.require_job(job_id)
+    assert job.state == "pending"
+    assert [s.state for s in job.steps] == ["pending"] * 6
+    assert store.list_jobs("pending")[0].id == job_id
+    assert store.find_job(job_id[:6]) is not None
+
+
+def test_idempotency_key_returns_the_same_job(store: JobStore) -> None:
+    first = store.create_job(spec(), idempotency_key="form-1")
+    assert store.create_job(spec("other"), idempotency_key="form-1") == first
+    assert len(store.list_jobs()) == 1
+
+
+def test_event_ids_increase_across_jobs(store: JobStore) -> None:
+    a = store.create_job(spec("a"))
+    b = store.create_job(spec("b"))
+    store.start_step(a, "validate")
+    store.finish_step(a, "validate", "done", {"x": 1})
+    store.set_state(b, "failed", "boom")
+    ids = [e.id for e in store.events_after(None, 0)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) == 5
+    assert [e.type for e in store.events_after(a, ids[1])] == ["step", "step"]
+    assert store.events_after(None, ids[-1]) == []
+
+
+def test_steps_record_start_end_output_and_attempts(tmp_path: Path) -> None:
+    ticks = iter(range(100, 200))
+    store = JobStore(f"sqlite:///{tmp_path / 'j.db'}", now=lambda: float(next(ticks)))
+    job_id = store.create_job(spec())
+    store.start_step(job_id, "features")
+    store.checkpoint(job_id, "features", {"partial": True})
+    assert store.require_job(job_id).step("features").output == {"partial": True}
+    store.finish_step(job_id, "features", "failed", outcome="no")
+    store.start_step(job_id, "features")
+    store.finish_step(job_id, "features", "done", {"supported": ["A"]})
+    step = store.require_job(job_id).step("features")
+    assert (step.state, step.attempts, step.output, step.error) == ("done", 2, {"supported": ["A"]}, None)
+    assert step.started_at is not None and step.finished_at is not None and step.finished_at > step.started_at
+
+
+def test_cancel_pending_is_immediate_running_is_requested(store: JobStore) -> None:
+    pending = store.create_job(spec("a"))
+    assert store.request_cancel(pending)
+    assert store.require_job(pending).state == "cancelled"
+    assert not store.request_cancel(pending)
+    running = store.create_job(spec("b"))
+    store.set_state(running, "running")
+    assert store.request_cancel(running)
+    job = store.require_job(running)
+    assert job.state == "running" and job.cancel_requested
+
+
+def test_secret_is_encrypted_at_rest_and_key_file_is_private(tmp_path: Path, store: JobStore) -> None:
+    job_id = store.create_job(spec(), secret=SECRET)
+    assert store.get_secret(job_id, "client_secret") == Secret(SECRET)
+    store.close()
+    for path in tmp_path.iterdir():
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path.name
+    key = tmp_path / "jobs.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert "very" not in repr(Secret(SECRET)) and "very" not in str(Secret(SECRET))
+
+
+def test_readable_key_file_is_refused(tmp_path: Path) -> None:
+    box = SecretBox(tmp_path / "k")
+    box.encrypt("x")
+    os.chmod(tmp_path / "k", 0o644)
+    with pytest.raises(SecretStoreError, match="chmod 600"):
+        SecretBox(tmp_path / "k").encrypt("y")
+
+
+def test_secret_from_another_key_is_reported(tmp_path: Path) -> None:
+    token = SecretBox(tmp_path / "a").encrypt("x")
+    with pytest.raises(SecretStoreError, match="cannot be decrypted"):
+        SecretBox(tmp_path / "b").decrypt(token)
+
+
+def test_migrations_apply_once_and_database_is_sound(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    first = JobStore(url)
+    job_id = first.create_job(spec())
+    assert first.schema_version == len(MIGRATIONS)
+    again = JobStore(url)
+    assert again.schema_version == len(MIGRATIONS)
+    assert again.require_job(job_id).spec.name == "prod"
+    assert again.integrity_check() == "ok"
+    with again.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_as_dict_has_no_secret(store: JobStore) -> None:
+    job_id = store.create_job(spec(), secret=SECRET)
+    assert SECRET not in str(store.require_job(job_id).as_dict())
