@@ -86,7 +86,7 @@ def test_plan_for_azure_api_and_terraform_shows_identity_calls() -> None:
     role = next(c for c in api_calls if "roleDefinitions" in c.path)
     assert role.body is not None and any("queryFlowLogStatus" in a for a in role.body["actions"])
     tf_calls = plan(spec(provisioner="terraform", client_id=None, service_principal_id=None))
-    assert [c.path for c in tf_calls if c.service == "local"][0] == "terraform init"
+    assert next(c.path for c in tf_calls if c.service == "local") == "terraform init"
 
 
 def test_least_privilege_grows_only_with_features() -> None:

@@ -167,7 +167,12 @@ def test_cancel_requested_while_running_stops_between_steps(tmp_path: Path) -> N
     api = FakeApi()
     store, runner = make(tmp_path, api)
     job_id = store.create_job(spec(), secret=SECRET)
-    runner.hook = lambda point: store.request_cancel(job_id) if point == "features:done" else None
+
+    def cancel_after_features(point: str) -> None:
+        if point == "features:done":
+            store.request_cancel(job_id)
+
+    runner.hook = cancel_after_features
     job = runner.run(job_id)
     assert job.state == "cancelled"
     assert job.step("features").state == "done" and job.step("identity").state == "pending"
