@@ -61,6 +61,7 @@ def test_extra_headers_are_kept() -> None:
         ("/cloud", errors.RedlockError),
         ("/login", errors.RedlockError),
         ("/v2/alert", errors.RedlockError),
+        ("/compute/api/v1/images", errors.ComputeError),
     ],
 )
 def test_error_for_path_picks_the_routes_style(path: str, kind: type[errors.EmulatorError]) -> None:

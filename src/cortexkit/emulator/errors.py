@@ -133,10 +133,16 @@ _V2_CODES = {
 }
 
 
+# Where routes/compute.py serves the Compute API (meta_info's `twistlockUrl` points there).
+COMPUTE_PATH_PREFIX = "/compute/"
+
+
 def error_style(path: str) -> str:
-    """Which body style the real service uses under `path`: "cas", "v2" or "legacy"."""
+    """Which body style the real service uses under `path`: "cas", "v2", "compute" or "legacy"."""
     if path.startswith("/cas/"):
         return "cas"
+    if path.startswith(COMPUTE_PATH_PREFIX):
+        return "compute"
     if path.startswith(("/audit/api/", "/v2/inventory")):
         return "v2"
     return "legacy"
@@ -157,6 +163,8 @@ def error_for_path(
     style = error_style(path)
     if style == "cas":
         return CasError(status, text, debug=key, headers=headers)
+    if style == "compute":
+        return ComputeError(status, text, headers=headers)
     if style == "v2":
         code = _V2_CODES.get(status, _reason(status).replace(" ", ""))
         return V2Error(status, code, text, target=subject, headers=headers)
