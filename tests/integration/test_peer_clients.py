@@ -55,6 +55,7 @@ def peer_python() -> Path:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     if result.returncode != 0:
         if any(hint in result.stderr for hint in NETWORK_HINTS):
@@ -82,6 +83,7 @@ def _run(python: Path, script: str, running: RunningEmulator, cwd: Path) -> dict
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert result.returncode == 0, f"peer script failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     last = result.stdout.strip().splitlines()[-1]
@@ -134,8 +136,11 @@ PRISMACLOUD_API_SCRIPT = """
 
 def _expected_total(running: RunningEmulator, body: dict[str, object]) -> int:
     """What the emulator itself reports for the same filters, read with our own plain client."""
-    with logged_in(running) as client:
+    client = logged_in(running)
+    try:
         return int(client.post("/v2/alert", json={**body, "limit": 1}).json()["totalRows"])
+    finally:
+        client.close()
 
 
 def test_pcpi_logs_in_lists_accounts_and_pages_alerts(
