@@ -96,7 +96,8 @@ PCPI_SCRIPT = """
     from pcpi import saas_session_manager
     log = logging.getLogger("peer"); log.setLevel(logging.WARNING)
     mgr = saas_session_manager.SaaSSessionManager(
-        "local", os.environ["EMU_KEY"], os.environ["EMU_SECRET"], os.environ["EMU_URL"], verify=False, logger=log)
+        "local", os.environ["EMU_KEY"], os.environ["EMU_SECRET"], os.environ["EMU_URL"],
+        verify=False, logger=log)
     s = mgr.create_cspm_session()
     accounts = s.request("GET", "/cloud").json()
     base = {"timeRange": {"type": "relative", "value": {"amount": 90, "unit": "day"}}, "limit": 400,
@@ -111,7 +112,8 @@ PCPI_SCRIPT = """
         if not d.get("nextPageToken"):
             break
         body = {**base, "pageToken": d["nextPageToken"]}
-    print(json.dumps({"accounts": len(accounts), "alerts": len(ids), "unique": len(set(ids)), "total": total}))
+    out = {"accounts": len(accounts), "alerts": len(ids), "unique": len(set(ids)), "total": total}
+    print(json.dumps(out))
 """
 
 PRISMACLOUD_API_SCRIPT = """
@@ -129,7 +131,8 @@ PRISMACLOUD_API_SCRIPT = """
     severities = sorted({a["policy"]["severity"] for a in alerts})
     pc_api.api_compute = pc_api.api + "/compute"
     images = pc_api.images_list_read()
-    print(json.dumps({"accounts": len(accounts), "alerts": len(alerts), "unique": len({a["id"] for a in alerts}),
+    unique = len({a["id"] for a in alerts})
+    print(json.dumps({"accounts": len(accounts), "alerts": len(alerts), "unique": unique,
                       "severities": severities, "images": len(images)}))
 """
 
