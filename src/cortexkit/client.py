@@ -340,7 +340,7 @@ class Client:
         return iterate(self.send_page, pager, max_items=max_items)
 
     def refresh_session(self) -> Token:
-        """Make sure a fresh token is held now (what the background refresher calls)."""
+        """A usable session token, logging in or extending first when one is due (single-flight)."""
         return self._token()
 
     def close(self) -> None:
@@ -524,16 +524,27 @@ class Client:
             raise
 
     def _refresh_loop(self) -> None:
+        """Refresh ahead of time so an idle 24/7 program never meets an expired token. Waits while a
+        request thread is refreshing (no busy loop) and backs off up to a minute when refreshing fails."""
+        failures = 0
         while not self._stop.is_set():
             with self._cond:
-                due = self._core.session.due_in(self._core.clock()) if self._core.session.token else 0.0
-            if due > 0 and self._stop.wait(due):
-                return
+                session = self._core.session
+                if session.refreshing:
+                    self._cond.wait(timeout=1.0)
+                    continue
+                due = session.due_in(self._core.clock()) if session.token else 0.0
+            if due > 0:
+                if self._stop.wait(due):
+                    return
+                continue
             try:
-                self.refresh_session()
+                self._token()
+                failures = 0
             except Exception as exc:  # keep the thread alive; the request path refreshes on its own
+                failures += 1
                 log.warning("background session refresh failed: %s", type(exc).__name__)
-                if self._stop.wait(1.0):
+                if self._stop.wait(min(60.0, 2.0**failures)):
                     return
 
 
@@ -630,6 +641,7 @@ class AsyncClient:
         return aiterate(self.send_page, pager, max_items=max_items)
 
     async def refresh_session(self) -> Token:
+        """A usable session token, logging in or extending first when one is due (single-flight)."""
         return await self._token()
 
     async def aclose(self) -> None:
@@ -823,13 +835,24 @@ class AsyncClient:
         asyncio.get_running_loop().create_task(wake())
 
     async def _refresh_loop(self) -> None:
+        """The async twin of `Client._refresh_loop`, run as a task of the client's event loop."""
+        failures = 0
+        cond = self._condition()
         while True:
             session = self._core.session
+            if session.refreshing:
+                async with cond:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(cond.wait(), timeout=1.0)
+                continue
             due = session.due_in(self._core.clock()) if session.token else 0.0
             if due > 0:
                 await asyncio.sleep(due)
+                continue
             try:
-                await self.refresh_session()
+                await self._token()
+                failures = 0
             except Exception as exc:
+                failures += 1
                 log.warning("background session refresh failed: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(min(60.0, 2.0**failures))

@@ -124,3 +124,24 @@ def test_background_refresher_keeps_an_idle_client_logged_in(
     assert after["logins"] == 1
     assert before["extends"] >= 3
     assert after["unauthorized"] == 0
+
+
+@pytest.mark.slow
+async def test_async_background_refresher_keeps_an_idle_client_logged_in(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    running = make_emulator(token_ttl=TOKEN_TTL)
+    async with AsyncClient(
+        api_url=running.url,
+        access_key_id=running.access_key_id,
+        secret_key=running.secret_key,
+        refresher="background",
+    ) as client:
+        await client.request("GET", "/cloud/group")
+        await asyncio.sleep(4 * TOKEN_TTL)  # idle: only the refresher task talks to the server
+        before = await asyncio.to_thread(emulator_stats, running)
+        await client.request("GET", "/cloud/group")
+    after = await asyncio.to_thread(emulator_stats, running)
+    assert after["logins"] == 1
+    assert before["extends"] >= 3
+    assert after["unauthorized"] == 0
