@@ -552,7 +552,7 @@ class AlertIndex:
         rng = random.Random(_mix(seed, "alerts", n))
         bits = rng.getrandbits
         n_eligible = len(eligible)
-        cloud_accounts = [by_cloud[policies[p].cloud_type] for p in range(len(policies))]
+        cloud_accounts = [by_cloud.get(policies[p].cloud_type, []) for p in range(len(policies))]
         pol = [eligible[bits(32) % n_eligible] for _ in range(n)]
         self.policy = array("H", pol)
         self.account = array("H", [cloud_accounts[p][bits(32) % len(cloud_accounts[p])] for p in pol])
