@@ -492,7 +492,7 @@ def load_credentials(
         if name:
             use_profile(name)
     if not partial.complete:
-        ask = interactive if interactive is not None else _stdin_is_tty()
+        ask = interactive if interactive is not None else stdin_is_tty()
         if ask:
             _prompt(partial, prompter or TerminalPrompter())
     if not partial.complete:
@@ -508,7 +508,20 @@ def load_credentials(
     )
 
 
-def _stdin_is_tty() -> bool:
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | None:
+    """Credentials from the environment alone (no profile, no prompt), or None when incomplete."""
+    partial = _Partial()
+    for source, values in _from_env(os.environ if env is None else env):
+        partial.fill(source, **values)
+    if not partial.complete:
+        return None
+    assert partial.api_url and partial.access_key_id and partial.secret_key  # for the type checker
+    verify = True if partial.verify is None else partial.verify
+    secret = Secret(partial.secret_key)
+    return Credentials(partial.api_url, partial.access_key_id, secret, verify=verify, source="environment")
+
+
+def stdin_is_tty() -> bool:
     try:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
@@ -597,10 +610,12 @@ __all__ = [
     "Prompter",
     "TerminalPrompter",
     "config_dir",
+    "credentials_from_env",
     "import_pcpi_credentials",
     "import_prismacloud_api_credentials",
     "keyring_usable",
     "load_credentials",
     "parse_verify",
+    "stdin_is_tty",
     "write_private",
 ]

@@ -223,6 +223,8 @@ class APIError(CortexkitError):
         message: str | None = None,
         status_items: Sequence[StatusItem] = (),
         retry_after: str | None = None,
+        response_headers: Mapping[str, str] | None = None,
+        response_body: bytes | None = None,
     ) -> None:
         self.status = status
         self.i18n_keys: tuple[str, ...] = tuple(i18n_keys)
@@ -232,6 +234,10 @@ class APIError(CortexkitError):
         self.path = path
         self.status_items: tuple[StatusItem, ...] = tuple(status_items)
         self.retry_after = retry_after
+        # The raw answer, for compatibility layers that hand callers a response object (session_loader);
+        # kept out of str/repr. It is what the server sent, never what we sent.
+        self.response_headers: dict[str, str] = dict(response_headers or {})
+        self.response_body: bytes = response_body or b""
         self.message = message if message is not None else describe(status, self.i18n_keys, self.body)
         super().__init__(self.message)
 
@@ -347,6 +353,8 @@ def error_from_response(
         path=path,
         status_items=items,
         retry_after=_header(headers, "retry-after"),
+        response_headers=headers,
+        response_body=body.encode("utf-8") if isinstance(body, str) else body,
     )
 
 
