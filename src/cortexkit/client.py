@@ -26,6 +26,7 @@ from cortexkit.ratelimit import RateLimiter, shared_limiter
 from cortexkit.retry import Failure, RetryConfig, RetryPolicy, Verdict, is_idempotent
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit._redact import Secret
     from cortexkit.credentials import Credentials
     from cortexkit.resources import AsyncResources, SyncResources
     from cortexkit.resources.account_groups import AccountGroups, AsyncAccountGroups
@@ -77,7 +78,7 @@ def _resolve_credentials(
     profile: str | None,
     api_url: str | None,
     access_key_id: str | None,
-    secret_key: str | None,
+    secret_key: str | Secret | None,
 ) -> Credentials:
     if credentials is not None:
         return credentials
@@ -255,7 +256,7 @@ class Client:
         *,
         api_url: str | None = None,
         access_key_id: str | None = None,
-        secret_key: str | None = None,
+        secret_key: str | Secret | None = None,
         profile: str | None = None,
         verify: bool | str = True,
         timeout: float = 30.0,
@@ -557,7 +558,7 @@ class AsyncClient:
         *,
         api_url: str | None = None,
         access_key_id: str | None = None,
-        secret_key: str | None = None,
+        secret_key: str | Secret | None = None,
         profile: str | None = None,
         verify: bool | str = True,
         timeout: float = 30.0,
