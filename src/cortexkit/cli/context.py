@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cortexkit.cli import output as out
+from cortexkit.cli.errors import UsageProblem
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.client import Client
+    from cortexkit.credentials import Credentials
 
 
 @dataclass
@@ -32,16 +34,34 @@ class CliState:
     debug: bool = False
     _client: Client | None = field(default=None, repr=False)
 
+    def credentials(self, profile: str | None = None) -> Credentials:
+        """Credentials for a profile (or the global one), `--region` overriding its URL.
+
+        An unknown profile name is a typo on the command line (exit 2), caught before the library
+        would report it as missing credentials.
+        """
+        from cortexkit.credentials import ProfileStore, load_credentials
+
+        name = profile or self.profile
+        if name:
+            store = ProfileStore()
+            known = store.names()
+            if name not in known:
+                listed = ", ".join(known) if known else "none yet"
+                raise UsageProblem(
+                    f"no profile named {name!r} (profiles: {listed}); "
+                    f"add it with `cortexkit profile add {name}`."
+                )
+        return load_credentials(
+            name, api_url=self.region, interactive=sys.stdin.isatty() and sys.stderr.isatty()
+        )
+
     def client(self) -> Client:
         """The API client for the selected profile/region (args > env > profile > prompt)."""
         if self._client is None:
             from cortexkit.client import Client
-            from cortexkit.credentials import load_credentials
 
-            credentials = load_credentials(
-                self.profile, api_url=self.region, interactive=sys.stdin.isatty() and sys.stderr.isatty()
-            )
-            self._client = Client(credentials)
+            self._client = Client(self.credentials())
         return self._client
 
     def close(self) -> None:

@@ -46,6 +46,12 @@ def _keys(exc: BaseException) -> str:
     return f" ({', '.join(str(key) for key in keys)})" if keys else ""
 
 
+def _detail(exc: BaseException) -> str:
+    """The library's own one-line explanation (`APIError.message`), else the exception text."""
+    message = getattr(exc, "message", None)
+    return str(message).rstrip(".") if message else _first_line(exc)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0].rstrip(".") if text else type(exc).__name__
@@ -81,7 +87,7 @@ def describe(exc: BaseException) -> tuple[str, int]:
     if "NotFoundError" in names:
         return f"not found: {_where(exc)} answered 404{_keys(exc)}; check the id or name.", FAILURE
     if "BadRequestError" in names:
-        return f"the API rejected {_where(exc)} as invalid{_keys(exc)}: {_first_line(exc)}.", USAGE
+        return f"the API rejected {_where(exc)} as invalid{_keys(exc)}: {_detail(exc)}.", USAGE
     if "RateLimitError" in names:
         return f"rate limited on {_where(exc)} after retrying; wait a minute and run it again.", FAILURE
     if "OutcomeUnknownError" in names:
@@ -103,9 +109,12 @@ def describe(exc: BaseException) -> tuple[str, int]:
             f"cannot reach the API ({_first_line(exc)}); check the URL, the network and any proxy.",
             FAILURE,
         )
-    if "ServerError" in names or "APIError" in names:
+    if "ServerError" in names:
         status = getattr(exc, "status", None)
         return f"the API failed on {_where(exc)} with status {status}{_keys(exc)}; try again later.", FAILURE
+    if "APIError" in names:
+        status = getattr(exc, "status", None)
+        return f"{_where(exc)} failed with status {status}{_keys(exc)}: {_detail(exc)}.", FAILURE
     if "CortexkitError" in names:
         return f"{_first_line(exc)}.", FAILURE
     if isinstance(exc, KeyboardInterrupt):

@@ -256,5 +256,18 @@ def _print_table(data: Any, cols: Sequence[Column] | None, out: IO[str]) -> None
         table.add_column(col.header, overflow="fold")
     for row in rows:
         record = row if isinstance(row, Mapping) else {"value": row}
-        table.add_row(*(cell(lookup(record, col.path)) for col in cols))
+        table.add_row(*(_table_cell(col, lookup(record, col.path)) for col in cols))
     console.print(table)
+
+
+_TIME_FIELDS = {"alertTime", "firstSeen", "lastSeen", "timestamp", "addedOn", "lastModifiedTs", "createdOn"}
+_MS_2001 = 978_307_200_000
+
+
+def _table_cell(col: Column, value: Any) -> str:
+    """Epoch-millisecond fields read as UTC times in a table (machine formats keep the number)."""
+    if col.path.rsplit(".", 1)[-1] in _TIME_FIELDS and isinstance(value, int) and value > _MS_2001:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    return cell(value)
