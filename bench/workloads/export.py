@@ -27,7 +27,7 @@ class Export(WorkloadSpec):
     def params(self, quick: bool) -> dict[str, Any]:
         # rate_scale 2 (4 pages/s) keeps the server's limit, not the emulator's alert generation, the floor.
         if quick:
-            return {"alerts": 20_000, "page_size": 500, "rate_scale": 2.0}
+            return {"alerts": 10_000, "page_size": 500, "rate_scale": 2.0}
         return {"alerts": 200_000, "page_size": 1000, "rate_scale": 2.0}
 
     def emulator_config(self, params: dict[str, Any], tool: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ class Session(WorkloadSpec):
     ratio_note = "Ratio = work seconds / duration (1.00 = the threads ran for the whole window)."
 
     def params(self, quick: bool) -> dict[str, Any]:
-        return {"threads": 32, "duration_s": 10.0 if quick else 60.0, "token_ttl": 3.0, "rate_scale": 5.0}
+        return {"threads": 32, "duration_s": 8.0 if quick else 60.0, "token_ttl": 3.0, "rate_scale": 5.0}
 
     def emulator_config(self, params: dict[str, Any], tool: str) -> dict[str, Any]:
         base = super().emulator_config(params, tool)
@@ -77,7 +77,7 @@ class Session(WorkloadSpec):
 SPEC = Session()
 
 
-GRACE_S = 5.0
+GRACE_S = 3.0
 
 
 def _hammer(ctx: Ctx, call_once: Any) -> dict[str, Any]:
