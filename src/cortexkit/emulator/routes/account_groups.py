@@ -67,7 +67,7 @@ def _validated(
 
 
 @router.get("/cloud/group")
-def list_groups(
+async def list_groups(
     _: Auth,
     emu: Emu,
     exclude_details: Annotated[str | None, Query(alias="excludeCloudAccountDetails")] = None,
@@ -98,7 +98,7 @@ async def add_group(request: Request, principal: Auth, emu: Emu) -> dict[str, An
 
 
 @router.get("/cloud/group/name")
-def group_names(
+async def group_names(
     _: Auth,
     emu: Emu,
     include_auto: Annotated[str | None, Query(alias="include_auto_created")] = None,
@@ -125,7 +125,7 @@ def group_names_by_cloud(cloud_type: str, _: Auth, emu: Emu) -> list[dict[str, A
 
 
 @router.get("/cloud/group/{group_id}")
-def get_group(group_id: str, _: Auth, emu: Emu) -> dict[str, Any]:
+async def get_group(group_id: str, _: Auth, emu: Emu) -> dict[str, Any]:
     state = state_of(emu)
     with state.lock:
         return group_view(state, _find(state, group_id))
