@@ -59,3 +59,18 @@ async def test_openapi_still_lists_every_route() -> None:
         "/{anything}/special",
         "/login",
     }
+
+
+async def test_the_emulator_works_when_mounted_under_a_prefix() -> None:
+    from cortexkit.emulator.app import create_app
+    from cortexkit.emulator.config import EmulatorConfig
+
+    outer = FastAPI()
+    outer.mount("/emu", create_app(EmulatorConfig(access_key_id="AK", secret_key="SK", rate_limits="off")))
+    async with _client(outer) as client:
+        login = await client.post("/emu/login", json={"username": "AK", "password": "SK"})
+        assert login.status_code == 200
+        extend = await client.get("/emu/auth_token/extend", headers={"x-redlock-auth": login.json()["token"]})
+        assert extend.status_code == 200
+        cas = await client.post("/emu/cas/v1/azure_template", json={})
+        assert cas.status_code == 401 and "debugMessage" in cas.json()

@@ -16,7 +16,7 @@ from .config import EmulatorConfig
 from .core import Emulator
 from .middleware import EmulatorMiddleware
 from .routes import include_routes
-from .routing import index_routes
+from .routing import index_routes, route_path
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +59,16 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if first.get("type") in ("json_invalid", "model_attributes_type", "dict_type") and not missing:
         key = "bad_request"
     message = f"{key.replace('_', ' ')}: {subject}" if subject else key.replace("_", " ")
-    return errors.error_for_path(request.url.path, 400, key, message, subject=subject).response()
+    return errors.error_for_path(route_path(request.scope), 400, key, message, subject=subject).response()
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     key = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
     headers = dict(exc.headers or {})
-    return errors.error_for_path(request.url.path, exc.status_code, key, headers=headers).response()
+    return errors.error_for_path(route_path(request.scope), exc.status_code, key, headers=headers).response()
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error in %s %s", request.method, request.url.path)
-    return errors.error_for_path(request.url.path, 500, "internal_error").response()
+    log.exception("unhandled error in %s %s", request.method, route_path(request.scope))
+    return errors.error_for_path(route_path(request.scope), 500, "internal_error").response()

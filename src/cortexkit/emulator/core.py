@@ -19,6 +19,7 @@ from .clock import EmulatorClock
 from .config import EmulatorConfig
 from .faults import FaultInjector
 from .ratelimit import Decision, RateLimiter
+from .routing import route_path
 from .stats import Stats
 from .tokens import Principal, TokenError, TokenIssuer
 
@@ -113,7 +114,7 @@ def route_template(request: Request) -> str:
     """The matched route's path template (`/cloud/{cloud_type}/{id}`), or the raw path as a fallback."""
     route = request.scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else request.url.path
+    return path if isinstance(path, str) else route_path(request.scope)
 
 
 def enforce_rate_limit(request: Request, emulator: Emulator, user: str, template: str | None = None) -> None:
@@ -123,7 +124,7 @@ def enforce_rate_limit(request: Request, emulator: Emulator, user: str, template
     if decision is None:
         return
     if not decision.allowed:
-        raise _too_many_requests(request.url.path, decision, emulator)
+        raise _too_many_requests(route_path(request.scope), decision, emulator)
     request.scope.setdefault("state", {})[RATELIMIT_STATE_KEY] = decision
 
 
@@ -140,7 +141,7 @@ async def authenticated(request: Request) -> Principal:
     try:
         principal = emulator.principal(request.headers.get("x-redlock-auth"))
     except TokenError as exc:
-        raise errors.error_for_path(request.url.path, 401, exc.i18n_key) from None
+        raise errors.error_for_path(route_path(request.scope), 401, exc.i18n_key) from None
     enforce_rate_limit(request, emulator, principal.access_key_id)
     return principal
 

@@ -17,6 +17,7 @@ from . import errors
 from .core import RATELIMIT_STATE_KEY, TRANSPORT_STATE_KEY
 from .faults import Fault
 from .ratelimit import Decision
+from .routing import route_path
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -50,7 +51,7 @@ class EmulatorMiddleware:
             return
         self._counter += 1
         request_id = f"{self._id_prefix}-{self._counter:08x}".encode()
-        path: str = scope["path"]
+        path = route_path(scope)
         if path.startswith(CONTROL_PREFIX):
             await self.app(scope, receive, _with_headers(send, [(b"x-redlock-request-id", request_id)]))
             return

@@ -18,6 +18,15 @@ from starlette.types import Receive, Scope, Send
 _CHOSEN = "cortexkit.route"
 
 
+def route_path(scope: Scope) -> str:
+    """The request path relative to where the app is mounted (what route templates are matched against)."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        return path[len(root) :] or "/"
+    return path
+
+
 def _first_segment(path: str) -> str:
     return path.lstrip("/").split("/", 1)[0]
 
@@ -43,7 +52,7 @@ class IndexedRoutes(BaseRoute):
         self._anywhere = [self.routes[i] for i in anywhere]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        first = _first_segment(scope.get("path", ""))
+        first = _first_segment(route_path(scope))
         partial: Scope | None = None
         for route in self._candidates.get(first, self._anywhere):
             match, child_scope = route.matches(scope)
