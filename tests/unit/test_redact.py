@@ -97,7 +97,7 @@ def test_text_masks_pairs_jwts_and_known_literals() -> None:
     assert redact_text("ab", ("ab",)) == "ab"  # 1-3 char literals are left alone
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=50))
+@given(st.text(max_size=50))
 def test_jwt_never_survives_whatever_surrounds_it(noise: str) -> None:
     assert JWT not in redact_text(noise + JWT + noise)
 
