@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from cortexkit.cli.emulator import app
+from cortexkit.cli.emulator import _is_loopback, app
 
 FLAGS = (
     "--host",
@@ -44,3 +44,11 @@ def test_serve_help_lists_every_documented_flag() -> None:
 def test_bad_values_are_usage_errors(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["serve", *args])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("example.org", False)],
+)
+def test_loopback_detection_for_the_exposure_warning(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback

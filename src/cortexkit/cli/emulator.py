@@ -101,6 +101,12 @@ def serve(
         server, _ = build_server(config, sock, tls_files, log_level=log_level)
         url = url_for(sock, tls)
         typer.echo(f"cortexkit emulator listening on {url}  (Ctrl-C to stop)", err=True)
+        if not _is_loopback(host):
+            typer.echo(
+                "warning: not a loopback address; anyone who can reach it can use the unauthenticated "
+                "control plane (/_emulator/)",
+                err=True,
+            )
         typer.echo(f"PRISMA_API_URL={url}")
         typer.echo(f"PRISMA_ACCESS_KEY_ID={config.access_key_id}")
         if generated:
@@ -114,3 +120,14 @@ def serve(
             server.run(sockets=[sock])
         finally:
             sock.close()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
