@@ -1,0 +1,76 @@
+"""Shared helpers of the onboarding integration tests: engine wiring against a running emulator."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cortexkit.client import Client
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
+from cortexkit.onboarding.model import JobSpec
+from cortexkit.onboarding.runner import Runner
+from cortexkit.onboarding.store import JobStore
+
+
+def advancing_sleep(running: RunningEmulator) -> Any:
+    """A `sleep` that moves the emulator's clock instead of waiting: backoffs and polls cost no time."""
+
+    def sleep(seconds: float) -> None:
+        httpx.post(f"{running.url}/_emulator/clock", json={"advance": seconds}, timeout=10).raise_for_status()
+
+    return sleep
+
+
+def client_factory(running: RunningEmulator) -> Any:
+    def factory(_profile: Any = None) -> Client:
+        return Client(api_url=running.url, access_key_id=running.access_key_id, secret_key=running.secret_key)
+
+    return factory
+
+
+def engine(running: RunningEmulator, tmp_path: Path, **settings: Any) -> tuple[JobStore, Runner]:
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    defaults: dict[str, Any] = {
+        "verify_timeout": 600.0,
+        "poll_interval": 10.0,
+        "azure_endpoints": AzureEndpoints.for_emulator(running.url),
+    }
+    runner = Runner(
+        store,
+        client_factory(running),
+        settings=RunnerSettings(**{**defaults, **settings}),
+        sleep=advancing_sleep(running),
+        monotonic=running.emulator.clock.now,  # deadlines on the same clock the sleeps advance
+    )
+    return store, runner
+
+
+def guid() -> str:
+    return str(uuid.uuid4())
+
+
+def subscription_spec(**over: Any) -> JobSpec:
+    data: dict[str, Any] = {
+        "name": f"sub-{uuid.uuid4().hex[:8]}",
+        "subscription_id": guid(),
+        "tenant_id": guid(),
+        "client_id": guid(),
+        "service_principal_id": guid(),
+        "features": ["Remediation"],
+    }
+    data.update(over)
+    return JobSpec.model_validate(data)
+
+
+def tenant_spec(**over: Any) -> JobSpec:
+    return subscription_spec(account_type="tenant", subscription_id=None, features=[], **over)
+
+
+def azure_accounts(running: RunningEmulator, account_id: str) -> list[dict[str, Any]]:
+    with client_factory(running)() as client:
+        accounts = client.request("GET", "/cloud") or []
+    return [a for a in accounts if a.get("cloudType") == "azure" and a.get("accountId") == account_id]
