@@ -140,8 +140,11 @@ def keyring_usable(backend: Any) -> bool:
     """
     if backend is None:
         return False
-    inner = getattr(backend, "backends", None)
-    if isinstance(inner, list | tuple):
+    if hasattr(backend, "backends"):  # keyring's chainer: usable when one of the chained backends is
+        try:
+            inner = list(backend.backends)
+        except Exception:  # a chainer that cannot even list its backends is not usable
+            return False
         return any(keyring_usable(b) for b in inner)
     module = type(backend).__module__
     if module.startswith(("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")):
