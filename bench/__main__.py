@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import regression
-from bench.environment import machine, versions
+from bench.environment import load_average, machine, versions
 from bench.model import BenchResult, WorkloadResult
 from bench.orchestrate import load_spec, run_workload
 from bench.peers import PEERS, PeerEnv, ensure_peers
@@ -104,6 +104,7 @@ def main(argv: list[str]) -> int:
                     note=f"Not measured in this run: {type(exc).__name__}: {exc}",
                 )
             )
+    result.machine["load average at end (1/5/15 min)"] = load_average()
     out = _results_path(args.quick)
     _merge(out, result)
     baselines: dict[str, Any] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}

@@ -118,10 +118,10 @@ def render(result: BenchResult) -> str:
         "Every figure is measured in one run against the cortexkit emulator on loopback, with the",
         "documented rate limits unless a workload says otherwise. Each tool runs in a child process of its",
         "own; wall time and CPU seconds come from `getrusage` of that child (interpreter start and imports",
-        "included), `work s` is the workload loop as the child timed it, peak RSS is the child's",
-        "`ru_maxrss`. Requests, 429s, 401s, logins and extends are the emulator's own counts (a fresh",
-        "emulator per run). The floor is the physical limit the server's rate limit sets; a ratio of 1.00",
-        "means as fast as any client can be.",
+        "included), `work s` is the workload loop as the child timed it, peak RSS is the child's own",
+        "high-water mark (`VmHWM`). Requests, 429s, 401s, logins and extends are the emulator's own",
+        "counts (a fresh emulator per run). The floor is the physical limit the server's rate limit sets;",
+        "a ratio of 1.00 means as fast as any client can be.",
         "",
         "## Machine and versions",
         "",
@@ -146,6 +146,44 @@ def render(result: BenchResult) -> str:
             for v in reg["verdicts"]
         ]
         out.append("")
-    for w in result.workloads:
+    out += render_summary(result)
+    for w in sorted(result.workloads, key=_issue_number):
         out.append(render_workload(w))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _issue_number(w: WorkloadResult) -> int:
+    head = w.title.split(".", 1)[0]
+    return int(head) if head.isdigit() else 99
+
+
+def _headline(w: WorkloadResult) -> str:
+    ck = w.run("cortexkit")
+    if ck is None:
+        best = max((float(r.extra.get("requests_per_s", 0.0)) for r in w.runs), default=0.0)
+        return f"{best:,.0f} requests/s" if best else "–"
+    if ck.status == "skipped":
+        return f"not run: {ck.reason}"
+    if ck.status != "ok":
+        return f"{ck.status}: {ck.reason}"
+    parts = []
+    if ck.ratio is not None:
+        parts.append(f"ratio {ck.ratio:.3f}")
+    if "cpu_us_per_request" in ck.extra:
+        parts.append(f"{ck.extra['cpu_us_per_request']} us CPU/request")
+    if "items_per_s" in ck.extra:
+        parts.append(f"{ck.extra['items_per_s']:,} items/s, {ck.peak_rss_mb or 0:.0f} MB peak")
+    if ck.r429 is not None:
+        parts.append(f"{ck.r429} x 429")
+    if w.name == "session":
+        parts.append(f"{ck.logins} login, {ck.extends} extends, {ck.r401} x 401")
+    return ", ".join(parts)
+
+
+def render_summary(result: BenchResult) -> list[str]:
+    """One line per workload: cortexkit's headline figure and how many of its goals it met."""
+    out = ["## Summary", "", "| workload | cortexkit | goals met |", "|---|---|---|"]
+    for w in sorted(result.workloads, key=_issue_number):
+        met = f"{sum(c.passed for c in w.checks)} of {len(w.checks)}" if w.checks else "–"
+        out.append(_line([w.title, _headline(w), met]))
+    return [*out, ""]

@@ -102,7 +102,7 @@ class Progress:
             return
         self._last = now
         with open(self._path, "w") as fh:
-            json.dump({"items": items, "failed_calls": failed}, fh)
+            json.dump({"items": items, "failed_calls": failed, "peak_rss_mb": peak_rss_mb()}, fh)
 
 
 def context_from_env() -> Ctx:

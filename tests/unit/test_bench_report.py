@@ -79,3 +79,14 @@ def test_results_round_trip_through_json() -> None:
     assert again == result
     assert again.workloads[0].run("pcpi") is not None
     assert again.workloads[0].run("nobody") is None
+
+
+def test_summary_lists_workloads_in_issue_order_with_goals_met() -> None:
+    capacity = WorkloadResult("capacity", "6. Emulator capacity", "g", {}, None, "", "")
+    capacity.runs = [RunResult("raw-loadgen", "ok", extra={"requests_per_s": 2500.0})]
+    capacity.checks = [Check("at least 2,000 requests/s", True, "2,500")]
+    result = BenchResult("2026-01-01 00:00", "full", {}, {}, [], [capacity, _sweep()])
+    page = render(result)
+    assert "| 1. Alert detail sweep | ratio 1.020, 0 x 429 | 1 of 1 |" in page
+    assert "| 6. Emulator capacity | 2,500 requests/s | 1 of 1 |" in page
+    assert page.index("## 1. Alert detail sweep") < page.index("## 6. Emulator capacity")
