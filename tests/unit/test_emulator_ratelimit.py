@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cortexkit.emulator.clock import ManualClock
 from cortexkit.emulator.config import EmulatorConfig
 from cortexkit.emulator.ratelimit import Decision, RateLimiter, TokenBucket
@@ -85,3 +88,21 @@ def test_reset_refills_every_bucket() -> None:
     limiter.reset()
     third = limiter.check("alice", "GET", "/cloud")
     assert third is not None and third.allowed
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rate=st.floats(min_value=0.1, max_value=100),
+    burst=st.integers(min_value=1, max_value=50),
+    gaps=st.lists(st.floats(min_value=0, max_value=2), min_size=1, max_size=60),
+)
+def test_bucket_never_allows_more_than_burst_plus_refill(rate: float, burst: int, gaps: list[float]) -> None:
+    bucket = TokenBucket(rate, burst, now=0.0)
+    now = 0.0
+    allowed = 0
+    for gap in gaps:
+        now += gap
+        ok, remaining = bucket.take(now)
+        allowed += ok
+        assert 0 <= remaining <= burst
+    assert allowed <= burst + rate * now + 1e-6
