@@ -151,7 +151,9 @@ def test_accounts_get_and_status(invoke: Callable[..., Any]) -> None:
 
 
 def test_api_paginates_alerts_with_a_body_from_stdin(env: dict[str, str]) -> None:
-    body = json.dumps({"limit": 100, "filters": [{"name": "alert.status", "operator": "=", "value": "open"}]})
+    body = json.dumps(
+        {"limit": 1000, "filters": [{"name": "alert.status", "operator": "=", "value": "open"}]}
+    )
     done = run_cli(["api", "POST", "/v2/alert", "--data", "@-", "--paginate", "-o", "jsonl"], env, stdin=body)
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
