@@ -98,3 +98,26 @@ def test_async_resources(emulator: RunningEmulator) -> None:
 
     n_accounts, n_groups = asyncio.run(main())
     assert n_accounts > 0 and n_groups > 0
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_rql_newer_search_apis(client: Client, api: str) -> None:
+    kwargs = {} if api == "v2" else {"time_range": to_now("epoch")}
+    found = list(
+        client.search.config(
+            "config from cloud.resource where cloud.type = 'azure'", page_size=20, api=api, **kwargs
+        )  # type: ignore[arg-type]
+    )
+    legacy = list(client.search.config("config from cloud.resource where cloud.type = 'azure'", page_size=20))
+    assert len(found) == len(legacy) > 20
+
+
+def test_audit_logs_iterate(make_emulator: Callable[..., RunningEmulator]) -> None:
+    running = make_emulator()
+    with Client(
+        api_url=running.url, access_key_id=running.access_key_id, secret_key=running.secret_key
+    ) as client:
+        client.cloud_accounts.list()
+        entries = list(client.audit_logs.iterate(time_range=relative(1, "day"), page_size=100))
+    assert entries and all(e.timestamp for e in entries)
+    assert any(e.actionType == "LOGIN" for e in entries)
