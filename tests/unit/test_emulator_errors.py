@@ -29,7 +29,7 @@ def test_redlock_error_with_several_keys_and_a_subject() -> None:
 
 def test_v2_error_body() -> None:
     response = errors.V2Error(400, "BadRequest", "timeRange is required", target="timeRange").response()
-    assert json.loads(response.body) == {
+    assert json.loads(bytes(response.body)) == {
         "error": {
             "code": "BadRequest",
             "message": "timeRange is required",
@@ -41,7 +41,7 @@ def test_v2_error_body() -> None:
 
 def test_cas_error_body() -> None:
     response = errors.CasError(400, "duplicate_cloud_account", debug="already onboarded").response()
-    body = json.loads(response.body)
+    body = json.loads(bytes(response.body))
     assert set(body) == {"status", "timestamp", "message", "debugMessage"}
     assert body["status"] == "BAD_REQUEST"
     assert body["message"] == "duplicate_cloud_account"
