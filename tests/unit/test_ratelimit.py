@@ -85,8 +85,8 @@ def test_limiter_seeds_from_documented_limits_and_defaults() -> None:
     limiter.reserve("POST", "/v2/alert", 0.0)
     limiter.reserve("GET", "/policy", 0.0)
     snap = limiter.snapshot()
-    assert snap["POST /v2/alert"] == (pytest.approx(2 * SAFETY), 9)
-    assert snap["GET /policy"] == (pytest.approx(20 * SAFETY), 39)
+    assert snap["POST /v2/alert"] == pytest.approx((2 * SAFETY, 9))
+    assert snap["GET /policy"] == pytest.approx((20 * SAFETY, 39))
 
 
 def test_limiter_counts_throttles_per_route() -> None:
