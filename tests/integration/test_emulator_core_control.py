@@ -141,3 +141,24 @@ def test_serve_command_takes_keys_from_the_environment_and_does_not_echo_the_sec
         proc.terminate()
         out, err = proc.communicate(timeout=10)
     assert "env-secret-value" not in out + err
+
+
+def test_serve_command_with_tls_prints_the_ca_file() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORTEXKIT_EMULATOR_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cortexkit.emulator", "serve", "--port", "0", "--tls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(4))
+        assert lines["PRISMA_API_URL"].startswith("https://127.0.0.1:")
+        context = ssl.create_default_context(cafile=lines["SSL_CERT_FILE"])
+        response = httpx.get(f"{lines['PRISMA_API_URL']}/_emulator/health", verify=context, timeout=10)
+        assert response.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
