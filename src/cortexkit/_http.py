@@ -86,10 +86,29 @@ def build_async(
 
 
 def classify(exc: httpx.TransportError) -> Failure:
-    """Whether a transport error happened before the request could reach the server."""
+    """What a transport error says about the request: never sent, maybe sent, or hopeless.
+
+    An untrusted certificate or an unusable URL will fail the same way every time: surfacing it at once
+    beats half a minute of backoff before the user learns to fix `verify` or the API URL.
+    """
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return Failure.FATAL
+    if _caused_by(exc, ssl.SSLCertVerificationError):
+        return Failure.FATAL
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError):
         return Failure.NOT_SENT
     return Failure.MAYBE_SENT
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def is_timeout(exc: httpx.TransportError) -> bool:

@@ -60,17 +60,9 @@ class ClientStats:
         return asdict(self)
 
 
-def _reveal(secret: object) -> str:
-    """The clear text of a secret wrapper (whatever `cortexkit._redact.Secret` exposes) or a str."""
-    if isinstance(secret, str):
-        return secret
-    for attr in ("reveal", "get_secret_value", "get"):
-        method = getattr(secret, attr, None)
-        if callable(method):
-            value = method()
-            if isinstance(value, str):
-                return value
-    raise errors.ConfigurationError("secret key has an unsupported type")
+def _reveal(secret: Secret | str) -> str:
+    """The clear text, taken out of its wrapper only to build the login body."""
+    return secret if isinstance(secret, str) else secret.get_secret_value()
 
 
 def _resolve_credentials(
@@ -115,7 +107,8 @@ def _unexpected(response: _http.Response, method: str, path: str, what: str) -> 
 
 
 class _Core:
-    """State and decisions shared by both clients; no I/O here."""
+    """What both clients share: settings, the policy objects, request building, error mapping, logging.
+    No I/O and no locking here; the clients add those."""
 
     def __init__(
         self,
@@ -133,10 +126,9 @@ class _Core:
             raise errors.ConfigurationError("refresher must be 'lazy' or 'background'")
         self.credentials = credentials
         self.api_url = str(credentials.api_url).rstrip("/")
-        cred_verify = getattr(credentials, "verify", True)
         self.settings = _http.HttpSettings(
             base_url=self.api_url,
-            verify=verify if verify is not True else cred_verify,
+            verify=verify if verify is not True else credentials.verify,
             timeout=timeout,
             proxy=proxy,
         )
@@ -151,7 +143,6 @@ class _Core:
         self.refresher = refresher
         self.clock = clock
         self.stats = ClientStats()
-        self._compute_url: str | None = None
 
     def build(self, spec: RequestSpec, token: Token | None) -> tuple[str, dict[str, str]]:
         url = spec.path if spec.base_url is None else spec.base_url.rstrip("/") + spec.path

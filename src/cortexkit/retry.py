@@ -64,6 +64,7 @@ class Failure(Enum):
 
     NOT_SENT = "not_sent"  # connect refused/timeout, pool timeout: nothing reached the server
     MAYBE_SENT = "maybe_sent"  # read timeout, reset, protocol error: the server may have acted
+    FATAL = "fatal"  # cannot succeed by waiting (untrusted certificate, bad URL): never retried
 
 
 MAX_RETRY_AFTER = 120.0
@@ -154,6 +155,8 @@ class RetryPolicy:
         """After attempt number `attempt` (1-based) ended with `status` or `failure`."""
         if status is not None and status not in RETRY_STATUSES:
             return RetryDecision(Verdict.RAISE, reason=f"status {status} is final")
+        if failure is Failure.FATAL:
+            return RetryDecision(Verdict.RAISE, reason="failure is not transient")
         surely_no_effect = status == 429 or failure is Failure.NOT_SENT
         if not idempotent and not surely_no_effect:
             return RetryDecision(Verdict.UNKNOWN, reason="changing call may have taken effect")

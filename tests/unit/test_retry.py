@@ -163,3 +163,9 @@ def test_config_validation() -> None:
         RetryConfig(max_attempts=0)
     with pytest.raises(ValueError):
         RetryConfig(base=2.0, cap=1.0)
+
+
+def test_fatal_transport_failures_are_never_retried() -> None:
+    for idempotent in (True, False):
+        d = policy().decide(attempt=1, started=NOW, now=NOW, idempotent=idempotent, failure=Failure.FATAL)
+        assert d.verdict is Verdict.RAISE

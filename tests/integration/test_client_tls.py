@@ -1,0 +1,52 @@
+"""TLS settings over a real TLS emulator: the CA bundle path works, an untrusted certificate fails at
+once (no backoff: waiting cannot fix it), and verify=False is honoured."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from cortexkit import errors
+from cortexkit.client import Client
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.retry import RetryConfig
+
+
+@pytest.fixture
+def tls_emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    running = make_emulator(tls=True)
+    assert running.url.startswith("https://") and running.ca_file is not None
+    return running
+
+
+def connect(running: RunningEmulator, verify: bool | str) -> Client:
+    return Client(
+        api_url=running.url,
+        access_key_id=running.access_key_id,
+        secret_key=running.secret_key,
+        verify=verify,
+        retry=RetryConfig(max_attempts=3, base=0.01, cap=0.01),
+    )
+
+
+def test_ca_bundle_path(tls_emulator: RunningEmulator) -> None:
+    with connect(tls_emulator, str(tls_emulator.ca_file)) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+
+
+def test_untrusted_certificate_fails_without_retrying(tls_emulator: RunningEmulator) -> None:
+    with connect(tls_emulator, True) as client:
+        with pytest.raises(errors.APIConnectionError):
+            client.request("GET", "/cloud")
+        assert client.stats.retries == 0
+
+
+def test_verify_false(tls_emulator: RunningEmulator) -> None:
+    with connect(tls_emulator, False) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+
+
+def test_missing_ca_bundle_is_a_clear_error(tls_emulator: RunningEmulator) -> None:
+    with pytest.raises(FileNotFoundError):
+        connect(tls_emulator, "/nonexistent/ca.pem")
