@@ -23,8 +23,14 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module.
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in this
+    thread while it is open, which would break `asyncio.run` in unrelated tests scheduled on the same
+    worker after the browser tests.
+    """
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is absent: `make chromium` installs Debian's Chromium")
     from playwright.sync_api import sync_playwright

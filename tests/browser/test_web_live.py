@@ -97,7 +97,7 @@ def test_the_timeline_keeps_updating_through_a_reload(
     for name in STEPS:
         expect(step(name)).to_have_attribute("data-state", "done")
     expect(page.locator("#job-state")).to_have_text("done")
-    expect(page.locator("#live-status")).to_have_text("Finished: done.")
+    expect(page.locator("#live-status")).to_have_text("Finished: every step is done.")
     expect(page.locator("#log")).to_contain_text(f"{STEPS[-1]} finished")
 
 

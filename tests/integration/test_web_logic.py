@@ -63,11 +63,15 @@ def test_tail_drains_everything_then_ends_on_a_terminal_state() -> None:
     job = store.create_job({"name": "x"})
     for i in range(7):
         store.emit(job, "output", line=f"l{i}")
-    states = iter(["running", "succeeded"])
+    calls: list[int] = []
+
+    def job_state() -> str:
+        calls.append(1)
+        return "running" if len(calls) == 1 else "succeeded"
 
     async def collect() -> list[sse.Frame]:
         frames = []
-        async for frame in sse.tail(store, job, 2, job_state=lambda: next(states), poll_interval=0, batch=3):
+        async for frame in sse.tail(store, job, 2, job_state=job_state, poll_interval=0, batch=3):
             frames.append(frame)
         return frames
 

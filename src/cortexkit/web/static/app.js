@@ -5,6 +5,11 @@
 
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var TERMINAL = { done: true, failed: true, cancelled: true };
+  var END_TEXT = {
+    done: "Finished: every step is done.",
+    failed: "Stopped: a step failed. Fix the cause shown above, then resume.",
+    cancelled: "Cancelled. Resume carries on from the last finished step."
+  };
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
@@ -78,7 +83,9 @@
       "&profile=" + encodeURIComponent(data.profile || "");
     api("GET", "/api/features" + q).then(function (res) {
       box.textContent = "";
-      res.features.forEach(function (name) {
+      var names = res.features.filter(function (n) { return n === res.always_on; })
+        .concat(res.features.filter(function (n) { return n !== res.always_on; }));
+      names.forEach(function (name) {
         var label = document.createElement("label");
         label.className = "check";
         var input = document.createElement("input");
@@ -214,7 +221,7 @@
       var a = document.createElement("td"); a.textContent = c.name;
       var b = document.createElement("td"); var badge = document.createElement("span");
       badge.className = "badge " + String(c.status).toLowerCase(); badge.textContent = c.status; b.appendChild(badge);
-      var d = document.createElement("td"); d.textContent = c.message;
+      var d = document.createElement("td"); d.textContent = c.message || (c.remediation ? "" : "—");
       if (c.remediation) {
         d.appendChild(document.createElement("br"));
         var strong = document.createElement("strong"); strong.textContent = "What to do: ";
@@ -273,7 +280,7 @@
     source.addEventListener("end", function (msg) {
       source.close();
       var data = JSON.parse(msg.data);
-      live.textContent = "Finished: " + data.state + ".";
+      live.textContent = END_TEXT[data.state] || ("Finished: " + data.state + ".");
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       // A resumed job starts a new stream when the page reloads after the POST.
     });
