@@ -64,3 +64,48 @@ def test_clients_with_the_same_key_share_one_limiter(emulator: RunningEmulator) 
     with Client(**kwargs) as a, Client(**kwargs) as b:  # type: ignore[arg-type]
         assert a._core.limiter is not None
         assert a._core.limiter is b._core.limiter
+
+
+@pytest.mark.slow
+async def test_threads_and_tasks_share_the_documented_limit(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    """15 calls from threads of a `Client` and 15 from tasks of an `AsyncClient`, same key, against the
+    documented 2/s burst 10 of POST /v2/alert: they share one bucket, so the server throttles (almost)
+    nothing."""
+    import asyncio
+
+    from cortexkit.client import AsyncClient
+
+    running = make_emulator(rate_limits="documented")
+    kwargs = {
+        "api_url": running.url,
+        "access_key_id": running.access_key_id,
+        "secret_key": running.secret_key,
+    }
+    sync_client = Client(**kwargs)  # type: ignore[arg-type]
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                sync_client.request("POST", "/v2/alert", json={"limit": 1})
+        except BaseException as exc:
+            failures.append(exc)
+
+    async with AsyncClient(**kwargs) as async_client:  # type: ignore[arg-type]
+        assert async_client._core.limiter is sync_client._core.limiter
+        threads = [threading.Thread(target=worker) for _ in range(3)]
+        for t in threads:
+            t.start()
+        results = await asyncio.gather(
+            *(async_client.request("POST", "/v2/alert", json={"limit": 1}) for _ in range(15)),
+            return_exceptions=True,
+        )
+        await asyncio.to_thread(lambda: [t.join() for t in threads])
+        throttled = async_client.stats.throttled + sync_client.stats.throttled
+    sync_client.close()
+    stats = stats_of(running)
+    assert failures == [] and all(isinstance(r, dict) for r in results)
+    assert stats["requests"]["POST /v2/alert"].get("200") == 30
+    assert throttled <= 1, f"{throttled} 429s"
