@@ -261,3 +261,54 @@ def test_secrets_never_come_back_anywhere() -> None:
         )
         assert not any(body["key"] in t for t in texts)
         assert json.loads(texts[0])
+
+
+def test_tenant_with_root_sync_is_onboarded_under_its_tenant_id() -> None:
+    with private_emulator() as (_, client):
+        tenant = str(uuid.uuid4())
+        body = {
+            "cloudAccount": {"accountType": "tenant", "name": "contoso-tenant"},
+            "clientId": str(uuid.uuid4()),
+            "key": "k",
+            "tenantId": tenant,
+            "servicePrincipalId": str(uuid.uuid4()),
+            "environmentType": "azure",
+            "rootSyncEnabled": True,
+            "hierarchySelection": [
+                {
+                    "resourceId": tenant,
+                    "displayName": "Tenant Root Group",
+                    "nodeType": "TENANT",
+                    "selectionType": "ALL",
+                }
+            ],
+        }
+        assert client.post("/cas/v1/azure_account", json=body).status_code == 200
+        detail = client.get(f"/cloud/azure/{tenant}").json()
+        assert detail["accountType"] == "tenant"
+        assert detail["tenantId"] == tenant
+        default = next(g for g in client.get("/cloud/group").json() if g["name"] == "Default Account Group")
+        assert detail["groupIds"] == [default["id"]]
+
+
+def test_legacy_v1_update_renames_and_unknown_is_404() -> None:
+    with private_emulator() as (_, client):
+        subscription = str(uuid.uuid4())
+        body = {
+            "accountId": subscription,
+            "accountType": "account",
+            "groupIds": [],
+            "name": "v1-before",
+            "clientId": str(uuid.uuid4()),
+            "key": "k",
+            "tenantId": str(uuid.uuid4()),
+            "servicePrincipalId": str(uuid.uuid4()),
+            "monitorFlowLogs": False,
+        }
+        assert client.post("/cloud/azure", json=body).status_code == 200
+        renamed = client.put(f"/cloud/azure/{subscription}", json={**body, "name": "v1-after"})
+        assert renamed.status_code == 200
+        assert client.get(f"/cloud/azure/{subscription}").json()["name"] == "v1-after"
+        missing = client.put(f"/cloud/azure/{uuid.uuid4()}", json=body)
+        assert missing.status_code == 404
+        assert redlock_keys(missing) == ["invalid_account_id_format"]

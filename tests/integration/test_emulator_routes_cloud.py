@@ -128,3 +128,18 @@ def test_every_route_refuses_a_missing_token(api: tuple[RunningEmulator, httpx.C
         ("POST", "/cas/v1/azure_account"),
     ]:
         assert httpx.request(method, f"{running.url}{path}").status_code == 401, path
+
+
+def test_an_empty_tenant_answers_empty_lists() -> None:
+    with private_emulator(accounts=0, alerts=0) as (_, client):
+        assert client.get("/cloud").json() == []
+        assert client.post("/v2/alert", json={}).json()["totalRows"] == 0
+        assert client.get("/alert/count/open").json() == {"count": 0}
+        assert client.get("/compliance/posture").json()["summary"]["failedResources"] == 0
+
+
+def test_echoed_client_text_is_clipped_in_error_headers(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    _, client = api
+    response = client.post("/search/config", json={"query": "config where " + "x" * 5000 + " = 1"})
+    assert response.status_code == 400
+    assert len(response.headers["x-redlock-status"]) < 400

@@ -60,3 +60,11 @@ def onboarding_error(status: int, i18n_key: str, message: str | None = None) -> 
 def empty_ok() -> Response:
     """200 with an empty body: what the real API sends for dismiss, delete, add account and the like."""
     return Response(status_code=200)
+
+
+SUBJECT_LIMIT = 200
+
+
+def clip(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """Client text echoed in an error (a query fragment, a filter name) kept to a header-friendly size."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from cortexkit.emulator import errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import AccountGroup
-from cortexkit.emulator.routeutil import empty_ok, flag, json_object, state_of
+from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -44,7 +44,7 @@ def group_view(state: TenantState, group: AccountGroup, with_accounts: bool = Tr
 def _find(state: TenantState, group_id: str) -> AccountGroup:
     group = state.group_by_id(group_id)
     if group is None:
-        raise errors.RedlockError(400, "invalid_id", subject=group_id)
+        raise errors.RedlockError(400, "invalid_id", subject=clip(group_id))
     return group
 
 
@@ -55,14 +55,14 @@ def _validated(
     if not isinstance(name, str) or not name.strip():
         raise errors.RedlockError(400, "invalid_account_group_name")
     if any(g.name == name and g is not current for g in state.groups):
-        raise errors.RedlockError(400, "account_group_name_already_exists", subject=name)
+        raise errors.RedlockError(400, "account_group_name_already_exists", subject=clip(name))
     ids = body.get("accountIds", [])
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise errors.RedlockError(400, "invalid_account_ids")
     known = {a.account_id for a in state.accounts}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise errors.RedlockError(400, "invalid_account_ids", subject=",".join(unknown))
+        raise errors.RedlockError(400, "invalid_account_ids", subject=clip(",".join(unknown)))
     return name, list(dict.fromkeys(ids))
 
 

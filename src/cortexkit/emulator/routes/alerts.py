@@ -16,7 +16,7 @@ from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.alertstore import SORT_COLUMNS, STATUSES, AlertQuery, AlertQueryError
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.pagetoken import PageTokenError
-from cortexkit.emulator.routeutil import empty_ok, flag, json_object, state_of
+from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -46,7 +46,7 @@ NON_FILTER_PARAMS = frozenset(
 
 
 def _bad(subject: str) -> errors.RedlockError:
-    return errors.RedlockError(400, "invalid_parameter_value", subject=subject)
+    return errors.RedlockError(400, "invalid_parameter_value", subject=clip(subject))
 
 
 def _limit(value: Any, default: int) -> int:
@@ -311,7 +311,7 @@ def _targets(state: TenantState, body: dict[str, Any]) -> list[int]:
     for alert_id in ids:
         index = state.alerts.index.index_of(str(alert_id))
         if index is None:
-            raise errors.RedlockError(400, "invalid_parameter_value", subject=str(alert_id))
+            raise errors.RedlockError(400, "invalid_parameter_value", subject=clip(str(alert_id)))
         indices.append(index)
     if policies:
         raw = body.get("filter")
@@ -383,6 +383,6 @@ def get_alert(alert_id: str, _: Auth, emu: Emu, detailed: str | None = None) -> 
     state = state_of(emu)
     index = state.alerts.index.index_of(alert_id)
     if index is None:
-        raise errors.RedlockError(404, "not_found", subject=alert_id)
+        raise errors.RedlockError(404, "not_found", subject=clip(alert_id))
     with state.lock:
         return state.alerts.render(index, state.now_ms(), flag(detailed, default=True))

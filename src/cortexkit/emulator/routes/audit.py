@@ -15,7 +15,7 @@ from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import AuditEntry
 from cortexkit.emulator.pagetoken import PageTokenError
-from cortexkit.emulator.routeutil import json_object, state_of
+from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Audit Logs"])
@@ -36,7 +36,7 @@ FIELDS: dict[str, Callable[[AuditEntry], str]] = {
 
 
 def _bad(message: str, target: str) -> errors.V2Error:
-    return errors.V2Error(400, "BadRequest", message, target=target)
+    return errors.V2Error(400, "BadRequest", clip(message), target=target)
 
 
 def entry_view(entry: AuditEntry) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from cortexkit.emulator import accountviews, azureonboarding, azuretemplate, errors
 from cortexkit.emulator.azureonboarding import OnboardingProblem
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.routeutil import empty_ok, flag, json_object, onboarding_error, state_of
+from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, onboarding_error, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Azure Onboarding"])
@@ -169,7 +169,7 @@ def config_status(account_id: str, _: Auth, emu: Emu) -> list[dict[str, Any]]:
     with state.lock:
         account = state.find_account(None, account_id)
         if account is None:
-            raise errors.RedlockError(400, "bad_request", subject=account_id)
+            raise errors.RedlockError(400, "bad_request", subject=clip(account_id))
         if account.onboarded_at_ms is None or account.client_id is None:
             elapsed = math.inf  # generated accounts were onboarded long ago and have settled
         else:

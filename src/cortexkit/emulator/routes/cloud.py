@@ -17,7 +17,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from cortexkit.emulator import accountviews, errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import CloudAccount
-from cortexkit.emulator.routeutil import empty_ok, flag, state_of
+from cortexkit.emulator.routeutil import clip, empty_ok, flag, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -90,10 +90,10 @@ async def account_names(
 
 def _lookup(state: TenantState, cloud_type: str, account_id: str) -> CloudAccount:
     if cloud_type not in CLOUD_TYPES:
-        raise errors.RedlockError(400, "invalid_cloud_type", subject=cloud_type)
+        raise errors.RedlockError(400, "invalid_cloud_type", subject=clip(cloud_type))
     account = state.find_account(cloud_type, account_id)
     if account is None:
-        raise errors.RedlockError(404, "invalid_account_id_format", subject=account_id)
+        raise errors.RedlockError(404, "invalid_account_id_format", subject=clip(account_id))
     return account
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import STANDARDS
-from cortexkit.emulator.routeutil import json_object, state_of
+from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -35,7 +35,7 @@ def standard_uuid(standard_id: str) -> str:
 
 
 def _bad(subject: str) -> errors.RedlockError:
-    return errors.RedlockError(400, "bad_request", subject=subject)
+    return errors.RedlockError(400, "bad_request", subject=clip(subject))
 
 
 def _allowed_accounts(state: TenantState, filters: dict[str, set[str]]) -> set[int]:
@@ -180,7 +180,7 @@ def posture_for_standard(compliance_id: str, request: Request, _: Auth, emu: Emu
     state = state_of(emu)
     match = next((s for s in STANDARDS if standard_uuid(s[0]) == compliance_id), None)
     if match is None:
-        raise errors.RedlockError(400, "bad_request", subject=compliance_id)
+        raise errors.RedlockError(400, "bad_request", subject=clip(compliance_id))
     try:
         time_range = timerange.from_query(request.query_params)
     except timerange.TimeRangeError as exc:

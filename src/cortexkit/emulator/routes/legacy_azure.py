@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from cortexkit.emulator import azureonboarding, errors
 from cortexkit.emulator.azureonboarding import OnboardingProblem
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.routeutil import empty_ok, json_object, state_of
+from cortexkit.emulator.routeutil import clip, empty_ok, json_object, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Cloud Accounts (deprecated v1)"])
@@ -22,7 +22,7 @@ Emu = Annotated[Emulator, Depends(get_emulator)]
 
 
 def _legacy(problem: OnboardingProblem) -> errors.RedlockError:
-    return errors.RedlockError(problem.status, problem.i18n_key, subject=problem.message)
+    return errors.RedlockError(problem.status, problem.i18n_key, subject=clip(problem.message))
 
 
 @router.post("/cloud/azure")
@@ -58,7 +58,7 @@ async def update_azure_v1(account_id: str, request: Request, principal: Auth, em
     with state.lock:
         account = state.find_account("azure", account_id)
         if account is None:
-            raise errors.RedlockError(404, "invalid_account_id_format", subject=account_id)
+            raise errors.RedlockError(404, "invalid_account_id_format", subject=clip(account_id))
         try:
             fields = azureonboarding.validate(state, body, account)
         except OnboardingProblem as problem:

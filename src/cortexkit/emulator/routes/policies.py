@@ -11,7 +11,7 @@ from cortexkit.emulator import errors
 from cortexkit.emulator.alertstore import policy_detail
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import Policy
-from cortexkit.emulator.routeutil import state_of
+from cortexkit.emulator.routeutil import clip, state_of
 from cortexkit.emulator.tokens import Principal
 
 router = APIRouter(tags=["Policy"])
@@ -85,7 +85,7 @@ def list_policies(request: Request, _: Auth, emu: Emu) -> list[dict[str, Any]]:
     wanted: dict[str, set[str]] = {}
     for name, value in request.query_params.multi_items():
         if name not in _FILTERS:
-            raise errors.RedlockError(400, "invalid_parameter_value", subject=name)
+            raise errors.RedlockError(400, "invalid_parameter_value", subject=clip(name))
         wanted.setdefault(name, set()).add(value.lower() if name in _CASE_FREE else value)
     state = state_of(emu)
     return [

@@ -17,7 +17,7 @@ from cortexkit.emulator import errors, rql
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.datagen import Resource
 from cortexkit.emulator.pagetoken import PageTokenError
-from cortexkit.emulator.routeutil import json_object, state_of
+from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
@@ -41,7 +41,7 @@ DEFAULT_TIME_RANGE = {"type": "relative", "value": {"unit": "hour", "amount": 24
 
 
 def _bad(subject: str) -> errors.RedlockError:
-    return errors.RedlockError(400, "bad_request", subject=subject)
+    return errors.RedlockError(400, "bad_request", subject=clip(subject))
 
 
 def _limit(value: Any, default: int, maximum: int) -> int:
