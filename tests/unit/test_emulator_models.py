@@ -263,3 +263,29 @@ def test_template_scopes_per_account_type() -> None:
     assert "azurerm" not in entra["provider"]
     roles = entra["resource"]["azuread_application"]["prisma_cloud_app"]["required_resource_access"][0]
     assert len(roles["resource_access"]) == len(azuretemplate.GRAPH_ROLES)
+
+
+def test_resource_label_and_requirement_filters(store: AlertStore) -> None:
+    sample = store.render(7, NOW, True)
+    by_name, total = store.search(
+        AlertQuery({"resource.name": (sample["resource"]["name"],)}, None, None), NOW, None, 1000
+    )
+    assert 7 in by_name and total == len(by_name)
+    assert all(store.render(i, NOW, False)["resource"]["name"] == sample["resource"]["name"] for i in by_name)
+    by_id, _ = store.search(
+        AlertQuery({"resource.id": (sample["resource"]["id"],)}, None, None), NOW, None, 10
+    )
+    assert 7 in by_id
+    requirement = sample["policy"]["complianceMetadata"][0]["requirementName"]
+    label = sample["policy"]["labels"][1]
+    both, _ = store.search(
+        AlertQuery({"policy.complianceRequirement": (requirement,), "policy.label": (label,)}, None, None),
+        NOW,
+        None,
+        5000,
+    )
+    assert 7 in both
+    for i in both:
+        policy = store.render(i, NOW, True)["policy"]
+        assert label in policy["labels"]
+        assert requirement in {c["requirementName"] for c in policy["complianceMetadata"]}

@@ -23,15 +23,22 @@ FILTER_NAMES = frozenset(
         "policy.name",
         "policy.severity",
         "policy.type",
+        "policy.label",
         "policy.complianceStandard",
+        "policy.complianceRequirement",
+        "policy.complianceSection",
         "policy.remediable",
         "cloud.type",
         "cloud.account",
         "cloud.accountId",
         "cloud.region",
         "account.group",
+        "resource.id",
+        "resource.name",
     }
 )
+# Filters on the per-alert resource, computed from (seed, i): position in `AlertIndex.resource_name`.
+RESOURCE_FILTERS = {"resource.id": 0, "resource.name": 1, "cloud.region": 2}
 SORT_COLUMNS = ("alertTime", "alert.id")
 
 
@@ -129,7 +136,10 @@ class AlertStore:
             "policy.name": lambda p, v: p.name in v,
             "policy.severity": lambda p, v: p.severity in {x.lower() for x in v},
             "policy.type": lambda p, v: "config" in v,
+            "policy.label": lambda p, v: bool(set(v) & set(p.labels)),
             "policy.complianceStandard": lambda p, v: any(r.standard_name in v for r in p.compliance),
+            "policy.complianceRequirement": lambda p, v: any(r.requirement_name in v for r in p.compliance),
+            "policy.complianceSection": lambda p, v: any(r.section_id in v for r in p.compliance),
             "policy.remediable": lambda p, v: str(p.remediable).lower() in {x.lower() for x in v},
         }
         active = [(check, filters[name]) for name, check in checks.items() if name in filters]
@@ -170,11 +180,15 @@ class AlertStore:
         statuses = set(query.filters.get("alert.status", ()))
         if statuses - set(STATUSES):
             raise AlertQueryError("alert.status")
-        regions = set(query.filters.get("cloud.region", ()))
+        resource_checks = [
+            (RESOURCE_FILTERS[name], set(values))
+            for name, values in query.filters.items()
+            if name in RESOURCE_FILTERS
+        ]
         ids: set[int] | None = None
         if "alert.id" in query.filters:
             ids = {i for i in (self.index.index_of(a) for a in query.filters["alert.id"]) if i is not None}
-        if policies is None and accounts is None and not statuses and not regions and ids is None:
+        if policies is None and accounts is None and not statuses and not resource_checks and ids is None:
             return self._unfiltered_page(window, query.descending, after, limit), len(window)
 
         page: list[int] = []
@@ -190,7 +204,7 @@ class AlertStore:
                 continue
             if statuses and self.status_of(i, now_ms) not in statuses:
                 continue
-            if regions and self._region(i) not in regions:
+            if resource_checks and not self._resource_matches(i, resource_checks):
                 continue
             total += 1
             if len(page) < limit and (after is None or (i < after if query.descending else i > after)):
@@ -204,9 +218,10 @@ class AlertStore:
         bottom = window.start if after is None else max(after + 1, window.start)
         return list(range(bottom, min(window.stop, bottom + limit)))
 
-    def _region(self, i: int) -> str:
+    def _resource_matches(self, i: int, checks: list[tuple[int, set[str]]]) -> bool:
         account = self.accounts[self.index.account[i]]
-        return self.index.resource_name(i, account, self.policies[self.index.policy[i]])[2]
+        fields = self.index.resource_name(i, account, self.policies[self.index.policy[i]])
+        return all(fields[position] in values for position, values in checks)
 
     def count(self, status: str, now_ms: int) -> int:
         if status not in STATUSES:
