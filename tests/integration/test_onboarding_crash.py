@@ -1,0 +1,130 @@
+"""Crash safety: a real `cortexkit onboard azure` process is SIGKILLed at every step, then resumed.
+
+The CLI's CORTEXKIT_ONBOARD_KILL_AT hook makes the process kill itself (SIGKILL, no cleanup) at an exact
+point: as a step starts, after its work but before it is recorded, and right after the add call
+returned. `onboard resume` must then finish the job with exactly one account in the emulator and a
+sound database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cortexkit.emulator.routes.azure_identity import identity_state
+from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.onboarding.model import STEPS
+from cortexkit.onboarding.store import JobStore
+from tests.integration.onboarding_support import azure_accounts, guid
+
+POINTS = [f"{step}:{phase}" for step in STEPS for phase in ("start", "done")] + ["add_account:posted"]
+
+
+@pytest.fixture(scope="module")
+def crash_emulator() -> Iterator[RunningEmulator]:
+    with run_emulator(seed=7, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
+        identity_state(running.emulator).propagation_delay = 0.0
+        yield running
+
+
+def cli(
+    running: RunningEmulator,
+    data_dir: Path,
+    *args: str,
+    secret: str = "sp-secret",
+    kill_at: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        **running.client_env(),
+        "CORTEXKIT_DATA_DIR": str(data_dir),
+        "AZURE_CLIENT_SECRET": secret,
+    }
+    env.update(
+        CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
+        CORTEXKIT_AZURE_GRAPH_URL=f"{running.url}/_azure/graph",
+        CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",
+    )
+    env.pop("CORTEXKIT_ONBOARD_KILL_AT", None)
+    if kill_at:
+        env["CORTEXKIT_ONBOARD_KILL_AT"] = kill_at
+    return subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", "onboard", *args, "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def onboard_args(provisioner: str, subscription: str, running: RunningEmulator) -> list[str]:
+    args = [
+        "azure",
+        "--subscription-id",
+        subscription,
+        "--tenant-id",
+        guid(),
+        "--name",
+        f"crash-{subscription[:8]}",
+        "--provisioner",
+        provisioner,
+        "--poll-interval",
+        "0.1",
+        "--verify-timeout",
+        "30",
+    ]
+    if provisioner == "existing":
+        args += ["--client-id", guid(), "--service-principal-id", guid()]
+    else:
+        args += ["--client-id", running.access_key_id]
+    return args
+
+
+def check_sound(data_dir: Path, secret: str) -> None:
+    with sqlite3.connect(data_dir / "jobs.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        text = b"".join(
+            p.read_bytes() for p in data_dir.iterdir() if p.is_file() and p.name.startswith("jobs.db")
+        )
+    assert secret.encode() not in text
+
+
+@pytest.mark.parametrize(
+    ("provisioner", "point"),
+    [("existing", p) for p in POINTS]
+    + [("azure-api", "identity:app-created"), ("azure-api", "identity:done")],
+)
+def test_killed_at_any_point_resumes_to_exactly_one_account(
+    crash_emulator: RunningEmulator, tmp_path: Path, provisioner: str, point: str
+) -> None:
+    running = crash_emulator
+    subscription = guid()
+    # azure-api signs in to the emulated Entra with the emulator's own key pair (the operator credential)
+    secret = running.secret_key if provisioner == "azure-api" else "sp-secret"
+    args = onboard_args(provisioner, subscription, running)
+    killed = cli(running, tmp_path, *args, secret=secret, kill_at=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    listed = [{"id": j.id, "state": j.state} for j in store.list_jobs()]
+    store.close()
+    assert len(listed) == 1 and listed[0]["state"] == "running"
+    check_sound(tmp_path, secret)
+
+    resumed = cli(running, tmp_path, "resume", listed[0]["id"], secret=secret)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)[0]["state"] == "done"
+    assert len(azure_accounts(running, subscription)) == 1
+    if provisioner == "azure-api":
+        azure = identity_state(running.emulator)
+        mine = [a for a in azure.applications.values() if a["displayName"].endswith(listed[0]["id"][:8])]
+        assert len(mine) == 1
+    check_sound(tmp_path, secret)
