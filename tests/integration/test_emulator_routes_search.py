@@ -121,3 +121,16 @@ def test_page_endpoint_refuses_forged_tokens(api: tuple[RunningEmulator, httpx.C
     assert redlock_keys(response) == ["invalid_parameter_value"]
     alert_token = client.post("/v2/alert", json={"limit": 1}).json()["nextPageToken"]
     assert client.post("/search/config/page", json={"pageToken": alert_token}).status_code == 400
+
+
+def test_search_config_answers_csv_when_asked(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    _, client = api
+    response = client.post(
+        "/search/config", json={"query": AZURE_STORAGE, "limit": 5}, headers={"Accept": "text/csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.strip().splitlines()
+    assert lines[0].startswith("id,name,cloudType,accountId")
+    assert len(lines) == 6
+    assert all(",azure," in line for line in lines[1:])

@@ -8,10 +8,12 @@ query, sort and position, so the page call needs nothing else. Unsupported RQL i
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from cortexkit.emulator import errors, rql
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
@@ -166,13 +168,39 @@ def _spec(body: dict[str, Any]) -> dict[str, Any]:
     return {"q": parsed.query, "s": _sort(body.get("sort")), "o": 0}
 
 
-@router.post("/search/config")
-async def search_config(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "cloudType",
+    "accountId",
+    "accountName",
+    "regionId",
+    "regionName",
+    "service",
+    "resourceType",
+    "deleted",
+    "insertTs",
+)
+
+
+def as_csv(items: list[dict[str, Any]]) -> str:
+    """The `Accept: text/csv` form of a result page: one row per resource, the metadata columns only."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return out.getvalue()
+
+
+@router.post("/search/config", response_model=None)
+async def search_config(request: Request, _: Auth, emu: Emu) -> dict[str, Any] | Response:
     state = state_of(emu)
     body = await json_object(request)
     spec = _spec(body)
     with_json = body.get("withResourceJson", True) not in (False, "false")
     data = _page(state, spec, _limit(body.get("limit"), DEFAULT_LIMIT, MAX_LIMIT), with_json)
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(as_csv(data["items"]), media_type="text/csv")
     if body.get("heuristicSearch") is not None:
         data["heuristicSearch"] = bool(body["heuristicSearch"])
     parsed = _parse(body.get("query"))
