@@ -26,7 +26,7 @@ LIST_COLUMNS = (
     "Account=resource.account",
     "Region=resource.region",
     "Resource=resource.name",
-    "alertTime",
+    "Time=alertTime",
 )
 EXPORT_COLUMNS = (
     "id",
