@@ -112,7 +112,11 @@ PCPI_SCRIPT = """
         if not d.get("nextPageToken"):
             break
         body = {**base, "pageToken": d["nextPageToken"]}
-    out = {"accounts": len(accounts), "alerts": len(ids), "unique": len(set(ids)), "total": total}
+    # The Compute session finds the console through GET /meta_info, then authenticates there.
+    cwp = mgr.create_cwp_session()
+    images = cwp.request("GET", "/api/v1/images", params={"limit": 50, "offset": 0})
+    out = {"accounts": len(accounts), "alerts": len(ids), "unique": len(set(ids)), "total": total,
+           "images": len(images.json()), "images_total": images.headers.get("Total-Count")}
     print(json.dumps(out))
 """
 
@@ -146,7 +150,7 @@ def _expected_total(running: RunningEmulator, body: dict[str, object]) -> int:
         client.close()
 
 
-def test_pcpi_logs_in_lists_accounts_and_pages_alerts(
+def test_pcpi_logs_in_lists_accounts_pages_alerts_and_reaches_compute(
     peer_python: Path, make_emulator: Callable[..., RunningEmulator], tmp_path: Path
 ) -> None:
     running = make_emulator()
@@ -157,6 +161,7 @@ def test_pcpi_logs_in_lists_accounts_and_pages_alerts(
     assert out["accounts"] == 12
     assert out["alerts"] == out["unique"] == out["total"] == expected
     assert isinstance(out["alerts"], int) and out["alerts"] > 400
+    assert (out["images"], out["images_total"]) == (50, "137")
 
 
 def test_prismacloud_api_over_tls_pages_alerts_sending_only_the_token(
