@@ -69,3 +69,46 @@ def test_ui_prints_a_tokened_loopback_url_that_opens_a_session(
     assert "WARNING" not in err
     token = url.rsplit("=", 1)[1]
     assert token not in err, "the token is printed once, on stdout, and never logged"
+
+
+@pytest.mark.slow
+def test_demo_headless_onboards_on_the_embedded_emulator_and_exits_0(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", "demo", "--headless"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "verify: done" in done.stderr and "every step done" in done.stderr
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("jobs.db")), (
+        "demo leaves no store"
+    )
+
+
+def test_demo_serves_the_ui_against_the_emulator(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cortexkit.cli.main", "demo", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert "/?token=" in url, url
+        base = url.split("/?", 1)[0]
+        with httpx.Client(timeout=10) as http:
+            http.get(url)
+            page = http.get(base + "/")
+            assert "Emulator backend." in page.text and 'data-profile="emulator"' in page.text
+            check = http.get(base + "/api/connection?profile=emulator").json()
+            assert check["ok"] is True and check["region"] == "local emulator"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -18,6 +18,7 @@ from cortexkit.cli import output
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.emulator.server import RunningEmulator
+    from cortexkit.onboarding.store import JobRecord
     from cortexkit.web.settings import WebSettings
 
 app = typer.Typer(add_completion=False)
@@ -61,14 +62,31 @@ def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None =
     )
 
 
-def _headless(emulator: RunningEmulator, store_url: str) -> Any:
+def describe_event(event: dict[str, Any]) -> str:
+    """One readable progress line for a job event (headless mode has no page to show it)."""
+    payload = event.get("payload") or {}
+    kind = str(event.get("type", ""))
+    step = str(payload.get("step") or "")
+    if "components" in payload:
+        parts = [f"{c.get('name')} {c.get('status')}" for c in payload["components"] or []]
+        return f"{step}: account status: " + (", ".join(parts) or "all components healthy")
+    if kind == "step":
+        return f"{step}: {payload.get('state', '')}" + (
+            f" ({payload['message']})" if payload.get("message") else ""
+        )
+    if kind == "job":
+        return f"job: {payload.get('state', '')}" + (f" ({payload['error']})" if payload.get("error") else "")
+    text = payload.get("message") or payload.get("line") or ""
+    if kind == "log":
+        kind = ""
+    return f"{step}: {kind} {text}".strip() if step else f"{kind} {text}".strip()
+
+
+def _headless(emulator: RunningEmulator, store_url: str) -> JobRecord:
     from cortexkit.onboarding.demo import run_headless
 
     def progress(event: dict[str, Any]) -> None:
-        payload = event.get("payload") or {}
-        text = payload.get("line") or payload.get("message") or payload.get("state") or ""
-        step = payload.get("step") or payload.get("name") or ""
-        output.message(f"  {event.get('type', '')} {step} {text}".rstrip())
+        output.message("  " + describe_event(event))
 
     return run_headless(
         api_url=emulator.url,
@@ -95,7 +113,10 @@ def demo(
         output.message(f"Emulator running at {emulator.url} (in this process).")
         if headless:
             result = _headless(emulator, store_url)
-            ok = bool(getattr(result, "ok", result if isinstance(result, bool) else True))
+            output.message("Final state of every step:")
+            for step in getattr(result, "steps", ()):
+                output.message(f"  {step.name}: {step.state}" + (f" ({step.error})" if step.error else ""))
+            ok = bool(result.ok)
             output.message("Headless demo finished: " + ("every step done." if ok else "a step failed."))
             raise typer.Exit(0 if ok else 1)
 
