@@ -75,6 +75,20 @@ _ALIASES: Final[dict[str, str]] = {
 }
 
 _BY_NAME: Final[dict[str, Region]] = {r.name: r for r in REGIONS}
+
+
+def _short_hosts() -> dict[str, str]:
+    """`app.eu` / `api.eu` / `api2.eu`-style forms (a host without its domain) -> region name."""
+    found: dict[str, str] = {}
+    for region in REGIONS:
+        for host in (region.console, region.api):
+            short = host.removesuffix(".prismacloud.io").removesuffix(".prismacloud.cn")
+            if short not in _BY_NAME and short not in _ALIASES:
+                found.setdefault(short, region.name)
+    return found
+
+
+_SHORT: Final[dict[str, str]] = _short_hosts()
 _BY_HOST: Final[dict[str, Region]] = {h: r for r in REGIONS for h in (r.api, r.console)}
 DOCUMENTED_SUFFIXES: Final = (".prismacloud.io", ".prismacloud.cn")
 
@@ -128,7 +142,7 @@ def resolve_api_url(value: str) -> str:
     if not raw:
         raise _bad(value, "empty API URL")
     key = raw.lower().rstrip("/")
-    name = _ALIASES.get(key, key)
+    name = _ALIASES.get(key) or _SHORT.get(key) or key
     if name in _BY_NAME:
         return _BY_NAME[name].api_url
     text = raw if "://" in raw else "https://" + raw

@@ -20,7 +20,7 @@ import json as jsonlib
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,6 +49,25 @@ PCPI04_ENV: Final = ("PC_TENANT_NAME", "PC_TENANT_API", "PC_TENANT_A_KEY", "PC_T
 _COMPUTE_FIELDS: Final = frozenset({"uname", "passwd"})
 
 
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only headers, as `requests` gives them (`headers['X-Redlock-Status']`)."""
+
+    def __init__(self, items: Mapping[str, str]) -> None:
+        self._items = {key.lower(): (key, value) for key, value in items.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (original for original, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self)!r})"
+
+
 class Response:
     """What `session.request` returns: the parts of a `requests.Response` pcpi scripts use.
 
@@ -66,7 +85,7 @@ class Response:
         error: APIError | None = None,
     ) -> None:
         self.status_code = status_code
-        self.headers = dict(headers)
+        self.headers = Headers(headers)
         self.content = content
         self.url = url
         self.error = error
@@ -366,6 +385,7 @@ def load_from_user(
 __all__ = [
     "CSPMSession",
     "CWPSession",
+    "Headers",
     "Response",
     "SessionManager",
     "load_all_from_file",

@@ -80,6 +80,7 @@ def test_cspm_session_request_returns_a_response() -> None:
         assert response.json() == [{"name": "sub-1"}]
         assert '"sub-1"' in response.text
         assert response.url == API + "/cloud"
+        assert response.headers["Content-Type"] == response.headers["content-type"] == "application/json"
         response.raise_for_status()  # no error
         assert m.client.stats.logins == 1
 
@@ -98,6 +99,7 @@ def test_error_status_is_returned_not_raised() -> None:
         response = m.create_cspm_session().request("GET", "/cloud/azure/none")
         assert (response.status_code, response.ok) == (404, False)
         assert response.headers["x-redlock-request-id"] == "rid-9"
+        assert response.headers["X-Redlock-Request-Id"] == "rid-9"  # case-insensitive, as in requests
         assert response.json() is None  # empty body, as pcpi scripts test for
         with pytest.raises(NotFoundError) as info:
             response.raise_for_status()
