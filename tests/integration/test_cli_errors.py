@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -154,3 +155,15 @@ def test_debug_shows_the_traceback(emulator: RunningEmulator, tmp_path: Path) ->
 def test_not_found_alert(emulator: RunningEmulator, tmp_path: Path) -> None:
     done = run_cli(["alerts", "get", "P-does-not-exist"], {**_base_env(tmp_path), **emulator.client_env()})
     _assert_clean(done, 1, "not found")
+
+
+def test_debug_logs_requests_with_secrets_and_tokens_redacted(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    env = {**_base_env(tmp_path), **emulator.client_env()}
+    done = run_cli(["alerts", "count", "--debug", "-o", "json"], env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["count"] > 0
+    assert "POST /login" in done.stderr and "POST /v2/alert" in done.stderr
+    assert emulator.secret_key not in done.stderr
+    assert "eyJ" not in done.stderr  # no JWT (header, payload or whole) in the log

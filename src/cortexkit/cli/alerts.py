@@ -184,7 +184,7 @@ def _change(
     bodies = changes.request_bodies(plan, note=note, time_range=time_range, snooze=snooze)
     done = changes.apply(lambda chunk: client.request("POST", path, json=chunk), bodies)
     past = {"dismiss": "dismissed", "snooze": "snoozed", "reopen": "reopened"}[action]
-    output.message(f"{past} {done:,} alerts.")
+    output.message(f"{past} {done:,} alert{'' if done == 1 else 's'}.")
     cli.emit({"action": action, "count": done, "ids": list(plan.ids), "dryRun": False})
 
 
