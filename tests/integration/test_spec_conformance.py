@@ -164,6 +164,7 @@ CASES: list[tuple[str, str, str, Call]] = [
     ("Alerts.json", "GET", "/alert/{id}", lambda c: c.get("/alert/P-100010")),
     ("Alerts.json", "GET", "/alert/count/{status}", lambda c: c.get("/alert/count/open")),
     ("Policy.json", "GET", "/v2/policy", lambda c: c.get("/v2/policy")),
+    ("Policy.json", "GET", "/policy", lambda c: c.get("/policy", params={"policy.severity": "low"})),
     (
         "CompliancePosture.json",
         "GET",

@@ -1,4 +1,4 @@
-"""Policies: `GET /v2/policy` (Policy.json `get-policies-v2`), filtered by the documented query names."""
+"""Policies: `GET /v2/policy` and `GET /policy` (Policy.json), filtered by the documented query names."""
 
 from __future__ import annotations
 
@@ -81,7 +81,9 @@ def policy_view(policy: Policy) -> dict[str, Any]:
 
 
 @router.get("/v2/policy")
+@router.get("/policy")
 def list_policies(request: Request, _: Auth, emu: Emu) -> list[dict[str, Any]]:
+    """The v2 list and the legacy one (`get-policies`, which prismacloud-cli's `alert list` calls) share a model."""
     wanted: dict[str, set[str]] = {}
     for name, value in request.query_params.multi_items():
         if name not in _FILTERS:
