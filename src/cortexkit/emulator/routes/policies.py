@@ -83,7 +83,7 @@ def policy_view(policy: Policy) -> dict[str, Any]:
 @router.get("/v2/policy")
 @router.get("/policy")
 def list_policies(request: Request, _: Auth, emu: Emu) -> list[dict[str, Any]]:
-    """The v2 list and the legacy one (`get-policies`, which prismacloud-cli's `alert list` calls) share a model."""
+    """The v2 list and the legacy one (which prismacloud-cli's `alert list` calls) share one model."""
     wanted: dict[str, set[str]] = {}
     for name, value in request.query_params.multi_items():
         if name not in _FILTERS:
