@@ -149,3 +149,12 @@ def test_compute_images_page_with_offset_and_total_count(api: tuple[RunningEmula
     assert len(seen) == total == len(set(seen))
     too_many = httpx.get(f"{running.url}/compute/api/v1/images", params={"limit": 51}, headers=headers)
     assert too_many.status_code == 400
+    hosts = httpx.get(
+        f"{running.url}/compute/api/v1/hosts", params={"limit": 10, "offset": 60}, headers=headers
+    )
+    assert hosts.headers["Total-Count"] == "64"
+    assert len(hosts.json()) == 4
+    assert (
+        httpx.get(f"{running.url}/compute/api/v1/hosts", params={"offset": -1}, headers=headers).status_code
+        == 400
+    )

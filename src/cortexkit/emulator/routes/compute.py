@@ -1,4 +1,4 @@
-"""A minimal Compute (CWP) API under `/compute`: authenticate, version and a paged image list.
+"""A minimal Compute (CWP) API under `/compute`: authenticate, version, paged image and host lists.
 
 `POST /compute/api/v1/authenticate` takes `{username, password}` (the access key pair) or `{token}` (a
 CSPM JWT, as the Compute spec's `api.AuthenticationRequest` allows) and answers `{token}` for
@@ -23,6 +23,7 @@ from cortexkit.emulator.tokens import Principal, TokenError
 COMPUTE_PREFIX = "/compute"
 MAX_LIMIT = 50
 IMAGE_COUNT = 137
+HOST_COUNT = 64
 COMPUTE_VERSION = "34.01.126"
 
 router = APIRouter(prefix=COMPUTE_PREFIX, tags=["Compute"])
@@ -58,6 +59,30 @@ def images(seed: int) -> tuple[dict[str, Any], ...]:
                     "low": low,
                     "total": critical + high + medium + low,
                 },
+            }
+        )
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def hosts(seed: int) -> tuple[dict[str, Any], ...]:
+    """The seed's host scan results."""
+    rng = random.Random(f"{seed}:hosts")
+    out = []
+    for i in range(HOST_COUNT):
+        cloud = ("azure", "aws", "gcp")[i % 3]
+        out.append(
+            {
+                "_id": f"{cloud}-node-{i:03d}.internal",
+                "hostname": f"{cloud}-node-{i:03d}.internal",
+                "osDistro": rng.choice(_DISTROS),
+                "cloudMetadata": {
+                    "provider": cloud,
+                    "region": ("westeurope", "us-east-1", "europe-west1")[i % 3],
+                },
+                "vulnerabilitiesCount": rng.randrange(0, 60),
+                "complianceIssuesCount": rng.randrange(0, 15),
+                "scanTime": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T1{i % 10}:00:00Z",
             }
         )
     return tuple(out)
@@ -101,14 +126,26 @@ def _int_param(value: str | None, name: str, default: int) -> int:
     return number
 
 
-@router.get("/api/v1/images")
-def list_images(
-    response: Response, _: ComputeAuth, emu: Emu, limit: str | None = None, offset: str | None = None
+def _page(
+    everything: tuple[dict[str, Any], ...], response: Response, limit: str | None, offset: str | None
 ) -> list[dict[str, Any]]:
     size = _int_param(limit, "limit", MAX_LIMIT)
     if size > MAX_LIMIT:
         raise errors.ComputeError(400, f"limit must be at most {MAX_LIMIT}")
     start = _int_param(offset, "offset", 0)
-    everything = images(emu.config.seed)
     response.headers["Total-Count"] = str(len(everything))
     return list(everything[start : start + (size or MAX_LIMIT)])
+
+
+@router.get("/api/v1/images")
+def list_images(
+    response: Response, _: ComputeAuth, emu: Emu, limit: str | None = None, offset: str | None = None
+) -> list[dict[str, Any]]:
+    return _page(images(emu.config.seed), response, limit, offset)
+
+
+@router.get("/api/v1/hosts")
+def list_hosts(
+    response: Response, _: ComputeAuth, emu: Emu, limit: str | None = None, offset: str | None = None
+) -> list[dict[str, Any]]:
+    return _page(hosts(emu.config.seed), response, limit, offset)
