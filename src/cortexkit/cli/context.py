@@ -87,8 +87,15 @@ def configure_logging(verbose: int, debug: bool) -> None:
     if not verbose and not debug:
         return
     level = logging.DEBUG if debug or verbose > 1 else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("cortexkit")
+    # One handler however many times a process runs the CLI (tests, the runner, embedding programs).
+    for old in [h for h in logger.handlers if getattr(h, "name", None) == _HANDLER_NAME]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)
+
+
+_HANDLER_NAME = "cortexkit-cli"
