@@ -195,7 +195,7 @@ class AlertStore:
         total = 0
         pol, acc = self.index.policy, self.index.account
         iterable: Iterable[int] = (
-            sorted(ids & set(window), reverse=query.descending) if ids is not None else ordered
+            sorted((i for i in ids if i in window), reverse=query.descending) if ids is not None else ordered
         )
         for i in iterable:
             if policies is not None and pol[i] not in policies:
@@ -290,6 +290,10 @@ class AlertStore:
             "alertCount": 1,
             "history": history + (change.history if change else []),
         }
+        if change is None and status == "dismissed":
+            # Dismissed by the generator: a plausible owner and note, stable per alert.
+            alert["dismissedBy"] = "alice@example.com"
+            alert["dismissalNote"] = "Accepted risk: reviewed with the resource owner."
         if status in ("dismissed", "snoozed") and change is not None:
             alert["dismissedBy"] = change.by
             if change.note is not None:
