@@ -93,9 +93,12 @@ def _status_items(value: Any) -> Iterable[StatusItem]:
     for item in items:
         if isinstance(item, dict):
             key = item.get("i18nKey", item.get("i18n_key"))
-            if key is None or key == "":
+            if key is None or not str(key).strip():
                 continue
-            yield StatusItem(str(key), _opt_str(item.get("severity")), _opt_str(item.get("subject")))
+            # Keys end up in one-line messages and log lines: fold any whitespace a server put in them.
+            yield StatusItem(
+                " ".join(str(key).split()), _opt_str(item.get("severity")), _opt_str(item.get("subject"))
+            )
         elif isinstance(item, str) and item.strip():
             yield StatusItem(item.strip())
 
@@ -316,7 +319,7 @@ def describe(status: int, i18n_keys: Sequence[str], body: ErrorBody) -> str:
     else:
         base = _STATUS_HINTS.get(status, f"the API answered status {status}")
     if detail:
-        target = f" ({body.target})" if body.target else ""
+        target = f" ({_excerpt(body.target)})" if body.target else ""
         return f"{base}: {_excerpt(detail)}{target}"
     return base
 

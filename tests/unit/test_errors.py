@@ -254,3 +254,23 @@ def test_plain_errors_take_a_message() -> None:
         assert isinstance(exc, errors.CortexkitError)
         assert str(exc) == "something happened"
     assert issubclass(errors.APITimeoutError, errors.APIConnectionError)
+
+
+@given(
+    st.integers(min_value=400, max_value=599),
+    st.dictionaries(
+        st.sampled_from(
+            ["x-redlock-status", "X-Redlock-Request-Id", "content-type", "retry-after", "x-other"]
+        ),
+        st.text(max_size=40) | st.just('[{"i18nKey": "two\\nlines"}]'),
+    ),
+    st.binary(max_size=200) | st.just(b'{"error": {"message": "a\\nb", "target": "c\\nd"}}'),
+)
+def test_error_from_response_always_gives_a_typed_one_line_error(
+    status: int, headers: dict[str, str], body: bytes
+) -> None:
+    exc = errors.error_from_response(status, headers, body, "GET", "/cloud")
+    assert isinstance(exc, errors.error_class(status))
+    assert exc.status == status
+    assert str(exc).startswith(f"GET /cloud failed with {status}")
+    assert "\n" not in str(exc)
