@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -31,10 +32,15 @@ def _guid() -> str:
 
 
 @pytest.fixture
-def demo_ui(make_emulator: Callable[..., RunningEmulator], tmp_path: Path) -> Iterator[RunningUI]:
+def demo_emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    return make_emulator(status_delay=2.0)
+
+
+@pytest.fixture
+def demo_ui(demo_emulator: RunningEmulator, tmp_path: Path) -> Iterator[RunningUI]:
     from cortexkit.cli.demo import demo_settings
 
-    emulator = make_emulator(status_delay=2.0)
+    emulator = demo_emulator
     token = new_session_token()
     settings = demo_settings(emulator, f"sqlite:///{tmp_path / 'jobs.db'}", token=token)
     settings.poll_interval = 0.1
@@ -112,3 +118,47 @@ def test_onboard_three_subscriptions_from_csv(demo_ui: RunningUI, new_page: Call
     for job_id in ids:
         page.goto(f"{demo_ui.base_url}/jobs/{job_id}")
         _expect_all_steps_done(page)
+
+
+def _start_one(page: Page, ui: RunningUI, name: str) -> None:
+    page.goto(ui.url)
+    page.goto(ui.base_url + "/onboard")
+    _fill_wizard(page, name, _guid(), _guid())
+    page.get_by_role("button", name="Start onboarding").click()
+    expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
+
+
+def test_a_failed_step_is_explained_and_resume_finishes_the_job(
+    demo_ui: RunningUI, demo_emulator: RunningEmulator, new_page: Callable[..., Any]
+) -> None:
+    plan = {"route": "POST /cas/v1/azure_account", "statuses": [403], "count": 1}
+    httpx.post(demo_emulator.url + "/_emulator/faults", json=plan, timeout=10).raise_for_status()
+    page: Page = new_page()
+    _start_one(page, demo_ui, "Resume after failure")
+    expect(page.locator("#job-state")).to_have_text("failed", timeout=FINISH_MS)
+    add = page.locator('li[data-step="add_account"]')
+    expect(add).to_have_attribute("data-state", "failed")
+    expect(add.locator("[data-step-error]")).to_be_visible()
+    assert "Traceback" not in page.content()
+    page.get_by_role("button", name="Resume").click()
+    _expect_all_steps_done(page)
+
+
+def test_cancel_stops_a_running_job(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    from cortexkit.cli.demo import demo_settings
+
+    emulator = make_emulator(status_delay=3600.0)  # verify keeps polling until cancelled
+    token = new_session_token()
+    settings = demo_settings(emulator, f"sqlite:///{tmp_path / 'jobs.db'}", token=token)
+    with serve_in_thread(create_app(settings), token) as ui:
+        page: Page = new_page()
+        _start_one(page, ui, "Cancel me")
+        expect(page.locator('li[data-step="verify"]')).to_have_attribute(
+            "data-state", "running", timeout=FINISH_MS
+        )
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#job-state")).to_have_text("cancelled", timeout=FINISH_MS)
+        expect(page.locator('li[data-step="verify"]')).to_have_attribute("data-state", "cancelled")
+        expect(page.get_by_role("button", name="Resume")).to_be_hidden()

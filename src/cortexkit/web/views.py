@@ -179,8 +179,8 @@ class JobView:
 
     @property
     def can_resume(self) -> bool:
-        """`waiting` jobs need the user (e.g. terraform outputs) and carry on when resumed."""
-        return self.state in {"failed", "cancelled", "waiting"}
+        """Failed and `waiting` jobs carry on from the last finished step; a cancelled job stays cancelled."""
+        return self.state in {"failed", "waiting"}
 
     @property
     def can_cancel(self) -> bool:

@@ -114,7 +114,7 @@ async def resume(request: Request, job_id: str) -> Response:
         raise FriendlyError(
             409,
             "Nothing to resume",
-            f"Job {job_id} is {job.state}; only failed, cancelled or waiting jobs resume.",
+            f"Job {job_id} is {job.state}; only failed or waiting jobs resume.",
             "",
         )
     await anyio.to_thread.run_sync(settings.backend.start_job, job_id)

@@ -8,7 +8,7 @@
   var END_TEXT = {
     done: "Finished: every step is done.",
     failed: "Stopped: a step failed. Fix the cause shown above, then resume.",
-    cancelled: "Cancelled. Resume carries on from the last finished step."
+    cancelled: "Cancelled: the remaining steps will not run."
   };
 
   function $(sel, root) { return (root || document).querySelector(sel); }
