@@ -87,6 +87,12 @@ def test_onboard_one_subscription_end_to_end(demo_ui: RunningUI, new_page: Calla
     expect(page.locator("#log")).not_to_be_empty()
     assert "emulator-client-secret-value" not in page.content()
     page.screenshot(path=str(DOCS_IMG / "job.png"), full_page=True)
+    job_id = page.locator("#job").get_attribute("data-job-id")
+    page.get_by_role("link", name="Cloud accounts").click()
+    page.get_by_label("Filter").fill("Production EU")
+    row = page.locator("#accounts-table tbody tr:visible")
+    expect(row).to_have_count(1)
+    expect(row.locator(f'a[href="/jobs/{job_id}"]')).to_have_text("done")
 
 
 def test_onboard_three_subscriptions_from_csv(demo_ui: RunningUI, new_page: Callable[..., Any]) -> None:

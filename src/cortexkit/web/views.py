@@ -172,6 +172,12 @@ class JobView:
     error: str
     steps: tuple[StepView, ...]
     components: tuple[ComponentStatus, ...]
+    account_id: str = ""
+
+    @property
+    def prisma_account_id(self) -> str:
+        """The id Prisma Cloud lists the account under: the subscription, or the tenant for a tenant."""
+        return self.account_id or (self.tenant_id if self.account_type == "tenant" else self.subscription_id)
 
     @property
     def finished(self) -> bool:
@@ -284,4 +290,5 @@ def job_view(raw: Any, step_names: Iterable[str] = (), titles: Mapping[str, str]
         error=str(err) if err else "",
         steps=tuple(steps),
         components=components,
+        account_id=str(get(raw, "account_id", "") or ""),
     )

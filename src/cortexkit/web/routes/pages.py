@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from cortexkit.web.deps import render, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.settings import ConnectionReport
-from cortexkit.web.views import get, to_epoch
+from cortexkit.web.views import JobView, get, to_epoch
 
 router = APIRouter()
 
@@ -53,6 +53,18 @@ def account_row(raw: Any) -> dict[str, Any]:
     }
 
 
+def attach_jobs(rows: list[dict[str, Any]], jobs: list[JobView]) -> None:
+    """Link each account to the latest local onboarding job for it, if any."""
+    latest: dict[str, JobView] = {}
+    for job in sorted(jobs, key=lambda j: j.created or 0.0):
+        if job.prisma_account_id:
+            latest[job.prisma_account_id.lower()] = job
+    for row in rows:
+        match = latest.get(row["account_id"].lower())
+        row["job_id"] = match.id if match else ""
+        row["job_state"] = match.state if match else ""
+
+
 def filter_accounts(rows: list[dict[str, Any]], q: str, cloud: str, status: str) -> list[dict[str, Any]]:
     needle = q.strip().lower()
     return [
@@ -75,6 +87,11 @@ def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", p
         rows = [account_row(a) for a in (data or [])]
     except Exception as exc:
         problem = explain(exc)
+    try:
+        jobs = [settings.backend.job(j) for j in settings.backend.store.list_jobs() or []]
+    except Exception:  # the list still helps without the job column
+        jobs = []
+    attach_jobs(rows, jobs)
     clouds = sorted({r["cloud_type"] for r in rows if r["cloud_type"]})
     shown = filter_accounts(rows, q, cloud, status)
     shown.sort(key=lambda r: (r["cloud_type"], r["name"].lower()))
