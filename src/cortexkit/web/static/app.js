@@ -166,6 +166,12 @@
   }
 
   // ---------- connection page ----------
+  function refreshText(epoch) {
+    var when = new Date(epoch * 1000);
+    var minutes = Math.max(0, Math.round((when.getTime() - Date.now()) / 60000));
+    return when.toTimeString().substr(0, 8) + " (in " + (minutes < 1 ? "under a minute" : minutes + " min") + ")";
+  }
+
   function initConnection() {
     $all("tr.profile-row").forEach(function (row) {
       var name = row.getAttribute("data-profile");
@@ -175,7 +181,7 @@
         var badge = $('[data-cell="status"] .badge', row);
         badge.className = "badge " + (r.ok ? "done" : "failed");
         badge.textContent = r.ok ? "key works" : "failed";
-        $('[data-cell="refresh"]', row).textContent = r.token_refresh ? new Date(r.token_refresh * 1000).toLocaleTimeString() : "—";
+        $('[data-cell="refresh"]', row).textContent = r.token_refresh ? refreshText(r.token_refresh) : "—";
         if (!r.ok && r.message) {
           var detail = $('tr[data-detail-for="' + CSS.escape(name) + '"]');
           if (detail) { detail.hidden = false; detail.firstElementChild.textContent = r.message; }
