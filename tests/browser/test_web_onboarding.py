@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,7 +87,6 @@ def test_onboard_one_subscription_end_to_end(demo_ui: RunningUI, new_page: Calla
     _expect_all_steps_done(page)
     expect(page.locator("#log")).not_to_be_empty()
     assert "emulator-client-secret-value" not in page.content()
-    page.screenshot(path=str(DOCS_IMG / "job.png"), full_page=True)
     job_id = page.locator("#job").get_attribute("data-job-id")
     page.get_by_role("link", name="Cloud accounts").click()
     page.get_by_label("Filter").fill("Production EU")
@@ -168,3 +168,49 @@ def test_cancel_stops_a_running_job(
         expect(page.locator("#job-state")).to_have_text("cancelled", timeout=FINISH_MS)
         expect(page.locator('li[data-step="verify"]')).to_have_attribute("data-state", "cancelled")
         expect(page.get_by_role("button", name="Resume")).to_be_hidden()
+
+
+FAKE_TERRAFORM = (sys.executable, str(Path(__file__).resolve().parents[1] / "fixtures" / "fake_terraform.py"))
+
+
+def test_terraform_output_streams_into_the_job_page(
+    demo_emulator: RunningEmulator, tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    """The terraform provisioner's lines appear live (terraform is a stand-in: no provider registry here)."""
+    from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
+    from cortexkit.web.backend import build_engine, fixed_client_factory
+    from cortexkit.web.settings import ProfileInfo, WebSettings
+
+    emulator = demo_emulator
+    factory = fixed_client_factory(emulator.url, emulator.access_key_id, emulator.secret_key)
+    runner_settings = RunnerSettings(
+        poll_interval=0.3,
+        verify_timeout=60.0,
+        terraform_command=FAKE_TERRAFORM,
+        azure_endpoints=AzureEndpoints.for_emulator(emulator.url),
+    )
+    profile = ProfileInfo("emulator", emulator.url, emulator.access_key_id, is_default=True)
+    engine = build_engine(
+        factory,
+        f"sqlite:///{tmp_path / 'jobs.db'}",
+        profiles=lambda: [profile],
+        runner_settings=runner_settings,
+    )
+    token = new_session_token()
+    settings = WebSettings(
+        backend=engine.backend(), session_token=token, emulator_url=emulator.url, default_profile="emulator"
+    )
+    with serve_in_thread(create_app(settings), token) as ui:
+        page: Page = new_page()
+        page.goto(ui.url)
+        page.goto(ui.base_url + "/onboard")
+        page.get_by_label("Account name").fill("Payments (Terraform)")
+        page.get_by_label("Tenant (directory) ID").fill(_guid())
+        page.get_by_label("Subscription ID").fill(_guid())
+        page.locator('#features input[value="Remediation"]').check()
+        page.get_by_text("Create it with Terraform").click()
+        expect(page.get_by_label("Application (client) ID")).to_be_hidden()
+        page.get_by_role("button", name="Start onboarding").click()
+        _expect_all_steps_done(page)
+        expect(page.locator("#log")).to_contain_text("terraform apply:")
+        page.screenshot(path=str(DOCS_IMG / "job.png"), full_page=True)

@@ -245,6 +245,7 @@
   function logLine(ev) {
     var p = ev.payload || {};
     var text = p.line || p.message || p.output || p.text || "";
+    if (ev.type === "secret") { text = "client secret stored (" + (p.stored || "encrypted") + ")"; }
     if (ev.type === "terraform") { text = "terraform " + (p.command || "") + ": " + text; }
     if (p.components) {
       text = "account status: " + (p.components.length ? p.components.map(function (c) {
