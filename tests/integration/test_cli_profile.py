@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,15 @@ _SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """No credentials in the environment, a private config dir and no OS keyring (as on a server)."""
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """No credentials in the environment, a private config dir and no OS keyring (as on a server).
+
+    The in-process runner shares this process's keyring, so it is set to the `fail` backend too: a test
+    must never write into the keyring of the machine it runs on.
+    """
+    import keyring
+    from keyring.backends import fail
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
     env.update(
         {
@@ -30,10 +38,16 @@ def env(tmp_path: Path) -> dict[str, str]:
             "NO_COLOR": "1",
         }
     )
-    return env
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield env
+    finally:
+        keyring.set_keyring(previous)
 
 
-def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def real(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed entry point in a subprocess, as a shell runs it."""
     return subprocess.run(
         [sys.executable, "-m", "cortexkit.cli.main", *args],
         env=env,
@@ -45,6 +59,12 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
     )
 
 
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The same through typer's runner in-process (faster), shaped like a finished subprocess."""
+    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 def ok(done: subprocess.CompletedProcess[str]) -> Any:
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
@@ -53,7 +73,7 @@ def ok(done: subprocess.CompletedProcess[str]) -> Any:
 def test_add_list_show_test_remove(emulator: RunningEmulator, env: dict[str, str], tmp_path: Path) -> None:
     secret = emulator.secret_key
     added = ok(
-        cli(
+        real(
             env,
             "profile",
             "add",
@@ -82,7 +102,7 @@ def test_add_list_show_test_remove(emulator: RunningEmulator, env: dict[str, str
     assert config.stat().st_mode & 0o777 == 0o600
     assert yaml.safe_load(config.read_text())["profiles"]["lab"]["secret_storage"] == "file"
 
-    tested = cli(env, "--profile", "lab", "profile", "test", "-o", "json")
+    tested = real(env, "--profile", "lab", "profile", "test", "-o", "json")
     result = ok(tested)
     assert result["ok"] is True and result["tenant"] == "cortexkit-emulator"
     assert "tenant cortexkit-emulator" in tested.stderr and "not a documented region" in tested.stderr
@@ -118,7 +138,7 @@ def test_secret_from_a_named_environment_variable(emulator: RunningEmulator, env
 
 
 def test_secret_is_never_a_flag_and_no_terminal_means_no_prompt(env: dict[str, str]) -> None:
-    done = cli(env, "profile", "add", "x", "--url", "eu", "--access-key-id", "AK", "--insecure-storage")
+    done = real(env, "profile", "add", "x", "--url", "eu", "--access-key-id", "AK", "--insecure-storage")
     assert done.returncode == 2 and "--secret-stdin" in done.stderr
     flagged = cli(
         env, "profile", "add", "x", "--url", "eu", "--access-key-id", "AK", "--secret-key", "s3cr3t"
