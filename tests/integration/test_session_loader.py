@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cortexkit import session_loader
+from cortexkit._redact import Secret
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.errors import APIError
 
@@ -88,3 +89,23 @@ def test_load_from_env(emulator_env: dict[str, str], monkeypatch: pytest.MonkeyP
         monkeypatch.delenv(name, raising=False)
     with session_loader.load_from_env() as manager:
         assert manager.create_cspm_session().request("GET", "/cloud").ok
+
+
+def test_saved_profile_drives_a_client(
+    emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`profile add` (file storage, 0600) -> CORTEXKIT_PROFILE -> Client: the whole credentials path."""
+    from cortexkit.client import Client
+    from cortexkit.credentials import Credentials, ProfileStore
+
+    for name in ("PRISMA_API_URL", "PRISMA_ACCESS_KEY_ID", "PRISMA_SECRET_KEY", "PC_URL", "PRISMA_PCPI_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CORTEXKIT_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("CORTEXKIT_PROFILE", "emu")
+    store = ProfileStore()
+    creds = Credentials(emulator.url, emulator.access_key_id, Secret(emulator.secret_key))
+    store.add("emu", creds, insecure_storage=True)
+    assert (tmp_path / "credentials.yml").stat().st_mode & 0o777 == 0o600
+    with Client() as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+        assert client.stats.logins == 1
