@@ -36,6 +36,16 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--workloads", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
     )
+    p.add_argument(
+        "--baseline-from-last",
+        action="store_true",
+        help="store the last results of this mode as bench/baseline.json without running anything",
+    )
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite docs/BENCHMARKS.md from bench/results/latest.json without running anything",
+    )
     p.add_argument("--no-peers", action="store_true", help="run cortexkit and the baselines only")
     p.add_argument(
         "--update-baseline", action="store_true", help="store this run's ratios in bench/baseline.json"
@@ -74,6 +84,16 @@ def main(argv: list[str]) -> int:
     if unknown:
         log.error("unknown workloads: %s", ", ".join(unknown))
         return 2
+    baselines: dict[str, Any] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    if args.render_only:
+        DOCS.write_text(render(BenchResult.from_json(json.loads(_results_path(False).read_text()))))
+        log.info("wrote %s", DOCS)
+        return 0
+    if args.baseline_from_last:
+        last = BenchResult.from_json(json.loads(_results_path(args.quick).read_text()))
+        BASELINE.write_text(json.dumps(regression.updated_baselines(last, baselines), indent=2) + "\n")
+        log.info("baseline for %s mode taken from %s", last.mode, _results_path(args.quick))
+        return 0
     if args.no_peers:
         peers = {p.name: PeerEnv(p, None, "--no-peers given") for p in PEERS}
     else:
@@ -107,7 +127,6 @@ def main(argv: list[str]) -> int:
     result.machine["load average at end (1/5/15 min)"] = load_average()
     out = _results_path(args.quick)
     _merge(out, result)
-    baselines: dict[str, Any] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     result.regression = regression.evaluate(result, baselines)
     RESULTS.mkdir(exist_ok=True)
     out.write_text(json.dumps(result.to_json(), indent=2) + "\n")

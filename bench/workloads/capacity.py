@@ -30,7 +30,7 @@ class Capacity(WorkloadSpec):
     )
 
     def params(self, quick: bool) -> dict[str, Any]:
-        return {"duration_s": 4.0 if quick else 10.0, "connections": 16, "route": "GET /cloud"}
+        return {"duration_s": 3.0 if quick else 10.0, "connections": 16, "route": "GET /cloud"}
 
     def emulator_config(self, params: dict[str, Any], tool: str) -> dict[str, Any]:
         return {"rate_limits": "off"}
@@ -48,16 +48,18 @@ class Capacity(WorkloadSpec):
             run.extra["requests_per_emulator_cpu_s"] = round(run.items / float(emu_cpu), 1)
 
     def finish(self, result: WorkloadResult, params: dict[str, Any]) -> None:
-        run = result.run("httpx-loadgen")
-        rps = float(run.extra.get("requests_per_s", 0.0)) if run else 0.0
-        failed = run.failed_calls if run else None
-        result.checks.append(
-            Check(
-                "at least 2,000 requests/s",
-                rps >= TARGET_RPS,
-                f"{rps:,.0f} requests/s, failed calls {failed}",
-            )
+        ok_runs = [r for r in result.runs if r.status == "ok"]
+        best = max(ok_runs, key=lambda r: float(r.extra.get("requests_per_s", 0.0)), default=None)
+        if best is None:
+            result.checks.append(Check("at least 2,000 requests/s", False, "no load generator completed"))
+            return
+        rps = float(best.extra.get("requests_per_s", 0.0))
+        per_cpu = best.extra.get("requests_per_emulator_cpu_s")
+        detail = (
+            f"{rps:,.0f} requests/s with {best.tool} ({per_cpu} per second of emulator CPU), "
+            f"failed calls {best.failed_calls}"
         )
+        result.checks.append(Check("at least 2,000 requests/s", rps >= TARGET_RPS, detail))
 
 
 SPEC = Capacity()

@@ -118,7 +118,11 @@ class Onboarding(WorkloadSpec):
         done = int(run.extra.get("jobs_done", 0))
         dupes = run.extra.get("duplicates")
         result.checks += [
-            Check("within 1.2x the floor", (run.ratio or 99) <= 1.2, f"ratio {run.ratio}"),
+            Check(
+                "within 1.2x the floor",
+                (run.ratio or 99) <= 1.2,
+                f"ratio {run.ratio:.3f}" if run.ratio else "no ratio",
+            ),
             Check("zero duplicate accounts", dupes == 0, f"{dupes} duplicates"),
             Check("every job finished", done == n, f"{done} of {n} done, {run.failed_calls} failed"),
         ]
