@@ -54,8 +54,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
 
 
 def _results_path(quick: bool) -> Path:
-    # Quick runs are CI-like checks; they never overwrite the committed full figures.
-    return RESULTS / ("quick.json" if quick else "latest.json")
+    # Quick runs are CI-like checks: they never overwrite the committed full figures, and their file
+    # matches the git-ignored bench/results/*.tmp so a quick run leaves the tree clean.
+    return RESULTS / ("quick.json.tmp" if quick else "latest.json")
 
 
 def _merge(previous: Path, result: BenchResult) -> None:
