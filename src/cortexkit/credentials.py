@@ -408,15 +408,32 @@ class _Partial:
     secret_key: str | None = None
     verify: bool | str | None = None
     sources: list[str] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # field -> the source that gave it
 
     def fill(self, source: str, **values: Any) -> None:
         used = False
         for key, value in values.items():
             if value not in (None, "") and getattr(self, key) is None:
                 setattr(self, key, value)
+                self.origin[key] = source
                 used = True
         if used and source not in self.sources:
             self.sources.append(source)
+
+    def check_secret_stays_home(self) -> None:
+        """Refuse to send one place's secret to another place's URL.
+
+        A stray `PRISMA_API_URL` next to a default profile must not ship that profile's secret key to a
+        different host. Arguments and prompts are the user's explicit choice and may mix with anything.
+        """
+        url_from, secret_from = self.origin.get("api_url"), self.origin.get("secret_key")
+        explicit = {"arguments", "prompt"}
+        if url_from and secret_from and url_from != secret_from and not {url_from, secret_from} & explicit:
+            raise CredentialsError(
+                f"the API URL comes from the {url_from} but the secret key from the {secret_from}; "
+                "refusing to send a secret to a URL it was not saved with: set the URL, key id and secret "
+                "in one place, or pass the URL explicitly (--region)"
+            )
 
     @property
     def complete(self) -> bool:
@@ -432,7 +449,9 @@ def _from_env(env: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
         }
         if verify and env.get(verify):
             values["verify"] = parse_verify(env[verify], where=verify)
-        yield "environment", values
+        # Each tool's set is its own source, so a URL from one set never receives another set's secret.
+        prefix = url.removesuffix("URL").removesuffix("_API_")
+        yield ("environment" if url == ENV_SOURCES[0][0] else f"environment ({prefix}*)"), values
 
 
 def _missing(partial: _Partial) -> list[str]:
@@ -500,6 +519,7 @@ def load_credentials(
             _prompt(partial, prompter or TerminalPrompter())
     if not partial.complete:
         raise CredentialsError(f"no credentials found (missing: {', '.join(_missing(partial))})")
+    partial.check_secret_stays_home()
     assert partial.api_url and partial.access_key_id and partial.secret_key  # for the type checker
     return Credentials(
         partial.api_url,
@@ -518,6 +538,7 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials | 
         partial.fill(source, **values)
     if not partial.complete:
         return None
+    partial.check_secret_stays_home()
     assert partial.api_url and partial.access_key_id and partial.secret_key  # for the type checker
     verify = True if partial.verify is None else partial.verify
     secret = Secret(partial.secret_key)

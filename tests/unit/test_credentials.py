@@ -156,6 +156,12 @@ def test_environment_peer_names(env: dict[str, str], store: ProfileStore, names:
     assert (c.api_url, c.access_key_id, c.verify) == (EMU, "AK", False)
 
 
+def test_mixed_tool_sets_do_not_share_a_secret(env: dict[str, str], store: ProfileStore) -> None:
+    env |= {"PRISMA_API_URL": EMU, "PC_IDENTITY": "AK", "PC_SECRET": "SK"}
+    with pytest.raises(CredentialsError, match=r"environment \(PC_\*\)"):
+        load_credentials(env=env, store=store, interactive=False)
+
+
 def test_prisma_names_win_over_peer_names(env: dict[str, str], store: ProfileStore) -> None:
     env |= {"PRISMA_API_URL": EMU, "PRISMA_ACCESS_KEY_ID": "ours", "PRISMA_SECRET_KEY": "s"}
     env |= {"PC_URL": "eu", "PC_IDENTITY": "theirs", "PC_SECRET": "t"}
@@ -196,13 +202,32 @@ def test_default_profile_and_cortexkit_profile(env: dict[str, str], store: Profi
 
 def test_profile_fills_what_the_environment_left(env: dict[str, str], store: ProfileStore) -> None:
     store.add("prod", creds(url="eu", key="profile-key", secret="profile-secret"))
-    env["PRISMA_SECRET_KEY"] = "env-secret"
+    env["PRISMA_ACCESS_KEY_ID"] = "env-key"
     c = load_credentials(env=env, store=store, interactive=False)
     assert (c.api_url, c.access_key_id, c.secret_key.get_secret_value()) == (
         "https://api.eu.prismacloud.io",
-        "profile-key",
-        "env-secret",
+        "env-key",
+        "profile-secret",
     )
+    assert c.source == "environment + profile 'prod'"
+
+
+@pytest.mark.parametrize(
+    "stray", [{"PRISMA_API_URL": "app3"}, {"PRISMA_SECRET_KEY": "env-secret", "PRISMA_ACCESS_KEY_ID": "k"}]
+)
+def test_a_secret_is_never_sent_to_another_layers_url(
+    env: dict[str, str], store: ProfileStore, stray: dict[str, str]
+) -> None:
+    store.add("prod", creds(url="eu", key="profile-key", secret="profile-secret"))
+    with pytest.raises(CredentialsError, match="refusing to send a secret") as info:
+        load_credentials(env=env | stray, store=store, interactive=False)
+    assert "profile-secret" not in str(info.value) and "env-secret" not in str(info.value)
+
+
+def test_an_explicit_url_may_take_a_profile_secret(env: dict[str, str], store: ProfileStore) -> None:
+    store.add("prod", creds(url="eu", key="profile-key", secret="profile-secret"))
+    c = load_credentials("prod", api_url="app3", env=env, store=store, interactive=False)  # --region
+    assert (c.api_url, c.access_key_id) == ("https://api3.prismacloud.io", "profile-key")
 
 
 def test_prompt_only_when_interactive(env: dict[str, str], store: ProfileStore) -> None:
