@@ -161,7 +161,7 @@ def test_without_a_keyring_the_file_needs_explicit_consent(
         "--secret-stdin",
         stdin="secret\n",
     )
-    assert done.returncode == 4 and "--insecure-storage" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "--insecure-storage" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_import_pcpi_and_prismacloud_api_files(

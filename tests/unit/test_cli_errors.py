@@ -41,7 +41,7 @@ def test_api_errors(name: str, code: int, fragment: str) -> None:
 def test_usage_and_credentials() -> None:
     assert errors.describe(TimeSpecError("bad range."))[1] == errors.USAGE
     assert errors.describe(errors.UsageProblem("x"))[1] == errors.USAGE
-    cred = type("CredentialsError", (Exception,), {})("no credentials found")
+    cred = type("CredentialsError", (Exception,), {})("no credentials found (missing: api_url)")
     message, code = errors.describe(cred)
     assert code == errors.AUTH and "PRISMA_ACCESS_KEY_ID" in message
     conf = type("ConfigurationError", (Exception,), {})("unknown region 'mars'")

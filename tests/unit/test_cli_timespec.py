@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cortexkit.cli.timespec import TimeSpecError, parse_duration, parse_time_range, range_start_ms
+from cortexkit.cli.timespec import TimeSpecError, parse_duration, parse_time_range
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -58,8 +58,3 @@ def test_duration_for_snooze() -> None:
     assert parse_duration("24h") == {"amount": 24, "unit": "hour"}
     with pytest.raises(TimeSpecError, match="24h"):
         parse_duration("soon")
-
-
-def test_range_start_of_a_relative_range() -> None:
-    assert range_start_ms(parse_time_range("2d"), now=NOW) == NOW_MS - 2 * 86_400_000
-    assert range_start_ms({"type": "to_now", "value": "epoch"}, now=NOW) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from cortexkit.cli import alertquery, changes, output
 from cortexkit.cli.context import state
 from cortexkit.cli.errors import USAGE, CliError, UsageProblem
+from cortexkit.cli.timespec import parse_time_range
 
 app = typer.Typer(
     add_completion=False,
@@ -149,7 +151,7 @@ def _change(
         plan = changes.Plan(action, explicit)
     else:
         if not selection.status:
-            selection = alertquery.AlertSelection(**{**selection.__dict__, "status": default_status})
+            selection = replace(selection, status=default_status)
         body = _body(selection, detailed=False)
         found = changes.collect_ids(cli.client().paginate(AlertPager(body)), max_alerts)
         if len(found) > max_alerts:
@@ -177,7 +179,7 @@ def _change(
         output.message("cancelled: nothing was changed.")
         raise typer.Exit(1)
     time_range = (
-        alertquery.body(selection)["timeRange"] if selection.since else {"type": "to_now", "value": "epoch"}
+        parse_time_range(selection.since) if selection.since else {"type": "to_now", "value": "epoch"}
     )
     path = "/alert/reopen" if action == "reopen" else "/alert/dismiss"
     client = cli.client()

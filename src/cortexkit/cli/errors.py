@@ -71,11 +71,13 @@ def describe(exc: BaseException) -> tuple[str, int]:
             AUTH,
         )
     if "CredentialsError" in names:
-        return (
-            f"{_first_line(exc)}; set PRISMA_API_URL, PRISMA_ACCESS_KEY_ID and PRISMA_SECRET_KEY, "
-            "or add a profile with `cortexkit profile add`.",
-            AUTH,
-        )
+        text = _first_line(exc)
+        if text.startswith("no credentials"):
+            text += (
+                "; set PRISMA_API_URL, PRISMA_ACCESS_KEY_ID and PRISMA_SECRET_KEY, "
+                "or add a profile with `cortexkit profile add`"
+            )
+        return f"{text}.", AUTH
     if "ConfigurationError" in names:
         return f"{_first_line(exc)}.", USAGE
     if "PermissionDeniedError" in names:

@@ -20,7 +20,7 @@ from cortexkit.cli.context import state
 from cortexkit.cli.errors import UsageProblem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cortexkit.credentials import Credentials, ProfileInfo
+    from cortexkit.credentials import Credentials, ProfileInfo, ProfileStore
 
 app = typer.Typer(
     add_completion=False,
@@ -68,6 +68,15 @@ def read_secret(*, secret_env: str | None, secret_stdin: bool, interactive: bool
     )
 
 
+def _require_storage(store: ProfileStore, insecure_storage: bool) -> None:
+    """Refuse early (exit 2) when the secret would have nowhere safe to go."""
+    if not insecure_storage and not store.keyring_available:
+        raise UsageProblem(
+            "no OS keyring is available to hold the secret key: pass --insecure-storage to keep it in "
+            f"{store.path} (mode 0600), or use the PRISMA_* environment variables instead of a profile."
+        )
+
+
 @app.command("add")
 def add(  # noqa: PLR0917
     ctx: typer.Context,
@@ -93,6 +102,7 @@ def add(  # noqa: PLR0917
     secret = read_secret(secret_env=secret_env, secret_stdin=secret_stdin, interactive=sys.stdin.isatty())
     credentials = Credentials(url, access_key_id, Secret(secret), verify=parse_verify(verify), name=name)
     store = ProfileStore()
+    _require_storage(store, insecure_storage)
     where = store.add(name, credentials, insecure_storage=insecure_storage, make_default=make_default or None)
     place = "the OS keyring" if where == "keyring" else f"{store.path} (mode 0600)"
     output.message(f"saved profile {name!r} for {credentials.api_url}; the secret key is in {place}.")
@@ -237,6 +247,7 @@ def import_profiles(  # noqa: PLR0917
     if name and len(tenants) > 1:
         raise UsageProblem(f"{source} holds {len(tenants)} tenants; --name only applies to one.")
     store = ProfileStore()
+    _require_storage(store, insecure_storage)
     existing = set(store.names())
     rows = []
     for tenant in tenants:

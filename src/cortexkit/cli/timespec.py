@@ -21,7 +21,6 @@ _UNITS = {
     "y": "year",
 }
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(min|mo|m|h|d|w|y)\s*$", re.IGNORECASE)
-_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 
 EXAMPLES = "7d, 24h, 30m, 2w, 3mo, 1y, 2026-01-31, 2026-01-01..2026-01-31 or all"
 
@@ -63,19 +62,6 @@ def parse_duration(text: str) -> dict[str, Any]:
             f"the duration {text!r} is not understood: use a number and a unit, like 24h or 7d."
         )
     return {"amount": int(match.group(1)), "unit": _UNITS[match.group(2).lower()]}
-
-
-def range_start_ms(time_range: dict[str, Any], *, now: datetime) -> int | None:
-    """The start of a range in epoch ms, for charts that need a fixed axis; None for `to_now`."""
-    kind = time_range.get("type")
-    value = time_range.get("value")
-    if kind == "absolute" and isinstance(value, dict):
-        return int(value["startTime"])
-    if kind == "relative" and isinstance(value, dict):
-        unit = str(value["unit"])
-        seconds = _SECONDS.get(unit, 30 * 86400 if unit == "month" else 365 * 86400)
-        return _ms(now) - int(value["amount"]) * seconds * 1000
-    return None
 
 
 def _parse_instant(part: str, original: str) -> datetime:
