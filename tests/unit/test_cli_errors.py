@@ -52,3 +52,22 @@ def test_unexpected_errors_point_to_debug() -> None:
     message, code = errors.describe(RuntimeError("kaput"))
     assert code == 1 and "--debug" in message
     assert errors.describe(KeyboardInterrupt())[1] == 130
+
+
+def test_the_library_exceptions_map_as_documented() -> None:
+    from cortexkit import errors as lib
+
+    cases = [
+        (lib.AuthenticationError(401, ["invalid_credentials"], method="POST", path="/login"), 4),
+        (lib.PermissionDeniedError(403, ["permission_error"], method="GET", path="/cloud"), 1),
+        (lib.BadRequestError(400, ["invalid_parameter_value"], method="POST", path="/v2/alert"), 2),
+        (lib.ServerError(503, method="GET", path="/cloud"), 1),
+        (lib.CredentialsError("no credentials found (missing: access_key_id)"), 4),
+        (lib.ConfigurationError("unknown region 'mars'"), 2),
+        (lib.UnexpectedResponseError("the server answered HTML"), 1),
+    ]
+    for exc, code in cases:
+        message, exit_code = errors.describe(exc)
+        assert exit_code == code, (exc, message)
+        assert message.endswith(".") and "\n" not in message
+    assert "invalid_parameter_value" in errors.describe(cases[2][0])[0]

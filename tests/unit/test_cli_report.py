@@ -64,3 +64,11 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert html.count('class="card chart"') == 6
     assert "Plotly.newPlot" in html and len(html) > 1_000_000  # the plotly.js bundle itself
     assert "<script src=" not in html  # plotly.js is inline, nothing is fetched
+
+
+def test_an_empty_tenant_still_renders() -> None:
+    data = ReportData(
+        AlertStats(), [], {}, "7d", datetime(2026, 11, 23, tzinfo=UTC), "https://api.eu.prismacloud.io", 10
+    )
+    html = render(data, title="Empty")
+    assert "No compliance data." in html and html.count('class="card chart"') == 5
