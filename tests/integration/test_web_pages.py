@@ -200,6 +200,8 @@ def test_unknown_job_is_a_sentence_not_a_stack_trace(client: TestClient) -> None
     assert response.status_code == 404
     assert "There is no onboarding job with id nope." in response.text
     assert "Traceback" not in response.text
+    stream = client.get("/jobs/nope/events", headers={"accept": "text/event-stream"})
+    assert stream.status_code == 404 and stream.json()["error"] == "No such job"
 
 
 def test_accounts_are_listed_and_filtered(client: TestClient) -> None:

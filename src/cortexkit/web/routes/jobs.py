@@ -70,7 +70,14 @@ def job_json(request: Request, job_id: str) -> JSONResponse:
     return JSONResponse(_load(request, job_id).as_json())
 
 
-@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+async def existing_job(request: Request, job_id: str) -> None:
+    """Checked as a dependency so an unknown id is a plain 404, not an error inside an open stream."""
+    store = settings_of(request).backend.store
+    if await anyio.to_thread.run_sync(_fetch, store, job_id) is None:
+        raise FriendlyError(404, "No such job", f"There is no onboarding job with id {job_id}.", "")
+
+
+@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, dependencies=[Depends(existing_job)])
 async def job_events(
     request: Request,
     job_id: str,
@@ -80,8 +87,6 @@ async def job_events(
     """Tail the job's events; `id:` is the event row id so `Last-Event-ID` resumes without gaps."""
     settings = settings_of(request)
     store = settings.backend.store
-    if await anyio.to_thread.run_sync(_fetch, store, job_id) is None:
-        raise FriendlyError(404, "No such job", f"There is no onboarding job with id {job_id}.", "")
     start = sse.parse_last_event_id(last_event_id, after)
 
     def state() -> str | None:
