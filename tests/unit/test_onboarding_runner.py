@@ -183,3 +183,22 @@ def test_missing_secret_fails_identity_clearly(tmp_path: Path) -> None:
     store, runner = make(tmp_path, FakeApi())
     job = runner.run(store.create_job(spec()))
     assert job.state == "failed" and "AZURE_CLIENT_SECRET" in (job.error or "")
+
+
+def test_cancelled_job_resumes_when_asked(tmp_path: Path) -> None:
+    api = FakeApi()
+    store, runner = make(tmp_path, api)
+    job_id = store.create_job(spec(), secret=SECRET)
+    store.request_cancel(job_id)
+    job = runner.run(job_id)
+    assert job.state == "done" and not job.cancel_requested and api.adds() == 1
+    assert runner.run(job_id).state == "done" and api.adds() == 1  # a done job is left alone
+
+
+def test_background_start_runs_the_job(tmp_path: Path) -> None:
+    store, runner = make(tmp_path, FakeApi())
+    job_id = store.create_job(spec(), secret=SECRET)
+    runner.start(job_id)
+    runner.start(job_id)  # a second start while running is ignored
+    runner.join(job_id, timeout=30)
+    assert store.require_job(job_id).state == "done"

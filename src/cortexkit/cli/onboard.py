@@ -120,16 +120,18 @@ def _runner(
 
 
 @contextmanager
-def _live(store: JobStore, job_id: str | None) -> Iterator[None]:
-    """Print the job's events on stderr while the body runs (a tail of the event table)."""
+def _live(store: JobStore, job_ids: list[str]) -> Iterator[None]:
+    """Print these jobs' events on stderr while the body runs (a tail of the event table)."""
     from cortexkit.onboarding.events import format_event
 
     done = threading.Event()
-    last = [store.events_after(job_id, 0, limit=1_000_000)[-1].id if store.events_after(job_id, 0) else 0]
+    last = [store.last_event_id()]
 
     def drain() -> None:
-        for event in store.events_after(job_id, last[0]):
+        for event in store.events_after(job_ids[0] if len(job_ids) == 1 else None, last[0]):
             last[0] = event.id
+            if event.job_id not in job_ids:
+                continue
             line = format_event(event.job_id, event.type, event.payload)
             if line:
                 output.message(line)
@@ -289,7 +291,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         output.message(f"job {job_id} created for {spec.name!r}")
     from cortexkit.onboarding.bulk import run_all
 
-    with _live(store, job_ids[0] if len(job_ids) == 1 else None):
+    with _live(store, job_ids):
         jobs = run_all(job_ids, runner.run, concurrency)
     _finish(cli, jobs)
     if row_errors:
@@ -367,7 +369,7 @@ def resume_job(  # noqa: PLR0917
         }
         store.complete_step_externally(job.id, "identity", identity, f"outputs read from {terraform_outputs}")
     runner = _runner(cli, store, verify_timeout, poll_interval, terraform)
-    with _live(store, job.id):
+    with _live(store, [job.id]):
         finished = runner.run(job.id)
     _finish(cli, [finished])
 

@@ -44,7 +44,7 @@ def run_headless(
     *,
     store_url: str | None = None,
     seed: str | None = None,
-    verify_timeout: float = 300.0,
+    verify_timeout: float = 30.0,
     poll_interval: float = 1.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> JobRecord:
@@ -52,6 +52,8 @@ def run_headless(
 
     `data_dir` (or `store_url`) holds the job database and its key file; `seed` makes a fresh demo
     account per run when omitted, so running the demo twice on one emulator does not adopt the first.
+    Verification stops after `verify_timeout` seconds: components still pending are listed, not fatal,
+    so the demo ends promptly even on an emulator whose status takes minutes to settle.
     """
     from cortexkit.client import Client
     from cortexkit.onboarding.runner import Runner

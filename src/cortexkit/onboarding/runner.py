@@ -101,8 +101,8 @@ class Runner:
     def run(self, job_id: str) -> JobRecord:
         """Run (or resume) a job to a resting state and return it. Never raises for a step failure."""
         job = self.store.require_job(job_id)
-        if job.state in ("done", "cancelled"):
-            return job
+        if job.state == "done":
+            return job  # a cancelled, failed or waiting job is resumed: the user asked for it
         self.store.set_state(job_id, "running")
         try:
             with self.client_factory(job.spec.profile) as client:

@@ -305,6 +305,10 @@ class JobStore:
         with self._tx() as conn:
             self._emit(conn, job_id, type_, payload)
 
+    def last_event_id(self) -> int:
+        with self._tx() as conn:
+            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]:
         query = select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
         if job_id is not None:
