@@ -191,3 +191,11 @@ def test_rql_pages_past_one_page(invoke: Callable[..., Any]) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert len(rows) == 35 and len({r["id"] for r in rows}) == 35
+
+
+def test_api_prints_a_text_answer_as_is(env: dict[str, str]) -> None:
+    body = json.dumps({"query": "config from cloud.resource where cloud.type = 'azure'", "limit": 3})
+    done = run_cli(["api", "POST", "/search/config", "-H", "Accept: text/csv", "--data", body], env)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows and {row["cloudType"] for row in rows} == {"azure"}

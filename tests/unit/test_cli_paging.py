@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from cortexkit.cli.api import parse_params
+from cortexkit.cli.api import parse_headers, parse_params
 from cortexkit.cli.context import configure_logging
 from cortexkit.cli.errors import UsageProblem
 from cortexkit.cli.paging import GenericTokenPager, pager_for
@@ -58,3 +58,11 @@ def test_logging_is_configured_once_per_process() -> None:
         for handler in [h for h in logger.handlers if h.get_name() == "cortexkit-cli"]:
             logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def test_headers() -> None:
+    assert parse_headers(["Accept: text/csv", "X-Test:1"]) == {"Accept": "text/csv", "X-Test": "1"}
+    with pytest.raises(UsageProblem, match="managed by cortexkit"):
+        parse_headers(["x-redlock-auth: eyJ..."])
+    with pytest.raises(UsageProblem, match="Name: value"):
+        parse_headers(["nocolon"])

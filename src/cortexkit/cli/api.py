@@ -34,6 +34,19 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+def parse_headers(lines: list[str]) -> dict[str, str]:
+    """`Name: value` pairs; the session header is the client's alone and cannot be overridden here."""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise UsageProblem(f"--header {line!r} is not 'Name: value'.")
+        if name.strip().lower() == "x-redlock-auth":
+            raise UsageProblem("the x-redlock-auth header is managed by cortexkit; it cannot be set by hand.")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
 @app.command("api")
 def api(  # noqa: PLR0917
     ctx: typer.Context,
@@ -44,6 +57,9 @@ def api(  # noqa: PLR0917
     paginate: Annotated[
         bool, typer.Option("--paginate", help="Follow page tokens; print all items.")
     ] = False,
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value' (e.g. Accept).")
+    ] = None,
 ) -> None:
     """Send one request (or every page with --paginate) and print the response."""
     verb = method.upper()
@@ -53,6 +69,7 @@ def api(  # noqa: PLR0917
         path = "/" + path
     body = read_data_argument(data) if data is not None else None
     params = parse_params(param or []) or None
+    headers = parse_headers(header or []) or None
     cli = state(ctx)
     client = cli.client()
     if paginate:
@@ -60,7 +77,7 @@ def api(  # noqa: PLR0917
 
         cli.emit(list(client.paginate(pager_for(verb, path, params, body))))
         return
-    result = client.request(verb, path, params=params, json=body)
+    result = client.request(verb, path, params=params, json=body, headers=headers)
     if isinstance(result, str):
         typer.echo(result, nl=not result.endswith("\n"))
     elif result is not None:
