@@ -34,8 +34,9 @@ DEFAULT_TTL = 600.0
 SEED_DEADLINE = 590.0
 """The seed articles refresh a 10-minute token at 9 min 50 s at the latest; so do we (and much earlier)."""
 
-EXPIRY_MARGIN = 0.5
-"""Seconds before the computed expiry at which a token is no longer sent (clock granularity, latency)."""
+EXPIRY_MARGIN = 1.0
+"""Seconds before the computed expiry at which a token is no longer sent (at most a quarter of its life):
+a request takes time to reach the server, and the token must still be valid when it gets there."""
 
 
 def decode_jwt_claims(token: str) -> dict[str, Any] | None:
@@ -99,18 +100,24 @@ class Token:
     refresh_at: float
 
     @classmethod
-    def received(cls, value: str, now: float) -> Token:
-        ttl = token_lifetime(value, now)
-        refresh_at = now + ttl - refresh_lead(ttl)
-        refresh_at = min(refresh_at, now + SEED_DEADLINE)
-        return cls(value=value, issued_at=now, expires_at=now + ttl, refresh_at=refresh_at)
+    def received(cls, value: str, sent_at: float) -> Token:
+        """A token from a login or extend whose request was sent at `sent_at`.
+
+        The server issued it after that moment, so counting its life from `sent_at` (not from when the
+        answer arrived) can only underestimate it, however slow the round trip was.
+        """
+        ttl = token_lifetime(value, sent_at)
+        refresh_at = sent_at + ttl - refresh_lead(ttl)
+        refresh_at = min(refresh_at, sent_at + SEED_DEADLINE)
+        return cls(value=value, issued_at=sent_at, expires_at=sent_at + ttl, refresh_at=refresh_at)
 
     @property
     def ttl(self) -> float:
         return self.expires_at - self.issued_at
 
-    def usable(self, now: float) -> bool:
-        return now < self.expires_at - min(EXPIRY_MARGIN, self.ttl / 10)
+    def usable(self, now: float, slack: float = 0.0) -> bool:
+        """Whether a request sent now still arrives before expiry; `slack` covers slow round trips."""
+        return now < self.expires_at - min(EXPIRY_MARGIN, self.ttl / 4) - slack
 
     def __repr__(self) -> str:
         return f"Token(value='***', issued_at={self.issued_at:.3f}, expires_at={self.expires_at:.3f})"
@@ -145,6 +152,7 @@ class SessionPolicy:
         self.token: Token | None = None
         self.retry_interval = retry_interval
         self.refreshing = False
+        self.latency = 0.0
         self.generation = 0  # bumped every time a refresh completes (success or failure)
         self._failed_generation = -1
         self._last_error: BaseException | None = None
@@ -167,8 +175,9 @@ class SessionPolicy:
         ):
             raise RefreshFailedError("session refresh failed") from self._last_error
         token = self.token
-        if token is not None and token.usable(now):
-            if now < token.refresh_at or self.refreshing or not self._proactive_allowed(now):
+        slack = self.slack()
+        if token is not None and token.usable(now, slack):
+            if now < token.refresh_at - slack or self.refreshing or not self._proactive_allowed(now):
                 return Decision(Step.USE, token)
             self.refreshing = True
             return Decision(Step.EXTEND, token, proactive=True)
@@ -178,12 +187,23 @@ class SessionPolicy:
         # No token, an expired one (extend needs a valid token) or one the server refused: log in.
         return Decision(Step.LOGIN)
 
+    def observe_latency(self, seconds: float) -> None:
+        """Feed the duration of a request (EWMA): slow round trips move refreshes and the last-use point
+        earlier, so a token is never sent so late that it expires on the way to the server."""
+        if seconds >= 0:
+            self.latency = 0.8 * self.latency + 0.2 * seconds
+
+    def slack(self) -> float:
+        """Twice the typical round trip, never more than a quarter of the token's life."""
+        token = self.token
+        return 0.0 if token is None else min(2 * self.latency, token.ttl / 4)
+
     def due_in(self, now: float) -> float:
         """Seconds until a background refresher should act (0 when due now)."""
         token = self.token
         if token is None:
             return 0.0
-        due = token.refresh_at
+        due = token.refresh_at - self.slack()
         if self._last_proactive_failure is not None:
             due = max(due, self._last_proactive_failure + self.retry_interval)
         return max(0.0, due - now)
@@ -200,16 +220,18 @@ class SessionPolicy:
         return min(self.retry_interval, refresh_lead(token.ttl) / 4)
 
     # -- outcomes --------------------------------------------------------------------------------------
-    def logged_in(self, value: str, now: float) -> Token:
+    def logged_in(self, value: str, sent_at: float) -> Token:
+        """A login sent at `sent_at` succeeded."""
         self.logins += 1
-        return self._install(value, now)
+        return self._install(value, sent_at)
 
-    def extended(self, value: str, now: float) -> Token:
+    def extended(self, value: str, sent_at: float) -> Token:
+        """An extend sent at `sent_at` succeeded."""
         self.extends += 1
-        return self._install(value, now)
+        return self._install(value, sent_at)
 
-    def _install(self, value: str, now: float) -> Token:
-        self.token = Token.received(value, now)
+    def _install(self, value: str, sent_at: float) -> Token:
+        self.token = Token.received(value, sent_at)
         self.refreshing = False
         self._last_proactive_failure = None
         self.generation += 1
@@ -225,7 +247,7 @@ class SessionPolicy:
         self.failed_refreshes += 1
         self.generation += 1
         token = self.token
-        if proactive and token is not None and token.usable(now):
+        if proactive and token is not None and token.usable(now, self.slack()):
             self._last_proactive_failure = now
             return token
         self._failed_generation = self.generation

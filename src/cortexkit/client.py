@@ -412,6 +412,7 @@ class Client:
             token = self._token() if spec.auth else None
             url, headers = core.build(spec, token)
             core.stats.requests += 1
+            handed_out = core.clock()
             try:
                 response = self._http.request(
                     spec.method, url, params=spec.params, json=spec.json, headers=headers
@@ -426,6 +427,7 @@ class Client:
                     raise core.outcome_unknown(spec, type(exc).__name__) from exc
                 raise core.transport_error(exc, spec) from exc
             status = response.status_code
+            core.session.observe_latency(core.clock() - handed_out)
             core.log_exchange(spec, response, started, attempt)
             if core.limiter is not None:
                 core.limiter.on_response(
@@ -484,6 +486,7 @@ class Client:
         step = decision.step
         try:
             while True:
+                sent = core.clock()
                 try:
                     if step is Step.EXTEND:
                         assert decision.token is not None
@@ -498,9 +501,10 @@ class Client:
                         continue
                     raise
                 with self._cond:
-                    now = core.clock()
                     token = (
-                        session.extended(value, now) if step is Step.EXTEND else session.logged_in(value, now)
+                        session.extended(value, sent)
+                        if step is Step.EXTEND
+                        else session.logged_in(value, sent)
                     )
                     self._cond.notify_all()
                 return token
@@ -715,6 +719,7 @@ class AsyncClient:
             token = await self._token() if spec.auth else None
             url, headers = core.build(spec, token)
             core.stats.requests += 1
+            handed_out = core.clock()
             try:
                 response = await self._http.request(
                     spec.method, url, params=spec.params, json=spec.json, headers=headers
@@ -729,6 +734,7 @@ class AsyncClient:
                     raise core.outcome_unknown(spec, type(exc).__name__) from exc
                 raise core.transport_error(exc, spec) from exc
             status = response.status_code
+            core.session.observe_latency(core.clock() - handed_out)
             core.log_exchange(spec, response, started, attempt)
             if core.limiter is not None:
                 core.limiter.on_response(
@@ -786,6 +792,7 @@ class AsyncClient:
         step = decision.step
         try:
             while True:
+                sent = core.clock()
                 try:
                     if step is Step.EXTEND:
                         assert decision.token is not None
@@ -798,9 +805,10 @@ class AsyncClient:
                         continue
                     raise
                 async with cond:
-                    now = core.clock()
                     token = (
-                        session.extended(value, now) if step is Step.EXTEND else session.logged_in(value, now)
+                        session.extended(value, sent)
+                        if step is Step.EXTEND
+                        else session.logged_in(value, sent)
                     )
                     cond.notify_all()
                 return token

@@ -20,8 +20,9 @@ from cortexkit.emulator.server import RunningEmulator
 DURATION = 20.0
 WORKERS = 32
 TOKEN_TTL = 2.0
-# A 2 s token with whole-second claims is only certain for 1 s; the client refreshes at half of that.
-REFRESH_INTERVAL = 1.0 - refresh_lead(1.0)
+# A 2 s token with whole-second claims is only certain for 1 s; the client refreshes at half of that, and
+# up to a quarter of the life earlier still when round trips are slow (a loaded machine).
+REFRESH_INTERVAL = 1.0 - refresh_lead(1.0) - 1.0 / 4
 
 
 def emulator_stats(running: RunningEmulator) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def test_32_threads_share_one_login_and_single_flight_extends(
     assert all(n > 0 for n in calls)
     assert stats["logins"] == 1
     assert client_stats.logins == 1
-    # single-flight: never more than one extend per refresh interval (plus the last one in flight)
+    # single-flight: never more than one extend per (shortest) refresh interval, plus the one in flight
     assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
     assert client_stats.extends == stats["extends"]
 

@@ -79,20 +79,20 @@ def test_refresh_lead_is_within_the_token_life(ttl: float) -> None:
 
 
 def test_ten_minute_token_refreshes_well_before_nine_fifty() -> None:
-    token = Token.received("opaque", now=0.0)
+    token = Token.received("opaque", sent_at=0.0)
     assert token.expires_at == 600
     assert token.refresh_at == 500  # lead = max(60, 600/6) = 100 s
     assert token.refresh_at <= 590
 
 
 def test_short_token_refreshes_at_half_life() -> None:
-    token = Token.received(jwt({"iat": 100, "exp": 103}), now=0.0)  # 3 s claims -> 2 s certain
+    token = Token.received(jwt({"iat": 100, "exp": 103}), sent_at=0.0)  # 3 s claims -> 2 s certain
     assert token.expires_at == 2.0
     assert token.refresh_at == 1.0
 
 
 def test_token_repr_hides_the_value() -> None:
-    token = Token.received("secret-jwt-value", now=0.0)
+    token = Token.received("secret-jwt-value", sent_at=0.0)
     assert "secret-jwt-value" not in repr(token)
     assert "secret-jwt-value" not in str(token)
 
@@ -192,3 +192,38 @@ def test_401_before_any_token_is_ignored() -> None:
     policy = SessionPolicy()
     policy.unauthorized(None)
     assert policy.decide(0.0).step is Step.LOGIN
+
+
+def test_short_token_is_not_sent_in_its_last_quarter() -> None:
+    token = Token.received(jwt({"iat": 100, "exp": 103}), sent_at=0.0)  # 2 s certain
+    assert token.usable(1.49)
+    assert not token.usable(1.5)
+
+
+def test_life_counts_from_when_the_request_was_sent() -> None:
+    # a login sent at t=10 whose answer arrived at t=10.4: the 2 s of certain life started at 10 at the latest
+    policy = SessionPolicy()
+    policy.decide(10.0)
+    token = policy.logged_in(jwt({"iat": 0, "exp": 3}), sent_at=10.0)
+    assert token.expires_at == 12.0
+    assert token.refresh_at == 11.0
+
+
+def test_slow_round_trips_move_refresh_and_last_use_earlier() -> None:
+    policy = SessionPolicy()
+    policy.decide(0.0)
+    policy.logged_in(jwt({"iat": 0, "exp": 3}), sent_at=0.0)  # 2 s certain: refresh at 1.0, last use < 1.5
+    assert policy.decide(0.9).step is Step.USE
+    for _ in range(50):
+        policy.observe_latency(0.2)
+    assert policy.slack() == pytest.approx(0.4, rel=0.01)
+    assert policy.due_in(0.0) == pytest.approx(0.6, rel=0.02)
+    decision = policy.decide(0.9)
+    assert decision.step is Step.EXTEND and decision.proactive
+    policy.refreshing = False
+    # the slack is capped at a quarter of the life: a very slow link cannot make a token useless at once
+    for _ in range(50):
+        policy.observe_latency(10.0)
+    assert policy.slack() == pytest.approx(0.5)
+    assert policy.token is not None and policy.token.usable(0.99, policy.slack())
+    assert not policy.token.usable(1.0, policy.slack())
