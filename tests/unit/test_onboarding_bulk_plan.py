@@ -125,5 +125,9 @@ def test_event_lines_are_short_and_skip_checkpoints() -> None:
         "[abcdef12] Add the account: done"
     )
     assert format_event("abcdef123456", "checkpoint", {"step": "x", "keys": ["a"]}) is None
+    log = format_event(
+        "j", "log", {"step": "verify", "message": "Flow Logs is warning", "remediation": "enable"}
+    )
+    assert log == "[j] Verify ingestion: Flow Logs is warning (remediation: enable)"
     line = format_event("j", "status", {"components": [{"name": "Config", "status": "ok"}]})
     assert line == "[j] status: Config=ok"

@@ -39,7 +39,8 @@ def format_event(job_id: str, type_: str, payload: Mapping[str, Any]) -> str | N
         message = payload.get("message")
         return f"{prefix} {title}: {payload.get('state')}" + (f" ({message})" if message else "")
     if type_ == "log":
-        return f"{prefix} {title}: {payload.get('message')}"
+        remedy = payload.get("remediation")
+        return f"{prefix} {title}: {payload.get('message')}" + (f" (remediation: {remedy})" if remedy else "")
     if type_ == "status":
         parts = [f"{c.get('name')}={c.get('status')}" for c in payload.get("components") or []]
         return f"{prefix} status: " + (", ".join(parts) or "no component reported")

@@ -399,7 +399,11 @@ class JobStore:
     def find_job(self, prefix: str) -> JobRecord | None:
         """A job by its id or a unique prefix of it (the CLI shows short ids)."""
         with self._tx() as conn:
-            ids = conn.execute(select(jobs.c.id).where(jobs.c.id.like(prefix + "%")).limit(2)).scalars().all()
+            ids = (
+                conn.execute(select(jobs.c.id).where(jobs.c.id.startswith(prefix, autoescape=True)).limit(2))
+                .scalars()
+                .all()
+            )
         return self.get_job(ids[0]) if len(ids) == 1 else None
 
     def list_jobs(self, state: str | None = None) -> list[JobRecord]:

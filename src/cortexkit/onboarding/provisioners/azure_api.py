@@ -43,11 +43,11 @@ class AzureRest:
     tenant_id: str
     client_id: str
     secret: Secret
-    http: httpx.Client
+    http: httpx.Client = field(repr=False)
     sleep: Callable[[float], None]
     monotonic: Callable[[], float]
     attempts: int = 4
-    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict, repr=False)
 
     def token(self, audience: str) -> str:
         cached = self._tokens.get(audience)
