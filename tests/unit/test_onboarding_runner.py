@@ -202,3 +202,16 @@ def test_background_start_runs_the_job(tmp_path: Path) -> None:
     runner.start(job_id)  # a second start while running is ignored
     runner.join(job_id, timeout=30)
     assert store.require_job(job_id).state == "done"
+
+
+def test_shared_factory_makes_one_client_per_profile() -> None:
+    made: list[str | None] = []
+
+    def get(profile: str | None) -> object:
+        made.append(profile)
+        return object()
+
+    factory = shared_client_factory(get, per_profile=True)
+    with factory(None) as a, factory(None) as b, factory("eu") as c, factory("eu") as d:
+        assert a is b and c is d and a is not c
+    assert made == [None, "eu"]

@@ -116,7 +116,23 @@ def _runner(
         azure_endpoints=_endpoints(),
         terraform_command=tuple(shlex.split(terraform)) if terraform else None,
     )
-    return Runner(store, shared_client_factory(cli.client), settings=settings, hook=_kill_hook())
+    return Runner(
+        store, shared_client_factory(_clients(cli), per_profile=True), settings=settings, hook=_kill_hook()
+    )
+
+
+def _clients(cli: CliState) -> Callable[[str | None], Any]:
+    """The command's client for jobs of its own profile; a client per other profile a CSV row names."""
+
+    def get(profile: str | None) -> Any:
+        if profile is None or profile == cli.profile:
+            return cli.client()
+        from cortexkit.client import Client
+        from cortexkit.credentials import load_credentials
+
+        return Client(load_credentials(profile, api_url=cli.region, interactive=False))
+
+    return get
 
 
 @contextmanager

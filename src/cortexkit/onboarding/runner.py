@@ -174,12 +174,20 @@ class _Borrowed:
         return None
 
 
-def shared_client_factory(get_client: Callable[[], Any]) -> ClientFactory:
-    """One client for every job (bulk runs share its token and rate limiter instead of each logging in)."""
-    lock = threading.Lock()
+def shared_client_factory(get_client: Callable[..., Any], *, per_profile: bool = False) -> ClientFactory:
+    """One client for every job (bulk runs share its token and rate limiter instead of each logging in).
 
-    def factory(_profile: Any = None) -> _Borrowed:
+    With `per_profile`, `get_client(profile)` is called once per distinct profile the jobs name, and
+    jobs of the same profile share that client.
+    """
+    lock = threading.Lock()
+    clients: dict[str | None, Any] = {}
+
+    def factory(profile: Any = None) -> _Borrowed:
+        key = profile if per_profile and isinstance(profile, str) else None
         with lock:
-            return _Borrowed(get_client())
+            if key not in clients:
+                clients[key] = get_client(key) if per_profile else get_client()
+            return _Borrowed(clients[key])
 
     return factory
