@@ -97,5 +97,5 @@ def _peak(tmp_path: Path, total: int) -> int:
 
 def test_memory_does_not_grow_with_the_number_of_pages(tmp_path: Path) -> None:
     small = _peak(tmp_path, 5 * PAGE)
-    large = _peak(tmp_path, 60 * PAGE)
+    large = _peak(tmp_path, 30 * PAGE)
     assert large < small * 1.5, (small, large)

@@ -92,3 +92,9 @@ def test_empty_json_array_stream() -> None:
     stream = io.StringIO()
     output.open_writer("json", stream, []).close()
     assert json.loads(stream.getvalue()) == []
+
+
+def test_table_shows_epoch_ms_as_utc_time() -> None:
+    stream = _Stream(tty=True)
+    output.emit([{"id": "P-1", "alertTime": 1_795_459_873_185}], fmt="table", stream=stream)
+    assert "2026-11-23 " in stream.getvalue()
