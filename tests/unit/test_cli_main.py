@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -98,3 +99,19 @@ def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
     assert result.exit_code == 2
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"), [("cortexkit al", "1", "alerts"), ("cortexkit alerts ex", "2", "export")]
+)
+def test_shell_completion_knows_the_lazy_groups(words: str, cword: str, expected: str) -> None:
+    env = {**os.environ, "_CORTEXKIT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+    done = subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0 and expected in done.stdout.split()
