@@ -287,3 +287,28 @@ def test_a_million_alerts_page_without_materialising_them() -> None:
         assert len(nxt["items"]) == 500
         assert client.get("/alert/P-1100000").json()["id"] == "P-1100000"
         assert client.get("/alert/count/resolved").json()["count"] > 100_000
+
+
+def test_filter_suggestions_list_names_and_values(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    _, client = api
+    filters = client.get("/filter/alert/suggest").json()
+    assert filters["alert.status"]["options"] == [
+        "open",
+        "dismissed",
+        "snoozed",
+        "resolved",
+        "pending_resolution",
+    ]
+    assert set(filters["cloud.type"]["options"]) == {"aws", "azure", "gcp"}
+    assert filters["alert.id"] == {"options": [], "staticFilter": False}
+    account = filters["cloud.account"]["options"][0]
+    found = client.post(
+        "/filter/alert/suggest", json={"filterName": "cloud.account", "query": account[:5]}
+    ).json()
+    assert account in found["suggestions"]
+    assert all(s.lower().startswith(account[:5].lower()) for s in found["suggestions"])
+    # Every suggested value filters successfully.
+    body = {"limit": 1, "filters": [{"name": "cloud.account", "operator": "=", "value": account}]}
+    assert client.post("/v2/alert", json=body).json()["totalRows"] > 0
+    bad = client.post("/filter/alert/suggest", json={"filterName": "alert.mood"})
+    assert bad.status_code == 400

@@ -163,6 +163,13 @@ CASES: list[tuple[str, str, str, Call]] = [
     ),
     ("Alerts.json", "GET", "/alert/{id}", lambda c: c.get("/alert/P-100010")),
     ("Alerts.json", "GET", "/alert/count/{status}", lambda c: c.get("/alert/count/open")),
+    ("Alerts.json", "GET", "/filter/alert/suggest", lambda c: c.get("/filter/alert/suggest")),
+    (
+        "Alerts.json",
+        "POST",
+        "/filter/alert/suggest",
+        lambda c: c.post("/filter/alert/suggest", json={"filterName": "policy.severity", "query": "h"}),
+    ),
     ("Policy.json", "GET", "/v2/policy", lambda c: c.get("/v2/policy")),
     ("Policy.json", "GET", "/policy", lambda c: c.get("/policy", params={"policy.severity": "low"})),
     (

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cortexkit.emulator import errors, timerange
-from cortexkit.emulator.alertstore import SORT_COLUMNS, STATUSES, AlertQuery, AlertQueryError
+from cortexkit.emulator.alertstore import FILTER_NAMES, SORT_COLUMNS, STATUSES, AlertQuery, AlertQueryError
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.pagetoken import PageTokenError
 from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, state_of
@@ -386,3 +386,59 @@ def get_alert(alert_id: str, _: Auth, emu: Emu, detailed: str | None = None) -> 
         raise errors.RedlockError(404, "not_found", subject=clip(alert_id))
     with state.lock:
         return state.alerts.render(index, state.now_ms(), flag(detailed, default=True))
+
+
+def _filter_options(state: TenantState) -> dict[str, list[str]]:
+    """Known values per filter name; empty for open-ended ones (ids, resource names)."""
+    options: dict[str, list[str]] = {name: [] for name in sorted(FILTER_NAMES)}
+    options["alert.status"] = list(STATUSES)
+    options["policy.severity"] = ["high", "medium", "low"]
+    options["policy.type"] = ["config"]
+    options["policy.remediable"] = ["true", "false"]
+    options["cloud.type"] = sorted({a.cloud_type for a in state.alerts.accounts})
+    options["cloud.account"] = [a.name for a in state.alerts.accounts]
+    options["cloud.accountId"] = [a.account_id for a in state.alerts.accounts]
+    options["cloud.region"] = sorted({r for a in state.alerts.accounts for r, _ in a.regions})
+    options["account.group"] = [g.name for g in state.groups]
+    options["policy.id"] = [p.policy_id for p in state.policies]
+    options["policy.name"] = [p.name for p in state.policies]
+    options["policy.label"] = sorted({label for p in state.policies for label in p.labels})
+    options["policy.complianceStandard"] = sorted(
+        {r.standard_name for p in state.policies for r in p.compliance}
+    )
+    options["policy.complianceRequirement"] = sorted(
+        {r.requirement_name for p in state.policies for r in p.compliance}
+    )
+    options["policy.complianceSection"] = sorted({r.section_id for p in state.policies for r in p.compliance})
+    return options
+
+
+@router.get("/filter/alert/suggest")
+def alert_filters(_: Auth, emu: Emu) -> dict[str, Any]:
+    """The filter names `/v2/alert` understands, with their known values."""
+    state = state_of(emu)
+    with state.lock:
+        options = _filter_options(state)
+    return {name: {"options": values, "staticFilter": bool(values)} for name, values in options.items()}
+
+
+@router.post("/filter/alert/suggest")
+async def alert_filter_suggestions(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
+    """Values of one filter that start with `query` (case-insensitive)."""
+    state = state_of(emu)
+    body = await json_object(request)
+    name = body.get("filterName")
+    if not isinstance(name, str) or name not in FILTER_NAMES:
+        raise _bad(f"filterName {name}")
+    prefix = str(body.get("query") or "").lower()
+    with state.lock:
+        values = _filter_options(state)[name]
+    return {
+        "suggestions": [v for v in values if v.lower().startswith(prefix)],
+        "valid": True,
+        "translate": False,
+        "needsOffsetUpdate": False,
+        "offset": 0,
+        "queryRemainder": "",
+        "completeParameters": [],
+    }
