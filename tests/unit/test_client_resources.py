@@ -118,3 +118,7 @@ def test_compute_meta_info_and_paths() -> None:
         call.parse({"twistlockUrl": "javascript:alert(1)"})
     assert compute.compute_path("images") == "/api/v1/images"
     assert compute.compute_path("/api/v32.00/images") == "/api/v32.00/images"
+
+
+def test_alert_body_leaves_unset_options_to_the_server() -> None:
+    assert alerts.search_body() == {"limit": 500}

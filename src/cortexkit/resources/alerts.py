@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from cortexkit.pagination import AlertPager, RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, one, raw, relative
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, one, raw
 from cortexkit.resources.cloud_accounts import seg
 from cortexkit.resources.models import Alert
 
@@ -40,8 +40,8 @@ def search_body(
     if not 1 <= limit <= 10_000:
         raise ValueError("limit (the page size) must be between 1 and 10000")
     return clean(
-        filters=filter_list(filters),
-        timeRange=dict(time_range) if time_range is not None else relative(24, "hour"),
+        filters=filter_list(filters) or None,
+        timeRange=dict(time_range) if time_range is not None else None,  # None: the server's default
         limit=limit,
         sortBy=list(sort_by) if sort_by else None,
         fields=list(fields) if fields else None,
