@@ -9,7 +9,9 @@ from bench.model import RunResult, WorkloadResult
 if TYPE_CHECKING:
     from bench.emu import Emu
 
-TLS_TOOLS = frozenset({"prismacloud-api", "prismacloud-cli"})  # both hard-code https:// (peers.md section 2)
+# prismacloud-api and -cli hard-code https:// (peers.md section 2); cortexkit-https is cortexkit on the
+# same TLS emulator, for a like-for-like row next to them.
+TLS_TOOLS = frozenset({"prismacloud-api", "prismacloud-cli", "cortexkit-https"})
 PEER_TOOLS = ("pcpi", "prismacloud-api", "prismacloud-cli")
 
 _PCPI = "https://github.com/PaloAltoNetworks/pc-python-integration/blob/main/src/pcpi/"

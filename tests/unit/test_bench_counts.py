@@ -50,3 +50,8 @@ def test_cpu_per_request_uses_the_loop_for_libraries_and_the_process_for_the_cli
     assert cpu_per_request_us(lib) == pytest.approx(500.0)
     assert cpu_per_request_us(cli) == pytest.approx(1_000_000.0)
     assert cpu_per_request_us(RunResult("pcpi", "timeout", items=5, work_cpu_s=1.0)) is None
+
+
+def test_cpu_per_request_prefers_the_best_slice_when_the_worker_reported_one() -> None:
+    run = RunResult("httpx", "ok", items=1000, work_cpu_s=0.9, extra={"best_chunk_cpu_us": 610.5})
+    assert cpu_per_request_us(run) == pytest.approx(610.5)
