@@ -143,3 +143,26 @@ def test_echoed_client_text_is_clipped_in_error_headers(api: tuple[RunningEmulat
     response = client.post("/search/config", json={"query": "config where " + "x" * 5000 + " = 1"})
     assert response.status_code == 400
     assert len(response.headers["x-redlock-status"]) < 400
+
+
+def test_disable_and_enable_ingestion() -> None:
+    with private_emulator() as (_, client):
+        account = client.get("/cloud").json()[3]
+        assert account["enabled"] is True
+        assert client.patch(f"/cloud/{account['accountId']}/status/false").status_code == 200
+        assert (
+            client.get("/cloud/name", params={"onlyActive": "true"}).json()[3]["id"] != account["accountId"]
+        )
+        detail = client.get(f"/cloud/{account['cloudType']}/{account['accountId']}").json()
+        assert detail["enabled"] is False
+        again = client.patch(f"/cloud/{account['accountId']}/status/false")
+        assert again.status_code == 405
+        assert redlock_keys(again) == ["cloud_account_already_disabled"]
+        assert client.patch(f"/cloud/{account['accountId']}/status/true").status_code == 200
+        assert redlock_keys(client.patch(f"/cloud/{account['accountId']}/status/true")) == [
+            "cloud_account_already_enabled"
+        ]
+        assert client.patch("/cloud/nope/status/true").status_code == 404
+        assert redlock_keys(client.patch(f"/cloud/{account['accountId']}/status/maybe")) == [
+            "invalid_account_patch"
+        ]

@@ -1,4 +1,5 @@
-"""Cloud accounts: `GET /cloud`, `GET /cloud/name`, `GET|DELETE /cloud/{cloud_type}/{id}`.
+"""Cloud accounts: `GET /cloud`, `GET /cloud/name`, `GET|DELETE /cloud/{cloud_type}/{id}` and
+`PATCH /cloud/{id}/status/{enabled}`.
 
 The read handlers are `async`: they only walk a few in-memory lists, and skipping the thread-pool hop
 matters for `GET /cloud`, the route the benchmarks hammer.
@@ -115,6 +116,34 @@ def delete_account(cloud_type: str, account_id: str, principal: Auth, emu: Emu) 
         principal.access_key_id,
         "DELETE",
         f"Cloud account '{account.name}' deleted",
+        "Cloud Account",
+        account.name,
+    )
+    return empty_ok()
+
+
+@router.patch("/cloud/{account_id}/status/{enabled}")
+def set_account_enabled(account_id: str, enabled: str, principal: Auth, emu: Emu) -> Response:
+    """Turn ingestion on or off; asking for the state the account is already in is a 405, as documented."""
+    if enabled.lower() not in ("true", "false"):
+        raise errors.RedlockError(400, "invalid_account_patch", subject=clip(enabled))
+    wanted = enabled.lower() == "true"
+    state = state_of(emu)
+    with state.lock:
+        account = state.find_account(None, account_id)
+        if account is None:
+            raise errors.RedlockError(404, "invalid_account_id_format", subject=clip(account_id))
+        if account.enabled == wanted:
+            key = "cloud_account_already_enabled" if wanted else "cloud_account_already_disabled"
+            raise errors.RedlockError(405, key)
+        account.enabled = wanted
+        account.last_modified_ts = state.now_ms()
+        account.last_modified_by = principal.access_key_id
+    verb = "enabled" if wanted else "disabled"
+    state.record(
+        principal.access_key_id,
+        "UPDATE",
+        f"Cloud account '{account.name}' {verb}",
         "Cloud Account",
         account.name,
     )
