@@ -2,8 +2,8 @@
 
 Generated data (accounts, groups, policies, resources, audit log, alerts) comes from `datagen` and is
 rebuilt from the seed on `reset()`; alerts stay lazy (see `datagen.AlertIndex`) and only what clients
-change is stored. Route modules take `state.lock` around read-modify-write sequences; handlers run in
-uvicorn's thread pool, so two requests can interleave.
+change is stored. Route modules take `state.lock` around read-modify-write sequences: plain `def`
+handlers run in the thread pool, so two requests can interleave.
 """
 
 from __future__ import annotations
