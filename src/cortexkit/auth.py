@@ -205,7 +205,7 @@ class SessionPolicy:
             return 0.0
         due = token.refresh_at - self.slack()
         if self._last_proactive_failure is not None:
-            due = max(due, self._last_proactive_failure + self.retry_interval)
+            due = max(due, self._last_proactive_failure + self.effective_retry_interval())
         return max(0.0, due - now)
 
     def _proactive_allowed(self, now: float) -> bool:
@@ -213,11 +213,12 @@ class SessionPolicy:
         return last is None or now - last >= self.effective_retry_interval()
 
     def effective_retry_interval(self) -> float:
-        """At most `retry_interval`, scaled down for short-lived tokens so a retry still fits."""
+        """At most `retry_interval`, and a third of the refresh lead, so about three extends are tried
+        before a short-lived token runs out."""
         token = self.token
         if token is None:
             return self.retry_interval
-        return min(self.retry_interval, refresh_lead(token.ttl) / 4)
+        return min(self.retry_interval, refresh_lead(token.ttl) / 3)
 
     # -- outcomes --------------------------------------------------------------------------------------
     def logged_in(self, value: str, sent_at: float) -> Token:

@@ -437,6 +437,7 @@ class Client:
                 # The call was refused before doing anything: refresh once (single-flight) and replay once.
                 replayed = True
                 core.stats.replays_401 += 1
+                response.close()
                 with self._cond:
                     core.session.unauthorized(token)
                 attempt -= 1
@@ -743,7 +744,8 @@ class AsyncClient:
             if status == 401 and spec.auth and not replayed:
                 replayed = True
                 core.stats.replays_401 += 1
-                core.session.unauthorized(token)  # no await in between: atomic on the event loop
+                await response.aclose()
+                core.session.unauthorized(token)  # no await after the check: atomic on the event loop
                 attempt -= 1
                 continue
             if status < 400:

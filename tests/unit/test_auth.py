@@ -139,7 +139,7 @@ def test_retry_interval_shrinks_for_short_tokens() -> None:
     policy = SessionPolicy(retry_interval=30.0)
     policy.decide(0.0)
     policy.logged_in(jwt({"iat": 0, "exp": 5}), 0.0)  # 4 s certain, lead 2 s
-    assert policy.effective_retry_interval() == pytest.approx(0.5)
+    assert policy.effective_retry_interval() == pytest.approx(2 / 3)
 
 
 def test_refused_extend_turns_into_login_by_the_same_caller() -> None:
@@ -227,3 +227,12 @@ def test_slow_round_trips_move_refresh_and_last_use_earlier() -> None:
     assert policy.slack() == pytest.approx(0.5)
     assert policy.token is not None and policy.token.usable(0.99, policy.slack())
     assert not policy.token.usable(1.0, policy.slack())
+
+
+def test_background_due_time_respects_the_short_retry_interval() -> None:
+    policy = SessionPolicy(retry_interval=30.0)
+    policy.decide(0.0)
+    policy.logged_in(jwt({"iat": 0, "exp": 5}), sent_at=0.0)  # 4 s certain, refresh at 2 s
+    assert policy.decide(2.0).step is Step.EXTEND
+    policy.refresh_failed(RuntimeError("503"), 2.0, proactive=True)
+    assert policy.due_in(2.0) == pytest.approx(2 / 3)  # not 30 s: the token would be long gone
