@@ -122,3 +122,42 @@ def test_migrations_apply_once_and_database_is_sound(tmp_path: Path) -> None:
 def test_as_dict_has_no_secret(store: JobStore) -> None:
     job_id = store.create_job(spec(), secret=SECRET)
     assert SECRET not in str(store.require_job(job_id).as_dict())
+
+
+def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, insert
+
+    from cortexkit.onboarding.store import SCHEMA_VERSION, _migrate_1, schema_version
+
+    assert len(MIGRATIONS) == SCHEMA_VERSION
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        schema_version.create(conn)
+        _migrate_1(conn)
+        conn.execute(insert(schema_version).values(version=1))
+        conn.exec_driver_sql(
+            "INSERT INTO jobs (id, spec_json, state, cancel_requested, created_at, updated_at) "
+            f"VALUES ('old-job', '{spec().model_dump_json()}', 'failed', 0, 1.0, 2.0)"
+        )
+    engine.dispose()
+    store = JobStore(url)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.require_job("old-job").state == "failed"
+    assert store.claim("old-job") is None
+
+
+def test_a_live_owner_keeps_the_job_a_dead_one_loses_it(store: JobStore) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    job_id = store.create_job(spec())
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as live:
+        holder = f"{socket.gethostname()}:{live.pid}"
+        assert store.claim(job_id, holder) is None
+        assert store.claim(job_id) == holder  # refused while that process lives
+        live.kill()
+        live.wait()
+    assert store.claim(job_id) is None  # the killed process's job is taken over
+    assert store.require_job(job_id).state == "running"

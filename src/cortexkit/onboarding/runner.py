@@ -38,6 +38,12 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
 }
 
 ClientFactory = Callable[[Any], Any]
+
+
+class JobBusyError(api_errors.CortexkitError):
+    """Another live process is running this job; running it here too could race its steps."""
+
+
 Hook = Callable[[str], None]
 
 
@@ -103,7 +109,9 @@ class Runner:
         job = self.store.require_job(job_id)
         if job.state == "done":
             return job  # a cancelled, failed or waiting job is resumed: the user asked for it
-        self.store.set_state(job_id, "running")
+        holder = self.store.claim(job_id)
+        if holder is not None:
+            raise JobBusyError(f"job {job_id} is being run by another live process ({holder})")
         try:
             with self.client_factory(job.spec.profile) as client:
                 self._run_steps(job, client)

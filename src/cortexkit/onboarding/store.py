@@ -17,6 +17,8 @@ that remembers the last id it saw never misses an event.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 import time
 import uuid
@@ -50,63 +52,101 @@ from sqlalchemy.engine import RowMapping, make_url
 from cortexkit.onboarding.model import STEP_TITLES, STEPS, TERMINAL_STATES, JobSpec
 from cortexkit.onboarding.secrets import KEY_FILE_NAME, Secret, SecretBox
 
+SCHEMA_VERSION = 2
+
+
+def _define(md: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
+    """The tables as of schema `version`: migrations build old versions, the code uses the current one."""
+    owner = [Column("owner", String(200))] if version >= 2 else []  # "host:pid" running the job
+    jobs_table = Table(
+        "jobs",
+        md,
+        Column("id", String(36), primary_key=True),
+        Column("spec_json", Text, nullable=False),
+        Column("state", String(16), nullable=False),
+        Column("error", Text),
+        Column("idempotency_key", String(200), unique=True),
+        Column("cancel_requested", Integer, nullable=False, default=0),
+        Column("account_id", String(200)),
+        Column("created_at", Float, nullable=False),
+        Column("updated_at", Float, nullable=False),
+        *owner,
+    )
+    steps_table = Table(
+        "steps",
+        md,
+        Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
+        Column("name", String(32), primary_key=True),
+        Column("state", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("started_at", Float),
+        Column("finished_at", Float),
+        Column("outcome", Text),
+        Column("output_json", Text),
+    )
+    events_table = Table(
+        "events",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("job_id", String(36), ForeignKey("jobs.id"), nullable=False, index=True),
+        Column("ts", Float, nullable=False),
+        Column("type", String(32), nullable=False),
+        Column("payload_json", Text, nullable=False),
+        sqlite_autoincrement=True,
+    )
+    secrets_table = Table(
+        "job_secrets",
+        md,
+        Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
+        Column("name", String(32), primary_key=True),
+        Column("ciphertext", LargeBinary, nullable=False),
+    )
+    return jobs_table, steps_table, events_table, secrets_table
+
+
 metadata = MetaData()
-
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
-
-jobs = Table(
-    "jobs",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("spec_json", Text, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("error", Text),
-    Column("idempotency_key", String(200), unique=True),
-    Column("cancel_requested", Integer, nullable=False, default=0),
-    Column("account_id", String(200)),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
-
-steps = Table(
-    "steps",
-    metadata,
-    Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
-    Column("name", String(32), primary_key=True),
-    Column("state", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("started_at", Float),
-    Column("finished_at", Float),
-    Column("outcome", Text),
-    Column("output_json", Text),
-)
-
-events = Table(
-    "events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("job_id", String(36), ForeignKey("jobs.id"), nullable=False, index=True),
-    Column("ts", Float, nullable=False),
-    Column("type", String(32), nullable=False),
-    Column("payload_json", Text, nullable=False),
-    sqlite_autoincrement=True,
-)
-
-job_secrets = Table(
-    "job_secrets",
-    metadata,
-    Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
-    Column("name", String(32), primary_key=True),
-    Column("ciphertext", LargeBinary, nullable=False),
-)
+jobs, steps, events, job_secrets = _define(metadata, SCHEMA_VERSION)
 
 
 def _migrate_1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[jobs, steps, events, job_secrets])
+    """Version 1: jobs (without `owner`), steps, events, secrets."""
+    v1 = MetaData()
+    _define(v1, 1)
+    v1.create_all(conn)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migrate_1,)
-"""Index i holds the migration to version i + 1. Append only."""
+def _migrate_2(conn: Connection) -> None:
+    """Version 2: `jobs.owner`, so a second process does not run a job another live one is running."""
+    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(200)")
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migrate_1, _migrate_2)
+"""Index i holds the migration to version i + 1. Append only; a fresh database gets the current schema
+directly and is stamped with the last version."""
+
+STALE_OWNER_SECONDS = 900.0
+"""A job run by another host counts as abandoned when it has not changed for this long."""
+
+
+def current_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str, updated_at: float, now: float) -> bool:
+    """Whether the process named by `owner` may still be running the job."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return now - updated_at < STALE_OWNER_SECONDS
+    if int(pid) == os.getpid():
+        return False  # this process: the runner's own thread guard applies
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def default_data_dir() -> Path:
@@ -276,6 +316,12 @@ class JobStore:
         with self._tx() as conn:
             metadata.create_all(conn, tables=[schema_version])
             current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+            if current == 0 and not conn.dialect.has_table(conn, "jobs"):
+                metadata.create_all(
+                    conn, tables=[jobs, steps, events, job_secrets]
+                )  # fresh: the current schema at once
+                conn.execute(insert(schema_version).values(version=len(MIGRATIONS)))
+                return
             for version in range(current, len(MIGRATIONS)):
                 MIGRATIONS[version](conn)
                 conn.execute(insert(schema_version).values(version=version + 1))
@@ -424,6 +470,32 @@ class JobStore:
             if error:
                 body["error"] = error
             self._emit(conn, job_id, "job", body)
+
+    def claim(self, job_id: str, owner: str | None = None) -> str | None:
+        """Mark the job running for `owner` (this process by default).
+
+        Returns None on success, or the owner still running it: a job left `running` by a killed process
+        is taken over; one whose process is alive is not, so two resumes cannot run it at once.
+        """
+        owner = owner or current_owner()
+        with self._tx() as conn:
+            row = self._row(conn, job_id)
+            holder = row["owner"]
+            now = self._now()
+            if (
+                row["state"] == "running"
+                and holder
+                and holder != owner
+                and owner_alive(holder, float(row["updated_at"]), now)
+            ):
+                return str(holder)
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(state="running", error=None, owner=owner, cancel_requested=0, updated_at=now)
+            )
+            self._emit(conn, job_id, "job", {"state": "running"})
+            return None
 
     def set_account_id(self, job_id: str, account_id: str) -> None:
         with self._tx() as conn:
