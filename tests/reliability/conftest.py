@@ -1,0 +1,52 @@
+"""Reliability suites: the `--soak` switch, the `soak` marker, and where the figures of a run go.
+
+The short versions run in `make test`; `make soak` (`pytest tests/reliability -m soak --soak`) runs the
+long ones. A `soak` test without `--soak` is skipped rather than deselected, so the skip reason tells a
+reader how to run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIGURES_ENV = "CORTEXKIT_RELIABILITY_FIGURES"
+"""A directory: when set, every suite writes its figures there as `<suite>.json` (docs/RELIABILITY.md)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true", default=False, help="run the long soak suites")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here as well as in pyproject.toml so the package works with --strict-markers on its own.
+    config.addinivalue_line("markers", "soak: long-running soak, only with --soak (make soak)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--soak"):
+        return
+    skip = pytest.mark.skip(reason="long soak: run with --soak (make soak)")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def record_figures() -> Callable[[str, dict[str, Any]], None]:
+    """Write a suite's figures where CORTEXKIT_RELIABILITY_FIGURES points (no-op when unset)."""
+
+    def record(suite: str, figures: dict[str, Any]) -> None:
+        target = os.environ.get(FIGURES_ENV)
+        if not target:
+            return
+        directory = Path(target)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{suite}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+    return record
