@@ -90,8 +90,13 @@ def ensure_peer(spec: PeerSpec, root: Path = VENV_ROOT, log: Path | None = None)
 
 
 def ensure_peers(names: list[str] | None = None, log: Path | None = None) -> dict[str, PeerEnv]:
-    """Prepares every requested peer (all by default)."""
-    return {p.name: ensure_peer(p, log=log) for p in PEERS if names is None or p.name in names}
+    """Prepares every requested peer (all by default), the three installs side by side on a first run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = [p for p in PEERS if names is None or p.name in names]
+    with ThreadPoolExecutor(max_workers=len(wanted) or 1) as pool:
+        envs = list(pool.map(lambda spec: ensure_peer(spec, log=log), wanted))
+    return {env.spec.name: env for env in envs}
 
 
 def installed_version(env: PeerEnv, dist: str) -> str:
