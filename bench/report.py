@@ -62,6 +62,14 @@ def _line(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _extra(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return _num(value, 3 if abs(value) < 10 else 1)
+
+
 def _notes(w: WorkloadResult) -> list[str]:
     lines = []
     for run in w.runs:
@@ -73,7 +81,7 @@ def _notes(w: WorkloadResult) -> list[str]:
         if run.link and run.status != "skipped":
             parts.append(f"[code]({run.link})")
         for key, value in sorted(run.extra.items()):
-            parts.append(f"{key} = {_num(value, 3) if isinstance(value, float | int) else value}")
+            parts.append(f"{key} = {_extra(value)}")
         if parts:
             lines.append(f"- {run.tool}: " + "; ".join(parts))
     return lines

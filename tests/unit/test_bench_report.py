@@ -90,3 +90,10 @@ def test_summary_lists_workloads_in_issue_order_with_goals_met() -> None:
     assert "| 1. Alert detail sweep | ratio 1.020, 0 x 429 | 1 of 1 |" in page
     assert "| 6. Emulator capacity | 2,500 requests/s | 1 of 1 |" in page
     assert page.index("## 1. Alert detail sweep") < page.index("## 6. Emulator capacity")
+
+
+def test_notes_format_extras_by_size() -> None:
+    w = _sweep()
+    w.runs[0].extra = {"items_per_s": 3840.8, "seconds_per_extend": 1.02, "threads": 32, "error": "boom"}
+    text = render_workload(w)
+    assert "- cortexkit: error = boom; items_per_s = 3,840.8; seconds_per_extend = 1.020; threads = 32" in text
