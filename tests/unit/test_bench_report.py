@@ -96,4 +96,5 @@ def test_notes_format_extras_by_size() -> None:
     w = _sweep()
     w.runs[0].extra = {"items_per_s": 3840.8, "seconds_per_extend": 1.02, "threads": 32, "error": "boom"}
     text = render_workload(w)
-    assert "- cortexkit: error = boom; items_per_s = 3,840.8; seconds_per_extend = 1.020; threads = 32" in text
+    expected = "- cortexkit: error = boom; items_per_s = 3,840.8; seconds_per_extend = 1.020; threads = 32"
+    assert expected in text
