@@ -180,3 +180,22 @@ def test_errors_become_sentences_by_class_name() -> None:
     info = explain(RateLimitError("429 after 5 tries"))
     assert info.status == 429 and "Wait a minute" in info.action and "429 after 5 tries" in info.message
     assert explain(Unknown("internal detail")) == GENERIC
+
+
+def test_pages_share_one_client_per_profile_and_close_them() -> None:
+    from cortexkit.web.backend import SharedClients
+
+    made: list[SimpleNamespace] = []
+
+    def factory(profile: object = None) -> SimpleNamespace:
+        client = SimpleNamespace(profile=profile, closed=False)
+        client.close = lambda: setattr(client, "closed", True)
+        made.append(client)
+        return client
+
+    shared = SharedClients(factory)
+    with shared("a") as first, shared("a") as again, shared(SimpleNamespace(profile="b")) as other:
+        assert first is again and other is not first
+    assert len(made) == 2 and not any(c.closed for c in made)
+    shared.close()
+    assert all(c.closed for c in made)

@@ -40,7 +40,7 @@ def ui(
 ) -> None:
     """Serve the onboarding UI until Ctrl-C; prints the URL with this session's token."""
     from cortexkit.web.app import create_app
-    from cortexkit.web.backend import build_engine, list_profiles, profile_client_factory
+    from cortexkit.web.backend import build_engine, close_engine, list_profiles, profile_client_factory
     from cortexkit.web.security import new_session_token
     from cortexkit.web.server import RunningUI, base_url, bind, serve_forever
     from cortexkit.web.settings import WebSettings
@@ -67,3 +67,4 @@ def ui(
         serve_forever(create_app(settings), sock, log_level="warning")
     finally:
         sock.close()
+        close_engine(engine)

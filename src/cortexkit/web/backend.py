@@ -6,9 +6,11 @@ web package is importable (and testable with doubles) without the engine.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,35 @@ def fixed_client_factory(api_url: str, access_key_id: str, secret_key: str) -> C
         return Client(api_url=api_url, access_key_id=access_key_id, secret_key=secret_key)
 
     return factory
+
+
+class SharedClients:
+    """One client per profile for the pages, so viewing a page does not cost a login.
+
+    `Client` is thread-safe and refreshes its own token, so the request threads share it. Jobs keep
+    their own clients (the runner opens and closes one per run).
+    """
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self._factory = factory
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def __call__(self, arg: Any = None) -> Iterator[Any]:
+        key = _profile_of(arg) or ""
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._factory(arg)
+                self._clients[key] = client
+        yield client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
 
 def list_profiles(default_profile: str | None = None) -> list[ProfileInfo]:
@@ -102,11 +133,14 @@ class Engine:
     runner: Any
     client_factory: ClientFactory
     profiles: Callable[[], list[ProfileInfo]] = field(default=list)
+    page_clients: SharedClients | None = None
 
     def backend(self) -> Backend:
         model: Any = importlib.import_module("cortexkit.onboarding.model")
         bulk: Any = importlib.import_module("cortexkit.onboarding.bulk")
-        factory = self.client_factory
+        if self.page_clients is None:
+            self.page_clients = SharedClients(self.client_factory)
+        factory = self.page_clients
         return Backend(
             store=self.store,
             start_job=self.runner.start,
@@ -119,6 +153,15 @@ class Engine:
             step_names=[_step_name(s) for s in model.STEPS],
             step_titles=dict(getattr(model, "STEP_TITLES", {})),
         )
+
+
+def close_engine(engine: Engine) -> None:
+    """Close the pages' shared clients and the store (jobs still running are daemon threads)."""
+    if engine.page_clients is not None:
+        engine.page_clients.close()
+    close = getattr(engine.store, "close", None)
+    if callable(close):
+        close()
 
 
 def _step_name(step: Any) -> str:
