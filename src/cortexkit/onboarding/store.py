@@ -283,10 +283,12 @@ class JobStore:
         self.data_dir = data_dir or (db_path.parent if db_path else default_data_dir())
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.secrets = secret_box or SecretBox(self.data_dir / KEY_FILE_NAME)
-        self.engine = self._make_engine()
+        self.engine = self._make_engine(write=True)
+        self._reader = self._make_engine(write=False) if _is_sqlite(self.url) else self.engine
         self._migrate()
 
-    def _make_engine(self) -> Engine:
+    def _make_engine(self, *, write: bool) -> Engine:
+        """Writers take the lock up front (`BEGIN IMMEDIATE`); readers use a WAL snapshot and never block."""
         if not _is_sqlite(self.url):
             return create_engine(self.url, pool_pre_ping=True)
         engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -303,9 +305,14 @@ class JobStore:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._reader.begin() as conn:
+            yield conn
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -328,7 +335,7 @@ class JobStore:
 
     @property
     def schema_version(self) -> int:
-        with self._tx() as conn:
+        with self._read() as conn:
             return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
 
     def integrity_check(self) -> str:
@@ -352,14 +359,14 @@ class JobStore:
             self._emit(conn, job_id, type_, payload)
 
     def last_event_id(self) -> int:
-        with self._tx() as conn:
+        with self._read() as conn:
             return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]:
         query = select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
         if job_id is not None:
             query = query.where(events.c.job_id == job_id)
-        with self._tx() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             Event(int(r["id"]), r["job_id"], float(r["ts"]), r["type"], json.loads(r["payload_json"]))
@@ -432,7 +439,7 @@ class JobStore:
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
             return self._record(conn, row) if row is not None else None
 
@@ -444,7 +451,7 @@ class JobStore:
 
     def find_job(self, prefix: str) -> JobRecord | None:
         """A job by its id or a unique prefix of it (the CLI shows short ids)."""
-        with self._tx() as conn:
+        with self._read() as conn:
             ids = (
                 conn.execute(select(jobs.c.id).where(jobs.c.id.startswith(prefix, autoescape=True)).limit(2))
                 .scalars()
@@ -456,7 +463,7 @@ class JobStore:
         query = select(jobs).order_by(jobs.c.created_at, jobs.c.id)
         if state is not None:
             query = query.where(jobs.c.state == state)
-        with self._tx() as conn:
+        with self._read() as conn:
             return [self._record(conn, row) for row in conn.execute(query).mappings().all()]
 
     def set_state(self, job_id: str, state: str, error: str | None = None, **payload: Any) -> None:
@@ -525,7 +532,7 @@ class JobStore:
             return True
 
     def cancel_requested(self, job_id: str) -> bool:
-        with self._tx() as conn:
+        with self._read() as conn:
             return bool(self._row(conn, job_id)["cancel_requested"])
 
     # --- steps --------------------------------------------------------------------------------------
@@ -628,7 +635,7 @@ class JobStore:
             self._emit(conn, job_id, "secret", {"name": name, "stored": "encrypted"})
 
     def get_secret(self, job_id: str, name: str) -> Secret | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             blob = conn.execute(
                 select(job_secrets.c.ciphertext).where(
                     job_secrets.c.job_id == job_id, job_secrets.c.name == name
@@ -638,3 +645,4 @@ class JobStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._reader.dispose()
