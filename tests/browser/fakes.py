@@ -35,6 +35,8 @@ class MemoryStore:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.keys: dict[str, str] = {}
+        self.drop_next_read = False
+        self.reads_after: list[int] = []
 
     def create_job(self, spec: Any, secret: str | None = None, idempotency_key: str | None = None) -> str:
         with self._lock:
@@ -64,7 +66,12 @@ class MemoryStore:
         ]
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
+        """`drop_next_read` makes one read fail, which breaks the open SSE stream like a dropped link."""
         with self._lock:
+            self.reads_after.append(after_id)
+            if self.drop_next_read:
+                self.drop_next_read = False
+                raise ConnectionError("simulated dropped connection")
             rows = [e for e in self.events if e["id"] > after_id and job_id in (None, e["job_id"])]
         return rows[:limit]
 

@@ -142,3 +142,26 @@ def test_csv_preview_shows_each_rows_problems_before_anything_runs(
     expect(page.locator('tr[data-line="3"] .problems')).to_contain_text("subscription_id: Must be a GUID")
     expect(page.locator("#start-bulk")).to_have_count(0)
     assert store.jobs == {}
+
+
+def test_a_dropped_stream_resumes_after_the_last_event_without_gaps_or_repeats(
+    ui: RunningUI, new_page: Callable[..., Any], store: MemoryStore
+) -> None:
+    job_id = store.create_job({"name": "Drop test", "subscription_id": GOOD, "tenant_id": GOOD})
+    store.jobs[job_id].state = "running"
+    page = new_page()
+    page.goto(ui.url)
+    page.goto(f"{ui.base_url}/jobs/{job_id}")
+    for i in range(3):
+        store.emit(job_id, "output", step=STEPS[0], line=f"before drop {i}")
+    expect(page.locator("#log")).to_contain_text("before drop 2")
+    last_seen = max(e["id"] for e in store.events)
+    store.drop_next_read = True  # the server's next read fails and the stream closes under the browser
+    expect(page.locator("#live-status")).to_contain_text("reconnecting")
+    for i in range(3):
+        store.emit(job_id, "output", step=STEPS[0], line=f"after drop {i}")
+    store.jobs[job_id].state = "succeeded"
+    expect(page.locator("#log")).to_contain_text("after drop 2")
+    assert last_seen in store.reads_after, "the browser resumed from Last-Event-ID, not from the start"
+    lines = [line for line in page.locator("#log").inner_text().splitlines() if "drop" in line]
+    assert len(lines) == 6 and len(set(lines)) == 6
