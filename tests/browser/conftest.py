@@ -19,8 +19,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-
-pytestmark = pytest.mark.browser
+UPDATE_SCREENSHOTS = "CORTEXKIT_UPDATE_SCREENSHOTS"
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +54,16 @@ def new_page(browser: object) -> Iterator[Callable[..., object]]:
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    """docs/img when CORTEXKIT_UPDATE_SCREENSHOTS=1, else a temporary folder.
+
+    The pictures always come from a real run, but an ordinary `make test` does not rewrite tracked
+    files (ids and times differ on every run).
+    """
+    if os.environ.get(UPDATE_SCREENSHOTS) == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path

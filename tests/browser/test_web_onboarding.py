@@ -1,7 +1,7 @@
 """End to end in Chromium: the real engine and client onboard on the emulator through the UI.
 
-Also writes the documentation screenshots (docs/img/wizard.png and docs/img/job.png) from these runs,
-so the pictures always show the UI as it is.
+Also takes the documentation screenshots (docs/img/wizard.png and docs/img/job.png) from these runs;
+`CORTEXKIT_UPDATE_SCREENSHOTS=1` writes them into docs/img.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
 from cortexkit.web.security import new_session_token
 from cortexkit.web.server import RunningUI, serve_in_thread
-from tests.browser.conftest import DOCS_IMG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FINISH_MS = 60_000
@@ -70,15 +69,16 @@ def _expect_all_steps_done(page: Page) -> None:
         expect(steps.nth(i)).to_have_attribute("data-state", "done")
 
 
-def test_onboard_one_subscription_end_to_end(demo_ui: RunningUI, new_page: Callable[..., Any]) -> None:
+def test_onboard_one_subscription_end_to_end(
+    demo_ui: RunningUI, new_page: Callable[..., Any], screenshot_dir: Path
+) -> None:
     page: Page = new_page()
     page.goto(demo_ui.url)
     expect(page.locator("#emulator-banner")).to_be_visible()
     page.get_by_role("link", name="Onboard", exact=True).click()
     _fill_wizard(page, "Production EU", _guid(), _guid())
     expect(page.locator("#validation-state")).to_have_text("Ready to start")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "wizard.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "wizard.png"), full_page=True)
     page.get_by_role("button", name="Start onboarding").click()
     expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     first = page.locator("li[data-step]").first
@@ -174,7 +174,7 @@ FAKE_TERRAFORM = (sys.executable, str(Path(__file__).resolve().parents[1] / "fix
 
 
 def test_terraform_output_streams_into_the_job_page(
-    demo_emulator: RunningEmulator, tmp_path: Path, new_page: Callable[..., Any]
+    demo_emulator: RunningEmulator, tmp_path: Path, new_page: Callable[..., Any], screenshot_dir: Path
 ) -> None:
     """The terraform provisioner's lines appear live (terraform is a stand-in: no provider registry here)."""
     from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
@@ -213,4 +213,4 @@ def test_terraform_output_streams_into_the_job_page(
         page.get_by_role("button", name="Start onboarding").click()
         _expect_all_steps_done(page)
         expect(page.locator("#log")).to_contain_text("terraform apply:")
-        page.screenshot(path=str(DOCS_IMG / "job.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / "job.png"), full_page=True)
