@@ -227,3 +227,18 @@ def test_an_api_failure_is_explained_with_what_to_do(store: MemoryStore) -> None
     html = c.get("/accounts").text
     assert "The API refused the access key" in html and "What to do:" in html
     assert "Traceback" not in html
+
+
+def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(store: MemoryStore) -> None:
+    def broken_create(spec: object, secret: str | None = None, idempotency_key: str | None = None) -> str:
+        raise RuntimeError("database is locked")
+
+    store.create_job = broken_create  # type: ignore[method-assign]
+    app = create_app(WebSettings(backend=make_backend(store), session_token=TOKEN))
+    c = TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
+    c.cookies.set(COOKIE_NAME, TOKEN)
+    response = c.post("/onboard", data=_form())
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "What to do:" in response.text
+    assert "Traceback" not in response.text and "RuntimeError" not in response.text
+    assert SECRET not in response.text
