@@ -103,7 +103,7 @@ def _endpoints() -> Any:
 
 
 def _runner(
-    cli: CliState, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
+    clients: _Clients, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
 ) -> Runner:
     import shlex
 
@@ -117,22 +117,33 @@ def _runner(
         terraform_command=tuple(shlex.split(terraform)) if terraform else None,
     )
     return Runner(
-        store, shared_client_factory(_clients(cli), per_profile=True), settings=settings, hook=_kill_hook()
+        store, shared_client_factory(clients, per_profile=True), settings=settings, hook=_kill_hook()
     )
 
 
-def _clients(cli: CliState) -> Callable[[str | None], Any]:
-    """The command's client for jobs of its own profile; a client per other profile a CSV row names."""
+class _Clients:
+    """The command's client for jobs of its own profile; a client per other profile a CSV row names.
 
-    def get(profile: str | None) -> Any:
-        if profile is None or profile == cli.profile:
-            return cli.client()
+    The command's own client is closed with the root context; the others when the command ends.
+    """
+
+    def __init__(self, cli: CliState) -> None:
+        self.cli = cli
+        self.extra: list[Any] = []
+
+    def __call__(self, profile: str | None) -> Any:
+        if profile is None or profile == self.cli.profile:
+            return self.cli.client()
         from cortexkit.client import Client
         from cortexkit.credentials import load_credentials
 
-        return Client(load_credentials(profile, api_url=cli.region, interactive=False))
+        client = Client(load_credentials(profile, api_url=self.cli.region, interactive=False))
+        self.extra.append(client)
+        return client
 
-    return get
+    def close(self) -> None:
+        for client in self.extra:
+            client.close()
 
 
 @contextmanager
@@ -301,14 +312,18 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
     secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir)
-    runner = _runner(cli, store, verify_timeout, poll_interval, terraform)
+    clients = _Clients(cli)
+    runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
     job_ids = [store.create_job(s, secret=secret) for s in specs]
     for job_id, spec in zip(job_ids, specs, strict=True):
         output.message(f"job {job_id} created for {spec.name!r}")
     from cortexkit.onboarding.bulk import run_all
 
-    with _live(store, job_ids):
-        jobs = run_all(job_ids, runner.run, concurrency)
+    try:
+        with _live(store, job_ids):
+            jobs = run_all(job_ids, runner.run, concurrency)
+    finally:
+        clients.close()
     _finish(cli, jobs)
     if row_errors:
         raise typer.Exit(1)
@@ -384,9 +399,13 @@ def resume_job(  # noqa: PLR0917
             "service_principal_id": sp_id,
         }
         store.complete_step_externally(job.id, "identity", identity, f"outputs read from {terraform_outputs}")
-    runner = _runner(cli, store, verify_timeout, poll_interval, terraform)
-    with _live(store, [job.id]):
-        finished = runner.run(job.id)
+    clients = _Clients(cli)
+    runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
+    try:
+        with _live(store, [job.id]):
+            finished = runner.run(job.id)
+    finally:
+        clients.close()
     _finish(cli, [finished])
 
 
