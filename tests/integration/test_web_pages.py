@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from starlette.testclient import TestClient
@@ -229,7 +230,11 @@ def test_an_api_failure_is_explained_with_what_to_do(store: MemoryStore) -> None
     assert "Traceback" not in html
 
 
-def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(store: MemoryStore) -> None:
+def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(
+    store: MemoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
     def broken_create(spec: object, secret: str | None = None, idempotency_key: str | None = None) -> str:
         raise RuntimeError("database is locked")
 
@@ -242,3 +247,5 @@ def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(stor
     assert "Something went wrong" in response.text and "What to do:" in response.text
     assert "Traceback" not in response.text and "RuntimeError" not in response.text
     assert SECRET not in response.text
+    assert "database is locked" in caplog.text, "the failure is logged for the operator"
+    assert SECRET not in caplog.text and TOKEN not in caplog.text

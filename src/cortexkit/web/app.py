@@ -72,8 +72,10 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         info = explain(exc)
-        # Type and message only: a traceback could carry request bodies with secrets in its locals.
-        log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, info.message)
+        # Type and first line of the message only (the client keeps secrets out of its messages); no
+        # request data, which could hold the form's client secret.
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, detail)
         return _error_response(request, info)
 
     app.add_middleware(
