@@ -214,3 +214,18 @@ def test_terraform_output_streams_into_the_job_page(
         _expect_all_steps_done(page)
         expect(page.locator("#log")).to_contain_text("terraform apply:")
         page.screenshot(path=str(screenshot_dir / "job.png"), full_page=True)
+
+
+def test_tenant_scope_hides_the_subscription_and_features_follow_root_sync(
+    demo_ui: RunningUI, new_page: Callable[..., Any]
+) -> None:
+    page: Page = new_page()
+    page.goto(demo_ui.url)
+    page.goto(demo_ui.base_url + "/onboard")
+    subscription_features = page.locator("#features label").count()
+    page.get_by_label("Tenant", exact=True).check()
+    expect(page.get_by_label("Subscription ID")).to_be_hidden()
+    features = page.locator("#features label")
+    expect(features).to_have_count(1)  # an Entra-only tenant: just the always-on capability
+    page.get_by_label("Include management groups and subscriptions (root sync)").check()
+    expect(features).to_have_count(subscription_features)

@@ -83,13 +83,15 @@ def _account_groups(request: Request, profile: str | None) -> tuple[list[dict[st
 
 
 def supported_features(
-    request: Request, profile: str | None, account_type: str, environment: str
+    request: Request, profile: str | None, account_type: str, environment: str, root_sync: bool = False
 ) -> list[str]:
+    """The features the API offers for this scope; an Entra-only tenant (no root sync) gets fewer."""
     settings = settings_of(request)
+    tenant = account_type == "tenant"
     body = {
-        "accountType": "tenant" if account_type == "tenant" else "account",
+        "accountType": "tenant" if tenant else "account",
         "deploymentType": environment or "azure",
-        "rootSyncEnabled": account_type == "tenant",
+        "rootSyncEnabled": tenant and root_sync,
     }
     with settings.backend.client_factory(profile) as client:
         raw = client.request("POST", "/cas/v1/features/cloud/azure", json=body) or {}
@@ -107,7 +109,11 @@ def _wizard(
     groups, groups_problem = _account_groups(request, profile)
     try:
         features = supported_features(
-            request, profile, data.get("account_type", "account"), data.get("environment", "azure")
+            request,
+            profile,
+            data.get("account_type", "account"),
+            data.get("environment", "azure"),
+            bool(data.get("root_sync_enabled")),
         )
         features_problem = ""
     except Exception as exc:
@@ -185,10 +191,16 @@ async def validate(request: Request) -> JSONResponse:
 
 @router.get("/api/features")
 def features(
-    request: Request, account_type: str = "account", environment: str = "azure", profile: str = ""
+    request: Request,
+    account_type: str = "account",
+    environment: str = "azure",
+    root_sync: bool = False,
+    profile: str = "",
 ) -> JSONResponse:
     settings = settings_of(request)
-    names = supported_features(request, profile or settings.default_profile, account_type, environment)
+    names = supported_features(
+        request, profile or settings.default_profile, account_type, environment, root_sync
+    )
     return JSONResponse({"features": names, "always_on": ALWAYS_ON_FEATURE})
 
 

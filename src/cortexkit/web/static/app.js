@@ -80,6 +80,7 @@
     (data.features || []).forEach(function (f) { chosen[f] = true; });
     var q = "?account_type=" + encodeURIComponent(data.account_type || "account") +
       "&environment=" + encodeURIComponent(data.environment || "azure") +
+      "&root_sync=" + (data.account_type === "tenant" && data.root_sync_enabled ? "true" : "false") +
       "&profile=" + encodeURIComponent(data.profile || "");
     api("GET", "/api/features" + q).then(function (res) {
       box.textContent = "";
@@ -124,7 +125,7 @@
     form.addEventListener("change", function (ev) {
       if (ev.target.name) { touched[ev.target.name] = true; }
       toggleSections(form);
-      if (ev.target.name === "account_type" || ev.target.name === "environment" || ev.target.name === "profile") {
+      if (["account_type", "environment", "profile", "root_sync_enabled"].indexOf(ev.target.name) >= 0) {
         reloadFeatures(form);
       }
       validate(false);
