@@ -10,7 +10,7 @@ import pytest
 
 from cortexkit.emulator.routes.azure_identity import identity_state
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.onboarding.permissions import READER, app_display_name
+from cortexkit.onboarding.permissions import GRAPH_READ_ROLES, READER, app_display_name
 from tests.integration.onboarding_support import azure_accounts, engine, subscription_spec, tenant_spec
 
 Make = Callable[..., RunningEmulator]
@@ -31,7 +31,7 @@ def test_subscription_creates_identity_waits_for_replication_and_onboards(
 
     identity = job.step("identity").output
     app = next(iter(azure.applications.values()))
-    sp = next(iter(azure.service_principals.values()))
+    sp = next(s for s in azure.service_principals.values() if s["appId"] == app["appId"])
     assert app["displayName"] == app_display_name(job.id)
     assert (identity["client_id"], identity["service_principal_id"]) == (app["appId"], sp["id"])
     assignments = [a["properties"] for a in azure.role_assignments.values()]
@@ -70,7 +70,7 @@ def test_rerun_of_identity_step_reuses_what_it_created(make_emulator: Make, tmp_
     runner.hook = lambda _point: None
     job = runner.run(job_id)
     assert job.state == "done", job.error
-    assert len(azure.applications) == 1 and len(azure.service_principals) == 1
+    assert len(azure.applications) == 1 and len(azure.service_principals) == 2  # + Microsoft Graph's
     assert len(azure.role_assignments) == 3
     assert len(next(iter(azure.applications.values()))["passwordCredentials"]) == 1
 
@@ -88,7 +88,9 @@ def test_tenant_with_root_sync_assigns_at_the_root_management_group(
     assert scopes == {f"/providers/Microsoft.Management/managementGroups/{spec.tenant_id}"}
     app = next(iter(azure.applications.values()))
     assert app["requiredResourceAccess"], "a tenant app asks for the Graph read roles"
-    assert job.step("identity").output["admin_consent_required"] is True
+    sp_id = job.step("identity").output["service_principal_id"]
+    assert job.step("identity").output["graph_roles"] == "granted"
+    assert {g["appRoleId"] for g in azure.app_role_assignments[sp_id]} == set(GRAPH_READ_ROLES)
 
 
 def test_entra_only_tenant_gets_no_rbac(make_emulator: Make, tmp_path: Path) -> None:
@@ -98,7 +100,11 @@ def test_entra_only_tenant_gets_no_rbac(make_emulator: Make, tmp_path: Path) -> 
     spec = tenant_spec(provisioner="azure-api", client_id=running.access_key_id)
     job = runner.run(store.create_job(spec, secret=running.secret_key))
     assert job.state == "done", job.error
-    assert azure.role_assignments == {} and len(azure.service_principals) == 1
+    assert azure.role_assignments == {}
+    assert [sp["displayName"] for sp in azure.service_principals.values()] == [
+        "Microsoft Graph",
+        app_display_name(job.id),
+    ]
 
 
 def test_wrong_operator_secret_fails_with_a_clear_reason(make_emulator: Make, tmp_path: Path) -> None:

@@ -68,6 +68,19 @@ def _identity_calls(spec: JobSpec) -> list[PlannedCall]:
         PlannedCall("identity", "graph", "POST", "/v1.0/servicePrincipals", "create the service principal"),
         PlannedCall("identity", "graph", "POST", "/v1.0/applications/<id>/addPassword", "create the secret"),
     ]
+    if permissions.needs_graph_roles(spec):
+        grants = "/v1.0/servicePrincipals/<sp id>/appRoleAssignments"
+        calls.append(PlannedCall("identity", "graph", "GET", grants, "Graph read roles already granted"))
+        calls.append(
+            PlannedCall(
+                "identity",
+                "graph",
+                "POST",
+                grants,
+                "grant each missing Graph read role (admin consent)",
+                {"appRoleIds": list(permissions.GRAPH_READ_ROLES)},
+            )
+        )
     scope = permissions.rbac_scope(spec)
     if scope is not None:
         authz = f"/{scope}/providers/Microsoft.Authorization"

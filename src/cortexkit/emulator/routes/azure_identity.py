@@ -43,6 +43,8 @@ BUILTIN_ROLES: dict[str, str] = {
     "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
 }
 AUTHZ = "providers/Microsoft.Authorization"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_SP_ID = "6d6e0f2a-0000-4000-8000-00000000a001"
 
 
 @dataclass
@@ -67,6 +69,13 @@ class AzureIdentityState:
     sp_created: dict[str, float] = field(default_factory=dict)
     role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # full id -> definition
     role_assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # full id -> assignment
+    app_role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # SP id -> grants
+
+    def __post_init__(self) -> None:
+        # Every tenant has Microsoft Graph's own service principal, the resource of its app roles.
+        graph = {"id": GRAPH_SP_ID, "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph"}
+        self.service_principals[GRAPH_SP_ID] = graph
+        self.sp_created[GRAPH_SP_ID] = float("-inf")
 
 
 _STATES: weakref.WeakKeyDictionary[Emulator, AzureIdentityState] = weakref.WeakKeyDictionary()
@@ -251,6 +260,46 @@ async def create_service_principal(request: Request, emu: Emu) -> JSONResponse:
         state.service_principals[sp["id"]] = sp
         state.sp_created[sp["id"]] = emu.clock.now()
     return JSONResponse(sp, status_code=201)
+
+
+@router.get("/_azure/graph/v1.0/servicePrincipals/{sp_id}/appRoleAssignments")
+def list_app_role_assignments(sp_id: str, request: Request, emu: Emu) -> JSONResponse:
+    if (denied := _bearer(request, emu, GRAPH_AUDIENCE)) is not None:
+        return denied
+    state = identity_state(emu)
+    with state.lock:
+        if sp_id not in state.service_principals:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{sp_id}' does not exist.")
+        return JSONResponse({"value": list(state.app_role_assignments.get(sp_id, []))})
+
+
+@router.post("/_azure/graph/v1.0/servicePrincipals/{sp_id}/appRoleAssignments")
+async def grant_app_role(sp_id: str, request: Request, emu: Emu) -> JSONResponse:
+    """Admin consent to an application permission, granted by assigning the app role to the SP."""
+    if (denied := _bearer(request, emu, GRAPH_AUDIENCE)) is not None:
+        return denied
+    body = await request.json()
+    if not isinstance(body, dict):
+        return _error(400, "Request_BadRequest", "A JSON object is required.")
+    state = identity_state(emu)
+    with state.lock:
+        if sp_id not in state.service_principals or body.get("principalId") != sp_id:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{sp_id}' does not exist.")
+        if body.get("resourceId") not in state.service_principals:
+            return _error(400, "Request_BadRequest", "resourceId must be a service principal.")
+        grants = state.app_role_assignments.setdefault(sp_id, [])
+        if any(
+            g["appRoleId"] == body.get("appRoleId") and g["resourceId"] == body["resourceId"] for g in grants
+        ):
+            return _error(400, "Request_BadRequest", "Permission being assigned already exists on the object")
+        grant = {
+            "id": secrets.token_urlsafe(16),
+            "principalId": sp_id,
+            "resourceId": body["resourceId"],
+            "appRoleId": body.get("appRoleId"),
+        }
+        grants.append(grant)
+    return JSONResponse(grant, status_code=201)
 
 
 # --- Azure Resource Manager ----------------------------------------------------------------------------

@@ -230,6 +230,39 @@ def _assign(ctx: StepContext, rest: AzureRest, scope: str, role_guid: str, princ
             delay = min(delay * 2, 30.0)
 
 
+def _grant_graph_roles(ctx: StepContext, rest: AzureRest) -> str:
+    """Admin consent to the Graph read roles as app-role assignments (AppRoleAssignment.ReadWrite.All).
+
+    Without that right the grant is left to an administrator, and the job says so instead of failing.
+    """
+    sp_id = ctx.partial["service_principal_id"]
+    graph_sp = _find_one(rest, "v1.0/servicePrincipals", "appId", permissions.GRAPH_APP_ID)
+    if graph_sp is None:
+        ctx.log("Microsoft Graph's service principal was not found; grant admin consent in the portal")
+        return "consent required"
+    path = f"v1.0/servicePrincipals/{sp_id}/appRoleAssignments"
+    try:
+        granted = {g.get("appRoleId") for g in rest.call("GET", rest.endpoints.graph, path).get("value", [])}
+        for role in permissions.GRAPH_READ_ROLES:
+            if role in granted:
+                continue
+            body = {"principalId": sp_id, "resourceId": graph_sp["id"], "appRoleId": role}
+            try:
+                rest.call("POST", rest.endpoints.graph, path, json=body, retry=False)
+            except AzureCallError as exc:
+                if "already exists" not in str(exc):
+                    raise
+    except AzureCallError as exc:
+        if exc.status not in (401, 403):
+            raise
+        ctx.log(
+            "not allowed to grant the Microsoft Graph read roles; an administrator must consent in the portal"
+        )
+        return "consent required"
+    ctx.log(f"granted {len(permissions.GRAPH_READ_ROLES)} Microsoft Graph read roles (admin consent)")
+    return "granted"
+
+
 def provision(ctx: StepContext) -> dict[str, Any]:
     spec = ctx.spec
     operator_secret = ctx.io.get_secret(ctx.job_id, "client_secret")
@@ -268,14 +301,12 @@ def _provision(ctx: StepContext, rest: AzureRest) -> dict[str, Any]:
             _assign(ctx, rest, scope, role, ctx.partial["service_principal_id"])
             roles.append(permissions.BUILTIN_NAMES.get(role, "custom"))
         ctx.checkpoint(scope=f"/{scope}", roles=roles)
-    consent = permissions.needs_graph_roles(ctx.spec)
-    if consent:
-        ctx.log("an administrator must grant admin consent to the app's Microsoft Graph read permissions")
+    consent = _grant_graph_roles(ctx, rest) if permissions.needs_graph_roles(ctx.spec) else None
     return {
         "client_id": ctx.partial["client_id"],
         "service_principal_id": ctx.partial["service_principal_id"],
         "app_object_id": ctx.partial["app_object_id"],
         "scope": f"/{scope}" if scope else None,
         "roles": roles,
-        "admin_consent_required": consent,
+        "graph_roles": consent,
     }
