@@ -315,13 +315,6 @@ def test_dismissed_and_snoozed_alerts_match_the_spec() -> None:
             conforms("Alerts.json", "GET", "/alert/{id}", 200, client.get(f"/alert/{alert_id}").json())
 
 
-CAS_STATUS_XFAIL = pytest.mark.xfail(
-    reason="ApiError.status: emulator/errors.py (core) renders the Spring enum name 'BAD_REQUEST'; the spec "
-    "enumerates '400 BAD_REQUEST'. Which one the service sends is undocumented.",
-    strict=False,  # passes on its own once the core and the spec agree
-)
-
-
 @pytest.mark.parametrize(
     ("spec_file", "method", "path", "call"),
     [
@@ -336,14 +329,12 @@ CAS_STATUS_XFAIL = pytest.mark.xfail(
             "POST",
             "/cas/v1/features/cloud/{cloud_type}",
             lambda c: c.post("/cas/v1/features/cloud/azure", json={"accountType": "galaxy"}),
-            marks=CAS_STATUS_XFAIL,
         ),
         pytest.param(
             "CloudAccountsMicroService.json",
             "POST",
             "/cas/v1/azure_template",
             lambda c: c.post("/cas/v1/azure_template", json={"accountType": "account", "tenantId": "nope"}),
-            marks=CAS_STATUS_XFAIL,
         ),
     ],
 )

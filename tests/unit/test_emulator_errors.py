@@ -43,7 +43,7 @@ def test_cas_error_body() -> None:
     response = errors.CasError(400, "duplicate_cloud_account", debug="already onboarded").response()
     body = json.loads(bytes(response.body))
     assert set(body) == {"status", "timestamp", "message", "debugMessage"}
-    assert body["status"] == "BAD_REQUEST"
+    assert body["status"] == "400 BAD_REQUEST"
     assert body["message"] == "duplicate_cloud_account"
     assert body["timestamp"].endswith("Z")
 

@@ -116,7 +116,8 @@ class CasError(EmulatorError):
 
     def response(self) -> Response:
         body = {
-            "status": _reason(self.status).upper().replace(" ", "_"),
+            # The spec enumerates Spring's HttpStatus.toString() form: "400 BAD_REQUEST".
+            "status": f"{self.status} {_reason(self.status).upper().replace(' ', '_')}",
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "message": self.message,
             "debugMessage": self.debug,
