@@ -131,6 +131,9 @@ def test_alert_get_and_count(invoke: Callable[..., Any]) -> None:
     total = json.loads(invoke("alerts", "count", "-o", "json").stdout)["count"]
     opened = json.loads(invoke("alerts", "count", "--status", "open", "-o", "json").stdout)["count"]
     assert 0 < opened <= total
+    day = json.loads(invoke("alerts", "count", "--since", "24h", "-o", "json").stdout)["count"]
+    month = json.loads(invoke("alerts", "count", "--since", "30d", "-o", "json").stdout)["count"]
+    assert 0 < day < month <= total
 
 
 def test_alerts_list_filters_are_applied(invoke: Callable[..., Any]) -> None:
