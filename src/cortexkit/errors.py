@@ -336,6 +336,15 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return value
 
 
+def _request_id(headers: Mapping[str, str] | None) -> str | None:
+    """The server's request id, reduced to printable characters: it lands in one-line messages and logs."""
+    raw = _header(headers, REQUEST_ID_HEADER)
+    if raw is None:
+        return None
+    cleaned = "".join(ch for ch in raw if ch.isprintable()).strip()[:128]
+    return cleaned or None
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str] | None,
@@ -351,7 +360,7 @@ def error_from_response(
         status,
         [item.i18n_key for item in items],
         body=parsed,
-        request_id=_header(headers, REQUEST_ID_HEADER),
+        request_id=_request_id(headers),
         method=method,
         path=path,
         status_items=items,
