@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from cortexkit import errors
+
 log = logging.getLogger("cortexkit")
 
 COMPUTE_MAX_LIMIT = 50
@@ -52,8 +54,19 @@ class Pager(Protocol):
         ...
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise errors.UnexpectedResponseError(f"{what} page is {type(body).__name__}, not an object")
+    return body
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A page's items; a missing list is an empty page, anything else but a list is a broken answer."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise errors.UnexpectedResponseError(f"{what} items are {type(value).__name__}, not a list")
+    return value
 
 
 def _token(value: Any) -> str | None:
@@ -88,9 +101,9 @@ class AlertPager:
         return RequestSpec("POST", self.path, params=self.params, json=body, idempotent=True)
 
     def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
-        body = page.body if isinstance(page.body, dict) else {}
+        body = _object(page.body, "alert")
         token = self.guard.fresh(_token(body.get("nextPageToken")))
-        items = _list(body.get("items"))
+        items = _list(body.get("items"), "alert")
         if token is None or not items:
             return items, None
         nxt = {**self.body, "pageToken": token}
@@ -117,10 +130,9 @@ class RqlConfigPager:
         return RequestSpec("POST", RQL_PATHS[self.api], json=dict(self.body), idempotent=True)
 
     def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
-        body = page.body if isinstance(page.body, dict) else {}
-        data = body.get("data") if isinstance(body.get("data"), dict) else body
-        assert isinstance(data, dict)
-        items = _list(data.get("items"))
+        body = _object(page.body, "RQL search")
+        data = _object(body["data"], "RQL search") if "data" in body else body
+        items = _list(data.get("items"), "RQL search")
         token = self.guard.fresh(_token(data.get("nextPageToken")))
         if token is None or not items:
             return items, None
@@ -142,8 +154,8 @@ class AuditLogPager:
         return RequestSpec("POST", "/audit/api/v1/log", json=dict(self.body), idempotent=True)
 
     def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
-        body = page.body if isinstance(page.body, dict) else {}
-        items = _list(body.get("value"))
+        body = _object(page.body, "audit log")
+        items = _list(body.get("value"), "audit log")
         token = self.guard.fresh(_token(body.get("nextPageToken")))
         if token is None or not items:
             return items, None
@@ -174,7 +186,7 @@ class OffsetPager:
         return self._spec(self.offset)
 
     def parse(self, page: Page) -> tuple[list[Any], RequestSpec | None]:
-        items = _list(page.body)
+        items = _list(page.body, "Compute")
         self.offset += len(items)
         total_text = page.headers.get("total-count")
         try:

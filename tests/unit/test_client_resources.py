@@ -122,3 +122,20 @@ def test_compute_meta_info_and_paths() -> None:
 
 def test_alert_body_leaves_unset_options_to_the_server() -> None:
     assert alerts.search_body() == {"limit": 500}
+
+
+@pytest.mark.parametrize("body", [{"error": "x"}, "text", [1, 2], None])
+def test_list_of_the_wrong_shape_is_an_error_not_an_empty_list(body: object) -> None:
+    with pytest.raises(errors.UnexpectedResponseError):
+        cloud_accounts.list_call().parse(body)
+
+
+def test_object_of_the_wrong_shape_is_an_error() -> None:
+    with pytest.raises(errors.UnexpectedResponseError):
+        cloud_accounts.get_call("azure", "x").parse(["a"])
+
+
+def test_fields_of_the_wrong_type_are_unexpected_responses() -> None:
+    with pytest.raises(errors.UnexpectedResponseError) as info:
+        cloud_accounts.get_call("azure", "x").parse({"accountId": {"nested": 1}})
+    assert "accountId" in str(info.value)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cortexkit import errors
 from cortexkit.pagination import (
     AlertPager,
     AuditLogPager,
@@ -153,3 +154,22 @@ async def test_aiterate_matches_iterate() -> None:
 
     got = [item async for item in aiterate(send, AlertPager(BODY))]
     assert [a["id"] for a in got] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("pager", "body"),
+    [
+        (AlertPager({}), "an error string"),
+        (AlertPager({}), {"items": {"not": "a list"}}),
+        (RqlConfigPager({"query": "q"}), {"data": "oops"}),
+        (AuditLogPager({}), [1, 2]),
+        (OffsetPager("/x"), {"error": "unauthorized"}),
+    ],
+)
+def test_broken_pages_raise_instead_of_ending_quietly(pager: Any, body: Any) -> None:
+    with pytest.raises(errors.UnexpectedResponseError):
+        pager.parse(Page(body))
+
+
+def test_a_page_without_items_is_empty() -> None:
+    assert AlertPager({}).parse(Page({"totalRows": 0})) == ([], None)

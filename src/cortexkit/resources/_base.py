@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cortexkit import errors
 from cortexkit.pagination import RequestSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,17 +46,39 @@ def none(_: Any) -> None:
 
 def one(model: type[M]) -> Callable[[Any], M]:
     def parse(body: Any) -> M:
-        return model.model_validate(body if isinstance(body, Mapping) else {})
+        if not isinstance(body, Mapping):
+            raise _shape(model, "an object", body)
+        return validate(model, body)
 
     return parse
 
 
 def many(model: type[M]) -> Callable[[Any], list[M]]:
     def parse(body: Any) -> list[M]:
-        items = body if isinstance(body, list) else []
-        return [model.model_validate(item) for item in items if isinstance(item, Mapping)]
+        if not isinstance(body, list) or not all(isinstance(item, Mapping) for item in body):
+            raise _shape(model, "a list of objects", body)
+        return [validate(model, item) for item in body]
 
     return parse
+
+
+def validate(model: type[M], item: Any) -> M:
+    """`model_validate`, with a field of the wrong type reported as the API's fault, in the library's
+    own exception tree (pydantic's error would otherwise escape `except CortexkitError`)."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        raise errors.UnexpectedResponseError(
+            f"{model.__name__} with unexpected field types: {fields}"
+        ) from None
+
+
+def _shape(model: type[Model], wanted: str, body: Any) -> errors.UnexpectedResponseError:
+    """A 200 answer of the wrong shape (an error object, a string) must not pass for an empty result."""
+    return errors.UnexpectedResponseError(
+        f"expected {wanted} for {model.__name__}, got {type(body).__name__}"
+    )
 
 
 def clean(**kwargs: Any) -> dict[str, Any]:

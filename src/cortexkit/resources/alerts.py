@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from cortexkit.pagination import AlertPager, RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, one, raw
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, one, raw, validate
 from cortexkit.resources.cloud_accounts import seg
 from cortexkit.resources.models import Alert
 
@@ -133,7 +133,7 @@ class Alerts(SyncResource):
             detailed=detailed,
         )
         for item in self._client.paginate(AlertPager(body), max_items=max_items):
-            yield Alert.model_validate(item)
+            yield validate(Alert, item)
 
     def count(self, status: str = "open") -> int:
         return self._run(count_call(status))
@@ -179,7 +179,7 @@ class AsyncAlerts(AsyncResource):
             detailed=detailed,
         )
         async for item in self._client.paginate(AlertPager(body), max_items=max_items):
-            yield Alert.model_validate(item)
+            yield validate(Alert, item)
 
     async def count(self, status: str = "open") -> int:
         return await self._run(count_call(status))

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from cortexkit.pagination import AuditLogPager, RqlConfigPager
-from cortexkit.resources._base import AsyncResource, SyncResource, clean, relative
+from cortexkit.resources._base import AsyncResource, SyncResource, clean, relative, validate
 from cortexkit.resources.models import AuditLogEntry, RqlResource
 
 RqlApi = Literal["legacy", "v1", "v2"]
@@ -65,7 +65,7 @@ class Search(SyncResource):
             query, time_range=time_range, page_size=page_size, with_resource_json=with_resource_json, api=api
         )
         for item in self._client.paginate(RqlConfigPager(body, api), max_items=max_items):
-            yield RqlResource.model_validate(item)
+            yield validate(RqlResource, item)
 
 
 class AsyncSearch(AsyncResource):
@@ -83,7 +83,7 @@ class AsyncSearch(AsyncResource):
             query, time_range=time_range, page_size=page_size, with_resource_json=with_resource_json, api=api
         )
         async for item in self._client.paginate(RqlConfigPager(body, api), max_items=max_items):
-            yield RqlResource.model_validate(item)
+            yield validate(RqlResource, item)
 
 
 class AuditLogs(SyncResource):
@@ -97,7 +97,7 @@ class AuditLogs(SyncResource):
     ) -> Iterator[AuditLogEntry]:
         body = audit_body(time_range=time_range, filters=filters, page_size=page_size)
         for item in self._client.paginate(AuditLogPager(body), max_items=max_items):
-            yield AuditLogEntry.model_validate(item)
+            yield validate(AuditLogEntry, item)
 
 
 class AsyncAuditLogs(AsyncResource):
@@ -111,4 +111,4 @@ class AsyncAuditLogs(AsyncResource):
     ) -> AsyncIterator[AuditLogEntry]:
         body = audit_body(time_range=time_range, filters=filters, page_size=page_size)
         async for item in self._client.paginate(AuditLogPager(body), max_items=max_items):
-            yield AuditLogEntry.model_validate(item)
+            yield validate(AuditLogEntry, item)
