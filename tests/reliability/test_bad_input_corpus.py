@@ -32,6 +32,9 @@ from cortexkit.onboarding.bulk import parse_csv
 from cortexkit.retry import RetryConfig
 from tests.reliability.stub_server import LOGIN_OK, Answer, Script, stub_server
 
+# One worker runs the whole module under `-n 2 --dist loadgroup`: its module fixture is the costly part.
+pytestmark = pytest.mark.xdist_group("reliability-bad-input")
+
 GUID = "11111111-2222-4333-8444-555555555555"
 GUID2 = "11111111-2222-4333-8444-666666666666"
 HTML = Answer(
