@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -184,7 +184,8 @@ async def create_async(client: AsyncClient, outcome: Outcome) -> None:
             return
         except OutcomeUnknownError as exc:
             outcome.surfaced.append(exc)
-            outcome.reconciled += attempt == 0
+            if attempt == 0:
+                outcome.reconciled += 1
             if await client.azure.find_by_subscription(subscription) is not None:
                 return
             outcome.resent_after_reconcile += 1
@@ -240,6 +241,3 @@ def control(running: RunningEmulator, path: str) -> Any:
     response = httpx.get(f"{running.url}/_emulator/{path}", timeout=10)
     response.raise_for_status()
     return response.json()
-
-
-Factory = Callable[..., RunningEmulator]
