@@ -69,6 +69,8 @@ def _merge(previous: Path, result: BenchResult) -> None:
         return
     if old.mode != result.mode:
         return
+    # The page must say every command that produced a figure on it.
+    result.commands = [*old.commands, *(c for c in result.commands if c not in old.commands)]
     fresh = {w.name for w in result.workloads}
     kept = [w for w in old.workloads if w.name not in fresh]
     result.workloads = sorted(
