@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 8765
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv demo test lint bench soak chromium clean
+.PHONY: venv demo test lint bench soak chromium wrk clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ lint: venv
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: venv
+# wrk (Debian) is the cheapest load generator for the emulator-capacity workload.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk ) || \
+	  echo "wrk could not be installed: the capacity workload uses its Python load generators only"
+
+bench: venv wrk
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
 soak: venv

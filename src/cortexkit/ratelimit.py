@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from cortexkit import limits
 
-SAFETY = 0.95
+SAFETY = 0.98
 """Fraction of the server's sustained rate the client aims for: arrival jitter must not overdraw."""
 
 BETA = 0.7
