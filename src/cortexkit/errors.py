@@ -88,19 +88,22 @@ def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _one_line(text: str) -> str:
+    """Keys end up in one-line messages and log lines: fold the whitespace and control characters a
+    server put in them, so an answer cannot forge a line break."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def _status_items(value: Any) -> Iterable[StatusItem]:
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, dict):
-            key = item.get("i18nKey", item.get("i18n_key"))
-            if key is None or not str(key).strip():
-                continue
-            # Keys end up in one-line messages and log lines: fold any whitespace a server put in them.
-            yield StatusItem(
-                " ".join(str(key).split()), _opt_str(item.get("severity")), _opt_str(item.get("subject"))
-            )
-        elif isinstance(item, str) and item.strip():
-            yield StatusItem(item.strip())
+            raw = item.get("i18nKey", item.get("i18n_key"))
+            key = _one_line(str(raw)) if raw is not None else ""
+            if key:
+                yield StatusItem(key, _opt_str(item.get("severity")), _opt_str(item.get("subject")))
+        elif isinstance(item, str) and (key := _one_line(item)):
+            yield StatusItem(key)
 
 
 def parse_redlock_status(header_value: str | bytes | None) -> list[StatusItem]:

@@ -17,8 +17,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cortexkit.auth import DEFAULT_TTL, token_lifetime
@@ -44,24 +43,10 @@ json_values = st.recursive(
 @given(st.one_of(st.text(max_size=200), st.binary(max_size=200), json_values.map(json.dumps)))
 def test_redlock_status_never_raises_and_keys_are_one_line(value: str | bytes) -> None:
     items = parse_redlock_status(value)
-    # A bare JSON string keeps its inner whitespace: the known bug pinned by the xfail test below.
-    assume(not _is_json_string(value))
     for item in items:
         assert item.i18n_key and "\n" not in item.i18n_key and item.i18n_key == item.i18n_key.strip()
 
 
-def _is_json_string(value: str | bytes) -> bool:
-    try:
-        return isinstance(json.loads(value), str)
-    except ValueError:
-        return False
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="errors.parse_redlock_status: a bare JSON string header ('\"a\\nb\"') keeps its newline in the "
-    "i18n key (only dict items fold whitespace), so a server can put line breaks into log lines and messages",
-)
 def test_redlock_status_bare_json_string_is_folded_to_one_line() -> None:
     (item,) = parse_redlock_status('"invalid\\nforged log line"')
     assert "\n" not in item.i18n_key
@@ -223,19 +208,12 @@ def test_api_time_range_resolves_or_refuses(time_range: Any) -> None:
 @FUZZ
 @given(st.text(max_size=400))
 def test_csv_never_raises(text: str) -> None:
-    # A carriage return not followed by a newline crashes the csv module: pinned by the xfail test below.
-    assume("\r" not in text.replace("\r\n", ""))
     specs, errors = parse_csv(text)
     assert all(e.line >= 1 and e.message for e in errors)
-    assert len(specs) <= max(1, text.count("\n") + 1)
+    # A bare carriage return ends a line too (old Mac line ends, or pasted into the web UI's bulk form).
+    assert len(specs) <= max(1, text.count("\n") + text.count("\r") + 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="onboarding.bulk.parse_csv raises _csv.Error ('new-line character seen in unquoted field') on a "
-    "bare carriage return (old Mac line ends, or pasted into the web UI's bulk form) instead of returning "
-    "a RowError; the CLI path reads files with universal newlines and is not affected",
-)
 def test_csv_with_bare_carriage_returns_is_a_row_error_not_a_crash() -> None:
     specs, errors = parse_csv("name,subscription_id,tenant_id\rx,y,z\r")
     assert errors and not specs
