@@ -72,9 +72,26 @@ def _row_data(row: dict[str, str], line: int, errors: list[RowError]) -> dict[st
     return data
 
 
+def _normalise_newlines(text: str) -> str:
+    """`\r\n` and a bare `\r` (old Mac line ends, a paste into the web UI) become `\n`: the csv module
+    refuses a bare carriage return in an unquoted field, and a file read with universal newlines (the
+    CLI's) would have seen the same lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_csv(text: str) -> tuple[list[JobSpec], list[RowError]]:
-    """Specs for the good rows and an error per problem of the bad ones (1-based file line numbers)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """Specs for the good rows and an error per problem of the bad ones (1-based file line numbers).
+
+    Never raises on bad text: whatever the csv module cannot read becomes a row error at its line.
+    """
+    reader = csv.DictReader(io.StringIO(_normalise_newlines(text.lstrip("\ufeff"))))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as exc:
+        return [], [RowError(max(1, reader.line_num), "row", f"Unreadable CSV: {exc}.")]
+
+
+def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[JobSpec], list[RowError]]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     errors: list[RowError] = []
     if not header:
