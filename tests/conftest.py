@@ -24,6 +24,12 @@ def client_env(running: RunningEmulator) -> dict[str, str]:
     return running.client_env()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/reliability/conftest.py: a nested conftest's options are only known when pytest is
+    # given that directory, so `pytest --soak` from the project root would be refused as unknown.
+    parser.addoption("--soak", action="store_true", default=False, help="run the long soak suites")
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[RunningEmulator]:
     with run_emulator(**SHARED_EMULATOR_CONFIG) as running:

@@ -1,8 +1,9 @@
-"""Reliability suites: the `--soak` switch, the `soak` marker, and where the figures of a run go.
+"""Reliability suites: what `--soak` does, the `soak` marker, and where the figures of a run go.
 
 The short versions run in `make test`; `make soak` (`pytest tests/reliability -m soak --soak`) runs the
-long ones. A `soak` test without `--soak` is skipped rather than deselected, so the skip reason tells a
-reader how to run it.
+long ones. The option itself is declared in tests/conftest.py (pytest only reads `pytest_addoption` from
+the root conftest and plugins, so `pytest --soak` works from the project root). A `soak` test without
+`--soak` is skipped rather than deselected, so the skip reason tells a reader how to run it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ import pytest
 
 FIGURES_ENV = "CORTEXKIT_RELIABILITY_FIGURES"
 """A directory: when set, every suite writes its figures there as `<suite>.json` (docs/RELIABILITY.md)."""
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--soak", action="store_true", default=False, help="run the long soak suites")
 
 
 def pytest_configure(config: pytest.Config) -> None:
