@@ -1,7 +1,8 @@
 """Bad input corpus: every case gives one clear sentence, the documented exit code, and no traceback.
 
-Exit codes (docs/cli.md): 0 ok, 1 API/runtime, 2 bad usage or input, 4 authentication (a credentials.yml
-that cannot be used counts as "no credentials found", so 4). Four channels:
+Exit codes (docs/cli.md): 0 ok, 1 API/runtime, 2 bad usage or input (including a file named on the command
+line, such as `profile import FILE`), 4 authentication (a credentials.yml that cannot be used counts as "no
+credentials found", so 4). Four channels:
 CLI arguments, CSV rows, credential files, and server answers from a scripted stub server on loopback.
 CLI cases run as real subprocesses, all at once from one module fixture (so the table stays fast); the
 server answers that the client retries run in-process with a fast retry policy, because the CLI's own
@@ -61,10 +62,6 @@ STUBS: dict[str, Script] = {
 """Server answers the CLI sees without retrying (so a subprocess finishes at once)."""
 
 
-IMPORT_EXIT_4 = (
-    "profile import of a malformed file exits 4 (authentication) instead of 2 (bad input): "
-    "cli/errors.py maps every CredentialsError to 4, even one about a file given as an argument"
-)
 NOT_ACCOUNTS = (
     "accounts list prints a 200 answer that is not a list of accounts (an error body, a string, a list of "
     "numbers) as data and exits 0; it should fail with UnexpectedResponseError (exit 1)"
@@ -159,14 +156,11 @@ CLI_CASES: list[CliCase] = [
         "csv missing file",
         ("onboard", "azure", "--from-csv", "{dir}/missing.csv"),
         2,
-        xfail="onboard --from-csv with a missing file exits 1; a missing --data file exits 2 (bad input)",
     ),
     CliCase(
         "csv not utf-8",
         ("onboard", "azure", "--from-csv", "{dir}/binary.csv"),
         2,
-        xfail="onboard --from-csv with a non-UTF-8 file exits 1 with 'unexpected error: UnicodeDecodeError' "
-        "instead of a bad-input message and exit 2",
     ),
     # credential files
     CliCase("credentials.yml bad YAML", ("accounts", "list"), 4, env="config:bad-yaml"),
@@ -174,18 +168,14 @@ CLI_CASES: list[CliCase] = [
     CliCase("credentials.yml a list", ("accounts", "list"), 4, env="config:list"),
     CliCase("credentials.yml profile without url", ("accounts", "list"), 4, env="config:no-url"),
     CliCase("no credentials at all", ("accounts", "list"), 4, env="none"),
-    CliCase("import bad JSON", ("profile", "import", "{dir}/pcpi-bad.json"), 2, xfail=IMPORT_EXIT_4),
-    CliCase(
-        "import missing fields", ("profile", "import", "{dir}/pcpi-missing.json"), 2, xfail=IMPORT_EXIT_4
-    ),
-    CliCase("import wrong types", ("profile", "import", "{dir}/pcpi-types.json"), 2, xfail=IMPORT_EXIT_4),
-    CliCase("import empty file", ("profile", "import", "{dir}/empty.json"), 2, xfail=IMPORT_EXIT_4),
+    CliCase("import bad JSON", ("profile", "import", "{dir}/pcpi-bad.json"), 2),
+    CliCase("import missing fields", ("profile", "import", "{dir}/pcpi-missing.json"), 2),
+    CliCase("import wrong types", ("profile", "import", "{dir}/pcpi-types.json"), 2),
+    CliCase("import empty file", ("profile", "import", "{dir}/empty.json"), 2),
     CliCase(
         "import a directory",
         ("profile", "import", "{dir}"),
         2,
-        xfail="profile import of a directory exits 1, "
-        "while an unusable --data file exits 2 (docs/cli.md: bad input is 2)",
     ),
     # server answers
     CliCase("login answers HTML", ("accounts", "list"), 1, env="stub:login-html"),

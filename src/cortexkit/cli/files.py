@@ -39,6 +39,19 @@ def atomic_text_file(destination: str | os.PathLike[str]) -> Iterator[IO[str]]:
         raise
 
 
+def read_text_argument(path: Path, option: str) -> str:
+    """The UTF-8 text of a file named on the command line; one that cannot be read is bad input (exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise UsageProblem(f"cannot read the {option} file {str(path)!r}: {reason}.") from None
+    except UnicodeDecodeError as exc:
+        raise UsageProblem(
+            f"the {option} file {str(path)!r} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8."
+        ) from None
+
+
 def read_data_argument(value: str, *, stdin: IO[str] | None = None) -> Any:
     """`--data`: inline JSON, `@path` to read a file, or `@-` to read stdin; bad input is exit 2."""
     if value.startswith("@"):

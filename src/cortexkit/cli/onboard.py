@@ -272,9 +272,10 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     cli = state(ctx)
     specs: list[JobSpec]
     if from_csv is not None:
+        from cortexkit.cli.files import read_text_argument
         from cortexkit.onboarding.bulk import parse_csv
 
-        specs, row_errors = parse_csv(from_csv.read_text(encoding="utf-8"))
+        specs, row_errors = parse_csv(read_text_argument(from_csv, "--from-csv"))
         for problem in row_errors:
             output.message(f"{from_csv}: {problem}")
         if not specs:

@@ -211,6 +211,27 @@ def test(
 
 
 def _read_import(path: Path, kind: str) -> list[Credentials]:
+    """The tenants of a file named on the command line.
+
+    A file the user hands us that cannot be read or is malformed is bad input (exit 2), not an
+    authentication failure: nothing was refused and the fix is to point at the right file. The library
+    raises CredentialsError for it (as for a broken credentials.yml, which does mean "no credentials").
+    """
+    from cortexkit.errors import CredentialsError
+
+    if path.is_dir():
+        raise UsageProblem(f"{path} is a directory; give the credentials.json file inside it.")
+    try:
+        return _parse_import(path, kind)
+    except CredentialsError as exc:
+        raise UsageProblem(f"cannot import {path}: {str(exc).removeprefix(f'{path}: ')}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        strerror = exc.strerror if isinstance(exc, OSError) else None
+        reason = strerror.lower() if strerror else "it is not UTF-8 text"
+        raise UsageProblem(f"cannot import {path}: {reason}.") from None
+
+
+def _parse_import(path: Path, kind: str) -> list[Credentials]:
     from cortexkit.credentials import import_pcpi_credentials, import_prismacloud_api_credentials
 
     if kind == "pcpi":
