@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cortexkit.cli import output
 from cortexkit.cli.context import state
 from cortexkit.cli.errors import CliError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.resources.models import CloudAccount
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Cloud accounts.", no_args_is_help=True)
 groups_app = typer.Typer(
@@ -33,16 +36,18 @@ def list_accounts(
 ) -> None:
     """List onboarded cloud accounts."""
     cli = state(ctx)
-    accounts = cli.client().request("GET", "/cloud", params={"excludeAccountGroupDetails": "true"})
-    if cloud_type and isinstance(accounts, list):
-        accounts = [a for a in accounts if str(a.get("cloudType", "")).lower() == cloud_type.lower()]
+    # Through the resource, not a raw request: it refuses a 200 answer that is not a list of accounts
+    # (an error body, a string, a list of numbers) instead of printing it as data.
+    accounts = cli.client().cloud_accounts.list(exclude_group_details=True)
+    if cloud_type:
+        accounts = [a for a in accounts if str(a.cloudType or "").lower() == cloud_type.lower()]
     cli.emit(accounts, output.columns(*ACCOUNT_COLUMNS))
 
 
-def _cloud_type_of(accounts: Any, account_id: str) -> str:
-    for account in accounts if isinstance(accounts, list) else []:
-        if isinstance(account, dict) and account.get("accountId") == account_id:
-            return str(account.get("cloudType"))
+def _cloud_type_of(accounts: list[CloudAccount], account_id: str) -> str:
+    for account in accounts:
+        if account.accountId == account_id and account.cloudType:
+            return account.cloudType
     raise CliError(f"no cloud account has the id {account_id!r}; see `cortexkit accounts list`.")
 
 
@@ -57,7 +62,7 @@ def get_account(
     """Show one cloud account."""
     cli = state(ctx)
     client = cli.client()
-    kind = cloud_type or _cloud_type_of(client.request("GET", "/cloud"), account_id)
+    kind = cloud_type or _cloud_type_of(client.cloud_accounts.list(), account_id)
     cli.emit(client.request("GET", f"/cloud/{kind}/{account_id}"))
 
 
@@ -76,4 +81,4 @@ def account_status(
 def list_groups(ctx: typer.Context) -> None:
     """List account groups."""
     cli = state(ctx)
-    cli.emit(cli.client().request("GET", "/cloud/group"), output.columns(*GROUP_COLUMNS))
+    cli.emit(cli.client().account_groups.list(), output.columns(*GROUP_COLUMNS))

@@ -35,7 +35,7 @@ def list_policies(  # noqa: PLR0917
     name: Annotated[str | None, typer.Option("--name", help="Exact policy name.")] = None,
 ) -> None:
     """List policies (filters are the API's own `policy.*` query parameters)."""
-    params: dict[str, object] = {}
+    params: dict[str, str | list[str]] = {}
     if severity:
         params["policy.severity"] = [s.lower() for s in severity]
     if cloud_type:
@@ -47,4 +47,5 @@ def list_policies(  # noqa: PLR0917
     if name:
         params["policy.name"] = name
     cli = state(ctx)
-    cli.emit(cli.client().request("GET", "/v2/policy", params=params or None), output.columns(*COLUMNS))
+    # The resource refuses a 200 answer that is not a list of policies rather than printing it as data.
+    cli.emit(cli.client().policies.list(params), output.columns(*COLUMNS))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cortexkit.pagination import RequestSpec
@@ -12,8 +12,8 @@ from cortexkit.resources.cloud_accounts import seg
 from cortexkit.resources.models import Policy
 
 
-def list_call(filters: Mapping[str, str] | None = None) -> Call[list[Policy]]:
-    """`GET /v2/policy` (same objects as `/policy`); `filters` are the API query names,
+def list_call(filters: Mapping[str, str | Sequence[str]] | None = None) -> Call[list[Policy]]:
+    """`GET /v2/policy` (same objects as `/policy`); `filters` are the API query names (a list repeats one),
     e.g. `{"policy.severity": "high", "cloud.type": "azure"}`."""
     return Call(RequestSpec("GET", "/v2/policy", params=dict(filters) if filters else None), many(Policy))
 
@@ -28,7 +28,7 @@ def posture_call(params: Mapping[str, Any] | None = None) -> Call[Any]:
 
 
 class Policies(SyncResource):
-    def list(self, filters: Mapping[str, str] | None = None) -> builtins.list[Policy]:
+    def list(self, filters: Mapping[str, str | Sequence[str]] | None = None) -> builtins.list[Policy]:
         return self._run(list_call(filters))
 
     def get(self, policy_id: str) -> Policy:
@@ -36,7 +36,7 @@ class Policies(SyncResource):
 
 
 class AsyncPolicies(AsyncResource):
-    async def list(self, filters: Mapping[str, str] | None = None) -> builtins.list[Policy]:
+    async def list(self, filters: Mapping[str, str | Sequence[str]] | None = None) -> builtins.list[Policy]:
         return await self._run(list_call(filters))
 
     async def get(self, policy_id: str) -> Policy:
