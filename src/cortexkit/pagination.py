@@ -61,11 +61,16 @@ def _object(body: Any, what: str) -> dict[str, Any]:
 
 
 def _list(value: Any, what: str) -> list[Any]:
-    """A page's items; a missing list is an empty page, anything else but a list is a broken answer."""
+    """A page's items; a missing list is an empty page, anything else but a list of objects is a broken
+    answer (a list of numbers or nulls must not pass for alerts, resources or log entries)."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise errors.UnexpectedResponseError(f"{what} items are {type(value).__name__}, not a list")
+    for item in value:
+        if not isinstance(item, Mapping):
+            kind = type(item).__name__
+            raise errors.UnexpectedResponseError(f"{what} items must be objects, one is {kind}")
     return value
 
 

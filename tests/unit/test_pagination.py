@@ -31,19 +31,19 @@ def test_alert_pager_resends_filters_sort_and_limit_with_the_token() -> None:
     pager = AlertPager(BODY)
     first = pager.first()
     assert (first.method, first.path, first.json) == ("POST", "/v2/alert", BODY)
-    items, nxt = pager.parse(Page({"items": [1, 2], "nextPageToken": "tok1"}))
-    assert items == [1, 2]
+    items, nxt = pager.parse(Page({"items": [{"id": 1}, {"id": 2}], "nextPageToken": "tok1"}))
+    assert items == [{"id": 1}, {"id": 2}]
     assert nxt is not None and nxt.json == {**BODY, "pageToken": "tok1"}
     assert nxt.idempotent is True
-    items, nxt = pager.parse(Page({"items": [3], "nextPageToken": ""}))
-    assert items == [3] and nxt is None
+    items, nxt = pager.parse(Page({"items": [{"id": 3}], "nextPageToken": ""}))
+    assert items == [{"id": 3}] and nxt is None
 
 
 def test_alert_pager_stops_on_a_repeated_token() -> None:
     pager = AlertPager(BODY)
-    _, nxt = pager.parse(Page({"items": [1], "nextPageToken": "same"}))
+    _, nxt = pager.parse(Page({"items": [{"id": 1}], "nextPageToken": "same"}))
     assert nxt is not None
-    _, nxt = pager.parse(Page({"items": [2], "nextPageToken": "same"}))
+    _, nxt = pager.parse(Page({"items": [{"id": 2}], "nextPageToken": "same"}))
     assert nxt is None
 
 
@@ -67,8 +67,8 @@ def test_rql_legacy_reads_data_then_pages_via_search_config_page() -> None:
 def test_rql_v1_v2_flat_first_page(api: str, path: str) -> None:
     pager = RqlConfigPager({"query": "q"}, api=api)
     assert pager.first().path == path
-    items, nxt = pager.parse(Page({"items": [1], "nextPageToken": "t"}))
-    assert items == [1] and nxt is not None and nxt.path == "/search/config/page"
+    items, nxt = pager.parse(Page({"items": [{"id": 1}], "nextPageToken": "t"}))
+    assert items == [{"id": 1}] and nxt is not None and nxt.path == "/search/config/page"
 
 
 def test_rql_rejects_unknown_api() -> None:
@@ -89,17 +89,17 @@ def test_offset_pager_follows_total_count() -> None:
     first = pager.first()
     assert first.params == {"collections": "c", "offset": 0, "limit": 2}
     assert first.base_url == "https://cwp.test"
-    _, nxt = pager.parse(Page([1, 2], {"total-count": "5"}))
+    _, nxt = pager.parse(Page([{"id": 1}, {"id": 2}], {"total-count": "5"}))
     assert nxt is not None and nxt.params is not None and nxt.params["offset"] == 2
-    _, nxt = pager.parse(Page([3, 4], {"total-count": "5"}))
+    _, nxt = pager.parse(Page([{"id": 3}, {"id": 4}], {"total-count": "5"}))
     assert nxt is not None
-    _, nxt = pager.parse(Page([5], {"total-count": "5"}))
+    _, nxt = pager.parse(Page([{"id": 5}], {"total-count": "5"}))
     assert nxt is None
 
 
 def test_offset_pager_stops_at_total_even_with_full_pages() -> None:
     pager = OffsetPager("/x", limit=2)
-    _, nxt = pager.parse(Page([1, 2], {"total-count": "2"}))
+    _, nxt = pager.parse(Page([{"id": 1}, {"id": 2}], {"total-count": "2"}))
     assert nxt is None
 
 
@@ -164,6 +164,10 @@ async def test_aiterate_matches_iterate() -> None:
         (RqlConfigPager({"query": "q"}), {"data": "oops"}),
         (AuditLogPager({}), [1, 2]),
         (OffsetPager("/x"), {"error": "unauthorized"}),
+        (AlertPager({}), {"items": [1, 2, None]}),
+        (RqlConfigPager({"query": "q"}), {"data": {"items": ["a"]}}),
+        (AuditLogPager({}), {"value": [{"action": "x"}, None]}),
+        (OffsetPager("/x"), [3]),
     ],
 )
 def test_broken_pages_raise_instead_of_ending_quietly(pager: Any, body: Any) -> None:
