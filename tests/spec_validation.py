@@ -1,4 +1,4 @@
-"""Validate emulator responses against the official OpenAPI specs in shared/specs/prisma-cloud-cspm/.
+"""Validate emulator responses against the official OpenAPI specs in tests/data/specs/prisma-cloud-cspm/.
 
 Reusable by every conformance test:
 
@@ -19,12 +19,12 @@ from typing import Any
 
 from openapi_schema_validator import OAS30ReadValidator
 
-# The repository's checkout sits next to shared/ (locally and in CI); CORTEXKIT_SPECS_DIR overrides.
+# A verbatim copy of the official specs lives in tests/data/specs (SOURCES.md there says where they come
+# from), so the conformance tests need nothing outside the repository; CORTEXKIT_SPECS_DIR points them at
+# another copy, e.g. a newer pan.dev snapshot.
 SPECS_DIR = Path(
-    os.environ.get(
-        "CORTEXKIT_SPECS_DIR",
-        Path(__file__).resolve().parents[2] / "shared" / "specs" / "prisma-cloud-cspm",
-    )
+    os.environ.get("CORTEXKIT_SPECS_DIR")
+    or Path(__file__).resolve().parent / "data" / "specs" / "prisma-cloud-cspm"
 )
 
 
