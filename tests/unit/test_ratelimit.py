@@ -41,9 +41,9 @@ def test_429_cuts_the_rate_then_it_recovers() -> None:
     bucket.throttled(1.0)
     assert bucket.rate == pytest.approx(ceiling * 0.7)
     assert bucket.tokens <= 0
-    bucket.reserve(6.0)
+    bucket.reserve(1.0 + bucket.recover_seconds / 2)  # halfway through the recovery
     assert ceiling * 0.7 < bucket.rate < ceiling
-    bucket.reserve(20.0)
+    bucket.reserve(1.0 + bucket.recover_seconds)
     assert bucket.rate == pytest.approx(ceiling)
 
 
