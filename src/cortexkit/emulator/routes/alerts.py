@@ -125,6 +125,49 @@ def _spec_from_request(
     }
 
 
+def _spec_from_query(
+    state: TenantState,
+    request: Request,
+    *,
+    sort_by: list[str] | None,
+    limit: Any,
+    detailed: bool,
+    default_limit: int,
+) -> dict[str, Any]:
+    """A listing spec from a GET's query string (filters by name, timeType/timeAmount/... range)."""
+    try:
+        time_range = timerange.from_query(request.query_params)
+    except timerange.TimeRangeError as exc:
+        raise _bad(str(exc)) from None
+    return _spec_from_request(
+        state,
+        filters=_query_filters(request),
+        time_range=time_range,
+        sort_by=sort_by or [],
+        limit=limit,
+        detailed=detailed,
+        default_limit=default_limit,
+    )
+
+
+def _spec_from_body(
+    state: TenantState, body: dict[str, Any], *, detailed: bool, default_limit: int
+) -> dict[str, Any]:
+    """A listing spec from a POST's FilterModel body."""
+    sort_by = body.get("sortBy") or []
+    if not isinstance(sort_by, list):
+        raise _bad("sortBy")
+    return _spec_from_request(
+        state,
+        filters=_body_filters(body.get("filters")),
+        time_range=body.get("timeRange"),
+        sort_by=sort_by,
+        limit=body.get("limit"),
+        detailed=detailed,
+        default_limit=default_limit,
+    )
+
+
 def _spec_from_token(state: TenantState, token: Any) -> dict[str, Any]:
     if not isinstance(token, str) or not token:
         raise _bad("pageToken")
@@ -177,18 +220,8 @@ def list_alerts_v2_get(
     override = flag(detailed) if detailed is not None else None
     if page_token is not None:
         return _run(state, _spec_from_token(state, page_token), override)
-    try:
-        time_range = timerange.from_query(request.query_params)
-    except timerange.TimeRangeError as exc:
-        raise _bad(str(exc)) from None
-    spec = _spec_from_request(
-        state,
-        filters=_query_filters(request),
-        time_range=time_range,
-        sort_by=sort_by or [],
-        limit=limit,
-        detailed=bool(override),
-        default_limit=MAX_LIMIT,
+    spec = _spec_from_query(
+        state, request, sort_by=sort_by, limit=limit, detailed=bool(override), default_limit=MAX_LIMIT
     )
     return _run(state, spec, None)
 
@@ -202,18 +235,7 @@ async def list_alerts_v2_post(
     override = flag(detailed) if detailed is not None else None
     if body.get("pageToken"):
         return _run(state, _spec_from_token(state, body["pageToken"]), override)
-    sort_by = body.get("sortBy") or []
-    if not isinstance(sort_by, list):
-        raise _bad("sortBy")
-    spec = _spec_from_request(
-        state,
-        filters=_body_filters(body.get("filters")),
-        time_range=body.get("timeRange"),
-        sort_by=sort_by,
-        limit=body.get("limit"),
-        detailed=bool(body.get("detailed", False)),
-        default_limit=MAX_LIMIT,
-    )
+    spec = _spec_from_body(state, body, detailed=bool(body.get("detailed", False)), default_limit=MAX_LIMIT)
     return _run(state, spec, override)
 
 
@@ -252,18 +274,8 @@ def list_alerts_legacy_get(
     sort_by: Annotated[list[str] | None, Query(alias="sortBy")] = None,
 ) -> list[dict[str, Any]]:
     state = state_of(emu)
-    try:
-        time_range = timerange.from_query(request.query_params)
-    except timerange.TimeRangeError as exc:
-        raise _bad(str(exc)) from None
-    spec = _spec_from_request(
-        state,
-        filters=_query_filters(request),
-        time_range=time_range,
-        sort_by=sort_by or [],
-        limit=limit,
-        detailed=flag(detailed),
-        default_limit=LEGACY_CAP,
+    spec = _spec_from_query(
+        state, request, sort_by=sort_by, limit=limit, detailed=flag(detailed), default_limit=LEGACY_CAP
     )
     return _legacy(state, spec, offset)
 
@@ -274,19 +286,8 @@ async def list_alerts_legacy_post(
 ) -> list[dict[str, Any]]:
     state = state_of(emu)
     body = await json_object(request, required=False)
-    sort_by = body.get("sortBy") or []
-    if not isinstance(sort_by, list):
-        raise _bad("sortBy")
     is_detailed = flag(detailed) if detailed is not None else bool(body.get("detailed", False))
-    spec = _spec_from_request(
-        state,
-        filters=_body_filters(body.get("filters")),
-        time_range=body.get("timeRange"),
-        sort_by=sort_by,
-        limit=body.get("limit"),
-        detailed=is_detailed,
-        default_limit=LEGACY_CAP,
-    )
+    spec = _spec_from_body(state, body, detailed=is_detailed, default_limit=LEGACY_CAP)
     return _legacy(state, spec, body.get("offset"))
 
 
