@@ -92,7 +92,7 @@ class EmulatorMiddleware:
         route = self._route_key(scope, method, path)
         if fault.kind == "drop":
             emulator.stats.record(route, 0)
-            await _drop_connection(scope, receive)
+            await _drop_connection(scope, receive, body_unread=fault.when != "after")
             return
         status = fault.status or 500
         response = self._fault_response(path, method, route, status, fault)
@@ -141,11 +141,21 @@ async def _discard(message: Message) -> None:
     """A `send` that throws the handler's answer away (for faults injected after the action)."""
 
 
-async def _drop_connection(scope: Scope, receive: Receive) -> None:
-    """Close the socket without any response; uvicorn then sees a disconnect, not a missing answer."""
+async def _drop_connection(scope: Scope, receive: Receive, *, body_unread: bool) -> None:
+    """Close the socket without any response; uvicorn then sees a disconnect, not a missing answer.
+
+    An unread request body is drained first: closing a socket with unread bytes makes the kernel send a
+    reset instead of a clean close, and the client would see "connection reset" or "server disconnected"
+    depending on timing. Draining makes the fault the same every time.
+    """
     transport = scope.get("state", {}).get(TRANSPORT_STATE_KEY)
     if transport is None:
         raise DroppedConnection("connection dropped by an injected fault")
+    if body_unread:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
     transport.close()
     try:
         async with asyncio.timeout(5):
