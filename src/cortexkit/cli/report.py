@@ -92,9 +92,7 @@ def collect(client: Client, body: dict[str, Any], *, since: str, top: int) -> Re
     for alert in client.paginate(AlertPager(body)):
         if isinstance(alert, dict):
             stats.add(alert)
-    posture_body = client.request(
-        "GET", "/compliance/posture", params={"timeType": "to_now", "timeUnit": "epoch"}
-    )
+    posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
     return ReportData(stats, details, summary, since, datetime.now(UTC), client.api_url, top)
 
