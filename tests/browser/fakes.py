@@ -108,6 +108,17 @@ class FakeClient:
     def __exit__(self, *exc: object) -> None:
         return None
 
+    def __getattr__(self, name: str) -> Any:
+        """`client.azure`, `client.account_groups` ...: the real resources, sending through `send`."""
+        from cortexkit.resources import SyncResources
+
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(SyncResources(self), name)  # type: ignore[arg-type]
+
+    def send(self, spec: Any) -> Any:
+        return self.request(spec.method, spec.path)
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         if path == "/cloud/group":
             return self.groups
