@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cortexkit.azure import endpoints as _endpoints
+from cortexkit.errors import CortexkitError
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret
 
@@ -37,7 +38,7 @@ class JobIO(Protocol):
     def cancel_requested(self, job_id: str) -> bool: ...
 
 
-class StepFailedError(Exception):
+class StepFailedError(CortexkitError):
     """The step cannot succeed as the job stands; the message says why in words a user can act on."""
 
     def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
@@ -45,7 +46,7 @@ class StepFailedError(Exception):
         self.output = dict(output or {})
 
 
-class NeedsUserError(Exception):
+class NeedsUserError(CortexkitError):
     """The step is waiting for the user (e.g. to apply a Terraform folder elsewhere); the job waits."""
 
     def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
@@ -53,8 +54,8 @@ class NeedsUserError(Exception):
         self.output = dict(output or {})
 
 
-class CancelledError(Exception):
-    """The user asked the job to stop."""
+class JobCancelledError(CortexkitError):
+    """The user asked the job to stop (not asyncio's `CancelledError`, which this name once shadowed)."""
 
 
 AzureEndpoints = _endpoints.AzureEndpoints  # defined in `cortexkit.azure`; still importable from here
@@ -98,7 +99,7 @@ class StepContext:
 
     def check_cancel(self) -> None:
         if self.io.cancel_requested(self.job_id):
-            raise CancelledError("cancelled by the user")
+            raise JobCancelledError("cancelled by the user")
 
     @property
     def work_dir(self) -> Path:

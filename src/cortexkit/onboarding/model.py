@@ -38,10 +38,6 @@ STEP_TITLES: dict[str, str] = {
     "verify": "Verify ingestion",
 }
 
-JOB_STATES: tuple[str, ...] = ("pending", "running", "waiting", "done", "failed", "cancelled")
-"""`waiting`: the job needs the user (terraform outputs to be supplied); `resume` carries it on."""
-TERMINAL_STATES = frozenset({"done", "failed", "cancelled"})
-STEP_STATES: tuple[str, ...] = ("pending", "running", "done", "failed", "skipped", "cancelled")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GUID_HINT = "Must be a GUID like 00000000-0000-0000-0000-000000000000."
