@@ -29,7 +29,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
-from cortexkit import errors
 from cortexkit.ratelimit import (
     Classifier,
     RateLimiter,
@@ -212,7 +211,7 @@ def _store(kind: str, tenant: str, governor_url: str | None, directory: Path | N
     return FileBucketStore(directory or cache_dir(), f"governor-{kind}-{tenant}")
 
 
-def _limiter(
+def _limiter(  # noqa: PLR0917 - private, called from the two factories just below
     kind: str,
     api_url: str,
     access_key_id: str,

@@ -26,7 +26,8 @@ SCRIPT = """
 local function fmt(x) return string.format('%.17g', x) end
 local op = ARGV[1]
 local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
-local safety, beta, min_rate, recover = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local safety, beta = tonumber(ARGV[4]), tonumber(ARGV[5])
+local min_rate, recover = tonumber(ARGV[6]), tonumber(ARGV[7])
 local now = tonumber(ARGV[12])
 if now == nil then
   local t = redis.call('TIME')
@@ -82,7 +83,8 @@ else
 end
 local tas = ''
 if ta ~= nil then tas = fmt(ta) end
-redis.call('HSET', KEYS[1], 'c', fmt(c), 'b', fmt(b), 'r', fmt(r), 't', fmt(t), 'u', fmt(u), 'ta', tas, 'tr', fmt(tr))
+redis.call('HSET', KEYS[1], 'c', fmt(c), 'b', fmt(b), 'r', fmt(r), 't', fmt(t), 'u', fmt(u),
+  'ta', tas, 'tr', fmt(tr))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[13]))
 return result
 """
@@ -132,10 +134,14 @@ class RedisBucketStore:
     def state(self, key: str) -> dict[str, str]:
         """The stored fields of one bucket (diagnostics and tests)."""
         raw = self._redis.hgetall(f"{self.namespace}:{key}")
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {_text(k): _text(v) for k, v in raw.items()}
 
     def close(self) -> None:
         self._redis.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _safe_url(url: str) -> str:

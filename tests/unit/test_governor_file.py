@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -121,7 +122,7 @@ def test_processes_queue_on_one_budget(tmp_path: Path) -> None:
     # time the processes took to start, which refilled the bucket).
     assert waits[-1] == pytest.approx(39 / (10 * SAFETY), abs=elapsed)
     assert waits[-1] > 39 / (10 * SAFETY) - elapsed
-    gaps = [b - a for a, b in zip(waits, waits[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(waits)]
     assert max(gaps) < 0.1 + elapsed  # no process got a private budget
 
 

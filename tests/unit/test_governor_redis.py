@@ -45,7 +45,13 @@ def test_the_lua_bucket_is_the_python_bucket(redis_url: str, seed: int) -> None:
             if status == 429:
                 bucket.throttled(now)
             store.run(
-                "respond", "k", rate, burst, *("" if v is None else repr(v) for v in seen), str(status), now=now
+                "respond",
+                "k",
+                rate,
+                burst,
+                *("" if v is None else repr(v) for v in seen),
+                str(status),
+                now=now,
             )
         state = store.state("k")
         assert float(state["t"]) == pytest.approx(bucket.tokens, abs=1e-9)
