@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from cortexkit import _http, errors
 from cortexkit.auth import Decision, RefreshFailedError, SessionPolicy, Step, Token
 from cortexkit.pagination import Page, Pager, RequestSpec, aiterate, iterate
-from cortexkit.ratelimit import RateLimiter
+from cortexkit.ratelimit import RateLimiter, shared_limiter
 from cortexkit.retry import Failure, RetryConfig, RetryPolicy, Verdict, is_idempotent
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit._redact import Secret
     from cortexkit.credentials import Credentials
-    from cortexkit.governor import Limiter
     from cortexkit.resources import AsyncResources, SyncResources
     from cortexkit.resources.account_groups import AccountGroups, AsyncAccountGroups
     from cortexkit.resources.alerts import Alerts, AsyncAlerts
@@ -122,8 +121,6 @@ class _Core:
         rate_limit: bool | RateLimiter,
         refresher: Refresher,
         clock: Callable[[], float],
-        governor: bool | None = None,
-        governor_url: str | None = None,
     ) -> None:
         if refresher not in ("lazy", "background"):
             raise errors.ConfigurationError("refresher must be 'lazy' or 'background'")
@@ -137,13 +134,9 @@ class _Core:
         )
         self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry)
         if isinstance(rate_limit, RateLimiter):
-            self.limiter: Limiter | None = rate_limit
-        elif rate_limit:  # shared by every process on this key unless the governor is off (governor.py)
-            from cortexkit.governor import prisma_limiter
-
-            self.limiter = prisma_limiter(
-                self.api_url, str(credentials.access_key_id), governor=governor, governor_url=governor_url
-            )
+            self.limiter: RateLimiter | None = rate_limit
+        elif rate_limit:
+            self.limiter = shared_limiter(self.api_url, str(credentials.access_key_id))
         else:
             self.limiter = None
         self.session = SessionPolicy()
@@ -265,8 +258,6 @@ class Client:
         refresher: Refresher = "lazy",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        governor: bool | None = None,
-        governor_url: str | None = None,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
         self._core = _Core(
@@ -278,8 +269,6 @@ class Client:
             rate_limit=rate_limit,
             refresher=refresher,
             clock=clock,
-            governor=governor,
-            governor_url=governor_url,
         )
         self._sleep = sleep
         self._http = _http.build_sync(self._core.settings, transport)
@@ -576,8 +565,6 @@ class AsyncClient:
         refresher: Refresher = "lazy",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = asyncio.sleep,
-        governor: bool | None = None,
-        governor_url: str | None = None,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
         self._core = _Core(
@@ -589,8 +576,6 @@ class AsyncClient:
             rate_limit=rate_limit,
             refresher=refresher,
             clock=clock,
-            governor=governor,
-            governor_url=governor_url,
         )
         self._sleep = sleep
         self._http = _http.build_async(self._core.settings, transport)

@@ -29,14 +29,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
-from cortexkit.ratelimit import (
-    Classifier,
-    RateLimiter,
-    _float,
-    prisma_budget,
-    shared_limiter,
-    tenant_budget,
-)
+from cortexkit import limits
+from cortexkit.ratelimit import RateLimiter, _float, route_key, shared_limiter
 
 log = logging.getLogger("cortexkit")
 
@@ -52,6 +46,49 @@ RETRY_SHARED = 30.0
 """Seconds a limiter stays on its own buckets after the shared store failed, before trying it again."""
 
 _OFF = frozenset({"off", "0", "false", "no", "disabled"})
+
+
+Budget = tuple[str, float, int]
+"""(bucket key, sustained rate, burst) of one request: where it draws from and what that bucket allows."""
+
+Classifier = Callable[[str, str], Budget]
+
+
+def prisma_budget(method: str, path: str) -> Budget:
+    """Prisma counts per user and route: the documented figure of the route, else the default (the same
+    choice `RateLimiter` makes for its own buckets)."""
+    key = route_key(method, path)
+    documented = limits.match_limit(method, path.split("?", 1)[0])
+    if documented is not None:
+        return key, documented.rate, documented.burst
+    return key, limits.DEFAULT_RATE, limits.DEFAULT_BURST
+
+
+def tenant_budget(rate: float, burst: int) -> Classifier:
+    """One bucket for every route (Cortex: 10 requests per second per tenant, all endpoints)."""
+
+    def classify(method: str, path: str) -> Budget:
+        return TENANT_KEY, rate, burst
+
+    return classify
+
+
+TENANT_KEY = "tenant"
+
+
+class TenantRateLimiter(RateLimiter):
+    """The process's own limiter when the server counts every route together: one bucket for all."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        super().__init__(default_rate=rate, default_burst=burst)
+
+    def reserve(self, method: str, path: str, now: float) -> float:
+        return super().reserve("TENANT", "/", now)
+
+    def on_response(
+        self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
+    ) -> None:
+        super().on_response("TENANT", "/", status, headers, now)
 
 
 class GovernorUnavailableError(Exception):
@@ -268,5 +305,5 @@ def cortex_limiter(
     with _STORES_LOCK:
         fallback = _CORTEX_FALLBACKS.get(tenant_url)
         if fallback is None:
-            fallback = _CORTEX_FALLBACKS[tenant_url] = RateLimiter(classify=classify)
+            fallback = _CORTEX_FALLBACKS[tenant_url] = TenantRateLimiter(CORTEX_RATE, CORTEX_BURST)
     return _limiter("cortex", tenant_url, "", classify, fallback, governor, governor_url, directory)

@@ -17,7 +17,7 @@ import functools
 import math
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cortexkit import limits
@@ -45,30 +45,6 @@ def route_key(method: str, path: str) -> str:
         return f"{documented.method} {documented.path}"
     segments = ["{id}" if _ID_SEGMENT.match(s) else s for s in path.split("/") if s]
     return f"{method.upper()} /" + "/".join(segments)
-
-
-Budget = tuple[str, float, int]
-"""(bucket key, sustained rate, burst) of one request: where it draws from and what that bucket allows."""
-
-Classifier = Callable[[str, str], Budget]
-
-
-def prisma_budget(method: str, path: str) -> Budget:
-    """Prisma counts per user and route: the documented figure of the route, else the default."""
-    key = route_key(method, path)
-    documented = limits.match_limit(method, path.split("?", 1)[0])
-    if documented is not None:
-        return key, documented.rate, documented.burst
-    return key, limits.DEFAULT_RATE, limits.DEFAULT_BURST
-
-
-def tenant_budget(rate: float, burst: int) -> Classifier:
-    """One bucket for every route (Cortex: 10 requests per second per tenant, all endpoints)."""
-
-    def classify(method: str, path: str) -> Budget:
-        return "tenant", rate, burst
-
-    return classify
 
 
 @dataclass
@@ -151,29 +127,18 @@ class RateLimiter:
     """All buckets of one (API URL, access key). Thread-safe; the lock is never held while waiting."""
 
     def __init__(
-        self,
-        *,
-        default_rate: float = limits.DEFAULT_RATE,
-        default_burst: int = limits.DEFAULT_BURST,
-        classify: Classifier | None = None,
+        self, *, default_rate: float = limits.DEFAULT_RATE, default_burst: int = limits.DEFAULT_BURST
     ) -> None:
         self.default_rate = default_rate
         self.default_burst = default_burst
-        self._classify = classify
         self._buckets: dict[str, Bucket] = {}
         self._lock = threading.Lock()
         self.throttled = 0
         self.waited = 0.0
 
-    def _key(self, method: str, path: str) -> str:
-        return route_key(method, path) if self._classify is None else self._classify(method, path)[0]
-
     def _bucket(self, key: str, method: str, path: str, now: float) -> Bucket:
         bucket = self._buckets.get(key)
-        if bucket is None and self._classify is not None:
-            _, rate, burst = self._classify(method, path)
-            bucket = self._buckets[key] = Bucket.create(rate, burst, now)
-        elif bucket is None:
+        if bucket is None:
             documented = limits.match_limit(method, path.split("?", 1)[0])
             if documented is not None:
                 bucket = Bucket.create(documented.rate, documented.burst, now)
@@ -184,7 +149,7 @@ class RateLimiter:
 
     def reserve(self, method: str, path: str, now: float) -> float:
         """Reserve a slot for a request; returns the seconds to sleep (outside any lock) before sending."""
-        key = self._key(method, path)
+        key = route_key(method, path)
         with self._lock:
             wait = self._bucket(key, method, path, now).reserve(now)
             self.waited += wait
@@ -194,7 +159,7 @@ class RateLimiter:
         self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
     ) -> None:
         """Feed back the server's headers (lower-case names) and 429s."""
-        key = self._key(method, path)
+        key = route_key(method, path)
         with self._lock:
             bucket = self._bucket(key, method, path, now)
             bucket.observe(headers, now)

@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 
 from cortexkit import errors
-from cortexkit.client import Client
-from cortexkit.governor import SharedLimiter, cortex_limiter, enabled, prisma_limiter, tenant_id
+from cortexkit.governor import (
+    SharedLimiter,
+    TenantRateLimiter,
+    cortex_limiter,
+    enabled,
+    prisma_limiter,
+    tenant_id,
+)
 from cortexkit.governor_file import FileBucketStore
-from cortexkit.ratelimit import RateLimiter, shared_limiter
+from cortexkit.ratelimit import shared_limiter
 
 
 @pytest.mark.parametrize(
@@ -38,23 +44,19 @@ def test_default_is_a_file_budget_shared_in_the_process(tmp_path: Path) -> None:
     assert tenant_id("https://api.example.test", "key-a") in str(a.store.path)
 
 
-def test_off_is_the_process_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(prisma_limiter("https://api.example.test", "k", governor=False), RateLimiter)
-    monkeypatch.setenv("CORTEXKIT_GOVERNOR", "off")
-    with Client(api_url="https://api.example.test", access_key_id="k", secret_key="s") as client:
-        assert isinstance(client._core.limiter, RateLimiter)
-
-
-def test_a_client_uses_the_governor_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CORTEXKIT_GOVERNOR", raising=False)
-    with Client(api_url="https://api.example.test", access_key_id="k2", secret_key="s") as client:
-        assert isinstance(client._core.limiter, SharedLimiter)
+def test_off_is_the_process_limiter() -> None:
+    limiter = prisma_limiter("https://api.example.test", "k", governor=False)
+    assert limiter is shared_limiter("https://api.example.test", "k")
 
 
 def test_cortex_budget_is_one_tenant_bucket_for_every_route(tmp_path: Path) -> None:
     limiter = cortex_limiter("https://api-x.xdr.example.test/", directory=tmp_path)
     assert isinstance(limiter, SharedLimiter)
     assert limiter.classify("GET", "/a") == limiter.classify("POST", "/b/c") == ("tenant", 10.0, 10)
+    alone = cortex_limiter("https://api-x.xdr.example.test", governor=False)
+    assert isinstance(alone, TenantRateLimiter)
+    waits = [alone.reserve(m, p, 0.0) for m, p in [("GET", "/a"), ("POST", "/b")] * 6]
+    assert waits[:9] == [0.0] * 9 and waits[9] > 0  # one burst for every route, not one per route
 
 
 def test_governor_url_from_the_environment_must_be_redis(monkeypatch: pytest.MonkeyPatch) -> None:

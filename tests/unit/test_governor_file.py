@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cortexkit.governor import GovernorUnavailableError, SharedLimiter
+from cortexkit.governor import GovernorUnavailableError, SharedLimiter, prisma_budget
 from cortexkit.governor_file import FileBucketStore
-from cortexkit.ratelimit import SAFETY, RateLimiter, prisma_budget
+from cortexkit.ratelimit import SAFETY, RateLimiter
 
 
 class Clock:

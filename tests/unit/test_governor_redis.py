@@ -9,9 +9,9 @@ import socket
 import pytest
 
 from cortexkit import errors
-from cortexkit.governor import GovernorUnavailableError, SharedLimiter, observed_headers
+from cortexkit.governor import GovernorUnavailableError, SharedLimiter, observed_headers, prisma_budget
 from cortexkit.governor_redis import RedisBucketStore
-from cortexkit.ratelimit import SAFETY, Bucket, RateLimiter, prisma_budget
+from cortexkit.ratelimit import SAFETY, Bucket, RateLimiter
 
 pytest.importorskip("redis")
 
