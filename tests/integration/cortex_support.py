@@ -15,8 +15,10 @@ def cortex_client(running: RunningEmulator, **kwargs: Any) -> CortexClient:
     kwargs.setdefault("api_key_type", env["CORTEXCLOUD_API_KEY_TYPE"])
     kwargs.setdefault("rate_limit", False)
     return CortexClient(
-        api_url=env["CORTEXCLOUD_API_URL"], api_key_id=env["CORTEXCLOUD_API_KEY_ID"],
-        api_key=env["CORTEXCLOUD_API_KEY"], **kwargs,
+        api_url=env["CORTEXCLOUD_API_URL"],
+        api_key_id=env["CORTEXCLOUD_API_KEY_ID"],
+        api_key=env["CORTEXCLOUD_API_KEY"],
+        **kwargs,
     )
 
 
@@ -24,8 +26,11 @@ def async_cortex_client(running: RunningEmulator, **kwargs: Any) -> AsyncCortexC
     env = running.cortex_env()
     kwargs.setdefault("rate_limit", False)
     return AsyncCortexClient(
-        api_url=env["CORTEXCLOUD_API_URL"], api_key_id=env["CORTEXCLOUD_API_KEY_ID"],
-        api_key=env["CORTEXCLOUD_API_KEY"], api_key_type=env["CORTEXCLOUD_API_KEY_TYPE"], **kwargs,
+        api_url=env["CORTEXCLOUD_API_URL"],
+        api_key_id=env["CORTEXCLOUD_API_KEY_ID"],
+        api_key=env["CORTEXCLOUD_API_KEY"],
+        api_key_type=env["CORTEXCLOUD_API_KEY_TYPE"],
+        **kwargs,
     )
 
 

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -53,8 +53,11 @@ def test_get_instances_quirks_on_the_wire(cortex: RunningEmulator) -> None:
         assert len(str(row["creation_time"])) == 13
         statuses = {r["status"] for r in body["reply"]["DATA"]}
         assert "PENDING" not in statuses
-        pending = client.request("POST", f"{ONBOARD}/get_instances", json={"request_data": {"filter_data": {
-            "filter": all_of(where("STATUS", "EQ", "PENDING"))}}})["reply"]["DATA"]
+        pending = client.request(
+            "POST",
+            f"{ONBOARD}/get_instances",
+            json={"request_data": {"filter_data": {"filter": all_of(where("STATUS", "EQ", "PENDING"))}}},
+        )["reply"]["DATA"]
         assert pending and pending[0]["status"] == "PENDING"
         found = client.cloud_onboarding.find_instance(pending[0]["instance_id"])
         assert found is not None and found.status == "PENDING"
@@ -63,9 +66,14 @@ def test_get_instances_quirks_on_the_wire(cortex: RunningEmulator) -> None:
 def test_instance_details_accepts_id_and_instance_id(cortex: RunningEmulator) -> None:
     with cortex_client(cortex) as client:
         first = next(iter(client.cloud_onboarding.instances()))
-        a = client.request("POST", f"{ONBOARD}/get_instance_details", json={"request_data": {"id": first.instance_id}})
-        b = client.request("POST", f"{ONBOARD}/get_instance_details/",
-                           json={"request_data": {"instance_id": first.instance_id}})
+        a = client.request(
+            "POST", f"{ONBOARD}/get_instance_details", json={"request_data": {"id": first.instance_id}}
+        )
+        b = client.request(
+            "POST",
+            f"{ONBOARD}/get_instance_details/",
+            json={"request_data": {"instance_id": first.instance_id}},
+        )
         assert a == b and isinstance(a["reply"]["collection_configuration"], str)
         details = client.cloud_onboarding.instance(first.instance_id)
         assert details.id == first.instance_id and len(details.security_capabilities) == 8
@@ -101,7 +109,9 @@ def test_issues_search_get_update(cortex: RunningEmulator) -> None:
         assert len(issues) == 300
         high = list(client.issues.search(severity=["high"], page_size=7))
         assert high and {i.severity for i in high} == {"HIGH"}
-        client.issues.update(issues[3].id, status="RESOLVED", resolution_reason="Fixed", resolution_comment="done")
+        client.issues.update(
+            issues[3].id, status="RESOLVED", resolution_reason="Fixed", resolution_comment="done"
+        )
         again = client.issues.get(str(issues[3].id))
         assert again.progress == "RESOLVED"
         with pytest.raises(errors.NotFoundError):
@@ -111,7 +121,9 @@ def test_issues_search_get_update(cortex: RunningEmulator) -> None:
 def test_assets_compliance_audit(cortex: RunningEmulator) -> None:
     with cortex_client(cortex) as client:
         azure = list(client.assets.list(filters=all_of(where("xdm.asset.provider", "EQ", "AZURE"))))
-        classic = list(client.assets.list(filters=[{"field": "xdm.asset.provider", "operator": "EQ", "value": "AZURE"}]))
+        classic = list(
+            client.assets.list(filters=[{"field": "xdm.asset.provider", "operator": "EQ", "value": "AZURE"}])
+        )
         assert azure and [a.field("id") for a in azure] == [a.field("id") for a in classic]
         one = client.assets.get(azure[0].field("id"))
         assert one.field("name") == azure[0].field("name")
@@ -135,7 +147,9 @@ def test_replayed_nonce_is_refused(cortex: RunningEmulator) -> None:
     assert httpx.get(url, headers=headers).status_code == 200
     again = httpx.get(url, headers=headers)
     assert again.status_code == 401
-    assert again.json() == {"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": None}}
+    assert again.json() == {
+        "reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": None}
+    }
     stats = httpx.get(f"{cortex.url}/_emulator/cortex").json()
     assert stats["auth_failures"].get("replayed_nonce", 0) >= 1
 
@@ -150,10 +164,12 @@ def test_stale_timestamp_is_refused(cortex: RunningEmulator) -> None:
 
 
 def test_skew_window_is_configurable() -> None:
-    with run_emulator(rate_limits="off", cortex_skew=30) as running:
-        with cortex_client(running, wall_clock=lambda: time.time() + 60) as client:
-            with pytest.raises(errors.AuthenticationError):
-                client.system.validate_key()
+    with (
+        run_emulator(rate_limits="off", cortex_skew=30) as running,
+        cortex_client(running, wall_clock=lambda: time.time() + 60) as client,
+        pytest.raises(errors.AuthenticationError),
+    ):
+        client.system.validate_key()
 
 
 def test_wrong_key_type_both_ways(cortex: RunningEmulator) -> None:
@@ -162,9 +178,11 @@ def test_wrong_key_type_both_ways(cortex: RunningEmulator) -> None:
             client.system.validate_key()
         assert caught.value.body.message == "Public API request unauthorized"
     with run_emulator(rate_limits="off", cortex_api_key_type="standard") as running:
-        with cortex_client(running, api_key_type="advanced") as client:
-            with pytest.raises(errors.AuthenticationError):
-                client.system.validate_key()
+        with (
+            cortex_client(running, api_key_type="advanced") as client,
+            pytest.raises(errors.AuthenticationError),
+        ):
+            client.system.validate_key()
         with cortex_client(running) as client:
             assert client.system.validate_key() is True
 
@@ -174,9 +192,11 @@ def test_tenant_limit_429_in_reply_shape_without_headers() -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         with httpx.Client() as raw, ThreadPoolExecutor(8) as pool:
-            responses = list(pool.map(
-                lambda _: raw.get(f"{running.url}/api_keys/validate", headers=_signed(running)), range(40)
-            ))
+            responses = list(
+                pool.map(
+                    lambda _: raw.get(f"{running.url}/api_keys/validate", headers=_signed(running)), range(40)
+                )
+            )
         limited = [r for r in responses if r.status_code == 429]
         assert limited, "40 concurrent calls must exceed 10 requests/s"
         assert limited[0].json()["reply"]["err_code"] == 429
@@ -248,11 +268,17 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
     transport = RecordingTransport()
     try:
         with cortex_client(cortex, transport=transport, retry=RetryConfig(base=0.01, cap=0.02)) as client:
-            tenant_id = next(t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved)
+            tenant_id = next(
+                t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+            )
             body = _template_body(tenant_id, "orphan-check")
             with pytest.raises(errors.OutcomeUnknownError):
                 client.cloud_onboarding.create_instance_template(body)
-            created = [i for i in client.cloud_onboarding.instances(status="PENDING") if i.instance_name == "orphan-check"]
+            created = [
+                i
+                for i in client.cloud_onboarding.instances(status="PENDING")
+                if i.instance_name == "orphan-check"
+            ]
             assert len(created) == 1  # the server acted once; the client did not send it again
     finally:
         httpx.delete(faults)
@@ -269,8 +295,11 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
 
 def _template_body(tenant_id: str, name: str) -> dict[str, object]:
     return {
-        "scope": "ACCOUNT", "scan_mode": "MANAGED", "cloud_provider": "AZURE",
-        "account_details": {"organization_id": tenant_id}, "instance_name": name,
+        "scope": "ACCOUNT",
+        "scan_mode": "MANAGED",
+        "cloud_provider": "AZURE",
+        "account_details": {"organization_id": tenant_id},
+        "instance_name": name,
         "custom_resources_tags": [{"key": "managed_by", "value": "paloaltonetworks"}],
         "collection_configuration": {"audit_logs": {"enabled": True}},
         "scope_modifications": {"regions": {"enabled": False}},
@@ -280,10 +309,15 @@ def _template_body(tenant_id: str, name: str) -> dict[str, object]:
 
 def test_template_links_expire_after_seven_days_and_capabilities_settle() -> None:
     with run_emulator(rate_limits="off", status_delay=60) as running, cortex_client(running) as client:
-        advance: Callable[[float], None] = lambda s: httpx.post(f"{running.url}/_emulator/clock", json={"advance": s}).raise_for_status()  # noqa: E731
+
+        def advance(seconds: float) -> None:
+            httpx.post(f"{running.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
+
         fresh = next(i for i in client.cloud_onboarding.instances() if i.instance_name == "azure-new-sub")
         assert client.cloud_onboarding.instance(fresh.instance_id).retrieving
-        tenant_id = next(t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved)
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
         links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "expiring"))
         arm = (links.manual or {})["ARM"]
         from cortexkit.cortex.resources.cloud_onboarding import tracking_guid
@@ -293,7 +327,10 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
         assert httpx.get(arm).status_code == 200
         advance(61)
         settled = client.cloud_onboarding.instance(fresh.instance_id)
-        assert not settled.retrieving and {c.label for c in settled.security_capabilities} <= {"Connected", "Disabled"}
+        assert not settled.retrieving and {c.label for c in settled.security_capabilities} <= {
+            "Connected",
+            "Disabled",
+        }
         advance(7 * 86400)
         expired = httpx.get(arm)
         assert expired.status_code == 400 and b"ExpiredToken" in expired.content
@@ -319,17 +356,26 @@ def test_async_client(cortex: RunningEmulator) -> None:
                 count += 1
             ok = await client.system.validate_key()
             first = await client.cloud_onboarding.find_instance(
-                (await client.request("POST", f"{ONBOARD}/get_instances", json={"request_data": {}}))["reply"]["DATA"][0]["instance_id"])
+                (await client.request("POST", f"{ONBOARD}/get_instances", json={"request_data": {}}))[
+                    "reply"
+                ]["DATA"][0]["instance_id"]
+            )
             return count, ok, 1 if first else 0
 
     assert asyncio.run(main()) == (300, True, 1)
 
 
 def test_standard_key_header_is_the_key_itself() -> None:
-    with run_emulator(rate_limits="off", cortex_api_key_type="standard", cortex_api_key_id=77,
-                      cortex_api_key="std-key-123") as running:
-        r = httpx.get(f"{running.url}/api_keys/validate", headers={"x-xdr-auth-id": "77", "Authorization": "std-key-123"})
+    with run_emulator(
+        rate_limits="off", cortex_api_key_type="standard", cortex_api_key_id=77, cortex_api_key="std-key-123"
+    ) as running:
+        r = httpx.get(
+            f"{running.url}/api_keys/validate",
+            headers={"x-xdr-auth-id": "77", "Authorization": "std-key-123"},
+        )
         assert r.status_code == 200 and r.json() == "true"
-        bad = httpx.get(f"{running.url}/api_keys/validate",
-                        headers={"x-xdr-auth-id": "77", "Authorization": hashlib.sha256(b"x").hexdigest()})
+        bad = httpx.get(
+            f"{running.url}/api_keys/validate",
+            headers={"x-xdr-auth-id": "77", "Authorization": hashlib.sha256(b"x").hexdigest()},
+        )
         assert bad.status_code == 401

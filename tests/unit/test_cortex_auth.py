@@ -23,8 +23,13 @@ def test_nonce_is_64_chars_from_the_go_charset() -> None:
 
 
 def test_advanced_headers() -> None:
-    signer = Signer(42, "secret-key", "advanced", wall_clock=lambda: 1_700_000_000.123456,
-                    randbytes=lambda n: bytes(range(n)))
+    signer = Signer(
+        42,
+        "secret-key",
+        "advanced",
+        wall_clock=lambda: 1_700_000_000.123456,
+        randbytes=lambda n: bytes(range(n)),
+    )
     headers = signer.headers()
     assert headers["x-xdr-auth-id"] == "42"
     assert headers["x-xdr-timestamp"] == "1700000000123"
@@ -49,7 +54,9 @@ def test_repr_hides_the_key() -> None:
     assert "secret" not in repr(Signer(7, "secret-key"))
 
 
-@pytest.mark.parametrize(("given", "wanted"), [(None, "advanced"), ("Standard", "standard"), (" ADVANCED ", "advanced")])
+@pytest.mark.parametrize(
+    ("given", "wanted"), [(None, "advanced"), ("Standard", "standard"), (" ADVANCED ", "advanced")]
+)
 def test_key_type(given: str | None, wanted: str) -> None:
     assert parse_key_type(given) == wanted
 

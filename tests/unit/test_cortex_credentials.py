@@ -16,7 +16,10 @@ from cortexkit.errors import CredentialsError
         ("https://api-acme.xdr.us.paloaltonetworks.com", "https://api-acme.xdr.us.paloaltonetworks.com"),
         ("https://api-acme.xdr.us.paloaltonetworks.com/", "https://api-acme.xdr.us.paloaltonetworks.com"),
         ("acme.xdr.us.paloaltonetworks.com", "https://api-acme.xdr.us.paloaltonetworks.com"),
-        ("https://acme.xdr.eu.paloaltonetworks.com/dashboard", "https://api-acme.xdr.eu.paloaltonetworks.com"),
+        (
+            "https://acme.xdr.eu.paloaltonetworks.com/dashboard",
+            "https://api-acme.xdr.eu.paloaltonetworks.com",
+        ),
         ("api-acme.xdr.us.paloaltonetworks.com", "https://api-acme.xdr.us.paloaltonetworks.com"),
         ("http://127.0.0.1:8188", "http://127.0.0.1:8188"),
     ],
@@ -32,25 +35,39 @@ def test_bad_url(bad: str) -> None:
 
 
 def test_env_names_and_defaults() -> None:
-    env = {"CORTEXCLOUD_API_URL": "acme.xdr.us.paloaltonetworks.com", "CORTEXCLOUD_API_KEY": "sekret",
-           "CORTEXCLOUD_API_KEY_ID": "12"}
+    env = {
+        "CORTEXCLOUD_API_URL": "acme.xdr.us.paloaltonetworks.com",
+        "CORTEXCLOUD_API_KEY": "sekret",
+        "CORTEXCLOUD_API_KEY_ID": "12",
+    }
     creds = load_cortex_credentials(env=env)
     assert (creds.api_url, creds.api_key_id, creds.api_key_type) == (
-        "https://api-acme.xdr.us.paloaltonetworks.com", 12, "advanced")
+        "https://api-acme.xdr.us.paloaltonetworks.com",
+        12,
+        "advanced",
+    )
     assert creds.source == "environment"
     assert "sekret" not in repr(creds) and "sekret" not in str(creds)
 
 
 def test_arguments_win_over_env() -> None:
-    env = {"CORTEXCLOUD_API_URL": "http://127.0.0.1:1", "CORTEXCLOUD_API_KEY": "a", "CORTEXCLOUD_API_KEY_ID": "1",
-           "CORTEXCLOUD_API_KEY_TYPE": "standard"}
+    env = {
+        "CORTEXCLOUD_API_URL": "http://127.0.0.1:1",
+        "CORTEXCLOUD_API_KEY": "a",
+        "CORTEXCLOUD_API_KEY_ID": "1",
+        "CORTEXCLOUD_API_KEY_TYPE": "standard",
+    }
     creds = load_cortex_credentials(api_key_id=5, env=env)
     assert creds.api_key_id == 5 and creds.api_key_type == "standard"
 
 
 @pytest.mark.parametrize("key_id", ["abc", "0", "-3", "1.5"])
 def test_key_id_must_be_positive_int(key_id: str) -> None:
-    env = {"CORTEXCLOUD_API_URL": "http://127.0.0.1:1", "CORTEXCLOUD_API_KEY": "a", "CORTEXCLOUD_API_KEY_ID": key_id}
+    env = {
+        "CORTEXCLOUD_API_URL": "http://127.0.0.1:1",
+        "CORTEXCLOUD_API_KEY": "a",
+        "CORTEXCLOUD_API_KEY_ID": key_id,
+    }
     with pytest.raises(CredentialsError, match="positive integer"):
         load_cortex_credentials(env=env)
 
@@ -91,6 +108,8 @@ def test_profile_round_trip(tmp_path: pytest.TempPathFactory) -> None:
     assert profile_backend("cx", store=store) == "cortex"
     loaded = load_profile("cx", store=store)
     assert loaded is not None and loaded.api_key.get_secret_value() == "the-key"
-    assert loaded.api_key_type == "standard" and loaded.api_url == "https://api-acme.xdr.us.paloaltonetworks.com"
+    assert (
+        loaded.api_key_type == "standard" and loaded.api_url == "https://api-acme.xdr.us.paloaltonetworks.com"
+    )
     got = load_cortex_credentials("cx", store=store, env={})
     assert got.name == "cx" and got.api_key_id == 9

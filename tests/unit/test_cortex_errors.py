@@ -22,7 +22,9 @@ def _body(value: object) -> bytes:
 
 def test_reply_shape_401_int_code_null_extra() -> None:
     exc = error_from_response(
-        401, {}, _body({"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": None}})
+        401,
+        {},
+        _body({"reply": {"err_code": 401, "err_msg": "Public API request unauthorized", "err_extra": None}}),
     )
     assert isinstance(exc, errors.AuthenticationError)
     assert exc.err_code == "401"  # type: ignore[attr-defined]
@@ -31,8 +33,18 @@ def test_reply_shape_401_int_code_null_extra() -> None:
 
 
 def test_reply_shape_422_pydantic_extra_list() -> None:
-    extra = [{"type": "missing", "loc": ["body", "name"], "msg": "Field required", "input": None, "ctx": {"min_length": 1}}]
-    exc = error_from_response(422, {}, _body({"reply": {"err_code": "422", "err_msg": "Invalid", "err_extra": extra}}))
+    extra = [
+        {
+            "type": "missing",
+            "loc": ["body", "name"],
+            "msg": "Field required",
+            "input": None,
+            "ctx": {"min_length": 1},
+        }
+    ]
+    exc = error_from_response(
+        422, {}, _body({"reply": {"err_code": "422", "err_msg": "Invalid", "err_extra": extra}})
+    )
     assert isinstance(exc, ValidationFailedError) and isinstance(exc, errors.BadRequestError)
     (fe,) = field_errors(exc)
     assert (fe.location, fe.message, fe.type) == ("body.name", "Field required", "missing")
@@ -46,7 +58,11 @@ def test_reply_err_extra_as_string() -> None:
 
 
 def test_root_shape_cloudsec() -> None:
-    body = {"err_code": 400, "err_msg": "bad", "metadata": {"err_code": 400, "err_extra": [{"field": 0, "message": "Input should be a valid UUID"}]}}
+    body = {
+        "err_code": 400,
+        "err_msg": "bad",
+        "metadata": {"err_code": 400, "err_extra": [{"field": 0, "message": "Input should be a valid UUID"}]},
+    }
     parsed = parse_body(_body(body))
     assert parsed.shape == "root" and parsed.code == "400" and parsed.message == "bad"
     assert parsed.field_errors[0].message == "Input should be a valid UUID"
@@ -54,13 +70,18 @@ def test_root_shape_cloudsec() -> None:
 
 
 def test_data_shape() -> None:
-    parsed = parse_body(_body({"data": {"err_msg": "nope", "metadata": {"err_code": 404, "err_extra": None}}}))
+    parsed = parse_body(
+        _body({"data": {"err_msg": "nope", "metadata": {"err_code": 404, "err_extra": None}}})
+    )
     assert (parsed.shape, parsed.code, parsed.message) == ("data", "404", "nope")
 
 
 def test_appsec_shape_params_and_fields() -> None:
-    body = {"errorCode": "ValidateError", "message": "Validation failed",
-            "details": {"policy.triggers.ciImage": {"message": "'ciImage' is required"}}}
+    body = {
+        "errorCode": "ValidateError",
+        "message": "Validation failed",
+        "details": {"policy.triggers.ciImage": {"message": "'ciImage' is required"}},
+    }
     exc = error_from_response(422, {}, _body(body))
     assert exc.shape == "appsec"  # type: ignore[attr-defined]
     assert [str(f) for f in field_errors(exc)] == ["policy.triggers.ciImage: 'ciImage' is required"]
@@ -68,7 +89,9 @@ def test_appsec_shape_params_and_fields() -> None:
     assert params.message == "m"
 
 
-@pytest.mark.parametrize("body", [b"", b"<html>gateway</html>", b"404 page not found", b"[1,2]", b"{\"error\": 1}", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body", [b"", b"<html>gateway</html>", b"404 page not found", b"[1,2]", b'{"error": 1}', b"\xff\xfe"]
+)
 def test_anything_else_never_raises(body: bytes) -> None:
     exc = error_from_response(404, {"Content-Type": "text/plain"}, body, "POST", "/public_api/v1/x")
     assert isinstance(exc, errors.NotFoundError)
@@ -77,11 +100,20 @@ def test_anything_else_never_raises(body: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, errors.BadRequestError), (402, LicenseError), (403, errors.PermissionDeniedError),
-     (404, errors.NotFoundError), (429, errors.RateLimitError), (500, errors.ServerError), (503, errors.ServerError)],
+    [
+        (400, errors.BadRequestError),
+        (402, LicenseError),
+        (403, errors.PermissionDeniedError),
+        (404, errors.NotFoundError),
+        (429, errors.RateLimitError),
+        (500, errors.ServerError),
+        (503, errors.ServerError),
+    ],
 )
 def test_classes(status: int, cls: type[errors.APIError]) -> None:
-    exc = error_from_response(status, {}, _body({"reply": {"err_code": status, "err_msg": "m", "err_extra": None}}))
+    exc = error_from_response(
+        status, {}, _body({"reply": {"err_code": status, "err_msg": "m", "err_extra": None}})
+    )
     assert type(exc) is cls
     assert isinstance(exc, errors.CortexkitError)
 

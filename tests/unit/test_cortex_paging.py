@@ -15,8 +15,12 @@ def _rows(n: int, start: int = 0) -> list[dict[str, int]]:
 
 def test_filter_data_windows_keep_the_filter() -> None:
     tree = all_of(where("STATUS", "EQ", "CONNECTED"), any_of(where("CLOUD_PROVIDER", "EQ", "AZURE")))
-    pager = CortexPager("/p", {"filter_data": {"filter": tree, "sort": [{"FIELD": "ID", "ORDER": "ASC"}]}},
-                        style="filter_data", page_size=2)
+    pager = CortexPager(
+        "/p",
+        {"filter_data": {"filter": tree, "sort": [{"FIELD": "ID", "ORDER": "ASC"}]}},
+        style="filter_data",
+        page_size=2,
+    )
     spec = pager.first()
     assert spec.json["request_data"]["filter_data"]["paging"] == {"from": 0, "to": 2}
     items, nxt = pager.parse(Page({"reply": {"DATA": _rows(2), "FILTER_COUNT": 5, "TOTAL_COUNT": 9}}))

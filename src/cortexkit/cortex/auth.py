@@ -1,4 +1,4 @@
-"""Cortex API keys: standard (the key itself in `Authorization`) and advanced (a signed, single-use header set).
+"""Cortex API keys: standard (the key itself in `Authorization`) or advanced (signed headers per attempt).
 
 Pure: the nonce source and the clock are injected, so signing is tested byte for byte. The official Go SDK
 (`internal/client/client.go`, `generateHeaders`) is the model: a 64-character nonce over a-zA-Z0-9 from a
@@ -48,7 +48,7 @@ def parse_key_type(value: str | None) -> KeyType:
     text = (value or "advanced").strip().lower()
     if text not in KEY_TYPES:
         raise ValueError(f"the API key type must be 'advanced' or 'standard', not {value!r}")
-    return text  # type: ignore[return-value]
+    return text
 
 
 class Signer:

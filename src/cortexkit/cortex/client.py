@@ -192,8 +192,14 @@ class _Core:
             body = jsonlib.dumps(redact_json(state.spec.json)) if state.spec.json is not None else ""
             log.debug(
                 "%s %s -> %d in %.3fs (attempt %d, %s) request=%s response=%s",
-                state.spec.method, state.spec.path, response.status_code, self.clock() - sent,
-                state.attempt, state.request_id, body[:1000], redact_body(response.content)[:1000],
+                state.spec.method,
+                state.spec.path,
+                response.status_code,
+                self.clock() - sent,
+                state.attempt,
+                state.request_id,
+                body[:1000],
+                redact_body(response.content)[:1000],
             )
 
     def repr(self, cls: str) -> str:
@@ -201,7 +207,7 @@ class _Core:
         return f"{cls}(api_url={self.api_url!r}, api_key_id={c.api_key_id}, api_key_type={c.api_key_type!r})"
 
 
-def _resolve(
+def _resolve(  # noqa: PLR0917 - private, one call site per client
     credentials: CortexCredentials | None,
     profile: str | None,
     api_url: str | None,
@@ -213,13 +219,18 @@ def _resolve(
     if credentials is not None:
         return credentials
     return load_cortex_credentials(
-        profile, api_url=api_url, api_key_id=api_key_id, api_key=api_key, api_key_type=api_key_type,
+        profile,
+        api_url=api_url,
+        api_key_id=api_key_id,
+        api_key=api_key,
+        api_key_type=api_key_type,
         verify=verify,
     )
 
 
-def _pager(target: Pager | str, request_data: Mapping[str, Any] | None, style: Style | None,
-           page_size: int | None) -> Pager:
+def _pager(
+    target: Pager | str, request_data: Mapping[str, Any] | None, style: Style | None, page_size: int | None
+) -> Pager:
     if not isinstance(target, str):
         return target
     if style is None:
@@ -253,7 +264,12 @@ class CortexClient:
     ) -> None:
         creds = _resolve(credentials, profile, api_url, api_key_id, api_key, api_key_type, verify)
         self._core = _Core(
-            creds, timeout=timeout, proxy=proxy, retry=retry, rate_limit=rate_limit, clock=clock,
+            creds,
+            timeout=timeout,
+            proxy=proxy,
+            retry=retry,
+            rate_limit=rate_limit,
+            clock=clock,
             wall_clock=wall_clock,
         )
         self._sleep = sleep
@@ -278,15 +294,27 @@ class CortexClient:
         return self._core.last_date
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-        headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         """Send a call and decode its body (the whole body: `{"reply": ...}` is not unwrapped here)."""
         return self.send(RequestSpec(method.upper(), path, params, json, headers, idempotent))
 
     def request_raw(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-        headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> _http.Response:
         return self.send_raw(RequestSpec(method.upper(), path, params, json, headers, idempotent))
 
@@ -298,8 +326,13 @@ class CortexClient:
         return Page(decode(response, spec), _http.lower_headers(response))
 
     def paginate(
-        self, target: Pager | str, request_data: Mapping[str, Any] | None = None, *,
-        style: Style | None = None, page_size: int | None = None, max_items: int | None = None,
+        self,
+        target: Pager | str,
+        request_data: Mapping[str, Any] | None = None,
+        *,
+        style: Style | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
     ) -> Iterator[Any]:
         """Rows across pages, lazily: a pager, or a path plus the `request_data` to page through."""
         return iterate(self.send_page, _pager(target, request_data, style, page_size), max_items=max_items)
@@ -414,7 +447,12 @@ class AsyncCortexClient:
     ) -> None:
         creds = _resolve(credentials, profile, api_url, api_key_id, api_key, api_key_type, verify)
         self._core = _Core(
-            creds, timeout=timeout, proxy=proxy, retry=retry, rate_limit=rate_limit, clock=clock,
+            creds,
+            timeout=timeout,
+            proxy=proxy,
+            retry=retry,
+            rate_limit=rate_limit,
+            clock=clock,
             wall_clock=wall_clock,
         )
         self._http = _http.build_async(self._core.settings, transport)
@@ -437,14 +475,26 @@ class AsyncCortexClient:
         return self._core.last_date
 
     async def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-        headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         return await self.send(RequestSpec(method.upper(), path, params, json, headers, idempotent))
 
     async def request_raw(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-        headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> _http.Response:
         return await self.send_raw(RequestSpec(method.upper(), path, params, json, headers, idempotent))
 
@@ -456,8 +506,13 @@ class AsyncCortexClient:
         return Page(decode(response, spec), _http.lower_headers(response))
 
     def paginate(
-        self, target: Pager | str, request_data: Mapping[str, Any] | None = None, *,
-        style: Style | None = None, page_size: int | None = None, max_items: int | None = None,
+        self,
+        target: Pager | str,
+        request_data: Mapping[str, Any] | None = None,
+        *,
+        style: Style | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
     ) -> AsyncIterator[Any]:
         return aiterate(self.send_page, _pager(target, request_data, style, page_size), max_items=max_items)
 

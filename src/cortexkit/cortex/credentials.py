@@ -55,7 +55,9 @@ def parse_key_id(value: Any, where: str = ENV_KEY_ID) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise CredentialsError(f"{where} must be a positive integer (the key's ID column), not {value!r}") from None
+        raise CredentialsError(
+            f"{where} must be a positive integer (the key's ID column), not {value!r}"
+        ) from None
     if number <= 0:
         raise CredentialsError(f"{where} must be a positive integer, not {number}")
     return number
@@ -105,11 +107,19 @@ def load_cortex_credentials(
 ) -> CortexCredentials:
     """Arguments > environment > profile. Raises `CredentialsError` naming what is missing."""
     env = os.environ if env is None else env
-    values: dict[str, Any] = {"api_url": api_url, "api_key_id": api_key_id, "api_key": api_key,
-                              "api_key_type": api_key_type}
+    values: dict[str, Any] = {
+        "api_url": api_url,
+        "api_key_id": api_key_id,
+        "api_key": api_key,
+        "api_key_type": api_key_type,
+    }
     source = "arguments"
-    from_env = {"api_url": env.get(ENV_URL), "api_key_id": env.get(ENV_KEY_ID), "api_key": env.get(ENV_KEY),
-                "api_key_type": env.get(ENV_KEY_TYPE)}
+    from_env = {
+        "api_url": env.get(ENV_URL),
+        "api_key_id": env.get(ENV_KEY_ID),
+        "api_key": env.get(ENV_KEY),
+        "api_key_type": env.get(ENV_KEY_TYPE),
+    }
     if profile is None:
         for key, value in from_env.items():
             if values[key] in (None, "") and value:
@@ -128,18 +138,29 @@ def load_cortex_credentials(
                 if verify is None:
                     verify = stored.verify
                 return CortexCredentials(
-                    values["api_url"], values["api_key_id"], values["api_key"],
-                    values["api_key_type"] or "advanced", verify if verify is not None else True,
-                    name=stored.name, source=stored.source,
+                    values["api_url"],
+                    values["api_key_id"],
+                    values["api_key"],
+                    values["api_key_type"] or "advanced",
+                    verify if verify is not None else True,
+                    name=stored.name,
+                    source=stored.source,
                 )
-    missing = [n for k, n in (("api_url", ENV_URL), ("api_key_id", ENV_KEY_ID), ("api_key", ENV_KEY))
-               if not values[k]]
+    missing = [
+        n
+        for k, n in (("api_url", ENV_URL), ("api_key_id", ENV_KEY_ID), ("api_key", ENV_KEY))
+        if not values[k]
+    ]
     if missing:
         raise CredentialsError(
             f"no Cortex credentials: {', '.join(missing)} not set; set them (the Terraform provider's names) "
             "or add a profile with `cortexkit profile add NAME --cortex`"
         )
     return CortexCredentials(
-        values["api_url"], values["api_key_id"], values["api_key"], values["api_key_type"] or "advanced",
-        verify if verify is not None else True, source=source,
+        values["api_url"],
+        values["api_key_id"],
+        values["api_key"],
+        values["api_key_type"] or "advanced",
+        verify if verify is not None else True,
+        source=source,
     )

@@ -91,9 +91,7 @@ def _field_errors(extra: object) -> tuple[FieldError, ...]:
             message = item.get("msg") or item.get("message") or ""
             kind = item.get("type")
             out.append(
-                FieldError(
-                    _line(where), _line(message), _line(kind) if kind else None, item.get("input")
-                )
+                FieldError(_line(where), _line(message), _line(kind) if kind else None, item.get("input"))
             )
         elif item is not None:
             out.append(FieldError("", _line(item)))
@@ -140,7 +138,7 @@ def parse_body(body: bytes | str | None) -> CortexErrorBody:
         )
     data = decoded.get("data")
     if isinstance(data, Mapping) and ("err_msg" in data or "metadata" in data):
-        meta = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
+        meta: Mapping[str, Any] = data["metadata"] if isinstance(data.get("metadata"), Mapping) else {}
         return CortexErrorBody(
             "data",
             code=_code(meta.get("err_code")),
@@ -149,7 +147,7 @@ def parse_body(body: bytes | str | None) -> CortexErrorBody:
             raw=decoded,
         )
     if "err_code" in decoded or "err_msg" in decoded or isinstance(decoded.get("metadata"), Mapping):
-        meta = decoded.get("metadata") if isinstance(decoded.get("metadata"), Mapping) else {}
+        meta = decoded["metadata"] if isinstance(decoded.get("metadata"), Mapping) else {}
         code = _code(decoded.get("err_code")) or _code(meta.get("err_code"))
         return CortexErrorBody(
             "root",
@@ -220,7 +218,7 @@ def describe(status: int, parsed: CortexErrorBody) -> str:
     return ": ".join(parts)
 
 
-def error_from_response(
+def error_from_response(  # noqa: PLR0917 - the signature of cortexkit.errors.error_from_response
     status: int,
     headers: Mapping[str, str] | None,
     body: bytes | str | None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from enum import IntEnum
 from typing import Any
@@ -37,7 +38,7 @@ def epoch_seconds(value: Any) -> float | None:
             value = float(text)
         except ValueError:
             return None
-    if not isinstance(value, int | float) or value != value or value in (float("inf"), float("-inf")):
+    if not isinstance(value, int | float) or not math.isfinite(value):
         return None
     if value <= 0:
         return None

@@ -48,7 +48,7 @@ def any_of(*conditions: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def classic(field_name: str, operator: str, value: Any) -> dict[str, Any]:
-    """One XDR-classic filter: `{"field", "operator", "value"}` (operators in, eq, neq, gte, lte, contains)."""
+    """One XDR-classic filter: `{"field", "operator", "value"}` (in, eq, neq, gte, lte, contains)."""
     return {"field": field_name, "operator": operator, "value": value}
 
 

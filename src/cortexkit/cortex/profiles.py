@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cortexkit._redact import Secret
+from cortexkit.cortex.auth import parse_key_type
 from cortexkit.cortex.credentials import CortexCredentials
 from cortexkit.errors import CredentialsError
 
@@ -29,7 +30,9 @@ def is_cortex_entry(entry: Any) -> bool:
     return isinstance(entry, Mapping) and entry.get("backend") == BACKEND
 
 
-def profile_backend(name: str | None, *, store: Any = None, env: Mapping[str, str] | None = None) -> str | None:
+def profile_backend(
+    name: str | None, *, store: Any = None, env: Mapping[str, str] | None = None
+) -> str | None:
     """`"cortex"`, `"prisma"`, or None when there is no such profile (or no name and no default)."""
     st = _store(store, env)
     data = st._load()
@@ -65,16 +68,24 @@ def load_profile(
         raise CredentialsError(f"{where}: the API key is not stored (add the profile again)")
     try:
         return CortexCredentials(
-            str(entry.get("api_url", "")), entry.get("api_key_id"), Secret(str(key)),
-            str(entry.get("api_key_type", "advanced")), entry.get("verify", True),
-            name=name, source=f"profile {name!r}",
+            str(entry.get("api_url", "")),
+            entry.get("api_key_id"),
+            Secret(str(key)),
+            parse_key_type(str(entry.get("api_key_type", "advanced"))),
+            entry.get("verify", True),
+            name=name,
+            source=f"profile {name!r}",
         )
-    except CredentialsError as exc:
+    except (CredentialsError, ValueError) as exc:
         raise CredentialsError(f"{where}: {exc}") from None
 
 
 def add_profile(
-    name: str, creds: CortexCredentials, *, store: Any = None, insecure_storage: bool = False,
+    name: str,
+    creds: CortexCredentials,
+    *,
+    store: Any = None,
+    insecure_storage: bool = False,
     make_default: bool | None = None,
 ) -> str:
     """Save a Cortex profile; returns where the key went ("keyring" or "file")."""

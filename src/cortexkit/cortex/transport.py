@@ -76,7 +76,8 @@ class CallState:
         spec = self.spec
         url = spec.path if spec.base_url is None else spec.base_url.rstrip("/") + spec.path
         headers = {
-            k: v for k, v in (spec.headers or {}).items()
+            k: v
+            for k, v in (spec.headers or {}).items()
             if k.lower() not in ("authorization", "x-xdr-auth-id", "x-xdr-nonce", "x-xdr-timestamp")
         }
         headers[REQUEST_ID_HEADER] = self.request_id
@@ -94,12 +95,21 @@ class CallState:
         return self._decide(now, failure=failure)
 
     def _decide(
-        self, now: float, *, status: int | None = None, failure: Failure | None = None,
+        self,
+        now: float,
+        *,
+        status: int | None = None,
+        failure: Failure | None = None,
         retry_after: str | None = None,
     ) -> tuple[Verdict, float]:
         d = self.policy.decide(
-            attempt=self.attempt, started=self.started, now=now, idempotent=self.idempotent,
-            status=status, failure=failure, retry_after=retry_after,
+            attempt=self.attempt,
+            started=self.started,
+            now=now,
+            idempotent=self.idempotent,
+            status=status,
+            failure=failure,
+            retry_after=retry_after,
         )
         return d.verdict, d.delay
 

@@ -10,16 +10,23 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from cortexkit import errors
+from cortexkit.cortex.models import CortexModel
 from cortexkit.cortex.paging import CortexPager, unwrap
 from cortexkit.pagination import Page, RequestSpec, aiterate, iterate
-from cortexkit.cortex.models import CortexModel
 from cortexkit.resources._base import Call
 
 T = TypeVar("T")
 M = TypeVar("M", bound=CortexModel)
 
 __all__ = [
-    "AsyncCortexResource", "Call", "CortexResource", "Paged", "post", "reply_object", "rows", "validate"
+    "AsyncCortexResource",
+    "Call",
+    "CortexResource",
+    "Paged",
+    "post",
+    "reply_object",
+    "rows",
+    "validate",
 ]
 
 
@@ -31,7 +38,9 @@ def validate(model: type[M], item: Any) -> M:
         return model.model_validate(item)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        raise errors.UnexpectedResponseError(f"{model.__name__} with unexpected field types: {fields}") from None
+        raise errors.UnexpectedResponseError(
+            f"{model.__name__} with unexpected field types: {fields}"
+        ) from None
 
 
 def post(path: str, request_data: Mapping[str, Any] | None = None, *, read_only: bool) -> RequestSpec:

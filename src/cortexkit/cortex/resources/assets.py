@@ -8,7 +8,14 @@ from typing import Any
 
 from cortexkit.cortex.models import Asset
 from cortexkit.cortex.paging import CortexPager
-from cortexkit.cortex.resources._base import AsyncCortexResource, Call, CortexResource, Paged, reply_object, validate
+from cortexkit.cortex.resources._base import (
+    AsyncCortexResource,
+    Call,
+    CortexResource,
+    Paged,
+    reply_object,
+    validate,
+)
 from cortexkit.pagination import RequestSpec
 
 PATH = "/public_api/v1/assets"

@@ -13,10 +13,23 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from cortexkit import errors
-from cortexkit.cortex.models import ApprovedTenant, CloudAccount, Instance, InstanceDetails, Region, TemplateLinks
+from cortexkit.cortex.models import (
+    ApprovedTenant,
+    CloudAccount,
+    Instance,
+    InstanceDetails,
+    Region,
+    TemplateLinks,
+)
 from cortexkit.cortex.paging import CortexPager, all_of, where
 from cortexkit.cortex.resources._base import (
-    AsyncCortexResource, Call, CortexResource, Paged, post, reply_object, validate,
+    AsyncCortexResource,
+    Call,
+    CortexResource,
+    Paged,
+    post,
+    reply_object,
+    validate,
 )
 
 BASE = "/public_api/v1/cloud_onboarding"
@@ -65,7 +78,9 @@ def instances_pager(
         leaves.append(dict(condition))
     tree = all_of(*leaves) if leaves else None
     body = _filter_data(tree, sort)
-    return Paged(CortexPager(f"{BASE}/get_instances", body, style="filter_data", page_size=page_size), Instance)
+    return Paged(
+        CortexPager(f"{BASE}/get_instances", body, style="filter_data", page_size=page_size), Instance
+    )
 
 
 def find_pager(instance_id: str) -> Paged[Instance]:
@@ -75,7 +90,10 @@ def find_pager(instance_id: str) -> Paged[Instance]:
 
 
 def accounts_pager(
-    instance_id: str, *, status: str | None = None, condition: Mapping[str, Any] | None = None,
+    instance_id: str,
+    *,
+    status: str | None = None,
+    condition: Mapping[str, Any] | None = None,
     page_size: int | None = None,
 ) -> Paged[CloudAccount]:
     leaves = [where("STATUS", "EQ", status.upper())] if status else []
@@ -101,8 +119,9 @@ def _empty(_: Any) -> None:
 
 def enable_disable_instances(ids: Sequence[str], enable: bool) -> Call[None]:
     # Setting the same flag twice leaves the same state: a resend is harmless.
-    return Call(post(f"{BASE}/enable_disable_instance", {"ids": list(ids), "enable": enable}, read_only=True),
-                _empty)
+    return Call(
+        post(f"{BASE}/enable_disable_instance", {"ids": list(ids), "enable": enable}, read_only=True), _empty
+    )
 
 
 def enable_disable_accounts(instance_id: str, ids: Sequence[str], enable: bool) -> Call[None]:
@@ -172,12 +191,14 @@ class CloudOnboarding(CortexResource):
     def instance(self, instance_id: str) -> InstanceDetails:
         try:
             return self._run(details(instance_id))
-        except (errors.BadRequestError,) as exc:
+        except errors.BadRequestError as exc:
             if not _id_rejected(exc):
                 raise
             return self._run(details(instance_id, "instance_id"))
 
-    def accounts(self, instance_id: str, *, max_items: int | None = None, **filters: Any) -> Iterator[CloudAccount]:
+    def accounts(
+        self, instance_id: str, *, max_items: int | None = None, **filters: Any
+    ) -> Iterator[CloudAccount]:
         return self._iter(accounts_pager(instance_id, **filters), max_items)
 
     def enable_instances(self, ids: Sequence[str]) -> None:
@@ -242,7 +263,9 @@ class AsyncCloudOnboarding(AsyncCortexResource):
     async def approved_tenants(self, cloud_partition: str | None = None) -> list[ApprovedTenant]:
         return await self._run(approved_tenants(cloud_partition))
 
-    async def regions(self, cloud_provider: str = "AZURE", cloud_partition: str | None = None) -> list[Region]:
+    async def regions(
+        self, cloud_provider: str = "AZURE", cloud_partition: str | None = None
+    ) -> list[Region]:
         return await self._run(regions(cloud_provider, cloud_partition))
 
     async def create_instance_template(self, request_data: Mapping[str, Any]) -> TemplateLinks:

@@ -35,7 +35,9 @@ class Compliance(CortexResource):
     def controls(self, filters: Sequence[Mapping[str, Any]] | None = None) -> Iterator[Control]:
         return self._iter(controls_pager(filters))
 
-    def assessment_results(self, filters: Sequence[Mapping[str, Any]] | None = None) -> Iterator[AssessmentResult]:
+    def assessment_results(
+        self, filters: Sequence[Mapping[str, Any]] | None = None
+    ) -> Iterator[AssessmentResult]:
         return self._iter(results_pager(filters))
 
 

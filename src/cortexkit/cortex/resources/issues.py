@@ -56,7 +56,9 @@ def update(
     if not data:
         raise errors.ConfigurationError("nothing to update: give a status, severity or resolution")
     # Setting fields to given values: sending it twice leaves the same issue, so a resend is harmless.
-    return Call(post(f"/public_api/v1/issue/{issue_id}", {"update_data": data}, read_only=True), lambda _: None)
+    return Call(
+        post(f"/public_api/v1/issue/{issue_id}", {"update_data": data}, read_only=True), lambda _: None
+    )
 
 
 class Issues(CortexResource):
@@ -66,7 +68,9 @@ class Issues(CortexResource):
     def get(self, issue_id: str) -> Issue:
         found = next(iter(self._iter(get_pager(issue_id), 1)), None)
         if found is None:
-            raise errors.NotFoundError(404, message=f"no issue with id {issue_id!r}", path=SEARCH, method="POST")
+            raise errors.NotFoundError(
+                404, message=f"no issue with id {issue_id!r}", path=SEARCH, method="POST"
+            )
         return found
 
     def update(self, issue_id: str, **changes: Any) -> None:

@@ -21,8 +21,10 @@ def validate_key() -> Call[bool]:
 
 
 def tenant_info() -> Call[dict[str, Any]]:
-    return Call(post("/public_api/v1/get_tenant_info", {}, read_only=True),
-                lambda b: dict(reply_object(b, "tenant info")))
+    return Call(
+        post("/public_api/v1/get_tenant_info", {}, read_only=True),
+        lambda b: dict(reply_object(b, "tenant info")),
+    )
 
 
 class System(CortexResource):

@@ -51,8 +51,11 @@ class RootError(EmulatorError):
         self.message, self.extra = message, extra
 
     def response(self) -> Response:
-        body = {"err_code": self.status, "err_msg": self.message,
-                "metadata": {"err_code": self.status, "err_extra": self.extra}}
+        body = {
+            "err_code": self.status,
+            "err_msg": self.message,
+            "metadata": {"err_code": self.status, "err_extra": self.extra},
+        }
         return Response(_dumps(body), self.status, media_type="application/json")
 
 
@@ -64,7 +67,9 @@ class DataError(EmulatorError):
         self.message, self.extra = message, extra
 
     def response(self) -> Response:
-        body = {"data": {"err_msg": self.message, "metadata": {"err_code": self.status, "err_extra": self.extra}}}
+        body = {
+            "data": {"err_msg": self.message, "metadata": {"err_code": self.status, "err_extra": self.extra}}
+        }
         return Response(_dumps(body), self.status, media_type="application/json")
 
 

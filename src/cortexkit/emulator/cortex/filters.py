@@ -11,8 +11,25 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 SEARCH_TYPES = frozenset(
-    {"EQ", "NEQ", "GT", "LT", "GTE", "LTE", "IN", "NIN", "CONTAINS", "NCONTAINS", "WILDCARD",
-     "WILDCARD_NOT", "RANGE", "IS_EMPTY", "NIS_EMPTY", "ARRAY_CONTAINS", "ARRAY_NOT_CONTAINS"}
+    {
+        "EQ",
+        "NEQ",
+        "GT",
+        "LT",
+        "GTE",
+        "LTE",
+        "IN",
+        "NIN",
+        "CONTAINS",
+        "NCONTAINS",
+        "WILDCARD",
+        "WILDCARD_NOT",
+        "RANGE",
+        "IS_EMPTY",
+        "NIS_EMPTY",
+        "ARRAY_CONTAINS",
+        "ARRAY_NOT_CONTAINS",
+    }
 )
 CLASSIC_OPERATORS = frozenset({"in", "eq", "neq", "gte", "lte", "gt", "lt", "contains", "nin"})
 
@@ -39,7 +56,11 @@ def _norm(value: Any) -> Any:
 
 def _compare(op: str, actual: Any, wanted: Any) -> bool:
     if op in ("EQ", "NEQ"):
-        same = (_norm(actual) in [_norm(w) for w in wanted]) if isinstance(wanted, list) else _norm(actual) == _norm(wanted)
+        same = (
+            (_norm(actual) in [_norm(w) for w in wanted])
+            if isinstance(wanted, list)
+            else _norm(actual) == _norm(wanted)
+        )
         return same if op == "EQ" else not same
     if op in ("IN", "NIN"):
         values = wanted if isinstance(wanted, list) else [wanted]
@@ -59,15 +80,21 @@ def _compare(op: str, actual: Any, wanted: Any) -> bool:
         return hit if op == "ARRAY_CONTAINS" else not hit
     if op == "RANGE":
         if not isinstance(wanted, Mapping):
-            raise FilterError("RANGE takes {\"from\": ..., \"to\": ...}")
+            raise FilterError('RANGE takes {"from": ..., "to": ...}')
         try:
-            return float(wanted.get("from", float("-inf"))) <= float(actual) <= float(wanted.get("to", float("inf")))
+            return (
+                float(wanted.get("from", float("-inf")))
+                <= float(actual)
+                <= float(wanted.get("to", float("inf")))
+            )
         except (TypeError, ValueError):
             return False
+    a: float | str
+    w: float | str
     try:
         a, w = float(actual), float(wanted)
     except (TypeError, ValueError):
-        a, w = str(actual), str(wanted)  # type: ignore[assignment]
+        a, w = str(actual), str(wanted)  # both strings: compared as text
     return {"GT": a > w, "LT": a < w, "GTE": a >= w, "LTE": a <= w}[op]  # type: ignore[operator]
 
 
@@ -107,7 +134,9 @@ def tree_names(node: Any) -> list[tuple[str, str, Any]]:
         for child in node.get(key) or []:
             out.extend(tree_names(child))
     if "SEARCH_FIELD" in node:
-        out.append((str(node["SEARCH_FIELD"]).upper(), str(node.get("SEARCH_TYPE")), node.get("SEARCH_VALUE")))
+        out.append(
+            (str(node["SEARCH_FIELD"]).upper(), str(node.get("SEARCH_TYPE")), node.get("SEARCH_VALUE"))
+        )
     return out
 
 
@@ -124,8 +153,17 @@ def classic_predicate(filters: Any) -> Callable[[Mapping[str, Any]], bool]:
         op = str(f.get("operator", "")).lower()
         if op not in CLASSIC_OPERATORS:
             raise FilterError(f"unsupported operator {f.get('operator')!r}")
-        upper = {"in": "IN", "nin": "NIN", "eq": "EQ", "neq": "NEQ", "gte": "GTE", "lte": "LTE", "gt": "GT",
-                 "lt": "LT", "contains": "CONTAINS"}[op]
+        upper = {
+            "in": "IN",
+            "nin": "NIN",
+            "eq": "EQ",
+            "neq": "NEQ",
+            "gte": "GTE",
+            "lte": "LTE",
+            "gt": "GT",
+            "lt": "LT",
+            "contains": "CONTAINS",
+        }[op]
         preds.append((f["field"], upper, f.get("value")))
     return lambda row: all(_compare(op, lookup(row, name), value) for name, op, value in preds)
 
@@ -148,5 +186,14 @@ def sort_rows(rows: list[dict[str, Any]], sort: Any, fields: Mapping[str, str]) 
         if not isinstance(name, str):
             continue
         column = fields.get(name.upper(), name)
-        rows = sorted(rows, key=lambda r: (lookup(r, column) is None, str(lookup(r, column)) if not isinstance(lookup(r, column), int | float) else lookup(r, column)), reverse=order == "DESC")
+        rows = sorted(
+            rows,
+            key=lambda r: (
+                lookup(r, column) is None,
+                str(lookup(r, column))
+                if not isinstance(lookup(r, column), int | float)
+                else lookup(r, column),
+            ),
+            reverse=order == "DESC",
+        )
     return rows

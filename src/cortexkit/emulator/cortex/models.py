@@ -35,9 +35,16 @@ CAPABILITIES = (
     ("IDENTITY_SECURITY", "Identity Security"),
 )
 AZURE_REGIONS = (
-    ("East US", "eastus"), ("East US 2", "eastus2"), ("West US 2", "westus2"), ("West Europe", "westeurope"),
-    ("North Europe", "northeurope"), ("UK South", "uksouth"), ("Germany West Central", "germanywestcentral"),
-    ("Australia East", "australiaeast"), ("Japan East", "japaneast"), ("Southeast Asia", "southeastasia"),
+    ("East US", "eastus"),
+    ("East US 2", "eastus2"),
+    ("West US 2", "westus2"),
+    ("West Europe", "westeurope"),
+    ("North Europe", "northeurope"),
+    ("UK South", "uksouth"),
+    ("Germany West Central", "germanywestcentral"),
+    ("Australia East", "australiaeast"),
+    ("Japan East", "japaneast"),
+    ("Southeast Asia", "southeastasia"),
 )
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL", "INFO")
 PROGRESS = ("NEW", "IN_PROGRESS", "RESOLVED")
@@ -71,12 +78,24 @@ class CortexInstance:
     settled: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0, 0)
     enabled: bool = True
     scan_mode: str = "MANAGED"
-    tags: list[dict[str, str]] = field(default_factory=lambda: [{"key": "managed_by", "value": "paloaltonetworks"}])
-    collection: dict[str, Any] = field(default_factory=lambda: {"audit_logs": {"enabled": True, "collection_method": "AUTOMATED", "data_events": False}})
-    capabilities_on: dict[str, Any] = field(default_factory=lambda: {
-        "xsiam_analytics": True, "data_security_posture_management": False, "registry_scanning": True,
-        "registry_scanning_options": {"type": "ALL"}, "serverless_scanning": True, "agentless_disk_scanning": True,
-    })
+    tags: list[dict[str, str]] = field(
+        default_factory=lambda: [{"key": "managed_by", "value": "paloaltonetworks"}]
+    )
+    collection: dict[str, Any] = field(
+        default_factory=lambda: {
+            "audit_logs": {"enabled": True, "collection_method": "AUTOMATED", "data_events": False}
+        }
+    )
+    capabilities_on: dict[str, Any] = field(
+        default_factory=lambda: {
+            "xsiam_analytics": True,
+            "data_security_posture_management": False,
+            "registry_scanning": True,
+            "registry_scanning_options": {"type": "ALL"},
+            "serverless_scanning": True,
+            "agentless_disk_scanning": True,
+        }
+    )
     pending_changes: int = 0
 
 
@@ -120,7 +139,11 @@ class CortexTenant:
         ]
         for name, provider, scope, status, age_days in plan[: max(2, self.config.cortex_instances)]:
             inst = CortexInstance(
-                id=_hex(rng), name=name, provider=provider, scope=scope, status=status,
+                id=_hex(rng),
+                name=name,
+                provider=provider,
+                scope=scope,
+                status=status,
                 created=now - age_days * 86400 - rng.randint(0, 3600) if age_days else now - 10,
                 organization_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             )
@@ -134,69 +157,92 @@ class CortexTenant:
             settled[5] = 2 if not inst.capabilities_on["registry_scanning"] else settled[5]
             inst.settled = tuple(settled)
             inst.enabled = status != "DISABLED"
-            count = {"ORGANIZATION": rng.randint(12, 40), "ACCOUNT_GROUP": rng.randint(3, 10), "ACCOUNT": 1}[scope]
+            count = {"ORGANIZATION": rng.randint(12, 40), "ACCOUNT_GROUP": rng.randint(3, 10), "ACCOUNT": 1}[
+                scope
+            ]
             if status == "PENDING":
                 count = 0
             for i in range(count):
                 sub = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                inst.accounts.append({
-                    "account_id": sub,
-                    "account_name": f"{name}-{i + 1:02d}" if scope != "ACCOUNT" else name,
-                    "status": "ACTIVE" if i % 9 != 8 else "DISABLED",
-                    "environment": "COMMERCIAL",
-                    "type": {"AZURE": "SUBSCRIPTION", "AWS": "ACCOUNT", "GCP": "PROJECT"}[provider],
-                    "created_at": str(int(inst.created + 3600 + i * 60)),
-                })
+                inst.accounts.append(
+                    {
+                        "account_id": sub,
+                        "account_name": f"{name}-{i + 1:02d}" if scope != "ACCOUNT" else name,
+                        "status": "ACTIVE" if i % 9 != 8 else "DISABLED",
+                        "environment": "COMMERCIAL",
+                        "type": {"AZURE": "SUBSCRIPTION", "AWS": "ACCOUNT", "GCP": "PROJECT"}[provider],
+                        "created_at": str(int(inst.created + 3600 + i * 60)),
+                    }
+                )
             self.instances[inst.id] = inst
 
     def _generate_assets(self, rng: random.Random) -> list[dict[str, Any]]:
-        kinds = [("Storage Account", "Storage", "AZURE"), ("Virtual Machine", "Compute", "AZURE"),
-                 ("Key Vault", "Security", "AZURE"), ("S3 Bucket", "Storage", "AWS"),
-                 ("EC2 Instance", "Compute", "AWS"), ("GCS Bucket", "Storage", "GCP")]
+        kinds = [
+            ("Storage Account", "Storage", "AZURE"),
+            ("Virtual Machine", "Compute", "AZURE"),
+            ("Key Vault", "Security", "AZURE"),
+            ("S3 Bucket", "Storage", "AWS"),
+            ("EC2 Instance", "Compute", "AWS"),
+            ("GCS Bucket", "Storage", "GCP"),
+        ]
         out = []
         for i in range(self.config.cortex_assets):
             name, category, provider = kinds[i % len(kinds)]
-            region = AZURE_REGIONS[rng.randrange(len(AZURE_REGIONS))][1] if provider == "AZURE" else rng.choice(["us-east-1", "eu-west-1", "us-central1"])
+            region = (
+                AZURE_REGIONS[rng.randrange(len(AZURE_REGIONS))][1]
+                if provider == "AZURE"
+                else rng.choice(["us-east-1", "eu-west-1", "us-central1"])
+            )
             first = int((self.started - rng.randint(1, 300) * 86400) * 1000)
-            out.append({
-                "xdm.asset.id": _hex(rng),
-                "xdm.asset.name": f"{name.lower().replace(' ', '-')}-{i:04d}",
-                "xdm.asset.type.name": name,
-                "xdm.asset.type.category": category,
-                "xdm.asset.type.class": "Cloud Resource",
-                "xdm.asset.provider": provider,
-                "xdm.asset.realm": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "xdm.asset.cloud.region": region,
-                "xdm.asset.tags": [{"key": "env", "value": rng.choice(["prod", "dev", "test"])}],
-                "xdm.asset.group_ids": [],
-                "xdm.asset.first_observed": first,
-                "xdm.asset.last_observed": first + rng.randint(1, 200) * 3600_000,
-            })
+            out.append(
+                {
+                    "xdm.asset.id": _hex(rng),
+                    "xdm.asset.name": f"{name.lower().replace(' ', '-')}-{i:04d}",
+                    "xdm.asset.type.name": name,
+                    "xdm.asset.type.category": category,
+                    "xdm.asset.type.class": "Cloud Resource",
+                    "xdm.asset.provider": provider,
+                    "xdm.asset.realm": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "xdm.asset.cloud.region": region,
+                    "xdm.asset.tags": [{"key": "env", "value": rng.choice(["prod", "dev", "test"])}],
+                    "xdm.asset.group_ids": [],
+                    "xdm.asset.first_observed": first,
+                    "xdm.asset.last_observed": first + rng.randint(1, 200) * 3600_000,
+                }
+            )
         return out
 
     def _generate_audit(self, rng: random.Random) -> list[dict[str, Any]]:
-        entities = [("AUTH", "Login"), ("INTEGRATIONS", "Create"), ("INTEGRATIONS", "Edit"),
-                    ("API_KEY", "Create"), ("ISSUES", "Update"), ("DATA_SOURCES", "Disable")]
+        entities = [
+            ("AUTH", "Login"),
+            ("INTEGRATIONS", "Create"),
+            ("INTEGRATIONS", "Edit"),
+            ("API_KEY", "Create"),
+            ("ISSUES", "Update"),
+            ("DATA_SOURCES", "Disable"),
+        ]
         out = []
         for i in range(self.config.cortex_audit_logs):
             entity, subtype = entities[rng.randrange(len(entities))]
             user = rng.choice(["alice", "bob", "carol", "svc-terraform"])
-            out.append({
-                "AUDIT_ID": 10_000 + i,
-                "AUDIT_OWNER_NAME": user,
-                "AUDIT_OWNER_EMAIL": f"{user}@example.com",
-                "AUDIT_ASSET_JSON": None,
-                "AUDIT_ASSET_NAMES": "",
-                "AUDIT_HOSTNAME": None,
-                "AUDIT_RESULT": "SUCCESS" if rng.random() > 0.07 else "FAIL",
-                "AUDIT_REASON": None,
-                "AUDIT_DESCRIPTION": f"{subtype} {entity.lower().replace('_', ' ')}",
-                "AUDIT_ENTITY": entity,
-                "AUDIT_ENTITY_SUBTYPE": subtype,
-                "AUDIT_SESSION_ID": None,
-                "AUDIT_CASE_ID": None,
-                "AUDIT_INSERT_TIME": int((self.started - i * 1800 - rng.randint(0, 900)) * 1000),
-            })
+            out.append(
+                {
+                    "AUDIT_ID": 10_000 + i,
+                    "AUDIT_OWNER_NAME": user,
+                    "AUDIT_OWNER_EMAIL": f"{user}@example.com",
+                    "AUDIT_ASSET_JSON": None,
+                    "AUDIT_ASSET_NAMES": "",
+                    "AUDIT_HOSTNAME": None,
+                    "AUDIT_RESULT": "SUCCESS" if rng.random() > 0.07 else "FAIL",
+                    "AUDIT_REASON": None,
+                    "AUDIT_DESCRIPTION": f"{subtype} {entity.lower().replace('_', ' ')}",
+                    "AUDIT_ENTITY": entity,
+                    "AUDIT_ENTITY_SUBTYPE": subtype,
+                    "AUDIT_SESSION_ID": None,
+                    "AUDIT_CASE_ID": None,
+                    "AUDIT_INSERT_TIME": int((self.started - i * 1800 - rng.randint(0, 900)) * 1000),
+                }
+            )
         return out
 
     # -- instances ----------------------------------------------------------------------------------------
@@ -234,7 +280,13 @@ class CortexTenant:
         for (name, description), code in zip(CAPABILITIES, codes, strict=True):
             cap: dict[str, Any] = {"name": name, "description": description, "status": code}
             if name == "ADS":
-                cap["last_scan_coverage"] = {"excluded": 0, "issues": 0, "pending": 0, "success": 0 if code else len(inst.accounts), "unsupported": 0}
+                cap["last_scan_coverage"] = {
+                    "excluded": 0,
+                    "issues": 0,
+                    "pending": 0,
+                    "success": 0 if code else len(inst.accounts),
+                    "unsupported": 0,
+                }
             caps.append(cap)
         return {
             "id": inst.id,
@@ -242,7 +294,11 @@ class CortexTenant:
             "instance_name": inst.name,
             "scope": inst.scope,
             "tags": inst.tags,
-            "scan": {"scan_method": inst.scan_mode, "status_ui": max(codes) if codes else 0, "outpost_id": ""},
+            "scan": {
+                "scan_method": inst.scan_mode,
+                "status_ui": max(codes) if codes else 0,
+                "outpost_id": "",
+            },
             "security_capabilities": caps,
             "status": "ENABLED" if inst.enabled else "DISABLED",
             "cloud_provider": inst.provider,
@@ -258,9 +314,13 @@ class CortexTenant:
             provider = str(data.get("cloud_provider", "AZURE")).upper()
             org = (data.get("account_details") or {}).get("organization_id") or ""
             inst = CortexInstance(
-                id=_hex(rng), name=str(data.get("instance_name") or f"{provider.lower()}-{len(self.instances)}"),
-                provider=provider, scope=str(data.get("scope", "ACCOUNT")).upper(), status="PENDING",
-                created=self.clock.now(), organization_id=str(org),
+                id=_hex(rng),
+                name=str(data.get("instance_name") or f"{provider.lower()}-{len(self.instances)}"),
+                provider=provider,
+                scope=str(data.get("scope", "ACCOUNT")).upper(),
+                status="PENDING",
+                created=self.clock.now(),
+                organization_id=str(org),
             )
             tags = list(data.get("custom_resources_tags") or [])
             if not any(t.get("key") == "managed_by" for t in tags if isinstance(t, dict)):
@@ -277,15 +337,23 @@ class CortexTenant:
         created = int(self.clock.now())
         expires = created + int(LINK_LIFETIME)
         manual: dict[str, str] = {}
-        kinds = {"AZURE": (("ARM", "arm", "zip"), ("TF", "tf", "tar.gz")), "AWS": (("CF", "cf", "json"), ("TF", "tf", "tar.gz")),
-                 "GCP": (("TF", "tf", "tar.gz"),)}[inst.provider if inst.provider in ("AZURE", "AWS", "GCP") else "AZURE"]
+        kinds = {
+            "AZURE": (("ARM", "arm", "zip"), ("TF", "tf", "tar.gz")),
+            "AWS": (("CF", "cf", "json"), ("TF", "tf", "tar.gz")),
+            "GCP": (("TF", "tf", "tar.gz"),),
+        }[inst.provider if inst.provider in ("AZURE", "AWS", "GCP") else "AZURE"]
         for key, prefix, ext in kinds:
             name = f"{prefix}-{inst.id}-{created}.{ext}"
-            manual[key] = f"{base_url.rstrip('/')}/_cortex/templates/{name}?Expires={expires}&Signature={self.sign_link(name, expires)}"
+            signature = self.sign_link(name, expires)
+            manual[key] = (
+                f"{base_url.rstrip('/')}/_cortex/templates/{name}?Expires={expires}&Signature={signature}"
+            )
         return {"automated": {}, "manual": manual}
 
     def sign_link(self, name: str, expires: int) -> str:
-        return hmac.new(self.link_secret.encode(), f"{name}:{expires}".encode(), hashlib.sha256).hexdigest()[:40]
+        return hmac.new(self.link_secret.encode(), f"{name}:{expires}".encode(), hashlib.sha256).hexdigest()[
+            :40
+        ]
 
     # -- issues -------------------------------------------------------------------------------------------
     def issue(self, index: int) -> dict[str, Any]:
@@ -304,7 +372,11 @@ class CortexTenant:
             "detection": {"method": DETECTION[index % len(DETECTION)], "rule_id": _hex(rng)},
             "category": rng.choice(["Misconfiguration", "Identity", "Data", "Network"]),
             "severity": SEVERITIES[rng.randrange(len(SEVERITIES))],
-            "status": {"progress": PROGRESS[0 if index % 5 else 2], "resolution_reason": None, "resolution_comment": None},
+            "status": {
+                "progress": PROGRESS[0 if index % 5 else 2],
+                "resolution_reason": None,
+                "resolution_comment": None,
+            },
             "assigned_to": None,
             "assigned_to_pretty": None,
             "case_ids": [],
@@ -335,21 +407,41 @@ class CortexTenant:
 
     # -- compliance -------------------------------------------------------------------------------------
     def standards(self) -> list[dict[str, Any]]:
-        names = [("CIS Microsoft Azure Foundations Benchmark v2.1.0", ["Azure", "CIS"]),
-                 ("CIS Amazon Web Services Foundations Benchmark v3.0.0", ["AWS", "CIS"]),
-                 ("NIST SP 800-53 Rev. 5", ["NIST"]), ("ISO/IEC 27001:2022", ["ISO"]),
-                 ("PCI DSS v4.0", ["PCI"]), ("SOC 2", ["SOC"])]
-        return [{"id": f"std-{i + 1:03d}", "name": n, "description": f"{n} controls.", "labels": labels,
-                 "controls_ids": [f"ctl-{i + 1:03d}-{j:02d}" for j in range(1, 6)], "is_custom": False,
-                 "insert_ts": int((self.started - 400 * 86400) * 1000)} for i, (n, labels) in enumerate(names)]
+        names = [
+            ("CIS Microsoft Azure Foundations Benchmark v2.1.0", ["Azure", "CIS"]),
+            ("CIS Amazon Web Services Foundations Benchmark v3.0.0", ["AWS", "CIS"]),
+            ("NIST SP 800-53 Rev. 5", ["NIST"]),
+            ("ISO/IEC 27001:2022", ["ISO"]),
+            ("PCI DSS v4.0", ["PCI"]),
+            ("SOC 2", ["SOC"]),
+        ]
+        return [
+            {
+                "id": f"std-{i + 1:03d}",
+                "name": n,
+                "description": f"{n} controls.",
+                "labels": labels,
+                "controls_ids": [f"ctl-{i + 1:03d}-{j:02d}" for j in range(1, 6)],
+                "is_custom": False,
+                "insert_ts": int((self.started - 400 * 86400) * 1000),
+            }
+            for i, (n, labels) in enumerate(names)
+        ]
 
     def controls(self) -> list[dict[str, Any]]:
         out = []
         for std in self.standards():
             for j, cid in enumerate(std["controls_ids"]):
-                out.append({"id": cid, "name": f"{std['name'].split(' v')[0]} control {j + 1}",
-                            "category": ["Identity", "Logging", "Networking", "Storage", "Compute"][j],
-                            "subcategory": "General", "description": "Emulated control.", "standard_id": std["id"]})
+                out.append(
+                    {
+                        "id": cid,
+                        "name": f"{std['name'].split(' v')[0]} control {j + 1}",
+                        "category": ["Identity", "Logging", "Networking", "Storage", "Compute"][j],
+                        "subcategory": "General",
+                        "description": "Emulated control.",
+                        "standard_id": std["id"],
+                    }
+                )
         return out
 
     def assessment_results(self) -> list[dict[str, Any]]:
@@ -358,8 +450,17 @@ class CortexTenant:
         for std in self.standards():
             passed = rng.randint(20, 200)
             failed = rng.randint(0, 60)
-            out.append({"assessment_profile_id": f"ap-{std['id']}", "standard_id": std["id"], "standard_name": std["name"],
-                        "asset_group_id": 1, "passed": passed, "failed": failed, "not_assessed": rng.randint(0, 10),
-                        "score": round(passed / (passed + failed) * 100, 1),
-                        "last_evaluation_time": int((self.started - 3600) * 1000)})
+            out.append(
+                {
+                    "assessment_profile_id": f"ap-{std['id']}",
+                    "standard_id": std["id"],
+                    "standard_name": std["name"],
+                    "asset_group_id": 1,
+                    "passed": passed,
+                    "failed": failed,
+                    "not_assessed": rng.randint(0, 10),
+                    "score": round(passed / (passed + failed) * 100, 1),
+                    "last_evaluation_time": int((self.started - 3600) * 1000),
+                }
+            )
         return out

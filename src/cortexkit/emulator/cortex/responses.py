@@ -28,14 +28,24 @@ MAX_FILTER_DATA = 2000
 MAX_SEARCH = 100
 
 INSTANCE_FIELDS = {
-    "STATUS": "status", "CLOUD_PROVIDER": "cloud_provider", "PROVIDER": "cloud_provider",
-    "INSTANCE_NAME": "instance_name", "SCOPE": "scope", "SCAN_MODE": "scan_mode",
-    "CREATION_TIME": "creation_time", "ID": "instance_id", "OUTPOST_ID": "outpost_id",
+    "STATUS": "status",
+    "CLOUD_PROVIDER": "cloud_provider",
+    "PROVIDER": "cloud_provider",
+    "INSTANCE_NAME": "instance_name",
+    "SCOPE": "scope",
+    "SCAN_MODE": "scan_mode",
+    "CREATION_TIME": "creation_time",
+    "ID": "instance_id",
+    "OUTPOST_ID": "outpost_id",
     "AUTHENTICATION_METHOD": "provisioning_method",
 }
 ACCOUNT_FIELDS = {
-    "STATUS": "status", "ACCOUNT_NAME": "account_name", "CLOUD_ACCOUNT_ID": "account_id",
-    "ENVIRONMENT": "environment", "TYPE": "type", "CREATED_AT": "created_at",
+    "STATUS": "status",
+    "ACCOUNT_NAME": "account_name",
+    "CLOUD_ACCOUNT_ID": "account_id",
+    "ENVIRONMENT": "environment",
+    "TYPE": "type",
+    "CREATED_AT": "created_at",
 }
 ASSET_FIELDS: dict[str, str] = {}
 
@@ -83,8 +93,9 @@ def service(request: Request) -> CortexService:
 
 
 def _reply(value: Any, status: int = 200) -> Response:
-    return Response(json.dumps({"reply": value}, separators=(",", ":")).encode(), status,
-                    media_type="application/json")
+    return Response(
+        json.dumps({"reply": value}, separators=(",", ":")).encode(), status, media_type="application/json"
+    )
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -110,8 +121,13 @@ def authorize(request: Request, svc: CortexService, changing: bool, licensed_api
     tenant = svc.tenant
     cfg = svc.emulator.config
     reason = check_key(
-        request.headers, key_id=cfg.cortex_api_key_id, key=cfg.cortex_api_key or "",
-        key_type=cfg.cortex_api_key_type, now=svc.wall_now(), skew=cfg.cortex_skew, nonces=tenant.nonces,
+        request.headers,
+        key_id=cfg.cortex_api_key_id,
+        key=cfg.cortex_api_key or "",
+        key_type=cfg.cortex_api_key_type,
+        now=svc.wall_now(),
+        skew=cfg.cortex_skew,
+        nonces=tenant.nonces,
     )
     if reason is not None:
         with tenant.lock:
@@ -259,12 +275,22 @@ async def list_regions(request: Request, tenant: CortexTenant, data: dict[str, A
     if provider is None:
         raise missing_field("cloud_provider")
     if str(provider).upper() != "AZURE":
-        return [{"name": "US East (Ohio)", "value": "us-east-2"}, {"name": "Europe (Ireland)", "value": "eu-west-1"}]
+        return [
+            {"name": "US East (Ohio)", "value": "us-east-2"},
+            {"name": "Europe (Ireland)", "value": "eu-west-1"},
+        ]
     return [{"name": n, "value": v} for n, v in AZURE_REGIONS]
 
 
-REQUIRED_TEMPLATE = ("scope", "scan_mode", "cloud_provider", "custom_resources_tags", "collection_configuration",
-                     "scope_modifications", "additional_capabilities")
+REQUIRED_TEMPLATE = (
+    "scope",
+    "scan_mode",
+    "cloud_provider",
+    "custom_resources_tags",
+    "collection_configuration",
+    "scope_modifications",
+    "additional_capabilities",
+)
 
 
 async def create_instance_template(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
@@ -279,7 +305,9 @@ async def create_instance_template(request: Request, tenant: CortexTenant, data:
             raise missing_field("organization_id", ("body", "request_data", "account_details"))
         approved = {t["tenant_id"]: t["is_still_approved"] for t in tenant.approved_tenants}
         if not approved.get(org):
-            raise ReplyError(400, f"Azure tenant {org} has not approved the Cortex application (admin consent)")
+            raise ReplyError(
+                400, f"Azure tenant {org} has not approved the Cortex application (admin consent)"
+            )
     _, links = tenant.create_template(data, str(request.base_url))
     return links
 
@@ -320,12 +348,18 @@ async def issue_update(request: Request, tenant: CortexTenant, data: dict[str, A
     change: dict[str, Any] = {}
     if "severity" in update:
         if str(update["severity"]).upper() not in ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"):
-            raise bad_field("update_data.severity", "Input should be INFO, LOW, MEDIUM, HIGH or CRITICAL", update["severity"])
+            raise bad_field(
+                "update_data.severity",
+                "Input should be INFO, LOW, MEDIUM, HIGH or CRITICAL",
+                update["severity"],
+            )
         change["severity"] = str(update["severity"]).upper()
     if "status" in update:
         status = str(update["status"]).upper().replace(" ", "_")
         if status not in STATUS_VALUES:
-            raise bad_field("update_data.status", "Input should be New, In Progress or Resolved", update["status"])
+            raise bad_field(
+                "update_data.status", "Input should be New, In Progress or Resolved", update["status"]
+            )
         change["status"] = status
     for key in ("status_resolution_reason", "status_resolution_comment"):
         if key in update:
@@ -364,8 +398,13 @@ async def get_assessment_results(request: Request, tenant: CortexTenant, data: d
 
 async def management_logs(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
     start, end = _window(data, MAX_SEARCH)
-    columns = {"email": "AUDIT_OWNER_EMAIL", "type": "AUDIT_ENTITY", "sub_type": "AUDIT_ENTITY_SUBTYPE",
-               "result": "AUDIT_RESULT", "timestamp": "AUDIT_INSERT_TIME"}
+    columns = {
+        "email": "AUDIT_OWNER_EMAIL",
+        "type": "AUDIT_ENTITY",
+        "sub_type": "AUDIT_ENTITY_SUBTYPE",
+        "result": "AUDIT_RESULT",
+        "timestamp": "AUDIT_INSERT_TIME",
+    }
     filters = [
         {**f, "field": columns.get(str(f.get("field")), f.get("field"))} if isinstance(f, dict) else f
         for f in (data.get("filters") or [])
@@ -381,10 +420,15 @@ async def management_logs(request: Request, tenant: CortexTenant, data: dict[str
 
 async def tenant_info(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
     cfg = tenant.config
-    return {"tenant_name": cfg.customer_name, "tenant_id": cfg.prisma_id, "region": "emulator",
-            "licenses": ["Cortex Cloud Posture Management"] if tenant.licensed else [],
-            "api_key_id": cfg.cortex_api_key_id, "api_key_type": cfg.cortex_api_key_type,
-            "api_key_role": tenant.role}
+    return {
+        "tenant_name": cfg.customer_name,
+        "tenant_id": cfg.prisma_id,
+        "region": "emulator",
+        "licenses": ["Cortex Cloud Posture Management"] if tenant.licensed else [],
+        "api_key_id": cfg.cortex_api_key_id,
+        "api_key_type": cfg.cortex_api_key_type,
+        "api_key_role": tenant.role,
+    }
 
 
 async def healthcheck(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
@@ -458,9 +502,14 @@ async def cloudsec_rule_search(request: Request) -> Response:
         raise RootError(400, "Invalid request", [{"field": 0, "message": "Input should be an object"}])
     start, end = body.get("search_from", 0), body.get("search_to", 100)
     if not isinstance(start, int) or not isinstance(end, int) or end < start:
-        raise RootError(400, "Invalid paging", [{"field": "search_to", "message": "Input should be a valid integer"}])
-    return Response(json.dumps({"data": [], "metadata": {"filter_count": 0, "total_count": 0}}).encode(),
-                    200, media_type="application/json")
+        raise RootError(
+            400, "Invalid paging", [{"field": "search_to", "message": "Input should be a valid integer"}]
+        )
+    return Response(
+        json.dumps({"data": [], "metadata": {"filter_count": 0, "total_count": 0}}).encode(),
+        200,
+        media_type="application/json",
+    )
 
 
 async def cloudsec_policy_get(request: Request) -> Response:
@@ -473,7 +522,9 @@ async def cloudsec_policy_get(request: Request) -> Response:
     try:
         uuid.UUID(policy_id)
     except ValueError:
-        raise DataError(400, "Invalid policy id", [{"field": 0, "message": "Input should be a valid UUID"}]) from None
+        raise DataError(
+            400, "Invalid policy id", [{"field": 0, "message": "Input should be a valid UUID"}]
+        ) from None
     raise DataError(404, f"Policy {policy_id} not found")
 
 
@@ -493,8 +544,11 @@ async def appsec_policy_create(request: Request) -> Response:
         details["policy.triggers.ciImage"] = {"message": "'ciImage' is required"}
     if details:
         raise AppSecError(422, "ValidateError", "Validation failed", details)
-    return Response(json.dumps({"id": "appsec-policy-1", "name": body["name"]}).encode(), 201,  # type: ignore[index]
-                    media_type="application/json")
+    return Response(
+        json.dumps({"id": "appsec-policy-1", "name": body["name"]}).encode(),
+        201,
+        media_type="application/json",
+    )
 
 
 async def unknown_public_path(request: Request) -> Response:
@@ -510,22 +564,37 @@ async def template_download(request: Request) -> Response:
     try:
         expires = int(request.query_params.get("Expires", ""))
     except ValueError:
-        return Response(b"<Error><Code>MissingSecurityHeader</Code></Error>", 400, media_type="application/xml")
+        return Response(
+            b"<Error><Code>MissingSecurityHeader</Code></Error>", 400, media_type="application/xml"
+        )
     signature = request.query_params.get("Signature", "")
     if signature != tenant.sign_link(name, expires):
-        return Response(b"<Error><Code>SignatureDoesNotMatch</Code></Error>", 403, media_type="application/xml")
+        return Response(
+            b"<Error><Code>SignatureDoesNotMatch</Code></Error>", 403, media_type="application/xml"
+        )
     if tenant.clock.now() > expires:
-        return Response(b"<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>",
-                        400, media_type="application/xml")
+        return Response(
+            b"<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>",
+            400,
+            media_type="application/xml",
+        )
     content = json.dumps({"template": name, "note": "emulated Cortex onboarding package"}).encode()
-    return Response(content, 200, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content,
+        200,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def control_get(request: Request) -> Response:
     tenant = service(request).tenant
-    body = {"licensed": tenant.licensed, "role": tenant.role, "auth_failures": dict(tenant.auth_failures),
-            "instances": len(tenant.instances)}
+    body = {
+        "licensed": tenant.licensed,
+        "role": tenant.role,
+        "auth_failures": dict(tenant.auth_failures),
+        "instances": len(tenant.instances),
+    }
     return Response(json.dumps(body).encode(), media_type="application/json")
 
 
@@ -551,19 +620,37 @@ def build_router() -> APIRouter:
         endpoint = _endpoint(path, handler, licensed)
         router.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
         router.add_api_route(path + "/", endpoint, methods=["POST"], include_in_schema=False)
-    router.add_api_route("/public_api/v1/healthcheck", _endpoint(f"{PUBLIC}/healthcheck", healthcheck, False),
-                         methods=["GET"], include_in_schema=False)
+    router.add_api_route(
+        "/public_api/v1/healthcheck",
+        _endpoint(f"{PUBLIC}/healthcheck", healthcheck, False),
+        methods=["GET"],
+        include_in_schema=False,
+    )
     router.add_api_route("/api_keys/validate", validate_key, methods=["GET", "POST"], include_in_schema=False)
-    router.add_api_route("/api_keys/validate/", validate_key, methods=["GET", "POST"], include_in_schema=False)
+    router.add_api_route(
+        "/api_keys/validate/", validate_key, methods=["GET", "POST"], include_in_schema=False
+    )
     router.add_api_route(f"{PUBLIC}/assets/{{asset_id}}", asset_get, methods=["GET"], include_in_schema=False)
-    router.add_api_route(f"{PUBLIC}/rule/search", cloudsec_rule_search, methods=["POST"], include_in_schema=False)
-    router.add_api_route(f"{PUBLIC}/policy/{{policy_id}}", cloudsec_policy_get, methods=["GET"], include_in_schema=False)
-    router.add_api_route("/public_api/appsec/v1/policies", appsec_policy_create, methods=["POST"], include_in_schema=False)
-    router.add_api_route("/_cortex/templates/{name}", template_download, methods=["GET"], include_in_schema=False)
+    router.add_api_route(
+        f"{PUBLIC}/rule/search", cloudsec_rule_search, methods=["POST"], include_in_schema=False
+    )
+    router.add_api_route(
+        f"{PUBLIC}/policy/{{policy_id}}", cloudsec_policy_get, methods=["GET"], include_in_schema=False
+    )
+    router.add_api_route(
+        "/public_api/appsec/v1/policies", appsec_policy_create, methods=["POST"], include_in_schema=False
+    )
+    router.add_api_route(
+        "/_cortex/templates/{name}", template_download, methods=["GET"], include_in_schema=False
+    )
     router.add_api_route("/_emulator/cortex", control_get, methods=["GET"], include_in_schema=False)
     router.add_api_route("/_emulator/cortex", control_set, methods=["POST"], include_in_schema=False)
-    router.add_api_route("/public_api/{rest:path}", unknown_public_path,
-                         methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    router.add_api_route(
+        "/public_api/{rest:path}",
+        unknown_public_path,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     return router
 
 
