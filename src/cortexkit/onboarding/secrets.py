@@ -15,10 +15,12 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from cortexkit.errors import CortexkitError
+
 KEY_FILE_NAME = "jobs.key"
 
 
-class SecretStoreError(Exception):
+class SecretStoreError(CortexkitError):
     """The key file is unsafe or the ciphertext cannot be read with it."""
 
 
