@@ -1,4 +1,4 @@
-"""`cortexkit emulator serve` speaks the Cortex dialect on the same port, with the key it prints or is given."""
+"""`cortexkit emulator serve` speaks the Cortex dialect on its port, with the key it prints or is given."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def serve(
     ] = None,
     cortex_api_key: Annotated[
         str | None,
-        typer.Option(envvar=CORTEX_KEY_ENV, help="Cortex API key to accept (else generated); prefer the env."),
+        typer.Option(envvar=CORTEX_KEY_ENV, help="Cortex API key to accept (else generated); use the env."),
     ] = None,
     cortex_api_key_type: Annotated[
         CortexKeyType, typer.Option(help="The Cortex key's type: signed (advanced) or plain (standard).")
