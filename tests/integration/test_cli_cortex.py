@@ -1,0 +1,130 @@
+"""The CLI on the emulator's Cortex dialect: auth status and its diagnoses, the backend choice, profiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from cortexkit.cli.main import app
+from cortexkit.cortex.credentials import CortexCredentials
+from cortexkit.cortex.diagnose import diagnose
+from cortexkit.emulator.server import RunningEmulator, run_emulator
+
+_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_")
+
+
+@pytest.fixture(scope="module")
+def cortex() -> Iterator[RunningEmulator]:
+    with run_emulator(seed=42, rate_limits="off") as running:
+        yield running
+
+
+@pytest.fixture
+def base_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """No credentials in the environment, a private config dir and no OS keyring."""
+    import keyring
+    from keyring.backends import fail
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+    env.update(
+        {
+            "CORTEXKIT_CONFIG_DIR": str(tmp_path / "config"),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "NO_COLOR": "1",
+        }
+    )
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield env
+    finally:
+        keyring.set_keyring(previous)
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
+def body(done: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(done.stdout)
+
+
+def test_auth_status_names_the_key_tenant_and_type(cortex: RunningEmulator, base_env: dict[str, str]) -> None:
+    key = cortex.cortex_env()["CORTEXCLOUD_API_KEY"]
+    done = cli({**base_env, **cortex.cortex_env()}, "auth", "status", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    row = body(done)
+    assert row["ok"] is True and row["backend"] == "cortex" and row["api_key_type"] == "advanced"
+    assert row["tenant"] == "cortexkit-emulator" and row["api_url"] == cortex.url
+    assert key not in done.stdout + done.stderr
+
+
+def test_auth_status_tells_a_wrong_key_type_and_says_what_to_set(
+    cortex: RunningEmulator, base_env: dict[str, str]
+) -> None:
+    env = {**base_env, **cortex.cortex_env(), "CORTEXCLOUD_API_KEY_TYPE": "standard"}
+    done = cli(env, "auth", "status", "-o", "json")
+    assert done.returncode == 4
+    assert body(done)["problem"] == "wrong_key_type"
+    assert "CORTEXCLOUD_API_KEY_TYPE=advanced" in done.stderr
+
+
+def test_auth_status_on_a_bad_key_and_on_a_url_that_is_not_the_api(
+    cortex: RunningEmulator, base_env: dict[str, str]
+) -> None:
+    env = {**base_env, **cortex.cortex_env()}
+    bad = cli({**env, "CORTEXCLOUD_API_KEY": "x" * 64}, "auth", "status", "-o", "json")
+    assert bad.returncode == 4 and body(bad)["problem"] == "bad_key"
+    wrong = cli({**env, "CORTEXCLOUD_API_URL": f"{cortex.url}/console"}, "auth", "status", "-o", "json")
+    assert wrong.returncode == 4 and body(wrong)["problem"] == "wrong_url"
+    assert "Copy API URL" in wrong.stderr
+
+
+def test_auth_status_names_licence_and_role(base_env: dict[str, str]) -> None:
+    with run_emulator(seed=7, rate_limits="off") as running:
+        env = {**base_env, **running.cortex_env()}
+        httpx.post(f"{running.url}/_emulator/cortex", json={"licensed": False}).raise_for_status()
+        licence = cli(env, "auth", "status", "-o", "json")
+        assert licence.returncode == 4 and body(licence)["problem"] == "licence"
+        httpx.post(f"{running.url}/_emulator/cortex", json={"licensed": True, "role": "none"})
+        role = cli(env, "auth", "status", "-o", "json")
+        assert role.returncode == 4 and body(role)["problem"] == "role"
+
+
+def test_clock_skew_is_told_apart_from_a_bad_key(cortex: RunningEmulator) -> None:
+    env = cortex.cortex_env()
+    creds = CortexCredentials(
+        env["CORTEXCLOUD_API_URL"], int(env["CORTEXCLOUD_API_KEY_ID"]), env["CORTEXCLOUD_API_KEY"]
+    )
+    found = diagnose(creds, wall_clock=lambda: time.time() + 900)
+    assert not found.ok and found.problem == "clock_skew" and found.exit_code == 4
+    assert found.skew_seconds is not None and 890 < found.skew_seconds < 910
+    assert diagnose(creds).ok
+
+
+def test_both_dialects_in_the_environment_is_a_usage_error_until_one_is_named(
+    cortex: RunningEmulator, base_env: dict[str, str]
+) -> None:
+    env = {**base_env, **cortex.client_env(), **cortex.cortex_env()}
+    both = cli(env, "auth", "status")
+    assert both.returncode == 2 and "--backend prisma|cortex" in both.stderr
+    assert cli(env, "--backend", "cortex", "auth", "status", "-o", "json").returncode == 0
+    prisma = cli(env, "auth", "status", "--backend", "prisma", "-o", "json")
+    assert prisma.returncode == 0 and body(prisma)["backend"] == "prisma"
+    assert cli(env, "--backend", "xdr", "auth", "status").returncode == 2
+
+
+def test_prisma_auth_status_refused_key_exits_4(cortex: RunningEmulator, base_env: dict[str, str]) -> None:
+    env = {**base_env, **cortex.client_env(), "PRISMA_SECRET_KEY": "wrong"}
+    done = cli(env, "auth", "status", "-o", "json")
+    assert done.returncode == 4 and body(done)["ok"] is False
