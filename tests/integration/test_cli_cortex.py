@@ -128,3 +128,45 @@ def test_prisma_auth_status_refused_key_exits_4(cortex: RunningEmulator, base_en
     env = {**base_env, **cortex.client_env(), "PRISMA_SECRET_KEY": "wrong"}
     done = cli(env, "auth", "status", "-o", "json")
     assert done.returncode == 4 and body(done)["ok"] is False
+
+
+def test_a_cortex_profile_is_added_listed_and_used(cortex: RunningEmulator, base_env: dict[str, str]) -> None:
+    env = cortex.cortex_env()
+    key = env["CORTEXCLOUD_API_KEY"]
+    added = cli(
+        base_env, "profile", "add", "cx", "--cortex", "--url", cortex.url,
+        "--api-key-id", env["CORTEXCLOUD_API_KEY_ID"], "--secret-stdin", "--insecure-storage", "-o", "json",
+        stdin=key + "\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert body(added)["backend"] == "cortex" and key not in added.stdout + added.stderr
+    listed = body(cli(base_env, "profile", "list", "-o", "json"))
+    assert listed[0]["access_key_id"] == f"{env['CORTEXCLOUD_API_KEY_ID']} (advanced)"
+    status = cli(base_env, "--profile", "cx", "auth", "status", "-o", "json")
+    assert status.returncode == 0, status.stderr
+    assert body(status)["source"] == "profile 'cx'"
+    # A Prisma-only command says the profile is a Cortex one instead of failing on missing fields.
+    prisma_only = cli(base_env, "--profile", "cx", "policies", "list")
+    assert prisma_only.returncode == 2 and "Cortex Cloud profile" in prisma_only.stderr
+    # The profile names the dialect, so both sets of variables are no longer ambiguous.
+    both = {**base_env, **cortex.client_env(), **env}
+    assert cli(both, "--profile", "cx", "auth", "status").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--cortex", "--url", "https://api-x.example.com"], "--api-key-id"),
+        (["--cortex", "--api-key-id", "3", "--access-key-id", "k", "--url", "u"], "--api-key-id"),
+        (["--url", "https://api.prismacloud.io", "--api-key-id", "3"], "--cortex"),
+        (
+            ["--cortex", "--url", "https://api-x.example.com", "--api-key-id", "3", "--api-key-type", "x"],
+            "advanced",
+        ),
+    ],
+)
+def test_bad_cortex_profile_options_are_usage_errors(
+    base_env: dict[str, str], args: list[str], needle: str
+) -> None:
+    done = cli(base_env, "profile", "add", "cx", *args, "--secret-stdin", "--insecure-storage", stdin="k\n")
+    assert done.returncode == 2 and needle in done.stderr

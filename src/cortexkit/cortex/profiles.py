@@ -45,6 +45,16 @@ def profile_backend(
     return BACKEND if is_cortex_entry(entry) else "prisma"
 
 
+def cortex_key(
+    name: str, *, store: Any = None, env: Mapping[str, str] | None = None
+) -> tuple[int, str] | None:
+    """The key ID and type of Cortex profile `name` (for listings); None when it is not a Cortex one."""
+    entry = _store(store, env)._load()["profiles"].get(name)
+    if not is_cortex_entry(entry):
+        return None
+    return int(entry.get("api_key_id") or 0), str(entry.get("api_key_type", "advanced"))
+
+
 def load_profile(
     name: str | None, *, store: Any = None, env: Mapping[str, str] | None = None
 ) -> CortexCredentials | None:
