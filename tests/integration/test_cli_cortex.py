@@ -170,3 +170,93 @@ def test_bad_cortex_profile_options_are_usage_errors(
 ) -> None:
     done = cli(base_env, "profile", "add", "cx", *args, "--secret-stdin", "--insecure-storage", stdin="k\n")
     assert done.returncode == 2 and needle in done.stderr
+
+
+@pytest.fixture
+def cx_env(cortex: RunningEmulator, base_env: dict[str, str]) -> dict[str, str]:
+    return {**base_env, **cortex.cortex_env()}
+
+
+def test_api_calls_cortex_and_paginates_the_three_styles(cx_env: dict[str, str]) -> None:
+    onboard = "/public_api/v1/cloud_onboarding/get_instances"
+    one = body(cli(cx_env, "api", "POST", onboard, "--data", '{"request_data":{}}', "-o", "json"))
+    assert one["reply"]["DATA"] and "FILTER_COUNT" in one["reply"]
+    small = '{"request_data":{"filter_data":{"paging":{"from":0,"to":2}}}}'
+    instances = body(cli(cx_env, "api", "POST", onboard, "-d", small, "--paginate", "-o", "json"))
+    assert len(instances) == one["reply"]["FILTER_COUNT"] > 2
+    issues = body(
+        cli(
+            cx_env,
+            "api",
+            "POST",
+            "/public_api/v1/issue/search",
+            "-d",
+            '{"request_data":{}}',
+            "--paginate",
+            "-o",
+            "json",
+        )
+    )
+    assert len(issues) == 300 and len({i["id"] for i in issues}) == 300
+    assets = body(cli(cx_env, "api", "POST", "/public_api/v1/assets", "-d", "{}", "--paginate", "-o", "json"))
+    assert len(assets) == 250
+    refused = cli(cx_env, "api", "GET", "/api_keys/validate", "-H", "x-xdr-nonce: abc")
+    assert refused.returncode == 2 and "managed by cortexkit" in refused.stderr
+
+
+def test_cloud_instances_list_get_accounts(cx_env: dict[str, str]) -> None:
+    listed = body(cli(cx_env, "cloud-instances", "list", "--cloud", "azure", "-o", "json"))
+    assert listed and {r["cloud_provider"] for r in listed} == {"AZURE"}
+    assert all(r["status"] != "PENDING" for r in listed)
+    pending = body(cli(cx_env, "cloud-instances", "list", "--status", "pending", "-o", "json"))
+    assert pending and {r["status"] for r in pending} == {"PENDING"}
+    org = next(r for r in listed if r["scope"] == "ORGANIZATION")
+    details = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "-o", "json"))
+    assert details["id"] == org["instance_id"] and len(details["security_capabilities"]) == 8
+    caps = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "--capabilities", "-o", "json"))
+    assert {c["label"] for c in caps} <= {"Connected", "Warning", "Disabled", "Error", "Retrieving"}
+    accounts = body(cli(cx_env, "cloud-instances", "accounts", org["instance_id"], "-o", "json"))
+    assert len(accounts) == org["accounts"]
+    names = cli(
+        cx_env, "cloud-instances", "list", "--cloud", "azure", "--query", "[].instance_name", "-o", "json"
+    )
+    assert body(names) == [r["instance_name"] for r in listed]
+
+
+def test_issues_list_get_update_and_the_same_list_on_prisma(
+    cortex: RunningEmulator, cx_env: dict[str, str], base_env: dict[str, str]
+) -> None:
+    open_issues = body(cli(cx_env, "issues", "list", "--limit", "30", "-o", "json"))
+    assert len(open_issues) == 30 and {r["status"] for r in open_issues} <= {"NEW", "IN_PROGRESS"}
+    high = body(cli(cx_env, "issues", "list", "--severity", "high", "--status", "all", "-o", "json"))
+    assert high and {r["severity"] for r in high} == {"HIGH"}
+    target = open_issues[0]["id"]
+    done = cli(cx_env, "issues", "update", target, "--status", "resolved", "--reason", "Fixed", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    assert body(done)["status"]["progress"] == "RESOLVED"
+    assert body(cli(cx_env, "issues", "get", target, "-o", "json"))["status"]["progress"] == "RESOLVED"
+    assert cli(cx_env, "issues", "update", target).returncode == 2
+    assert cli(cx_env, "issues", "update", target, "--status", "closed").returncode == 2
+    prisma = {**base_env, **cortex.client_env()}
+    alerts = body(cli(prisma, "issues", "list", "--limit", "5", "-o", "json"))
+    assert len(alerts) == 5 and {r["status"] for r in alerts} == {"open"}
+    only = cli(prisma, "issues", "get", "x")
+    assert only.returncode == 2 and "Cortex Cloud" in only.stderr and "cortexkit alerts" in only.stderr
+
+
+def test_assets_audit_logs_and_accounts_on_cortex(cx_env: dict[str, str]) -> None:
+    assets = body(cli(cx_env, "assets", "list", "--provider", "azure", "--limit", "40", "-o", "json"))
+    assert len(assets) == 40 and {a["provider"] for a in assets} == {"AZURE"}
+    one = body(cli(cx_env, "assets", "get", assets[0]["id"], "-o", "json"))
+    assert one["name"] == assets[0]["name"]
+    logs = body(cli(cx_env, "audit-logs", "list", "--since", "all", "--limit", "20", "-o", "json"))
+    assert len(logs) == 20 and all("AUDIT_ENTITY" in entry for entry in logs)
+    recent = body(cli(cx_env, "audit-logs", "list", "--since", "24h", "-o", "json"))
+    everything = body(cli(cx_env, "audit-logs", "list", "--since", "all", "-o", "json"))
+    cutoff = (time.time() - 86400) * 1000
+    assert len(everything) == 150 and 0 < len(recent) < 150
+    # A minute of slack either side: the command computed its own "now" a moment earlier.
+    assert all(e["AUDIT_INSERT_TIME"] >= cutoff - 60_000 for e in recent)
+    assert len(recent) >= sum(1 for e in everything if e["AUDIT_INSERT_TIME"] >= cutoff + 60_000)
+    accounts = body(cli(cx_env, "accounts", "list", "--cloud-type", "azure", "-o", "json"))
+    assert accounts and all(a["dialect"] == "cortex" and a["parent_id"] for a in accounts)
