@@ -43,7 +43,9 @@ def test_a_request_without_the_token_is_refused(ui: RunningUI, new_page: Callabl
     response = page.goto(ui.url)
     assert response is not None and response.status == 200
     assert "token=" not in page.url, "the token leaves the address bar once it is in the cookie"
-    cookie = next(c for c in page.context.cookies() if c["name"] == "cortexkit_session")
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == "cortexkit_session_" + ui.base_url.rsplit(":", 1)[1]
+    )
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
 
@@ -133,7 +135,8 @@ def test_csv_preview_shows_each_rows_problems_before_anything_runs(
     page = new_page()
     page.goto(ui.url)
     page.goto(ui.base_url + "/onboard/bulk")
-    text = f"name,account_type,subscription_id,tenant_id\nA,account,{GOOD},{GOOD}\nB,account,nope,{GOOD}\n"
+    head = "name,account_type,subscription_id,tenant_id,client_id,service_principal_id\n"
+    text = head + f"A,account,{GOOD},{GOOD},{GOOD},{GOOD}\nB,account,nope,{GOOD},{GOOD},{GOOD}\n"
     page.locator("#f-csv_file").set_input_files(
         files=[{"name": "subs.csv", "mimeType": "text/csv", "buffer": text.encode()}]
     )

@@ -11,7 +11,7 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
 from cortexkit.web.backend import fixed_client_factory
 from cortexkit.web.connection import check
-from cortexkit.web.security import COOKIE_NAME
+from cortexkit.web.security import cookie_name
 from cortexkit.web.settings import WebSettings
 from tests.browser.fakes import make_backend
 
@@ -33,7 +33,7 @@ def _client(emulator: RunningEmulator, secret: str) -> TestClient:
     backend.check_profile = lambda name: check(name, backend.client_factory)
     app = create_app(WebSettings(backend=backend, session_token=TOKEN, emulator_url=emulator.url))
     client = TestClient(app, base_url="http://127.0.0.1:8765")
-    client.cookies.set(COOKIE_NAME, TOKEN)
+    client.cookies.set(cookie_name(8765), TOKEN)
     return client
 
 

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cortexkit.web.app import create_app
-from cortexkit.web.security import COOKIE_NAME, csrf_token
+from cortexkit.web.security import cookie_name, csrf_token
 from cortexkit.web.settings import WebSettings
 from tests.browser.fakes import MemoryStore, make_backend
 
@@ -35,7 +35,7 @@ def client(store: MemoryStore, started: list[str]) -> TestClient:
         WebSettings(backend=make_backend(store, started), session_token=TOKEN, poll_interval=0.01)
     )
     c = TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False)
-    c.cookies.set(COOKIE_NAME, TOKEN)
+    c.cookies.set(cookie_name(8765), TOKEN)
     return c
 
 
@@ -117,8 +117,8 @@ def test_csv_preview_lists_rows_with_their_problems_and_starts_nothing(
 def test_a_clean_csv_starts_one_job_per_row(
     client: TestClient, store: MemoryStore, started: list[str]
 ) -> None:
-    rows = "".join(f"S{i},account,{GOOD},{GOOD}\n" for i in range(3))
-    text = "name,account_type,subscription_id,tenant_id\n" + rows
+    rows = "".join(f"S{i},account,{i}{GOOD[1:]},{GOOD},{GOOD},{GOOD}\n" for i in range(3))
+    text = "name,account_type,subscription_id,tenant_id,client_id,service_principal_id\n" + rows
     preview = client.post("/onboard/bulk", data={"csrf_token": CSRF, "csv_text": text})
     assert "Start 3 onboarding jobs" in preview.text
     response = client.post(
@@ -224,7 +224,7 @@ def test_an_api_failure_is_explained_with_what_to_do(store: MemoryStore) -> None
     backend.client_factory = broken
     app = create_app(WebSettings(backend=backend, session_token=TOKEN))
     c = TestClient(app, base_url="http://127.0.0.1:8765")
-    c.cookies.set(COOKIE_NAME, TOKEN)
+    c.cookies.set(cookie_name(8765), TOKEN)
     html = c.get("/accounts").text
     assert "The API refused the access key" in html and "What to do:" in html
     assert "Traceback" not in html
@@ -241,7 +241,7 @@ def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(
     store.create_job = broken_create  # type: ignore[method-assign]
     app = create_app(WebSettings(backend=make_backend(store), session_token=TOKEN))
     c = TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
-    c.cookies.set(COOKIE_NAME, TOKEN)
+    c.cookies.set(cookie_name(8765), TOKEN)
     response = c.post("/onboard", data=_form())
     assert response.status_code == 500
     assert "Something went wrong" in response.text and "What to do:" in response.text
