@@ -166,7 +166,7 @@ def charts(data: ReportData) -> list[tuple[str, str, str]]:
     figures = stats.as_json(data.top)
     trend = figures["trend"]
     labels = [point["label"] for point in trend]
-    partial = next((i for i, point in enumerate(trend) if point["partial"]), None)
+    partial = {i for i, point in enumerate(trend) if point["partial"]}
     opened = [
         reportsvg.Series(sev, SEVERITY_COLORS[sev], [point["opened"][sev] for point in trend])
         for sev in SEVERITIES

@@ -153,8 +153,9 @@ class ReportStats:
     resource_open: Counter[str] = field(default_factory=Counter)
 
     def _bucket(self, ms: int) -> int:
-        start, size = self.window.start, self.window.bucket
-        return start + ((ms - start) // size) * size
+        """The UTC day (or the Monday-started week) `ms` falls in."""
+        offset = 4 * DAY if self.window.bucket == WEEK else 0  # 1970-01-05 was a Monday
+        return ms - (ms - offset) % self.window.bucket
 
     def add(self, alert: dict[str, Any]) -> None:
         policy = alert.get("policy") if isinstance(alert.get("policy"), dict) else {}
@@ -205,17 +206,15 @@ class ReportStats:
     def buckets(self) -> list[int]:
         """Every bucket start of the period, in order (empty ones included, so a gap shows as zero)."""
         if self.window.compare:
-            first: int | None = self.window.start
+            first: int | None = self._bucket(self.window.start)
         else:  # "all": from the first bucket anything was opened in
             first = min(self.opened_per_bucket, default=None)
         return [] if first is None else list(range(first, self.window.end, self.window.bucket))
 
-    def partial_bucket(self) -> int | None:
-        """The last bucket when the period ends before it does (today, so far): drawn as partial."""
-        marks = self.buckets()
-        if marks and marks[-1] + self.window.bucket > self.window.end:
-            return marks[-1]
-        return None
+    def is_partial(self, mark: int) -> bool:
+        """A bucket the period covers only in part (today so far, or the period's first day): drawn as
+        partial, so a short bar does not read as a drop."""
+        return mark < self.window.start or mark + self.window.bucket > self.window.end
 
     def top_accounts(self, top: int) -> list[tuple[str, Counter[str]]]:
         ranked = sorted(self.account_open.items(), key=lambda item: (-sum(item[1].values()), item[0]))
@@ -248,7 +247,6 @@ class ReportStats:
     def as_json(self, top: int) -> dict[str, Any]:
         """The aggregates, for `--format json` and for the HTML."""
         window = self.window
-        partial = self.partial_bucket()
         return {
             "period": {
                 "start": window.start,
@@ -272,7 +270,7 @@ class ReportStats:
                 {
                     "start": mark,
                     "label": day_label(mark),
-                    "partial": mark == partial,
+                    "partial": self.is_partial(mark),
                     "opened": {s: self.opened_per_bucket.get(mark, Counter())[s] for s in SEVERITIES},
                     "resolved": {s: self.resolved_per_bucket.get(mark, Counter())[s] for s in SEVERITIES},
                 }

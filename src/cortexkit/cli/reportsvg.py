@@ -8,7 +8,7 @@ Every string that reaches the SVG is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -80,15 +80,17 @@ def stacked_columns(
     labels: Sequence[str],
     series: Sequence[Series],
     *,
-    partial: int | None = None,
+    partial: Collection[int] = (),
     line: Series | None = None,
 ) -> str:
     """Columns stacked by series (opened per day by severity), an optional line (resolved per day), and
-    the `partial` column (the current day so far) drawn hatched and labelled, not read as a drop."""
+    the `partial` columns (days the period covers only in part, such as today so far) drawn hatched and
+    labelled, so a short column does not read as a drop."""
     keys = [(s.name, s.color) for s in series] + ([(line.name, line.color)] if line else [])
     legend_svg, legend_height = legend(keys, 0)
-    if partial is not None:
-        legend_svg += _text(WIDTH, legend_height + 2, "hatched: so far (partial)", anchor="end", size=11)
+    if partial:
+        legend_svg += _text(0, legend_height + 10, "hatched: a partial day (today so far)", color=MUTED)
+        legend_height += 16
     top, left, bottom = legend_height + 14, 44.0, 28.0
     plot_height = 200.0
     height = top + plot_height + bottom
@@ -122,7 +124,7 @@ def stacked_columns(
                 f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                 f'fill="{s.color}"><title>{escape(label)}: {value:,} {escape(s.name)}</title></rect>'
             )
-        if i == partial and totals[i]:
+        if i in partial and totals[i]:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{top + plot_height - y:.1f}" '
                 f'fill="url(#partial)"><title>{escape(label)}: so far (partial)</title></rect>'
