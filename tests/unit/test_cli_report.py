@@ -3,6 +3,7 @@ whose times are chosen by hand."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -90,7 +91,7 @@ def test_a_long_period_is_drawn_per_week() -> None:
     stats.add(_alert(1, "high", first=NOW - 100 * DAY))
     weeks = stats.buckets()
     assert stats.as_json(10)["period"]["bucket"] == "week"
-    assert all(b - a == 7 * DAY for a, b in zip(weeks, weeks[1:], strict=False))
+    assert all(b - a == 7 * DAY for a, b in itertools.pairwise(weeks))
     assert datetime.fromtimestamp(weeks[1] / 1000, UTC).weekday() == 0  # weeks start on Monday
 
 

@@ -275,7 +275,7 @@ _TEMPLATE = """<!doctype html>
  {% else %}<tr><td colspan="4">No open alerts.</td></tr>{% endfor %}
  </table></div></div>
  <div><h2>Top accounts (open alerts)</h2><div class="card"><table id="accounts">
- <tr><th>Account</th>{% for sev in severities %}<th class="n">{{ sev[:4] }}</th>{% endfor %}
+ <tr><th>Account</th>{% for sev in severities %}<th class="n">{{ short[sev] }}</th>{% endfor %}
  <th class="n">Open</th></tr>
  {% for row in accounts %}<tr><td>{{ row.account }}</td>{% for sev in severities %}
  <td class="n">{{ "{:,}".format(row[sev]) }}</td>{% endfor %}
@@ -359,6 +359,7 @@ def render(data: ReportData, *, title: str) -> str:
         ],
         colors=SEVERITY_COLORS,
         severities=SEVERITIES,
+        short={"critical": "crit.", "high": "high", "medium": "med.", "low": "low", "informational": "info."},
         policies=figures["top_policies"],
         accounts=figures["top_accounts"],
         resources=figures["top_resources"],

@@ -133,7 +133,9 @@ def stacked_columns(
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
             x = left + i * step + step / 2
-            parts.append(_text(x, top + plot_height + 18, label[5:], anchor="middle", color=MUTED, size=11))
+            anchor = "end" if i == count - 1 and count > 1 else "middle"  # the last one stays inside
+            x = WIDTH if anchor == "end" else x
+            parts.append(_text(x, top + plot_height + 18, label[5:], anchor=anchor, color=MUTED, size=11))
     if line and labels:
         points = " ".join(
             f"{left + i * step + step / 2:.1f},{top + plot_height - v * scale:.1f}"
