@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cortexkit.cli import alertquery, changes, output
+from cortexkit.cli import alertquery, changes, files, output
 from cortexkit.cli.context import state
 from cortexkit.cli.errors import USAGE, CliError, UsageProblem
 from cortexkit.cli.timespec import parse_time_range
@@ -291,7 +291,7 @@ def reopen(  # noqa: PLR0917
 @app.command("export")
 def export_alerts(  # noqa: PLR0917
     ctx: typer.Context,
-    destination: Annotated[str, typer.Option("--output", "-o", help="File to write.")],
+    destination: Annotated[str, typer.Option("--output", "-o", help="File to write; - for stdout.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")] = "jsonl",
     status: Status = None,
     severity: Severity = None,
@@ -333,14 +333,17 @@ def export_alerts(  # noqa: PLR0917
         )
     rate = result.count / result.seconds if result.seconds > 0 else 0.0
     output.message(
-        f"exported {result.count:,} alerts to {destination} in {result.seconds:.1f}s ({rate:,.0f}/s)."
+        f"exported {result.count:,} alerts to {files.describe_destination(destination)} "
+        f"in {result.seconds:.1f}s ({rate:,.0f}/s)."
     )
 
 
 @app.command("report")
 def report_alerts(  # noqa: PLR0917
     ctx: typer.Context,
-    destination: Annotated[str, typer.Option("--output", "-o", help="HTML file to write.")] = "report.html",
+    destination: Annotated[
+        str, typer.Option("--output", "-o", help="HTML file to write; - for stdout.")
+    ] = "report.html",
     since: Annotated[str, typer.Option("--since", help="Time range of the report.")] = "30d",
     top: Annotated[int, typer.Option("--top", min=1, max=100, help="Rows in the top-N tables.")] = 10,
     title: Annotated[str, typer.Option("--title")] = "Prisma Cloud alert report",
@@ -356,4 +359,6 @@ def report_alerts(  # noqa: PLR0917
     selection = _selection(status, severity, None, None, cloud_type, account, None, None, since)
     summary = report.collect(cli.client(), _body(selection), since=since, top=top)
     report.write(summary, destination, title=title)
-    output.message(f"wrote the report ({summary.total:,} alerts) to {destination}.")
+    output.message(
+        f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(destination)}."
+    )
