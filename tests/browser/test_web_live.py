@@ -69,7 +69,9 @@ def test_a_request_without_the_token_is_refused(ui: RunningUI, new_page: Callabl
     response = page.goto(ui.url)
     assert response is not None and response.status == 200
     assert "token=" not in page.url, "the token leaves the address bar once it is in the cookie"
-    cookie = next(c for c in page.context.cookies() if c["name"] == "cortexkit_session")
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == "cortexkit_session_" + ui.base_url.rsplit(":", 1)[1]
+    )
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
 

@@ -12,7 +12,7 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
 from cortexkit.web.backend import fixed_client_factory
 from cortexkit.web.connection import check
-from cortexkit.web.security import COOKIE_NAME
+from cortexkit.web.security import cookie_name
 from tests.integration.web_support import web_stack
 
 TOKEN = "connection-test-token-0123456789abcdefghijk"
@@ -31,7 +31,7 @@ def _client(emulator: RunningEmulator, tmp_path: Path, secret: str) -> TestClien
     """The real stack (store, runner, pages' shared clients) on `emulator`, with `secret` as the key."""
     stack = web_stack(emulator, tmp_path, TOKEN, secret_key=secret)
     client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765")
-    client.cookies.set(COOKIE_NAME, TOKEN)
+    client.cookies.set(cookie_name(8765), TOKEN)
     return client
 
 

@@ -13,11 +13,12 @@ import anyio
 import pytest
 from starlette.datastructures import FormData
 
+from cortexkit.onboarding.bulk import read_rows
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.web import security, sse
 from cortexkit.web.errors import GENERIC, explain
-from cortexkit.web.routes.onboard import form_to_data, preview_rows
+from cortexkit.web.routes.onboard import build_preview, form_to_data
 from cortexkit.web.views import end_text, event_json, format_duration, scrub, to_epoch
 from tests.integration.web_support import running_job
 
@@ -145,16 +146,16 @@ def test_tenant_forms_drop_the_subscription_and_keep_root_sync() -> None:
     assert "subscription_id" not in data and data["root_sync_enabled"] is True
 
 
-def test_preview_attaches_problems_to_their_lines_and_hides_secret_columns() -> None:
-    text = "name,client_secret\nA,s1\nB,s2\n"
-    errors = [
-        SimpleNamespace(line=3, field="name", message="taken"),
-        SimpleNamespace(line=99, field=None, message="x"),
-    ]
-    rows = preview_rows(text, errors)
-    assert rows[0] == {"line": 0, "values": {}, "problems": ["x"]}
-    assert rows[1] == {"line": 2, "values": {"name": "A"}, "problems": []}
-    assert rows[2]["problems"] == ["name: taken"]
+def test_preview_counts_every_row_but_keeps_only_the_first_of_each_kind() -> None:
+    good = "11111111-2222-4333-8444-555555555555"
+    lines = ["name,tenant_id,client_id,service_principal_id,subscription_id"]
+    lines += [f"ok {i},{good},{good},{good},{str(i).zfill(8)}-2222-4333-8444-555555555555" for i in range(5)]
+    lines += ["bad"] * 7
+    preview = build_preview(read_rows("\n".join(lines) + "\n"), max_problem_rows=3, max_ok_rows=2)
+    assert (preview.valid, preview.problems, preview.hidden) == (5, 7, 3 + 4)
+    assert [r["line"] for r in preview.rows] == [2, 3, 7, 8, 9]
+    assert preview.rows[0]["values"]["subscription_id"] == lines[1][-36:]
+    assert preview.rows[2]["problems"] and all(": " in p for p in preview.rows[2]["problems"])
 
 
 def test_errors_become_sentences_by_class_name() -> None:

@@ -17,7 +17,7 @@ from cortexkit.onboarding.model import STEPS
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.web.app import create_app
-from cortexkit.web.security import COOKIE_NAME, csrf_token
+from cortexkit.web.security import cookie_name, csrf_token
 from tests.integration.web_support import (
     CLIENT_ID,
     GOOD,
@@ -55,7 +55,7 @@ def store(stack: WebStack) -> JobStore:
 
 def _client(stack: WebStack, **kwargs: Any) -> TestClient:
     c = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765", **kwargs)
-    c.cookies.set(COOKIE_NAME, TOKEN)
+    c.cookies.set(cookie_name(8765), TOKEN)
     return c
 
 

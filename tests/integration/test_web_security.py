@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
-from cortexkit.web.security import COOKIE_NAME, csrf_token
+from cortexkit.web.security import cookie_name, csrf_token
 from tests.integration.web_support import WebStack, web_emulator, web_stack
 
 TOKEN = "t0k3n-for-tests-only-abcdefghijklmnopqrstuv"
@@ -37,7 +37,7 @@ def anon(stack: WebStack) -> TestClient:
 
 @pytest.fixture
 def client(anon: TestClient) -> TestClient:
-    anon.cookies.set(COOKIE_NAME, TOKEN)
+    anon.cookies.set(cookie_name(8765), TOKEN)
     return anon
 
 
@@ -51,7 +51,7 @@ def test_every_page_refuses_a_request_without_the_token(anon: TestClient, path: 
 
 def test_a_wrong_token_is_refused_in_the_url_and_in_the_cookie(anon: TestClient) -> None:
     assert anon.get("/?token=wrong").status_code == 403
-    anon.cookies.set(COOKIE_NAME, TOKEN[:-1] + "x")
+    anon.cookies.set(cookie_name(8765), TOKEN[:-1] + "x")
     assert anon.get("/").status_code == 403
 
 
@@ -66,7 +66,7 @@ def test_url_token_becomes_a_strict_httponly_cookie_and_leaves_the_url(anon: Tes
     assert response.status_code == 303
     assert response.headers["location"] == "/jobs?state=failed"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE_NAME}={TOKEN};")
+    assert cookie.startswith(f"{cookie_name(8765)}={TOKEN};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     followed = anon.get(response.headers["location"])
     assert followed.status_code == 200
