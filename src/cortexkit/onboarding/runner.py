@@ -18,6 +18,7 @@ from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
 from cortexkit.onboarding.context import (
     JobCancelledError,
+    NeedsAttentionError,
     NeedsUserError,
     RunnerSettings,
     StepContext,
@@ -121,6 +122,8 @@ class Runner:
             self.store.set_state(job_id, JobState.CANCELLED)
         except NeedsUserError as exc:
             self.store.set_state(job_id, JobState.WAITING, str(exc))
+        except NeedsAttentionError as exc:
+            self.store.set_state(job_id, JobState.NEEDS_ATTENTION, str(exc))
         except StepFailedError as exc:
             self.store.set_state(job_id, JobState.FAILED, str(exc))
         except Exception as exc:
