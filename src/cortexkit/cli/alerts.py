@@ -342,9 +342,11 @@ def export_alerts(  # noqa: PLR0917
 def report_alerts(  # noqa: PLR0917
     ctx: typer.Context,
     destination: Annotated[
-        str, typer.Option("--output", "-o", help="File to write; - for stdout.")
-    ] = "report.html",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html or json (the aggregates).")] = "html",
+        str | None, typer.Option("--output", "-o", help="File to write (report.FORMAT); - for stdout.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, pdf (headless Chromium) or json (the aggregates).")
+    ] = "html",
     since: Annotated[str, typer.Option("--since", help="The period; compared with the one before.")] = "30d",
     sla: Annotated[
         str | None,
@@ -366,6 +368,8 @@ def report_alerts(  # noqa: PLR0917
 
     cli = state(ctx)
     chosen = report.check_format(fmt)
+    chromium = report.find_chromium() if chosen == "pdf" else None
+    target = destination or f"report.{chosen}"
     window, limits = report.plan(since, sla)
     fetch = report.fetch_since(window)
     selection = _selection(status, severity, None, None, cloud_type, account, None, None, fetch)
@@ -378,7 +382,5 @@ def report_alerts(  # noqa: PLR0917
             )
     else:
         summary = report.collect(client, body, window=window, sla=limits, since=since, top=top)
-    report.write(summary, destination, title=title, fmt=chosen)
-    output.message(
-        f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(destination)}."
-    )
+    report.write(summary, target, title=title, fmt=chosen, chromium=chromium)
+    output.message(f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(target)}.")
