@@ -6,4 +6,4 @@ module level; cortexkit, httpx and the peers are imported inside the functions t
 
 from __future__ import annotations
 
-ORDER: tuple[str, ...] = ("capacity", "sweep", "overhead", "export", "session", "onboarding")
+ORDER: tuple[str, ...] = ("capacity", "sweep", "overhead", "export", "session", "onboarding", "fleet")

@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from cortexkit.auth import Token  # noqa: E402
-from cortexkit.session_cache import (  # noqa: E402
+from cortexkit.auth import Token
+from cortexkit.session_cache import (
     SharedSession,
     TokenCache,
     TokenCacheError,
@@ -58,7 +58,10 @@ def test_round_trip_encrypted_private_and_named_by_a_hash(tmp_path: Path) -> Non
 def test_keys_and_tenants_do_not_share(tmp_path: Path) -> None:
     cache(tmp_path).store(jwt(), 1.0)
     assert cache(tmp_path, access_key="key-2").load() is None
-    assert TokenCache("https://api2.example.test", "key-1", directory=tmp_path, key=lambda _d: KEY).load() is None
+    assert (
+        TokenCache("https://api2.example.test", "key-1", directory=tmp_path, key=lambda _d: KEY).load()
+        is None
+    )
 
 
 def test_corrupt_file_is_an_error_the_session_survives(

@@ -24,6 +24,7 @@ from cortexkit.cli.context import CliState, configure_logging
 # name -> (module, attribute, one-line help). The attribute is a typer app or a plain function.
 GROUPS: dict[str, tuple[str, str, str]] = {
     "profile": ("cortexkit.cli.profile", "app", "Manage named credential profiles."),
+    "auth": ("cortexkit.cli.auth", "app", "Cached sessions: logout."),
     "api": ("cortexkit.cli.api", "app", "Call any API path, like `gh api`."),
     "accounts": ("cortexkit.cli.accounts", "app", "Cloud accounts: list, get, status."),
     "account-groups": ("cortexkit.cli.accounts", "groups_app", "Account groups."),
