@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.floors import bucket_floor
 from bench.model import Check, RunResult, WorkloadResult
-from bench.worker import Ctx, context_from_env, note_child_rss, peak_rss_mb
+from bench.worker import Ctx, context_from_env, note_child_rss
 from bench.workloads.base import LINKS, WorkloadSpec
 from bench.workloads.sweep import BURST, RATE, fetch_alert_ids
 
