@@ -35,14 +35,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Token cache and rate governor state go to a temp dir, never the user's real cache (child processes
     inherit it). A test that wants its own sets CORTEXKIT_CACHE_DIR itself."""
-    if "CORTEXKIT_CACHE_DIR" in os.environ:
-        yield
-        return
-    os.environ["CORTEXKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cortexkit-cache"))
+    # XDG_CACHE_HOME too: the CLI tests scrub CORTEXKIT_* from their children's environment.
+    names = [n for n in ("CORTEXKIT_CACHE_DIR", "XDG_CACHE_HOME") if n not in os.environ]
+    where = tmp_path_factory.mktemp("cortexkit-cache")
+    for name in names:
+        os.environ[name] = str(where)
     try:
         yield
     finally:
-        os.environ.pop("CORTEXKIT_CACHE_DIR", None)
+        for name in names:
+            os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")

@@ -32,13 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cortexkit._redact import Secret
 from cortexkit.auth import Token
-from cortexkit.governor import cache_dir, tenant_id
+from cortexkit.governor import _OFF, cache_dir, tenant_id
 
 log = logging.getLogger("cortexkit")
 
 KEYRING_SERVICE = "cortexkit"
 KEYRING_USER = "token-cache-key"
+LOCK_WAIT = 30.0
+"""Seconds a process waits for another's login or extend before it gives up on the cache and logs in."""
+POLL = 0.02
+"""Seconds between two tries of a busy refresh lock."""
 PROBE_TTL = 86400.0
 """Seconds a keyring probe's answer is trusted (a keyring installed later is found within a day)."""
 
@@ -77,6 +82,8 @@ class _Keys:
 
 
 def _load_key(directory: Path) -> bytes:
+    """The Fernet key: from the OS keyring when one is usable, else from a 0600 file in the config dir.
+    Processes that start together agree on one key: the first to create it wins, the others read it."""
     from cryptography.fernet import Fernet
 
     marker = directory / "keyring-probe.json"
@@ -86,24 +93,53 @@ def _load_key(directory: Path) -> bytes:
             stored = backend.get_password(KEYRING_SERVICE, KEYRING_USER)
             if stored:
                 return str(stored).encode()
-            key = Fernet.generate_key()
-            backend.set_password(KEYRING_SERVICE, KEYRING_USER, key.decode())
-            return key
+            backend.set_password(KEYRING_SERVICE, KEYRING_USER, Fernet.generate_key().decode())
+            return str(backend.get_password(KEYRING_SERVICE, KEYRING_USER)).encode()  # the last writer's
         except Exception as exc:  # a locked or broken keyring: fall back to the key file
             log.debug("keyring unusable for the token cache key: %s", type(exc).__name__)
     from cortexkit.credentials import config_dir, write_private
 
     path = config_dir() / "token-cache.key"
+    key = _read_key(path)
+    if key is not None:
+        return key
+    key = Fernet.generate_key()
+    if not path.exists():
+        if _create_exclusive(path, key):
+            return key
+        return _read_key(path) or key  # another process created it first: use theirs
+    write_private(path, key.decode())  # a damaged key file: replace it
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
     try:
         key = path.read_bytes().strip()
         base64.urlsafe_b64decode(key)
-        if len(key) == 44:
-            return key
     except (OSError, ValueError):
-        pass
-    key = Fernet.generate_key()
-    write_private(path, key.decode())
-    return key
+        return None
+    return key if len(key) == 44 else None
+
+
+def _create_exclusive(path: Path, key: bytes) -> bool:
+    """Create `path` (0600) holding `key` unless it exists: written aside, then hard-linked into place,
+    which fails atomically if another process got there first. False when it did."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return True
 
 
 def _keyring_backend(marker: Path) -> Any:
@@ -129,6 +165,14 @@ def _keyring_backend(marker: Path) -> Any:
 
 
 _KEYS = _Keys()
+
+
+def _after_fork_in_child() -> None:
+    _KEYS._lock = threading.Lock()  # a parent thread may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # -- the cache ---------------------------------------------------------------------------------------
@@ -208,8 +252,8 @@ class TokenCache:
             raise TokenCacheError(f"cannot remove {self.path}: {exc.strerror}") from exc
         return True
 
-    def acquire(self) -> int:
-        """Take the cross-process refresh lock (blocking); returns the descriptor to `release`.
+    def try_acquire(self) -> int | None:
+        """Take the cross-process refresh lock if it is free: its descriptor (for `release`), else None.
 
         Each call opens its own descriptor, and flocks on different open files exclude each other even
         within one process, so threads, tasks and processes all queue on the same lock.
@@ -220,11 +264,22 @@ class TokenCache:
         except OSError as exc:
             raise TokenCacheError(f"cannot open {self.lock_path}: {exc.strerror}") from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
         except OSError as exc:
             os.close(fd)
             raise TokenCacheError(f"cannot lock {self.lock_path}: {exc.strerror}") from exc
         return fd
+
+    def acquire(self) -> int:
+        """Take the cross-process refresh lock, waiting as long as it takes (tests and tools)."""
+        while True:
+            fd = self.try_acquire()
+            if fd is not None:
+                return fd
+            time.sleep(POLL)
 
     @staticmethod
     def release(fd: int) -> None:
@@ -303,10 +358,11 @@ class SharedSession:
         self.adopted += 1
         return cached.value, sent_local
 
-    def remember(self, value: str, sent_local: float) -> None:
+    def remember(self, value: Secret | str, sent_local: float) -> None:
         """Cache a token this process obtained (its request sent at `sent_local` on the client's clock)."""
+        plain = value.get_secret_value() if isinstance(value, Secret) else value
         try:
-            self.cache.store(value, self.to_wall(sent_local))
+            self.cache.store(plain, self.to_wall(sent_local))
         except TokenCacheError as exc:
             self.cache.warn_once(str(exc))
 
@@ -315,14 +371,70 @@ class SharedSession:
         if token is not None:
             self.refused.add(fingerprint(token.value))
 
-    def acquire(self) -> int | None:
-        """The refresh lock, or None (with one warning) when it cannot be taken: fail open."""
+    def _try(self) -> tuple[bool, int | None]:
+        """(done, descriptor): done with no descriptor means the cache is unusable (warned once)."""
         try:
-            return self.cache.acquire()
+            fd = self.cache.try_acquire()
         except TokenCacheError as exc:
             self.cache.warn_once(str(exc))
-            return None
+            return True, None
+        return fd is not None, fd
+
+    def _gave_up(self, waited: float) -> None:
+        log.warning(
+            "another process has held the session refresh lock for %.0f s; logging in without waiting", waited
+        )
+
+    def acquire(self, budget: float | None = None) -> int | None:
+        """The refresh lock, or None (fail open: unusable cache, or held longer than `LOCK_WAIT` or the
+        caller's `budget`), in which case the caller refreshes on its own."""
+        limit = LOCK_WAIT if budget is None else max(0.0, min(budget, LOCK_WAIT))
+        start = time.monotonic()
+        while True:
+            done, fd = self._try()
+            if done:
+                return fd
+            waited = time.monotonic() - start
+            if waited >= limit:
+                self._gave_up(waited)
+                return None
+            time.sleep(POLL)
+
+    async def acquire_async(self, budget: float | None = None) -> int | None:
+        """`acquire` for an event loop: polls with `asyncio.sleep`, so a cancelled caller holds nothing."""
+        import asyncio
+
+        limit = LOCK_WAIT if budget is None else max(0.0, min(budget, LOCK_WAIT))
+        start = time.monotonic()
+        while True:
+            done, fd = self._try()
+            if done:
+                return fd
+            waited = time.monotonic() - start
+            if waited >= limit:
+                self._gave_up(waited)
+                return None
+            await asyncio.sleep(POLL)
 
     def release(self, fd: int | None) -> None:
         if fd is not None:
             self.cache.release(fd)
+
+
+SESSION_CACHE_ENV = "CORTEXKIT_SESSION_CACHE"
+
+
+def shared_session(
+    api_url: str, access_key_id: str, setting: bool | TokenCache, clock: Callable[[], float]
+) -> SharedSession | None:
+    """What a client with `session_cache=setting` shares, or None: `CORTEXKIT_SESSION_CACHE=off` turns it
+    off, and without the `cryptography` package (never a token in clear text) there is no cache."""
+    if not setting or os.environ.get(SESSION_CACHE_ENV, "").strip().lower() in _OFF:
+        return None
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        log.warning("the session token cache needs the cryptography package; logging in without it")
+        return None
+    cache = setting if isinstance(setting, TokenCache) else TokenCache(api_url, access_key_id)
+    return SharedSession(cache, clock)

@@ -179,3 +179,29 @@ def test_a_killed_lock_holder_releases_the_refresh_lock(tmp_path: Path) -> None:
     with cache(tmp_path).locked():
         assert time.monotonic() - killed < 1.0
     holder.join(timeout=5)
+
+
+def _key_of(config: str, out: str) -> None:
+    os.environ["CORTEXKIT_CONFIG_DIR"] = config
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    from cortexkit.session_cache import _load_key
+
+    Path(out).write_bytes(_load_key(Path(config)))
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    """Eight processes with no key yet: one creates it, the others read that one (not eight keys, each
+    making the others' cached token unreadable)."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_key_of, args=(str(tmp_path / "config"), str(tmp_path / f"key{i}")))
+        for i in range(8)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    keys = {(tmp_path / f"key{i}").read_bytes() for i in range(8)}
+    assert len(keys) == 1
+    assert keys == {(tmp_path / "config" / "token-cache.key").read_bytes()}
+    assert oct((tmp_path / "config" / "token-cache.key").stat().st_mode & 0o777) == "0o600"
