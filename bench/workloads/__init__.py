@@ -15,5 +15,4 @@ ORDER: tuple[str, ...] = (
     "session",
     "onboarding",
     "cortex_sweep",
-    "fleet",
 )
