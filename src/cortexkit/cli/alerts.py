@@ -55,6 +55,13 @@ def _selection(  # noqa: PLR0917
     )
 
 
+def _filters(selection: alertquery.AlertSelection) -> tuple[dict[str, list[str]], dict[str, Any] | None]:
+    try:
+        return alertquery.filter_map(selection), alertquery.time_range(selection)
+    except alertquery.FilterError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
 def _body(selection: alertquery.AlertSelection, **kwargs: Any) -> dict[str, Any]:
     try:
         return alertquery.body(selection, **kwargs)
@@ -107,12 +114,8 @@ def count_alerts(  # noqa: PLR0917
     selection = _selection(
         status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
     )
-    body = _body(selection, limit=1, detailed=False)
-    page = cli.client().request("POST", "/v2/alert", json=body)
-    total = page.get("totalRows") if isinstance(page, dict) else None
-    if not isinstance(total, int):
-        raise CliError("the API answered without a totalRows count; try `cortexkit api POST /v2/alert`.")
-    cli.emit({"count": total})
+    filters, time_range = _filters(selection)
+    cli.emit({"count": cli.client().alerts.total(filters=filters, time_range=time_range)})
 
 
 @app.command("get")
@@ -121,7 +124,7 @@ def get_alert(
 ) -> None:
     """Show one alert."""
     cli = state(ctx)
-    cli.emit(cli.client().request("GET", f"/alert/{alert_id}", params={"detailed": "true"}))
+    cli.emit(cli.client().alerts.get(alert_id, detailed=True))
 
 
 def _change(
@@ -178,13 +181,21 @@ def _change(
     if decision is changes.Decision.ASK and not typer.confirm("Proceed?", default=False, err=True):
         output.message("cancelled: nothing was changed.")
         raise typer.Exit(1)
-    time_range = (
-        parse_time_range(selection.since) if selection.since else {"type": "to_now", "value": "epoch"}
-    )
-    path = "/alert/reopen" if action == "reopen" else "/alert/dismiss"
-    client = cli.client()
-    bodies = changes.request_bodies(plan, note=note, time_range=time_range, snooze=snooze)
-    done = changes.apply(lambda chunk: client.request("POST", path, json=chunk), bodies)
+    from cortexkit.resources._base import relative
+
+    within = parse_time_range(selection.since) if selection.since else None  # None: up to now
+    resource = cli.client().alerts
+
+    def send(chunk: tuple[str, ...]) -> None:
+        if action == "reopen":
+            resource.reopen(chunk, within=within)
+        elif snooze is not None:
+            snooze_for = relative(int(snooze["amount"]), snooze["unit"])
+            resource.snooze(chunk, snooze_for=snooze_for, note=note or None, within=within)
+        else:
+            resource.dismiss(chunk, note=note or None, within=within)
+
+    done = changes.apply(send, changes.chunks(plan))
     past = {"dismiss": "dismissed", "snooze": "snoozed", "reopen": "reopened"}[action]
     output.message(f"{past} {done:,} alert{'' if done == 1 else 's'}.")
     cli.emit({"action": action, "count": done, "ids": list(plan.ids), "dryRun": False})

@@ -118,9 +118,7 @@ def collect(
                 stats.add(alert)
         if progress is not None:
             progress.update(stats.seen, total)
-    posture_body = client.request(
-        "GET", "/compliance/posture", params={"timeType": "to_now", "timeUnit": "epoch"}
-    )
+    posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
     return ReportData(stats, details, summary, since, datetime.now(UTC), client.api_url, top)
 
