@@ -11,12 +11,12 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from cortexkit.cli.errors import UsageProblem
+from cortexkit.private_files import atomic_writer
 
 
 @contextlib.contextmanager
@@ -26,17 +26,8 @@ def atomic_text_file(destination: str | os.PathLike[str]) -> Iterator[IO[str]]:
     directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():
         raise UsageProblem(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist.")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
+    with atomic_writer(target, suffix=".part", newline="") as stream:
+        yield stream
 
 
 def read_text_argument(path: Path, option: str) -> str:
