@@ -48,5 +48,6 @@ def test_verify_false(tls_emulator: RunningEmulator) -> None:
 
 
 def test_missing_ca_bundle_is_a_clear_error(tls_emulator: RunningEmulator) -> None:
-    with pytest.raises(FileNotFoundError):
+    # issue 11 §3: a ConfigurationError naming the path, not a bare FileNotFoundError
+    with pytest.raises(errors.ConfigurationError, match=r"CA bundle /nonexistent/ca\.pem .*does not exist"):
         connect(tls_emulator, "/nonexistent/ca.pem")

@@ -20,7 +20,8 @@ NOW = 1_700_000_000.0
 
 
 def policy(rng: float = 1.0, **config: object) -> RetryPolicy:
-    return RetryPolicy(RetryConfig(**config), rng=lambda: rng)  # type: ignore[arg-type]
+    # The wall clock (for HTTP dates) reads NOW too; the monotonic `now` is passed per call.
+    return RetryPolicy(RetryConfig(**config), rng=lambda: rng, wall=lambda: NOW)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -121,6 +122,16 @@ def test_retry_after_http_date() -> None:
         attempt=1, started=NOW, now=NOW, idempotent=True, status=503, retry_after=header
     )
     assert d.delay == pytest.approx(12.0)
+
+
+def test_retry_after_http_date_is_wall_time_not_the_monotonic_clock() -> None:
+    """Issue 12 defect 3: the monotonic clock (here 50 s since boot) was subtracted from an epoch date,
+    so any date became a 120 s wait."""
+    header = http_date(NOW + 3)
+    d = policy(rng=0.0).decide(
+        attempt=1, started=50.0, now=50.0, idempotent=True, status=503, retry_after=header
+    )
+    assert d.delay == pytest.approx(3.0)
 
 
 def test_absurd_retry_after_is_capped() -> None:
