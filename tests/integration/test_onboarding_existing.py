@@ -43,7 +43,7 @@ def test_warnings_are_reported_with_remediation_at_the_time_limit(
     store, runner = engine(running, tmp_path, verify_timeout=120.0)
     job = runner.run(store.create_job(subscription_spec(name="warn-me"), secret=SECRET))
     assert job.state == "done", job.error
-    statuses = {c["status"] for c in job.account_status}
+    statuses = {c.status for c in job.account_status}
     assert "warning" in statuses
     logs = [
         e.payload for e in store.events_after(job.id, 0) if e.type == "log" and e.payload["step"] == "verify"

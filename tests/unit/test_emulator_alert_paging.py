@@ -5,15 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cortexkit.emulator import datagen
+from cortexkit.emulator import alertindex, generators
 from cortexkit.emulator.alertstore import AlertQuery, AlertStore
 
 NOW = 1_790_000_000_000
 DAY = 86_400_000
-ACCOUNTS = datagen.make_accounts(21, 6, NOW)
-GROUPS = datagen.make_groups(21, ACCOUNTS, NOW)
-POLICIES = datagen.make_policies(21, NOW)
-STORE = AlertStore(datagen.AlertIndex(21, 600, NOW, POLICIES, ACCOUNTS), POLICIES, ACCOUNTS, GROUPS)
+ACCOUNTS = generators.make_accounts(21, 6, NOW)
+GROUPS = generators.make_groups(21, ACCOUNTS, NOW)
+POLICIES = generators.make_policies(21, NOW)
+STORE = AlertStore(alertindex.AlertIndex(21, 600, NOW, POLICIES, ACCOUNTS), POLICIES, ACCOUNTS, GROUPS)
 
 FILTER_VALUES = {
     "alert.status": ("open", "resolved", "dismissed"),

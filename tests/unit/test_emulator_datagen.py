@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import re
 
-from cortexkit.emulator import datagen
-from cortexkit.emulator.datagen import AlertIndex
+from cortexkit.emulator import catalog, generators
+from cortexkit.emulator.alertindex import AlertIndex
 
 NOW = 1_790_000_000_000
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
-    a = datagen.make_accounts(1, 9, NOW)
-    b = datagen.make_accounts(1, 9, NOW)
-    c = datagen.make_accounts(2, 9, NOW)
+    a = generators.make_accounts(1, 9, NOW)
+    b = generators.make_accounts(1, 9, NOW)
+    c = generators.make_accounts(2, 9, NOW)
     assert [x.account_id for x in a] == [x.account_id for x in b]
     assert [x.account_id for x in a] != [x.account_id for x in c]
-    assert [p.policy_id for p in datagen.make_policies(1, NOW)] == [
-        p.policy_id for p in datagen.make_policies(1, NOW)
+    assert [p.policy_id for p in generators.make_policies(1, NOW)] == [
+        p.policy_id for p in generators.make_policies(1, NOW)
     ]
 
 
 def test_accounts_have_realistic_ids_per_cloud() -> None:
-    accounts = datagen.make_accounts(3, 6, NOW)
+    accounts = generators.make_accounts(3, 6, NOW)
     by_cloud = {a.cloud_type: a for a in accounts}
     assert set(by_cloud) == {"azure", "aws", "gcp"}
     assert re.fullmatch(r"\d{12}", by_cloud["aws"].account_id)
@@ -32,25 +32,25 @@ def test_accounts_have_realistic_ids_per_cloud() -> None:
 
 
 def test_groups_and_membership_agree() -> None:
-    accounts = datagen.make_accounts(3, 8, NOW)
-    groups = datagen.make_groups(3, accounts, NOW)
+    accounts = generators.make_accounts(3, 8, NOW)
+    groups = generators.make_groups(3, accounts, NOW)
     assert groups[0].name == "Default Account Group"
     for account in accounts:
         assert account.group_ids == [g.id for g in groups if account.account_id in g.account_ids]
 
 
 def test_policies_map_to_standards_covering_their_cloud() -> None:
-    for policy in datagen.make_policies(5, NOW):
-        assert policy.severity in datagen.SEVERITIES
+    for policy in generators.make_policies(5, NOW):
+        assert policy.severity in catalog.SEVERITIES
         assert policy.compliance
         for requirement in policy.compliance:
-            clouds = next(s[3] for s in datagen.STANDARDS if s[0] == requirement.standard_id)
+            clouds = next(s[3] for s in catalog.STANDARDS if s[0] == requirement.standard_id)
             assert policy.cloud_type in clouds
 
 
 def test_resources_carry_the_fields_their_policies_check() -> None:
-    accounts = datagen.make_accounts(4, 3, NOW)
-    resources = datagen.make_resources(4, accounts, NOW, per_account=8)
+    accounts = generators.make_accounts(4, 3, NOW)
+    resources = generators.make_resources(4, accounts, NOW, per_account=8)
     assert len(resources) == 24
     assert {r.cloud_type for r in resources} == {"azure", "aws", "gcp"}
     storage = [r for r in resources if r.api_name == "azure-storage-account-list"]
@@ -58,27 +58,27 @@ def test_resources_carry_the_fields_their_policies_check() -> None:
 
 
 def test_audit_log_is_newest_first_within_90_days() -> None:
-    entries = datagen.make_audit_log(4, NOW, count=50)
+    entries = generators.make_audit_log(4, NOW, count=50)
     stamps = [e.timestamp for e in entries]
     assert stamps == sorted(stamps, reverse=True)
-    assert NOW - 90 * datagen.DAY_MS <= stamps[-1] <= stamps[0] <= NOW
+    assert NOW - 90 * catalog.DAY_MS <= stamps[-1] <= stamps[0] <= NOW
 
 
 def _index(n: int, seed: int = 9) -> AlertIndex:
-    accounts = datagen.make_accounts(seed, 6, NOW)
-    return AlertIndex(seed, n, NOW, datagen.make_policies(seed, NOW), accounts)
+    accounts = generators.make_accounts(seed, 6, NOW)
+    return AlertIndex(seed, n, NOW, generators.make_policies(seed, NOW), accounts)
 
 
 def test_alert_times_are_monotonic_and_span_90_days() -> None:
     index = _index(2000)
     times = [index.time_ms(i) for i in range(index.n)]
     assert times == sorted(times)
-    assert NOW - 90 * datagen.DAY_MS <= times[0] < times[-1] <= NOW
+    assert NOW - 90 * catalog.DAY_MS <= times[0] < times[-1] <= NOW
 
 
 def test_time_windows_become_index_ranges() -> None:
     index = _index(3000)
-    start, end = NOW - 10 * datagen.DAY_MS, NOW - 3 * datagen.DAY_MS
+    start, end = NOW - 10 * catalog.DAY_MS, NOW - 3 * catalog.DAY_MS
     window = index.index_range(start, end)
     inside = [i for i in range(index.n) if start <= index.time_ms(i) <= end]
     assert list(window) == inside
@@ -95,8 +95,8 @@ def test_alert_ids_round_trip_and_reject_strangers() -> None:
 
 def test_alerts_only_name_accounts_of_their_policys_cloud() -> None:
     seed = 11
-    accounts = datagen.make_accounts(seed, 2, NOW)  # azure and aws only: gcp policies must not be used
-    policies = datagen.make_policies(seed, NOW)
+    accounts = generators.make_accounts(seed, 2, NOW)  # azure and aws only: gcp policies must not be used
+    policies = generators.make_policies(seed, NOW)
     index = AlertIndex(seed, 500, NOW, policies, accounts)
     for i in range(index.n):
         assert policies[index.policy[i]].cloud_type == accounts[index.account[i]].cloud_type
@@ -112,4 +112,4 @@ def test_a_million_alerts_are_a_few_compact_arrays() -> None:
 
 
 def test_no_accounts_means_no_alerts() -> None:
-    assert AlertIndex(1, 100, NOW, datagen.make_policies(1, NOW), []).n == 0
+    assert AlertIndex(1, 100, NOW, generators.make_policies(1, NOW), []).n == 0

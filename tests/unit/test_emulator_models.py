@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from cortexkit.emulator import accountviews, azuretemplate, datagen, timerange
+from cortexkit.emulator import accountviews, alertindex, azuretemplate, generators, timerange
 from cortexkit.emulator.alertstore import AlertQuery, AlertQueryError, AlertStore
 from cortexkit.emulator.clock import ManualClock
 from cortexkit.emulator.config import EmulatorConfig
-from cortexkit.emulator.datagen import CloudAccount
+from cortexkit.emulator.entities import CloudAccount
 from cortexkit.emulator.pagetoken import PageTokenCodec, PageTokenError
 from cortexkit.emulator.state import TenantState, fingerprint
 
@@ -108,10 +108,10 @@ def test_tokens_round_trip_and_refuse_tampering_and_other_kinds() -> None:
 # -- alert store
 @pytest.fixture
 def store() -> AlertStore:
-    accounts = datagen.make_accounts(5, 6, NOW)
-    groups = datagen.make_groups(5, accounts, NOW)
-    policies = datagen.make_policies(5, NOW)
-    return AlertStore(datagen.AlertIndex(5, 1000, NOW, policies, accounts), policies, accounts, groups)
+    accounts = generators.make_accounts(5, 6, NOW)
+    groups = generators.make_groups(5, accounts, NOW)
+    policies = generators.make_policies(5, NOW)
+    return AlertStore(alertindex.AlertIndex(5, 1000, NOW, policies, accounts), policies, accounts, groups)
 
 
 def _open(store: AlertStore, n: int) -> list[int]:

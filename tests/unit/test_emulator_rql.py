@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cortexkit.emulator import rql
-from cortexkit.emulator.datagen import Resource
+from cortexkit.emulator.entities import Resource
 
 
 def _resource(**overrides: object) -> Resource:

@@ -151,7 +151,7 @@ def test_verify_time_limit_with_warnings_finishes_and_shows_remediation(tmp_path
     job = runner.run(store.create_job(spec(), secret=SECRET))
     assert job.state == "done"
     assert job.step("verify").output["settled"] is False
-    assert job.account_status[0]["remediation"] == "grant X"
+    assert job.account_status[0].remediation == "grant X"
     logs = [e.payload for e in store.events_after(job.id, 0) if e.type == "log"]
     assert any(p.get("remediation") == "grant X" for p in logs)
 

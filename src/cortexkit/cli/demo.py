@@ -18,7 +18,7 @@ from cortexkit.cli import output
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.emulator.server import RunningEmulator
-    from cortexkit.onboarding.store import JobRecord
+    from cortexkit.onboarding.records import JobRecord
     from cortexkit.web.settings import WebSettings
 
 app = typer.Typer(add_completion=False)

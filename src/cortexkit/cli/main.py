@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from cortexkit import __version__
-from cortexkit.cli import argv, errors, output
+from cortexkit.cli import argv, errors, extras, output
 from cortexkit.cli.context import CliState, configure_logging
 
 # name -> (module, attribute, one-line help). The attribute is a typer app or a plain function.
@@ -37,6 +37,10 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "ui": ("cortexkit.cli.ui", "app", "Start the onboarding web UI."),
     "demo": ("cortexkit.cli.demo", "app", "Start the emulator and the web UI together."),
 }
+
+
+# ctx.meta key: the command group being resolved, so a missing extra is named for that command.
+_GROUP_KEY = "cortexkit.group"
 
 
 def _module_exists(module: str) -> bool:
@@ -78,6 +82,8 @@ class CortexkitGroup(TyperGroup):
         return names + [name for name in super().list_commands(ctx) if name not in GROUPS]
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        if cmd_name in GROUPS:
+            ctx.meta[_GROUP_KEY] = cmd_name
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         if cmd_name not in GROUPS or not _module_exists(GROUPS[cmd_name][0]):
@@ -102,6 +108,9 @@ class CortexkitGroup(TyperGroup):
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
             debug = state.debug if state else "--debug" in sys.argv
             message, code = errors.describe(exc)
+            missing = extras.missing_extra_message(exc, ctx.meta.get(_GROUP_KEY))
+            if missing is not None:
+                message, code = missing, errors.USAGE
             if debug:
                 traceback.print_exc(file=sys.stderr)
             output.message(f"Error: {message}")

@@ -27,8 +27,9 @@ from cortexkit.cli.context import CliState, state
 from cortexkit.cli.errors import CliError, UsageProblem
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.records import JobRecord
     from cortexkit.onboarding.runner import Runner
-    from cortexkit.onboarding.store import JobRecord, JobStore
+    from cortexkit.onboarding.store import JobStore
 
 app = typer.Typer(
     add_completion=False,
@@ -192,26 +193,14 @@ def _read_secret(from_stdin: bool) -> str:
     return secret
 
 
-def _job_row(job: JobRecord) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "state": job.state,
-        "name": job.spec.name,
-        "subscription_id": job.spec.subscription_id,
-        "tenant_id": job.spec.tenant_id,
-        "provisioner": job.spec.provisioner,
-        "account_id": job.account_id,
-        "error": job.error,
-        "updated_at": job.updated_at,
-    }
-
-
 def _finish(cli: CliState, jobs: list[JobRecord]) -> None:
-    cli.emit([_job_row(j) for j in jobs], output.columns(*JOB_COLUMNS))
-    waiting = [j for j in jobs if j.state == "waiting"]
-    for job in waiting:
-        output.message(f"job {job.id[:8]} is waiting: {job.error}")
-    if any(j.state != "done" for j in jobs):
+    from cortexkit.onboarding.states import JobState
+
+    cli.emit([j.summary() for j in jobs], output.columns(*JOB_COLUMNS))
+    for job in jobs:
+        if job.state in (JobState.WAITING, JobState.NEEDS_ATTENTION):
+            output.message(f"job {job.id[:8]} is {job.state}: {job.error}")
+    if not all(j.ok for j in jobs):
         raise typer.Exit(1)
 
 
@@ -344,8 +333,13 @@ def list_jobs(
     data_dir: DataDir = None,
 ) -> None:
     """List onboarding jobs."""
+    from cortexkit.onboarding.states import JobState
+
+    if job_state is not None and job_state not in set(JobState):
+        raise UsageProblem(f"--state: {job_state!r} is not a job state; use one of: {', '.join(JobState)}")
     store = _store(data_dir)
-    state(ctx).emit([_job_row(j) for j in store.list_jobs(job_state)], output.columns(*JOB_COLUMNS))
+    jobs = store.list_jobs(JobState(job_state) if job_state else None)
+    state(ctx).emit([j.summary() for j in jobs], output.columns(*JOB_COLUMNS))
 
 
 @app.command("show")
@@ -381,7 +375,7 @@ def resume_job(  # noqa: PLR0917
     cli = state(ctx)
     store = _store(data_dir)
     job = _job(store, job_ref)
-    if job.state == "done":
+    if job.ok:
         output.message(f"job {job.id[:8]} is already done")
         _finish(cli, [job])
         return

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cortexkit.cli import extras
 from cortexkit.cli.files import atomic_text_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +88,8 @@ class ReportData:
 def collect(client: Client, body: dict[str, Any], *, since: str, top: int) -> ReportData:
     """Page through the alerts and fetch the compliance posture."""
     from cortexkit.pagination import AlertPager
+
+    extras.ensure("plotly", "jinja2")  # the report extra, checked before paging through every alert
 
     stats = AlertStats()
     for alert in client.paginate(AlertPager(body)):

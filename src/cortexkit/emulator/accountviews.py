@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cortexkit.emulator.datagen import AccountGroup, CloudAccount
+from cortexkit.emulator.entities import AccountGroup, CloudAccount
 
 BASE_FEATURE = "Cloud Visibility Compliance and Governance"
 WARNING_MARKER = "warn"

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cortexkit.emulator.datagen import BASE_STATUSES, AccountGroup, AlertIndex, CloudAccount, Policy
+from cortexkit.emulator.alertindex import BASE_STATUSES, AlertIndex
+from cortexkit.emulator.entities import AccountGroup, CloudAccount, Policy
 
 STATUSES = ("open", "dismissed", "snoozed", "resolved", "pending_resolution")
 # Filter names the emulator understands; anything else is refused, naming the filter.

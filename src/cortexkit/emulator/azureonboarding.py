@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from cortexkit.emulator.accountviews import BASE_FEATURE, WARNING_MARKER
-from cortexkit.emulator.datagen import REGIONS, CloudAccount
+from cortexkit.emulator.catalog import REGIONS
+from cortexkit.emulator.entities import CloudAccount
 from cortexkit.emulator.state import TenantState, fingerprint
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

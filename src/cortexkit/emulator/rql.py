@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cortexkit.emulator.datagen import Resource
+from cortexkit.emulator.entities import Resource
 
 FIELDS = ("cloud.type", "cloud.account", "cloud.accountid", "cloud.region", "api.name", "resource.status")
 _CASE_FREE_FIELDS = frozenset({"cloud.type", "resource.status"})

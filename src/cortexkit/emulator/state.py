@@ -1,7 +1,7 @@
 """The tenant's mutable state: what the routes read and change.
 
-Generated data (accounts, groups, policies, resources, audit log, alerts) comes from `datagen` and is
-rebuilt from the seed on `reset()`; alerts stay lazy (see `datagen.AlertIndex`) and only what clients
+Generated data (accounts, groups, policies, resources, audit log, alerts) comes from `generators` and is
+rebuilt from the seed on `reset()`; alerts stay lazy (see `alertindex.AlertIndex`) and only what clients
 change is stored. Route modules take `state.lock` around read-modify-write sequences: plain `def`
 handlers run in the thread pool, so two requests can interleave.
 """
@@ -13,11 +13,11 @@ import secrets
 import threading
 from typing import Any
 
-from cortexkit.emulator import datagen
+from cortexkit.emulator import alertindex, generators
 from cortexkit.emulator.alertstore import AlertStore
 from cortexkit.emulator.clock import Clock
 from cortexkit.emulator.config import EmulatorConfig
-from cortexkit.emulator.datagen import AccountGroup, AuditEntry, CloudAccount, Policy, Resource
+from cortexkit.emulator.entities import AccountGroup, AuditEntry, CloudAccount, Policy, Resource
 from cortexkit.emulator.pagetoken import PageTokenCodec
 
 AUDIT_LIVE_CAP = 10_000
@@ -47,14 +47,14 @@ class TenantState:
             seed = self.config.seed
             self.anchor_ms = now_ms
             self.extensions = {}
-            generated = datagen.make_accounts(seed, max(0, self.config.accounts), now_ms)
-            self.groups = datagen.make_groups(seed, generated, now_ms)
-            self.policies = datagen.make_policies(seed, now_ms)
-            self.resources = datagen.make_resources(seed, generated, now_ms)
-            self.audit = datagen.make_audit_log(seed, now_ms)
+            generated = generators.make_accounts(seed, max(0, self.config.accounts), now_ms)
+            self.groups = generators.make_groups(seed, generated, now_ms)
+            self.policies = generators.make_policies(seed, now_ms)
+            self.resources = generators.make_resources(seed, generated, now_ms)
+            self.audit = generators.make_audit_log(seed, now_ms)
             # Alerts keep pointing at the generated accounts, even after one is deleted (see docs).
             self.accounts = list(generated)
-            index = datagen.AlertIndex(seed, max(0, self.config.alerts), now_ms, self.policies, generated)
+            index = alertindex.AlertIndex(seed, max(0, self.config.alerts), now_ms, self.policies, generated)
             self.alerts = AlertStore(index, self.policies, generated, self.groups)
             self.tokens = PageTokenCodec(secrets.token_bytes(32))
 

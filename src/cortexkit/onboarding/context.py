@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from cortexkit.errors import CortexkitError
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret
 
@@ -45,7 +46,7 @@ class JobIO(Protocol):
     def cancel_requested(self, job_id: str) -> bool: ...
 
 
-class StepFailedError(Exception):
+class StepFailedError(CortexkitError):
     """The step cannot succeed as the job stands; the message says why in words a user can act on."""
 
     def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
@@ -53,7 +54,7 @@ class StepFailedError(Exception):
         self.output = dict(output or {})
 
 
-class NeedsUserError(Exception):
+class NeedsUserError(CortexkitError):
     """The step is waiting for the user (e.g. to apply a Terraform folder elsewhere); the job waits."""
 
     def __init__(self, message: str, output: Mapping[str, Any] | None = None) -> None:
@@ -61,8 +62,8 @@ class NeedsUserError(Exception):
         self.output = dict(output or {})
 
 
-class CancelledError(Exception):
-    """The user asked the job to stop."""
+class JobCancelledError(CortexkitError):
+    """The user asked the job to stop (not asyncio's `CancelledError`, which this name once shadowed)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class StepContext:
 
     def check_cancel(self) -> None:
         if self.io.cancel_requested(self.job_id):
-            raise CancelledError("cancelled by the user")
+            raise JobCancelledError("cancelled by the user")
 
     @property
     def work_dir(self) -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
-from cortexkit.onboarding.store import JobRecord
+from cortexkit.onboarding.records import JobRecord
 
 DEMO_NAMESPACE = uuid.UUID("6f1c1d5e-9a0b-4c47-8d8e-2f6c0f3a5b11")
 
@@ -56,12 +56,13 @@ def run_headless(
     so the demo ends promptly even on an emulator whose status takes minutes to settle.
     """
     from cortexkit.client import Client
+    from cortexkit.errors import ConfigurationError
     from cortexkit.onboarding.runner import Runner
     from cortexkit.onboarding.store import JobStore
 
     if store_url is None:
         if data_dir is None:
-            raise ValueError("run_headless needs data_dir or store_url")
+            raise ConfigurationError("run_headless needs data_dir or store_url")
         directory = Path(data_dir)
         directory.mkdir(parents=True, exist_ok=True)
         store_url = f"sqlite:///{directory / 'jobs.db'}"

@@ -34,11 +34,6 @@ STEP_TITLES: dict[str, str] = {
     "verify": "Verify ingestion",
 }
 
-JOB_STATES: tuple[str, ...] = ("pending", "running", "waiting", "done", "failed", "cancelled")
-"""`waiting`: the job needs the user (terraform outputs to be supplied); `resume` carries it on."""
-TERMINAL_STATES = frozenset({"done", "failed", "cancelled"})
-STEP_STATES: tuple[str, ...] = ("pending", "running", "done", "failed", "skipped", "cancelled")
-
 ALWAYS_ON_FEATURE = "Cloud Visibility Compliance and Governance"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

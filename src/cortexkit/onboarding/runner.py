@@ -17,14 +17,16 @@ from typing import Any
 from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
 from cortexkit.onboarding.context import (
-    CancelledError,
+    JobCancelledError,
     NeedsUserError,
     RunnerSettings,
     StepContext,
     StepFailedError,
 )
 from cortexkit.onboarding.model import STEPS
-from cortexkit.onboarding.store import JobRecord, JobStore
+from cortexkit.onboarding.records import JobRecord
+from cortexkit.onboarding.states import JobState, StepState
+from cortexkit.onboarding.store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class Runner:
     def run(self, job_id: str) -> JobRecord:
         """Run (or resume) a job to a resting state and return it. Never raises for a step failure."""
         job = self.store.require_job(job_id)
-        if job.state == "done":
+        if job.state is JobState.DONE:
             return job  # a cancelled, failed or waiting job is resumed: the user asked for it
         holder = self.store.claim(job_id)
         if holder is not None:
@@ -115,25 +117,25 @@ class Runner:
         try:
             with self.client_factory(job.spec.profile) as client:
                 self._run_steps(job, client)
-        except CancelledError:
-            self.store.set_state(job_id, "cancelled")
+        except JobCancelledError:
+            self.store.set_state(job_id, JobState.CANCELLED)
         except NeedsUserError as exc:
-            self.store.set_state(job_id, "waiting", str(exc))
+            self.store.set_state(job_id, JobState.WAITING, str(exc))
         except StepFailedError as exc:
-            self.store.set_state(job_id, "failed", str(exc))
+            self.store.set_state(job_id, JobState.FAILED, str(exc))
         except Exception as exc:
-            self.store.set_state(job_id, "failed", _describe(exc))
+            self.store.set_state(job_id, JobState.FAILED, _describe(exc))
         else:
-            self.store.set_state(job_id, "done")
+            self.store.set_state(job_id, JobState.DONE)
         return self.store.require_job(job_id)
 
     def _run_steps(self, job: JobRecord, client: Any) -> None:
-        outputs = {s.name: s.output for s in job.steps if s.state == "done"}
+        outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
         for name in STEPS:
             if name in outputs:
                 continue
             if self.store.cancel_requested(job.id):
-                raise CancelledError("cancelled by the user")
+                raise JobCancelledError("cancelled by the user")
             partial = dict(job.step(name).output)
             ctx = StepContext(
                 job_id=job.id,
@@ -152,20 +154,20 @@ class Runner:
             self.hook(f"{name}:start")
             try:
                 output = STEP_FUNCTIONS[name](ctx)
-            except CancelledError:
-                self.store.finish_step(job.id, name, "cancelled", outcome="cancelled by the user")
+            except JobCancelledError:
+                self.store.finish_step(job.id, name, StepState.CANCELLED, outcome="cancelled by the user")
                 raise
             except NeedsUserError as exc:
-                self.store.finish_step(job.id, name, "pending", {**partial, **exc.output}, str(exc))
+                self.store.finish_step(job.id, name, StepState.PENDING, {**partial, **exc.output}, str(exc))
                 raise
             except StepFailedError as exc:
-                self.store.finish_step(job.id, name, "failed", {**partial, **exc.output}, str(exc))
+                self.store.finish_step(job.id, name, StepState.FAILED, {**partial, **exc.output}, str(exc))
                 raise
             except Exception as exc:
-                self.store.finish_step(job.id, name, "failed", partial, _describe(exc))
+                self.store.finish_step(job.id, name, StepState.FAILED, partial, _describe(exc))
                 raise
             self.hook(f"{name}:done")
-            self.store.finish_step(job.id, name, "done", output)
+            self.store.finish_step(job.id, name, StepState.DONE, output)
             outputs[name] = output
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cortexkit.emulator import errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import AccountGroup
+from cortexkit.emulator.entities import AccountGroup
 from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal

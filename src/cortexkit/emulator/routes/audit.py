@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 
 from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import AuditEntry
+from cortexkit.emulator.entities import AuditEntry
 from cortexkit.emulator.pagetoken import PageTokenError
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.tokens import Principal

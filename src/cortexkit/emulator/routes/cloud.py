@@ -17,7 +17,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from cortexkit.emulator import accountviews, errors
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import CloudAccount
+from cortexkit.emulator.entities import CloudAccount
 from cortexkit.emulator.routeutil import clip, empty_ok, flag, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal

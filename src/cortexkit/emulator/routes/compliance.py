@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from cortexkit.emulator import errors, timerange
+from cortexkit.emulator.catalog import STANDARDS
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import STANDARDS
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from cortexkit.emulator import errors
 from cortexkit.emulator.alertstore import policy_detail
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import Policy
+from cortexkit.emulator.entities import Policy
 from cortexkit.emulator.routeutil import clip, state_of
 from cortexkit.emulator.tokens import Principal
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from cortexkit.emulator import errors, rql
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.datagen import Resource
+from cortexkit.emulator.entities import Resource
 from cortexkit.emulator.pagetoken import PageTokenError
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState

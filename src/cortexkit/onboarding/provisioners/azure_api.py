@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from cortexkit.errors import CortexkitError
 from cortexkit.onboarding import permissions
 from cortexkit.onboarding.context import AzureEndpoints, StepContext, StepFailedError
 from cortexkit.onboarding.secrets import Secret
@@ -28,7 +29,7 @@ ARM_API_VERSION = "2022-04-01"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class AzureCallError(Exception):
+class AzureCallError(CortexkitError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status

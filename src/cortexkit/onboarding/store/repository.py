@@ -1,268 +1,46 @@
-"""Durable jobs, steps, events and encrypted secrets, through SQLAlchemy 2 Core.
+"""The job store's repository: jobs, steps, events and encrypted secrets, through SQLAlchemy 2 Core.
 
-SQLite (the default, in WAL mode) for one machine; a PostgreSQL URL works too. Every change is its own
-short transaction, so a process killed at any instant leaves the last committed state, which is what
-`resume` reads back.
-
-Migrations are a versioned table (`schema_version`) plus an ordered list of Python functions, applied at
-open time in one transaction. Alembic was the alternative; it needs its env.py/ini machinery resolved at
-runtime inside a user's data dir, for a schema of four tables. The version table gives the same
-guarantees (ordered, recorded, never re-applied) and the list can grow with `ALTER TABLE` steps.
-
-SQLite writes are serialized with `BEGIN IMMEDIATE` and a busy timeout, so concurrent bulk workers queue
-instead of failing with "database is locked", and event ids are committed in increasing order: a reader
-that remembers the last id it saw never misses an event.
+Every change is its own short transaction, so a process killed at any instant leaves the last committed
+state, which is what `resume` reads back. Event ids are committed in increasing order on SQLite (writers
+are serialized), so a reader that remembers the last id it saw never misses an event.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.engine import RowMapping, make_url
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import RowMapping
 
-from cortexkit.onboarding.model import STEP_TITLES, STEPS, TERMINAL_STATES, JobSpec
+from cortexkit.errors import CortexkitError
+from cortexkit.onboarding.model import STEPS, JobSpec
+from cortexkit.onboarding.records import Event, JobRecord, StepRecord
 from cortexkit.onboarding.secrets import KEY_FILE_NAME, Secret, SecretBox
-
-SCHEMA_VERSION = 2
-
-
-def _define(md: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
-    """The tables as of schema `version`: migrations build old versions, the code uses the current one."""
-    owner = [Column("owner", String(200))] if version >= 2 else []  # "host:pid" running the job
-    jobs_table = Table(
-        "jobs",
-        md,
-        Column("id", String(36), primary_key=True),
-        Column("spec_json", Text, nullable=False),
-        Column("state", String(16), nullable=False),
-        Column("error", Text),
-        Column("idempotency_key", String(200), unique=True),
-        Column("cancel_requested", Integer, nullable=False, default=0),
-        Column("account_id", String(200)),
-        Column("created_at", Float, nullable=False),
-        Column("updated_at", Float, nullable=False),
-        *owner,
-    )
-    steps_table = Table(
-        "steps",
-        md,
-        Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
-        Column("name", String(32), primary_key=True),
-        Column("state", String(16), nullable=False),
-        Column("attempts", Integer, nullable=False, default=0),
-        Column("started_at", Float),
-        Column("finished_at", Float),
-        Column("outcome", Text),
-        Column("output_json", Text),
-    )
-    events_table = Table(
-        "events",
-        md,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("job_id", String(36), ForeignKey("jobs.id"), nullable=False, index=True),
-        Column("ts", Float, nullable=False),
-        Column("type", String(32), nullable=False),
-        Column("payload_json", Text, nullable=False),
-        sqlite_autoincrement=True,
-    )
-    secrets_table = Table(
-        "job_secrets",
-        md,
-        Column("job_id", String(36), ForeignKey("jobs.id"), primary_key=True),
-        Column("name", String(32), primary_key=True),
-        Column("ciphertext", LargeBinary, nullable=False),
-    )
-    return jobs_table, steps_table, events_table, secrets_table
+from cortexkit.onboarding.states import TERMINAL_STATES, JobState, StepState
+from cortexkit.onboarding.store.engine import (
+    default_data_dir,
+    default_url,
+    is_sqlite,
+    make_engine,
+    sqlite_path,
+)
+from cortexkit.onboarding.store.migrations import current_version, migrate
+from cortexkit.onboarding.store.owners import current_owner, owner_alive
+from cortexkit.onboarding.store.schema import events, job_secrets, jobs, steps
 
 
-metadata = MetaData()
-schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
-jobs, steps, events, job_secrets = _define(metadata, SCHEMA_VERSION)
+class JobNotFoundError(CortexkitError, KeyError):
+    """No job has this id (a `KeyError` too, for callers that treat the store as a mapping)."""
 
-
-def _migrate_1(conn: Connection) -> None:
-    """Version 1: jobs (without `owner`), steps, events, secrets."""
-    v1 = MetaData()
-    _define(v1, 1)
-    v1.create_all(conn)
-
-
-def _migrate_2(conn: Connection) -> None:
-    """Version 2: `jobs.owner`, so a second process does not run a job another live one is running."""
-    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(200)")
-
-
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migrate_1, _migrate_2)
-"""Index i holds the migration to version i + 1. Append only; a fresh database gets the current schema
-directly and is stamped with the last version."""
-
-STALE_OWNER_SECONDS = 900.0
-"""A job run by another host counts as abandoned when it has not changed for this long."""
-
-
-def current_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_alive(owner: str, updated_at: float, now: float) -> bool:
-    """Whether the process named by `owner` may still be running the job."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return now - updated_at < STALE_OWNER_SECONDS
-    if int(pid) == os.getpid():
-        return False  # this process: the runner's own thread guard applies
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def default_data_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_data_path("cortexkit", ensure_exists=True)
-
-
-def default_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'jobs.db'}"
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    name: str
-    state: str = "pending"
-    attempts: int = 0
-    started_at: float | None = None
-    finished_at: float | None = None
-    error: str | None = None
-    output: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        return STEP_TITLES.get(self.name, self.name)
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A job as read back from the store; holds no secret."""
-
-    id: str
-    spec: JobSpec
-    state: str
-    error: str | None
-    account_id: str | None
-    cancel_requested: bool
-    created_at: float
-    updated_at: float
-    steps: tuple[StepRecord, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "done"
-
-    @property
-    def finished(self) -> bool:
-        return self.state in TERMINAL_STATES
-
-    def step(self, name: str) -> StepRecord:
-        return next(s for s in self.steps if s.name == name)
-
-    @property
-    def account_status(self) -> list[dict[str, Any]]:
-        """The verify step's last component list (name, status, message, remediation)."""
-        components = self.step("verify").output.get("components", [])
-        return list(components) if isinstance(components, list) else []
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "state": self.state,
-            "error": self.error,
-            "account_id": self.account_id,
-            "cancel_requested": self.cancel_requested,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "spec": self.spec.model_dump(mode="json"),
-            "steps": [
-                {
-                    "name": s.name,
-                    "title": s.title,
-                    "state": s.state,
-                    "attempts": s.attempts,
-                    "started_at": s.started_at,
-                    "finished_at": s.finished_at,
-                    "error": s.error,
-                    "output": s.output,
-                }
-                for s in self.steps
-            ],
-            "account_status": self.account_status,
-        }
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    job_id: str
-    ts: float
-    type: str
-    payload: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "job_id": self.job_id,
-            "ts": self.ts,
-            "type": self.type,
-            "payload": self.payload,
-        }
-
-
-class JobNotFoundError(KeyError):
-    pass
-
-
-def _is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
-def _sqlite_path(url: str) -> Path | None:
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        return None
-    return Path(database)
+    def __str__(self) -> str:
+        return f"no job {self.args[0]!r}" if self.args else "no such job"
 
 
 class JobStore:
@@ -279,35 +57,13 @@ class JobStore:
         self.url = url or default_url()
         self._now = now
         self._lock = threading.RLock()
-        db_path = _sqlite_path(self.url) if _is_sqlite(self.url) else None
+        db_path = sqlite_path(self.url) if is_sqlite(self.url) else None
         self.data_dir = data_dir or (db_path.parent if db_path else default_data_dir())
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.secrets = secret_box or SecretBox(self.data_dir / KEY_FILE_NAME)
-        self.engine = self._make_engine(write=True)
-        self._reader = self._make_engine(write=False) if _is_sqlite(self.url) else self.engine
+        self.engine = make_engine(self.url, write=True)
+        self._reader = make_engine(self.url, write=False) if is_sqlite(self.url) else self.engine
         self._migrate()
-
-    def _make_engine(self, *, write: bool) -> Engine:
-        """Writers take the lock up front (`BEGIN IMMEDIATE`); readers use a WAL snapshot and never block."""
-        if not _is_sqlite(self.url):
-            return create_engine(self.url, pool_pre_ping=True)
-        engine = create_engine(self.url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN itself
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -321,26 +77,16 @@ class JobStore:
 
     def _migrate(self) -> None:
         with self._tx() as conn:
-            metadata.create_all(conn, tables=[schema_version])
-            current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
-            if current == 0 and not conn.dialect.has_table(conn, "jobs"):
-                metadata.create_all(
-                    conn, tables=[jobs, steps, events, job_secrets]
-                )  # fresh: the current schema at once
-                conn.execute(insert(schema_version).values(version=len(MIGRATIONS)))
-                return
-            for version in range(current, len(MIGRATIONS)):
-                MIGRATIONS[version](conn)
-                conn.execute(insert(schema_version).values(version=version + 1))
+            migrate(conn)
 
     @property
     def schema_version(self) -> int:
         with self._read() as conn:
-            return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+            return current_version(conn)
 
     def integrity_check(self) -> str:
         """SQLite's `PRAGMA integrity_check` answer ("ok" when sound); "ok" for other databases."""
-        if not _is_sqlite(self.url):
+        if not is_sqlite(self.url):
             return "ok"
         with self.engine.connect() as conn:
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
@@ -360,7 +106,7 @@ class JobStore:
 
     def last_event_id(self) -> int:
         with self._read() as conn:
-            return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+            return int(conn.execute(select(events.c.id).order_by(events.c.id.desc()).limit(1)).scalar() or 0)
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]:
         query = select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
@@ -394,7 +140,7 @@ class JobStore:
                 insert(jobs).values(
                     id=job_id,
                     spec_json=spec.model_dump_json(),
-                    state="pending",
+                    state=JobState.PENDING,
                     idempotency_key=idempotency_key,
                     cancel_requested=0,
                     created_at=now,
@@ -403,7 +149,7 @@ class JobStore:
             )
             if secret is not None:
                 self._put_secret(conn, job_id, "client_secret", secret)
-            self._emit(conn, job_id, "job", {"state": "pending", "name": spec.name})
+            self._emit(conn, job_id, "job", {"state": JobState.PENDING, "name": spec.name})
         return job_id
 
     def _row(self, conn: Connection, job_id: str) -> RowMapping:
@@ -417,11 +163,11 @@ class JobStore:
         by_name = {
             r["name"]: StepRecord(
                 name=r["name"],
-                state=r["state"],
+                state=StepState(r["state"]),
                 attempts=int(r["attempts"]),
                 started_at=r["started_at"],
                 finished_at=r["finished_at"],
-                error=r["outcome"] if r["state"] == "failed" else None,
+                error=r["outcome"] if r["state"] == StepState.FAILED else None,
                 output=json.loads(r["output_json"]) if r["output_json"] else {},
             )
             for r in step_rows
@@ -429,7 +175,7 @@ class JobStore:
         return JobRecord(
             id=row["id"],
             spec=JobSpec.model_validate_json(row["spec_json"]),
-            state=row["state"],
+            state=JobState(row["state"]),
             error=row["error"],
             account_id=row["account_id"],
             cancel_requested=bool(row["cancel_requested"]),
@@ -459,18 +205,18 @@ class JobStore:
             )
         return self.get_job(ids[0]) if len(ids) == 1 else None
 
-    def list_jobs(self, state: str | None = None) -> list[JobRecord]:
+    def list_jobs(self, state: JobState | str | None = None) -> list[JobRecord]:
         query = select(jobs).order_by(jobs.c.created_at, jobs.c.id)
         if state is not None:
             query = query.where(jobs.c.state == state)
         with self._read() as conn:
             return [self._record(conn, row) for row in conn.execute(query).mappings().all()]
 
-    def set_state(self, job_id: str, state: str, error: str | None = None, **payload: Any) -> None:
+    def set_state(self, job_id: str, state: JobState, error: str | None = None, **payload: Any) -> None:
         with self._tx() as conn:
             self._row(conn, job_id)
             values: dict[str, Any] = {"state": state, "error": error, "updated_at": self._now()}
-            if state == "running":
+            if state == JobState.RUNNING:
                 values["cancel_requested"] = 0
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
             body: dict[str, Any] = {"state": state, **payload}
@@ -490,7 +236,7 @@ class JobStore:
             holder = row["owner"]
             now = self._now()
             if (
-                row["state"] == "running"
+                row["state"] == JobState.RUNNING
                 and holder
                 and holder != owner
                 and owner_alive(holder, float(row["updated_at"]), now)
@@ -499,9 +245,9 @@ class JobStore:
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
-                .values(state="running", error=None, owner=owner, cancel_requested=0, updated_at=now)
+                .values(state=JobState.RUNNING, error=None, owner=owner, cancel_requested=0, updated_at=now)
             )
-            self._emit(conn, job_id, "job", {"state": "running"})
+            self._emit(conn, job_id, "job", {"state": JobState.RUNNING})
             return None
 
     def set_account_id(self, job_id: str, account_id: str) -> None:
@@ -517,18 +263,18 @@ class JobStore:
         """
         with self._tx() as conn:
             row = self._row(conn, job_id)
-            if row["state"] in TERMINAL_STATES:
+            if JobState(row["state"]) in TERMINAL_STATES:
                 return False
-            if row["state"] == "running":
+            if row["state"] == JobState.RUNNING:
                 conn.execute(update(jobs).where(jobs.c.id == job_id).values(cancel_requested=1))
-                self._emit(conn, job_id, "job", {"state": "running", "cancel_requested": True})
+                self._emit(conn, job_id, "job", {"state": JobState.RUNNING, "cancel_requested": True})
             else:
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.id == job_id)
-                    .values(state="cancelled", cancel_requested=1, updated_at=self._now())
+                    .values(state=JobState.CANCELLED, cancel_requested=1, updated_at=self._now())
                 )
-                self._emit(conn, job_id, "job", {"state": "cancelled"})
+                self._emit(conn, job_id, "job", {"state": JobState.CANCELLED})
             return True
 
     def cancel_requested(self, job_id: str) -> bool:
@@ -546,18 +292,23 @@ class JobStore:
             if existing is None:
                 conn.execute(
                     insert(steps).values(
-                        job_id=job_id, name=name, state="running", attempts=1, started_at=now
+                        job_id=job_id, name=name, state=StepState.RUNNING, attempts=1, started_at=now
                     )
                 )
             else:
                 conn.execute(
                     update(steps)
                     .where(steps.c.job_id == job_id, steps.c.name == name)
-                    .values(state="running", attempts=int(existing) + 1, started_at=now, finished_at=None)
+                    .values(
+                        state=StepState.RUNNING, attempts=int(existing) + 1, started_at=now, finished_at=None
+                    )
                 )
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
             self._emit(
-                conn, job_id, "step", {"step": name, "state": "running", "attempt": int(existing or 0) + 1}
+                conn,
+                job_id,
+                "step",
+                {"step": name, "state": StepState.RUNNING, "attempt": int(existing or 0) + 1},
             )
 
     def checkpoint(self, job_id: str, name: str, output: Mapping[str, Any]) -> None:
@@ -574,7 +325,7 @@ class JobStore:
         self,
         job_id: str,
         name: str,
-        state: str,
+        state: StepState,
         output: Mapping[str, Any] | None = None,
         outcome: str | None = None,
     ) -> None:
@@ -598,7 +349,7 @@ class JobStore:
                 select(steps.c.name).where(steps.c.job_id == job_id, steps.c.name == name)
             ).scalar()
             values = {
-                "state": "done",
+                "state": StepState.DONE,
                 "finished_at": now,
                 "outcome": note,
                 "output_json": json.dumps(dict(output)),
@@ -611,7 +362,7 @@ class JobStore:
                 conn.execute(
                     update(steps).where(steps.c.job_id == job_id, steps.c.name == name).values(**values)
                 )
-            self._emit(conn, job_id, "step", {"step": name, "state": "done", "message": note})
+            self._emit(conn, job_id, "step", {"step": name, "state": StepState.DONE, "message": note})
 
     # --- secrets ------------------------------------------------------------------------------------
 
