@@ -1,5 +1,5 @@
-"""`AsyncClient` over httpx.MockTransport: the same decisions as the sync client, plus single-flight
-refresh across many tasks."""
+"""`AsyncClient` only: single-flight refresh across many tasks of one loop (the decisions both clients share
+are tested once for both in test_client.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from cortexkit import errors
 from cortexkit.client import AsyncClient
 from cortexkit.retry import RetryConfig
-from tests.unit.test_client_sync import API, KEY_ID, SECRET, FakeAPI, FakeClock, script
+from tests.unit.client_support import API, KEY_ID, SECRET, FakeAPI, FakeClock, async_transport
 
 
 @pytest.fixture
@@ -24,23 +24,12 @@ def api() -> FakeAPI:
     return FakeAPI()
 
 
-def transport(api: FakeAPI) -> httpx.MockTransport:
-    """An async handler that yields to the loop first, as a network round trip would."""
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0)
-        await request.aread()
-        return api(request)
-
-    return httpx.MockTransport(handler)
-
-
 def make(api: FakeAPI, clock: FakeClock, **kw: object) -> AsyncClient:
     return AsyncClient(
         api_url=API,
         access_key_id=KEY_ID,
         secret_key=SECRET,
-        transport=transport(api),
+        transport=async_transport(api),
         clock=clock,
         sleep=clock.asleep,
         retry=RetryConfig(max_attempts=5, deadline=None),
@@ -72,23 +61,12 @@ async def test_many_401s_cause_one_login(api: FakeAPI, clock: FakeClock) -> None
         assert client.stats.replays_401 >= 1
 
 
-async def test_async_retries_and_outcome_unknown(api: FakeAPI, clock: FakeClock) -> None:
-    api.routes["GET /cloud"] = script(httpx.Response(503), httpx.Response(429, headers={"Retry-After": "2"}))
-    api.routes["POST /cas/v1/azure_account"] = script(httpx.Response(502))
-    async with make(api, clock) as client:
-        assert await client.request("GET", "/cloud") == {"ok": True}
-        assert clock.sleeps[-1] == 2.0
-        with pytest.raises(errors.OutcomeUnknownError):
-            await client.request("POST", "/cas/v1/azure_account", json={})
-    assert len(api.calls("POST /cas/v1/azure_account")) == 1
-
-
 async def test_async_failed_login_reaches_every_waiter_once(api: FakeAPI, clock: FakeClock) -> None:
     async with AsyncClient(
         api_url=API,
         access_key_id=KEY_ID,
         secret_key="wrong",
-        transport=transport(api),
+        transport=async_transport(api),
         rate_limit=False,
         clock=clock,
         sleep=clock.asleep,
@@ -120,9 +98,3 @@ async def test_async_paginate_and_resources(api: FakeAPI, clock: FakeClock) -> N
         b["filters"] == [{"name": "alert.status", "operator": "=", "value": "open"}] for b in seen_bodies
     )
     assert seen_bodies[1]["pageToken"] == "p2" and seen_bodies[1]["limit"] == 2
-
-
-async def test_async_repr_hides_secret(api: FakeAPI, clock: FakeClock) -> None:
-    async with make(api, clock) as client:
-        await client.request("GET", "/cloud")
-        assert SECRET not in repr(client) and "tok-1" not in repr(client)
