@@ -7,6 +7,7 @@ Every test runs against both clients (the `client` fixture is parametrised), so 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,12 +16,14 @@ import pytest
 
 from cortexkit import errors
 from tests.unit.client_support import (
+    API,
     KEY_ID,
     SECRET,
     AsyncDriver,
     Driver,
     FakeAPI,
     FakeClock,
+    async_transport,
     make_driver,
     script,
 )
@@ -274,3 +277,194 @@ def test_request_raw_returns_the_response(client: Driver) -> None:
 def test_refresher_value_is_checked(make: Make) -> None:
     with pytest.raises(errors.ConfigurationError):
         make(refresher="eager")
+
+
+# -- issue 12: one test per defect, on both clients --------------------------------------------------------
+
+
+def test_a_failing_slow_extend_falls_back_to_login(client: Driver, api: FakeAPI, clock: FakeClock) -> None:
+    """Defect 2: the extend ran the full retry policy and outlived the token; callers got its error
+    although /login worked. Each extend attempt here takes 95 s and fails, so the old token (refresh at
+    500 s, expiry at 600 s) runs out during the first one: the same caller must log in."""
+
+    def slow_failure(request: httpx.Request) -> httpx.Response:
+        clock.now += 95
+        return httpx.Response(503)
+
+    client.request("GET", "/cloud")
+    api.routes["GET /auth_token/extend"] = slow_failure
+    clock.now += 510
+    assert client.request("GET", "/cloud") == {"ok": True}
+    assert len(api.calls("GET /auth_token/extend")) == 1  # its own short budget: no 5-attempt storm
+    assert api.logins == 2
+    assert api.calls("GET /cloud")[-1].headers["x-redlock-auth"] == "tok-2"
+
+
+def test_retry_after_http_date_waits_until_that_date(client: Driver, api: FakeAPI, clock: FakeClock) -> None:
+    """Defect 3: a Retry-After date was compared with the monotonic clock, so it meant a 120 s wait."""
+    from cortexkit.retry import http_date
+
+    api.routes["GET /cloud"] = script(
+        httpx.Response(503, headers={"Retry-After": http_date(time.time() + 3)})
+    )
+    assert client.request("GET", "/cloud") == {"ok": True}
+    assert len(clock.sleeps) == 1 and 1.0 <= clock.sleeps[0] <= 3.5
+
+
+def test_explicit_arguments_beat_a_verify_variable_in_the_environment(
+    make: Make, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Defect 5: PC_VERIFY=false (or PRISMA_PCPI_VERIFY, PRISMA_VERIFY) turned verification off for
+    explicit arguments, silently."""
+    for name in ("PC_VERIFY", "PRISMA_PCPI_VERIFY", "PRISMA_VERIFY"):
+        monkeypatch.setenv(name, "false")
+    caplog.set_level(logging.WARNING, logger="cortexkit")
+    explicit = make()  # api_url, key and secret passed as arguments
+    assert explicit.client._core.settings.verify is True  # type: ignore[attr-defined]
+    assert make(verify=True).client._core.settings.verify is True  # type: ignore[attr-defined]
+    assert "verification is OFF" not in caplog.text
+    monkeypatch.setenv("PC_URL", API)
+    monkeypatch.setenv("PC_IDENTITY", KEY_ID)
+    monkeypatch.setenv("PC_SECRET", SECRET)
+    from_env = make(api_url=None, access_key_id=None, secret_key=None)
+    assert from_env.client._core.settings.verify is False  # type: ignore[attr-defined]
+    warnings = [r for r in caplog.records if "verification is OFF" in r.getMessage()]
+    assert len(warnings) == 1 and "PC_VERIFY" in warnings[0].getMessage()
+
+
+def _rendered_locals(error: BaseException) -> str:
+    """Every local of every cortexkit frame in the traceback (and its causes), rendered as `pytest -l`
+    (repr) and rich's `show_locals` (pretty printing) render them."""
+    from rich.pretty import pretty_repr
+
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if str(frame.f_globals.get("__name__", "")).startswith("cortexkit"):
+                for name, value in frame.f_locals.items():
+                    parts.append(f"{name}={value!r} {pretty_repr(value)}")
+            tb = tb.tb_next
+        current = current.__cause__ or current.__context__
+    return "\n".join(parts)
+
+
+def test_traceback_locals_never_show_the_secret_or_the_token(client: Driver, api: FakeAPI) -> None:
+    """Defect 6: send_raw's `headers` held the raw JWT and the login RequestSpec's repr showed the password;
+    Sentry's include_local_variables, rich's show_locals and pytest -l print frame locals."""
+    api.routes["POST /cas/v1/azure_account"] = lambda r: httpx.Response(500)
+    with pytest.raises(errors.OutcomeUnknownError) as after_login:
+        client.request("POST", "/cas/v1/azure_account", json={"name": "sub-1"})
+    api.routes["POST /login"] = lambda r: httpx.Response(500)
+    api.valid.clear()
+    with pytest.raises(errors.ServerError) as during_login:
+        client.request("GET", "/cloud")
+    for info in (after_login, during_login):
+        text = _rendered_locals(info.value)
+        assert "headers=" in text or "spec=" in text  # the frames were really inspected
+        for secret in (SECRET, "tok-1"):  # the caller's own `json` argument is the caller's to guard
+            assert secret not in text
+
+
+def test_timeouts_contexts_and_http_client_are_accepted(make: Make, api: FakeAPI) -> None:
+    """Defect 9: verify=ssl.SSLContext, timeout=httpx.Timeout(...) and timeout=None raised TypeError;
+    http_client=, default_headers=, a per-call timeout= and max_retries= did not exist."""
+    import ssl
+
+    assert make(verify=ssl.create_default_context()).request("GET", "/cloud") == {"ok": True}
+    assert make(timeout=httpx.Timeout(5.0, connect=2.0)).request("GET", "/cloud") == {"ok": True}
+    assert make(timeout=None).request("GET", "/cloud") == {"ok": True}
+    tagged = make(default_headers={"x-team": "secops"})
+    assert tagged.request("GET", "/cloud", timeout=1.5) == {"ok": True}
+    assert api.calls("GET /cloud")[-1].headers["x-team"] == "secops"
+    api.routes["GET /flaky"] = lambda r: httpx.Response(503)
+    with pytest.raises(errors.ServerError):
+        make(max_retries=1).request("GET", "/flaky")
+    assert len(api.calls("GET /flaky")) == 2
+    with pytest.raises(errors.ServerError):
+        tagged.request("GET", "/flaky", max_retries=0)
+    assert len(api.calls("GET /flaky")) == 3
+
+
+def test_an_http_client_the_caller_built_is_used_and_left_open(make: Make, api: FakeAPI) -> None:
+    """Defect 9: `http_client=` injection, as openai-python has it."""
+    sync = make().kind == "sync"
+    own: httpx.Client | httpx.AsyncClient = (
+        httpx.Client(base_url=API, transport=httpx.MockTransport(api))
+        if sync
+        else httpx.AsyncClient(base_url=API, transport=async_transport(api))
+    )
+    driver = make(http_client=own)
+    assert driver.request("GET", "/cloud") == {"ok": True}
+    driver.close()
+    assert not own.is_closed
+    with pytest.raises(errors.ConfigurationError, match="http_client"):
+        make(http_client=httpx.AsyncClient() if sync else httpx.Client())
+
+
+def test_rate_limit_waits_count_against_the_deadline(make: Make, clock: FakeClock) -> None:
+    """Defect 14: a rate-limiter wait was not part of the retry deadline."""
+    from cortexkit.ratelimit import RateLimiter
+    from cortexkit.retry import RetryConfig
+
+    limiter = RateLimiter()
+    for _ in range(20):  # other callers hold the next 20 slots of 2/s: about 5 s of waiting
+        limiter.reserve("POST", "/v2/alert", clock.now)
+    limited = make(rate_limit=limiter, retry=RetryConfig(deadline=2.0))
+    with pytest.raises(errors.APITimeoutError, match="deadline"):
+        limited.request("POST", "/v2/alert", json={})
+    assert clock.sleeps == []  # it did not sleep 5 s first to fail afterwards
+
+
+def test_plain_http_compute_console_is_refused(client: Driver, api: FakeAPI) -> None:
+    """Defect 14: a Compute base URL over plain http to another host would carry the JWT in clear."""
+    api.routes["GET /meta_info"] = lambda r: httpx.Response(
+        200, json={"twistlockUrl": "http://cwp.example.com"}
+    )
+    sent = len(api.requests)
+    with pytest.raises(errors.ConfigurationError, match="plain http"):
+        _compute_get(client)
+    assert all(r.url.host != "cwp.example.com" for r in api.requests[sent:])
+
+
+def _compute_get(client: Driver) -> Any:
+    from cortexkit.pagination import RequestSpec
+
+    spec = RequestSpec("GET", "/api/v1/images", base_url="http://cwp.example.com")
+    if isinstance(client, AsyncDriver):
+        return client.run(client.client.send(spec))
+    return client.client.send(spec)  # type: ignore[attr-defined]
+
+
+def test_api_errors_carry_what_callers_look_for(client: Driver, api: FakeAPI) -> None:
+    """Defect 15: `.status_code` (with `.status`), `.request_id`, `.method`, `.path`, `.response`; a
+    connection error keeps its cause."""
+    api.routes["GET /cloud/x"] = lambda r: httpx.Response(
+        404, json={"message": "gone"}, headers={"x-redlock-request-id": "req-42"}
+    )
+    with pytest.raises(errors.NotFoundError) as info:
+        client.request("GET", "/cloud/x")
+    error = info.value
+    assert (error.status_code, error.status, error.request_id) == (404, 404, "req-42")
+    assert (error.method, error.path) == ("GET", "/cloud/x")
+    assert error.response is not None and error.response.json() == {"message": "gone"}
+    api.routes["GET /down"] = lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused"))
+    with pytest.raises(errors.APIConnectionError) as down:
+        client.request("GET", "/down")
+    assert (down.value.method, down.value.path) == ("GET", "/down")
+    assert isinstance(down.value.__cause__, httpx.ConnectError)
+
+
+def test_a_region_as_the_first_argument(make: Make) -> None:
+    """Ergonomics: `Client("eu", ...)` works; bad constructor input is a ConfigurationError saying how to
+    pass credentials (it was a bare AttributeError / TypeError)."""
+    regional = make(credentials=API, api_url=None)
+    assert regional.client.api_url == API  # type: ignore[attr-defined]
+    with pytest.raises(errors.ConfigurationError, match="PRISMA_ACCESS_KEY_ID"):
+        make(credentials=42, api_url=None)
+    with pytest.raises(errors.ConfigurationError, match="must be a string"):
+        make(access_key_id=123)

@@ -37,11 +37,14 @@ class _Partial:
     sources: list[str] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # field -> the source that gave it
     verify_setting: dict[str, str] = field(default_factory=dict)  # source -> the setting's name
+    verify_by_source: dict[str, bool | str] = field(default_factory=dict)
 
     def fill(self, source: str, **values: Any) -> None:
         name = values.pop("_verify_name", None)
         if name is not None:
             self.verify_setting[source] = name
+        if values.get("verify") is not None:
+            self.verify_by_source.setdefault(source, values["verify"])
         used = False
         for key, value in values.items():
             if value not in (None, "") and getattr(self, key) is None:
@@ -73,10 +76,10 @@ class _Partial:
     def tls(self) -> tuple[bool | str, str | None]:
         """`verify` and the setting it came from: only the source that gave the API URL decides it, so
         an explicit URL is never sent with another source's `PC_VERIFY=false` (explicit beats env)."""
-        source = self.origin.get("verify")
-        if self.verify is None or source is None or source != self.origin.get("api_url"):
+        source = self.origin.get("api_url")
+        if source is None or source not in self.verify_by_source:
             return True, None
-        return self.verify, self.verify_setting.get(source, source)
+        return self.verify_by_source[source], self.verify_setting.get(source, source)
 
 
 def _from_env(env: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
