@@ -234,3 +234,27 @@ def test_background_due_time_respects_the_short_retry_interval() -> None:
     assert policy.decide(2.0).step is Step.EXTEND
     policy.extend_failed(RuntimeError("503"), 2.0)
     assert policy.due_in(2.0) == pytest.approx(2 / 3)  # not 30 s: the token would be long gone
+
+
+def test_cancelled_refresh_is_released_not_handed_to_the_waiters() -> None:
+    """Issue 12 defect 1 (the policy both clients drive): a CancelledError, KeyboardInterrupt or gevent's
+    Timeout in the refreshing caller must not become the waiters' error; one of them takes over."""
+    import asyncio
+
+    for interruption in (asyncio.CancelledError(), KeyboardInterrupt()):
+        policy = SessionPolicy()
+        assert policy.decide(0.0).step is Step.LOGIN
+        assert policy.decide(0.0).step is Step.WAIT
+        seen = policy.generation
+        policy.refresh_failed(interruption)
+        takeover = policy.decide(0.1, waited_generation=seen)
+        assert takeover.step is Step.LOGIN  # the waiter logs in itself
+
+
+def test_a_token_with_exp_but_no_iat_lives_until_exp_by_the_wall_clock() -> None:
+    """Issue 12 defect 7: the monotonic clock was compared with epoch `exp`, so such a token was taken
+    to live the default 600 s whatever its `exp` said."""
+    wall = 1_700_000_000.0
+    token = Token.received(jwt({"exp": wall + 120}), sent_at=5.0, wall_now=wall)
+    assert token.ttl == pytest.approx(120.0)
+    assert token.expires_at == pytest.approx(125.0)  # on the monotonic clock it was sent by
