@@ -310,6 +310,7 @@ def test_every_public_error_pickles_with_its_attributes(cls: type[errors.Cortexk
     state = {k: v for k, v in vars(original).items() if k != "response"}
     assert {k: v for k, v in vars(copy).items() if k != "response"} == state
     if isinstance(copy, errors.APIError):
+        assert isinstance(original, errors.APIError)
         assert copy.response is None and copy.status_code == original.status
 
 
