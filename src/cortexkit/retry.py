@@ -35,7 +35,13 @@ READ_ONLY_POSTS: tuple[str, ...] = (
     r"/v2/alert",
     r"/alert/count(/[^/]+)?",
     r"/filter/alert/suggest",
-    r"/search(/.*)?",
+    # RQL searches only read; three /search routes create or save something and are NOT here:
+    # /search/config/jobs (a CSV job), /search/api/v1/config/async (an async search), /search/history/{id}.
+    r"/search",
+    r"/search/suggest",
+    r"/search/config(/page)?",
+    r"/search/event(/page|/aggregate|/filtered|/filtered/download)?",
+    r"/search/api/v\d+/config(/(?!async/?$)[^/]+)?",
     r"/audit/api/v1/log",
     r"/audit/api/v1/filter/suggest",
     r"/cas/v1/features(/.*)?",

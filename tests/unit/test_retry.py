@@ -53,6 +53,29 @@ def test_idempotency_table(method: str, path: str, expected: bool) -> None:
     assert is_idempotent(method, path) is expected
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/search", True),
+        ("/search/suggest", True),
+        ("/search/event", True),
+        ("/search/event/aggregate", True),
+        ("/search/event/filtered/download", True),
+        ("/search/api/v1/config", True),
+        ("/search/api/v1/config/download", True),
+        ("/search/api/v1/config/2df49d4f", True),
+        ("/search/api/v2/config/2df49d4f", True),
+        ("/search/config/jobs", False),  # submits a CSV generation job
+        ("/search/api/v1/config/async", False),  # starts an asynchronous search
+        ("/search/history/2df49d4f", False),  # saves a query
+    ],
+)
+def test_only_the_search_reads_are_resent(path: str, expected: bool) -> None:
+    """Issue 12 defect 10: `/search(/.*)?` counted every /search POST as read-only, so a 503 resent the
+    ones that create or save something."""
+    assert is_idempotent("POST", path) is expected
+
+
 def test_backoff_doubles_and_caps_with_full_jitter() -> None:
     top = policy(rng=1.0)
     assert [top.backoff(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 32, 32]
