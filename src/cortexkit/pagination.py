@@ -104,16 +104,21 @@ def _token(value: Any) -> str | None:
 
 
 @dataclass
+@dataclass
 class TokenLoopGuard:
-    """Stops a pager that is handed the same token twice (a server bug would otherwise loop forever)."""
+    """Stops a pager that is handed a token it already followed: a server bug (the same token twice, or a
+    cycle A, B, A, ...) would otherwise loop forever. Remembers every token of the walk: a few hundred
+    bytes a page, against pages of kilobytes."""
 
-    seen: str | None = None
+    seen: set[str] = field(default_factory=set)
 
     def fresh(self, token: str | None) -> str | None:
-        if token is not None and token == self.seen:
-            log.warning("pagination stopped: the server repeated a page token")
+        if token is None:
             return None
-        self.seen = token
+        if token in self.seen:
+            log.warning("pagination stopped: the server handed out a page token it had already given")
+            return None
+        self.seen.add(token)
         return token
 
 
