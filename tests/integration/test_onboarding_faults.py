@@ -1,7 +1,7 @@
 """Step-level behaviour under the faults a real tenant produces, against the emulator over HTTP with its
 fault injection: the add step waits out a blip (Retry-After, jitter) and says what it last saw when it
 gives up; an existing account that is not the job's ends `needs_attention`; verify is never fatal on
-transient errors."""
+transient errors; a client secret made but not stored before a crash is removed on resume."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from cortexkit.client import Client
+from cortexkit.emulator.routes.azure_identity import identity_state
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.states import JobState, StepState
@@ -157,3 +158,36 @@ def test_verify_waits_instead_of_failing_when_the_api_stays_down(make_emulator: 
     job = runner.run(job.id)
     assert job.state is JobState.DONE, job.error
     assert len(azure_accounts(running, spec.prisma_account_id)) == 1
+
+
+def test_a_secret_made_but_not_stored_before_a_crash_is_removed_on_resume(
+    make_emulator: Make, tmp_path: Path
+) -> None:
+    running = make_emulator(status_delay=1)
+    azure = identity_state(running.emulator)
+    azure.propagation_delay = 0.0
+    store, runner = engine(running, tmp_path)
+    spec = subscription_spec(
+        provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
+    )
+    job_id = store.create_job(spec, secret=running.secret_key)
+
+    def crash(point: str) -> None:
+        if point == "identity:password-added":
+            raise RuntimeError("simulated crash between Azure's answer and the encrypted write")
+
+    runner.hook = crash
+    assert runner.run(job_id).state is JobState.FAILED
+    app = next(iter(azure.applications.values()))
+    assert len(app["passwordCredentials"]) == 1 and store.get_secret(job_id, "key") is None
+    orphan = app["passwordCredentials"][0]["keyId"]
+
+    runner.hook = lambda _point: None
+    job = runner.run(job_id)
+    assert job.state is JobState.DONE, job.error
+    credentials = app["passwordCredentials"]
+    assert len(credentials) == 1 and credentials[0]["keyId"] != orphan  # the orphan is gone
+    key = store.get_secret(job_id, "key")
+    assert key is not None and azure.passwords[app["appId"]] == [key.reveal()]
+    removed = [p for p in logs(store, job_id) if "removed" in p["message"]]
+    assert removed and removed[0]["key_id"] == orphan
