@@ -15,6 +15,7 @@ from cortexkit import errors
 from cortexkit.cortex.auth import Signer
 from cortexkit.cortex.errors import LicenseError, ValidationFailedError, field_errors
 from cortexkit.cortex.paging import all_of, where
+from cortexkit.cortex.progress import progress
 from cortexkit.cortex.resources.cloud_onboarding import tracking_guid
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.retry import RetryConfig
@@ -316,7 +317,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
             httpx.post(f"{running.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
 
         fresh = next(i for i in client.cloud_onboarding.instances() if i.instance_name == "azure-new-sub")
-        assert client.cloud_onboarding.instance(fresh.instance_id).retrieving
+        assert progress(client.cloud_onboarding.instance(fresh.instance_id)).state == "retrieving"
         tenant_id = next(
             t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
         )
@@ -329,6 +330,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
         assert httpx.get(arm).status_code == 200
         advance(61)
         settled = client.cloud_onboarding.instance(fresh.instance_id)
+        assert progress(settled).state == "connected"
         assert not settled.retrieving and {c.label for c in settled.security_capabilities} <= {
             "Connected",
             "Disabled",
