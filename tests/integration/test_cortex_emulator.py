@@ -450,3 +450,18 @@ def test_async_create_reconciles_too(cortex: RunningEmulator) -> None:
 
     guid, ids = asyncio.run(scenario())
     assert ids == [guid]
+
+
+def test_delete_instances_removes_an_orphan_and_refuses_unknown_ids_whole(cortex: RunningEmulator) -> None:
+    with cortex_client(cortex) as client:
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
+        links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "to-delete"))
+        orphan = tracking_guid(links)
+        assert orphan and client.cloud_onboarding.find_instance(orphan) is not None
+        with pytest.raises(errors.NotFoundError):
+            client.cloud_onboarding.delete_instances([orphan, "f" * 32])
+        assert client.cloud_onboarding.find_instance(orphan) is not None  # all or nothing
+        client.cloud_onboarding.delete_instances([orphan])
+        assert client.cloud_onboarding.find_instance(orphan) is None
