@@ -66,7 +66,7 @@ def _spec(body: dict[str, Any], now_ms: int, login_ms: int) -> dict[str, Any]:
         raise _bad("filters must be a list", "filters")
     for item in raw:
         name = item.get("name") if isinstance(item, dict) else None
-        if name not in FIELDS:
+        if not isinstance(name, str) or name not in FIELDS:
             raise _bad(f"unsupported filter {name!r} (supported: {', '.join(FIELDS)})", "filters")
         filters.setdefault(str(name), []).append(str(item.get("value")))
     limit = body.get("limit", DEFAULT_LIMIT)
@@ -106,7 +106,7 @@ async def audit_filter_suggest(request: Request, _: Auth, emu: Emu) -> dict[str,
     state = state_of(emu)
     body = await json_object(request)
     name = body.get("filterName")
-    if name not in FIELDS:
+    if not isinstance(name, str) or name not in FIELDS:
         raise _bad(f"unsupported filterName {name!r} (supported: {', '.join(FIELDS)})", "filterName")
     prefix = str(body.get("query") or "")
     with state.lock:
