@@ -1,5 +1,5 @@
 """Issue 15 divergences from the official specs, each pinned over HTTP: malformed filters, documented
-filter names, dismissing twice."""
+filter names, dismissing twice, page-token length, the request id on a 500."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from cortexkit.emulator.app import create_app
+from cortexkit.emulator.config import EmulatorConfig
 from cortexkit.emulator.server import RunningEmulator
 from tests.integration.routes_support import private_emulator, redlock_keys
 
@@ -115,3 +117,44 @@ def test_dismissing_a_dismissed_alert_is_a_404() -> None:
         again = client.post("/alert/dismiss", json=body)
         assert again.status_code == 404
         assert redlock_keys(again) == ["alert_no_longer_in_expected_state"]
+
+
+def test_page_tokens_are_kilobytes_long_and_a_get_carrying_one_is_a_413(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    """prisma.pan.dev issue 279: `GET /v2/alert?pageToken=...` fails with 413; POST pages on."""
+    _, client = api
+    params = {
+        "timeType": "relative",
+        "timeAmount": "100",
+        "timeUnit": "day",
+        "detailed": "false",
+        "limit": "5",
+    }
+    first = client.get("/v2/alert", params=params)
+    assert first.status_code == 200
+    token = first.json()["nextPageToken"]
+    assert len(token) >= 8192
+    by_get = client.get("/v2/alert", params={**params, "pageToken": token})
+    assert by_get.status_code == 413
+    assert by_get.headers["x-redlock-request-id"]
+    by_post = client.post("/v2/alert", json={"pageToken": token})
+    assert by_post.status_code == 200
+    assert len(by_post.json()["items"]) == 5
+    assert by_post.json()["items"][0]["id"] != first.json()["items"][0]["id"]
+
+
+async def test_an_unhandled_500_carries_the_request_id() -> None:
+    """In process (a route that raises is added to the real app): the middleware answers the 500."""
+    app = create_app(EmulatorConfig(rate_limits="off"))
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/v2/boom", boom)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+        response = await client.get("/v2/boom")
+    assert response.status_code == 500
+    assert response.headers["x-redlock-request-id"]
+    assert "a bug" not in response.text

@@ -426,9 +426,8 @@ def _filter_options(state: TenantState) -> dict[str, list[str]]:
     options["cloud.service"] = sorted({cloud_service(p) for p in state.policies})
     options["resource.type"] = sorted({resource_type(p) for p in state.policies})
     options["alertRule.name"] = sorted({name for p in state.policies for name in alert_rules(p)})
-    options["resource.tagv2"] = sorted(
-        {json.dumps({"key": k, "value": v}) for a in state.alerts.accounts for k, v in account_tags(a).items()}
-    )
+    tags = {pair for a in state.alerts.accounts for pair in account_tags(a).items()}
+    options["resource.tagv2"] = sorted(json.dumps({"key": k, "value": v}) for k, v in tags)
     return options
 
 
