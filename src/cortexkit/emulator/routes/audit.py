@@ -53,13 +53,14 @@ def entry_view(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _spec(body: dict[str, Any], now_ms: int, login_ms: int) -> dict[str, Any]:
-    if "timeRange" not in body:
+    if body.get("timeRange") is None:
         raise _bad("timeRange is required", "timeRange")
     try:
         window = timerange.resolve(body["timeRange"], now_ms, login_ms)
     except timerange.TimeRangeError as exc:
         raise _bad(str(exc), "timeRange") from None
-    assert window is not None  # a present timeRange always resolves to a window
+    if window is None:
+        raise _bad("timeRange is required", "timeRange")
     filters: dict[str, list[str]] = {}
     raw = body.get("filters") or []
     if not isinstance(raw, list):
