@@ -2,37 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from starlette.testclient import TestClient
 
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
-from cortexkit.web.security import COOKIE_NAME, csrf_token
-from cortexkit.web.settings import WebSettings
-from tests.browser.fakes import MemoryStore, make_backend
+from cortexkit.web.security import cookie_name, csrf_token
+from tests.integration.web_support import WebStack, web_emulator, web_stack
 
 TOKEN = "t0k3n-for-tests-only-abcdefghijklmnopqrstuv"
 BASE = "http://127.0.0.1:8765"
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    with web_emulator() as running:
+        yield running
 
 
 @pytest.fixture
-def started() -> list[str]:
-    return []
+def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
+    built = web_stack(emulator, tmp_path, TOKEN)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def anon(store: MemoryStore, started: list[str]) -> TestClient:
-    app = create_app(WebSettings(backend=make_backend(store, started), session_token=TOKEN))
-    return TestClient(app, base_url=BASE, follow_redirects=False)
+def anon(stack: WebStack) -> TestClient:
+    return TestClient(create_app(stack.settings), base_url=BASE, follow_redirects=False)
 
 
 @pytest.fixture
 def client(anon: TestClient) -> TestClient:
-    anon.cookies.set(COOKIE_NAME, TOKEN)
+    anon.cookies.set(cookie_name(8765), TOKEN)
     return anon
 
 
@@ -46,7 +51,7 @@ def test_every_page_refuses_a_request_without_the_token(anon: TestClient, path: 
 
 def test_a_wrong_token_is_refused_in_the_url_and_in_the_cookie(anon: TestClient) -> None:
     assert anon.get("/?token=wrong").status_code == 403
-    anon.cookies.set(COOKIE_NAME, TOKEN[:-1] + "x")
+    anon.cookies.set(cookie_name(8765), TOKEN[:-1] + "x")
     assert anon.get("/").status_code == 403
 
 
@@ -61,7 +66,7 @@ def test_url_token_becomes_a_strict_httponly_cookie_and_leaves_the_url(anon: Tes
     assert response.status_code == 303
     assert response.headers["location"] == "/jobs?state=failed"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE_NAME}={TOKEN};")
+    assert cookie.startswith(f"{cookie_name(8765)}={TOKEN};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     followed = anon.get(response.headers["location"])
     assert followed.status_code == 200
@@ -95,12 +100,12 @@ def test_static_files_need_no_token_but_still_get_headers(anon: TestClient) -> N
     assert response.headers["x-frame-options"] == "DENY"
 
 
-def test_a_post_without_the_csrf_token_changes_nothing(client: TestClient, store: MemoryStore) -> None:
+def test_a_post_without_the_csrf_token_changes_nothing(client: TestClient, stack: WebStack) -> None:
     form = {"account_type": "account", "name": "x", "tenant_id": "a", "subscription_id": "b"}
     response = client.post("/onboard", data=form)
     assert response.status_code == 403
     assert "Reload the page" in response.text
-    assert store.jobs == {}
+    assert stack.store.list_jobs() == []
     bad = client.post("/api/validate", json={}, headers={"x-csrf-token": "nope"})
     assert bad.status_code == 403
 

@@ -98,3 +98,35 @@ def test_table_shows_epoch_ms_as_utc_time() -> None:
     stream = _Stream(tty=True)
     output.emit([{"id": "P-1", "alertTime": 1_795_459_873_185}], fmt="table", stream=stream)
     assert "2026-11-23 " in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+cmd", "'+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        (-3, "-3"),
+        (-2.5, "-2.5"),
+        (None, ""),
+        (["=x"], '["=x"]'),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(value: object, expected: str) -> None:
+    assert output.csv_cell(value) == expected
+
+
+def test_csv_headers_and_streamed_rows_are_neutralised() -> None:
+    rows = [{"=cmd": "@evil", "n": -1}]
+    rendered = list(csv.reader(io.StringIO(output.render(rows, "csv"))))
+    assert rendered == [["'=cmd", "n"], ["'@evil", "-1"]]
+    stream = io.StringIO()
+    writer = output.open_writer("csv", stream, output.columns("name"))
+    writer.write({"name": "+SUM(1)"})
+    writer.close()
+    assert list(csv.reader(io.StringIO(stream.getvalue()))) == [["name"], ["'+SUM(1)"]]

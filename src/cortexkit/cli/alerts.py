@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cortexkit.cli import alertquery, changes, output
+from cortexkit.cli import alertquery, changes, files, output
 from cortexkit.cli.context import state
 from cortexkit.cli.errors import USAGE, CliError, UsageProblem
 from cortexkit.cli.timespec import parse_time_range
@@ -291,7 +291,7 @@ def reopen(  # noqa: PLR0917
 @app.command("export")
 def export_alerts(  # noqa: PLR0917
     ctx: typer.Context,
-    destination: Annotated[str, typer.Option("--output", "-o", help="File to write.")],
+    destination: Annotated[str, typer.Option("--output", "-o", help="File to write; - for stdout.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or json.")] = "jsonl",
     status: Status = None,
     severity: Severity = None,
@@ -333,27 +333,52 @@ def export_alerts(  # noqa: PLR0917
         )
     rate = result.count / result.seconds if result.seconds > 0 else 0.0
     output.message(
-        f"exported {result.count:,} alerts to {destination} in {result.seconds:.1f}s ({rate:,.0f}/s)."
+        f"exported {result.count:,} alerts to {files.describe_destination(destination)} "
+        f"in {result.seconds:.1f}s ({rate:,.0f}/s)."
     )
 
 
 @app.command("report")
 def report_alerts(  # noqa: PLR0917
     ctx: typer.Context,
-    destination: Annotated[str, typer.Option("--output", "-o", help="HTML file to write.")] = "report.html",
-    since: Annotated[str, typer.Option("--since", help="Time range of the report.")] = "30d",
+    destination: Annotated[
+        str, typer.Option("--output", "-o", help="File to write; - for stdout.")
+    ] = "report.html",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html or json (the aggregates).")] = "html",
+    since: Annotated[str, typer.Option("--since", help="The period; compared with the one before.")] = "30d",
+    sla: Annotated[
+        str | None,
+        typer.Option("--sla", help="Age limits of open alerts, e.g. critical=1d,high=7d,medium=30d,low=90d."),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=100, help="Rows in the top-N tables.")] = 10,
     title: Annotated[str, typer.Option("--title")] = "Prisma Cloud alert report",
     status: Status = None,
     severity: Severity = None,
     cloud_type: CloudType = None,
     account: Account = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+    ] = True,
 ) -> None:
-    """Write a self-contained HTML report: charts, top-N tables and the compliance posture."""
-    from cortexkit.cli import report
+    """Write the alert report: open alerts and their change, trend, age and SLA, top accounts and policies,
+    compliance; one self-contained HTML file (or JSON)."""
+    from cortexkit.cli import export, report
 
     cli = state(ctx)
-    selection = _selection(status, severity, None, None, cloud_type, account, None, None, since)
-    summary = report.collect(cli.client(), _body(selection), since=since, top=top)
-    report.write(summary, destination, title=title)
-    output.message(f"wrote the report ({summary.total:,} alerts) to {destination}.")
+    chosen = report.check_format(fmt)
+    window, limits = report.plan(since, sla)
+    fetch = report.fetch_since(window)
+    selection = _selection(status, severity, None, None, cloud_type, account, None, None, fetch)
+    body = _body(selection)
+    client = cli.client()
+    if progress and sys.stderr.isatty():
+        with export.RichProgress("reading alerts") as bar:
+            summary = report.collect(
+                client, body, window=window, sla=limits, since=since, top=top, progress=bar
+            )
+    else:
+        summary = report.collect(client, body, window=window, sla=limits, since=since, top=top)
+    report.write(summary, destination, title=title, fmt=chosen)
+    output.message(
+        f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(destination)}."
+    )

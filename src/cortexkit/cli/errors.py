@@ -31,6 +31,10 @@ class UsageProblem(CliError):
         super().__init__(message, USAGE)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM while a file is written: unwinds like Ctrl-C (partial files removed), exits 143."""
+
+
 def _names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
@@ -62,6 +66,11 @@ def describe(exc: BaseException) -> tuple[str, int]:
     names = _names(exc)
     if isinstance(exc, CliError):
         return exc.message, exc.exit_code
+    from cortexkit.cli.cortex_errors import describe_cortex
+
+    cortex = describe_cortex(exc)
+    if cortex is not None:
+        return cortex
     if "TimeSpecError" in names or "OutputError" in names:
         return str(exc), USAGE
     if "AuthenticationError" in names:
@@ -119,6 +128,8 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return f"{_where(exc)} failed with status {status}{_keys(exc)}: {_detail(exc)}.", FAILURE
     if "CortexkitError" in names:
         return f"{_first_line(exc)}.", FAILURE
+    if isinstance(exc, Terminated):
+        return "terminated (SIGTERM); nothing was left half-written.", 143
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted.", 130
     if isinstance(exc, OSError):

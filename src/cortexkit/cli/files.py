@@ -1,8 +1,9 @@
 """Files the CLI writes and reads: atomic output files, and `--data JSON|@file|@-` input.
 
 An export or report is written to a hidden temporary file in the destination directory and renamed into
-place only when complete, so an interrupted run (Ctrl-C, a network failure) never leaves a file that looks
-finished. The temporary file is created 0600, which the renamed file keeps: alert data is sensitive.
+place only when complete, so an interrupted run (Ctrl-C, SIGTERM, a network failure) never leaves a file
+that looks finished and keeps any older file of that name. The temporary file is created 0600, which the
+renamed file keeps: alert data is sensitive. `-` names standard output, which cannot be atomic.
 """
 
 from __future__ import annotations
@@ -10,33 +11,90 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
-from cortexkit.cli.errors import UsageProblem
+from cortexkit.cli.errors import Terminated, UsageProblem
+
+STDOUT = "-"
+
+
+def is_stdout(destination: str | os.PathLike[str]) -> bool:
+    """`--output -`: write to standard output."""
+    return os.fspath(destination) == STDOUT
+
+
+def describe_destination(destination: str | os.PathLike[str]) -> str:
+    """The destination as a message names it."""
+    return "standard output" if is_stdout(destination) else os.fspath(destination)
 
 
 @contextlib.contextmanager
 def atomic_text_file(destination: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Yield a text stream; on success it replaces `destination`, on any failure it is removed."""
+    """Yield a text stream; on success it replaces `destination`, on any failure it is removed.
+
+    `-` yields standard output instead. A bad destination is bad input (exit 2) named as the user typed it,
+    never as the temporary file.
+    """
+    if is_stdout(destination):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
     target = Path(destination)
+    shown = os.fspath(destination)
     directory = target.parent if str(target.parent) else Path()
+    if target.is_dir():
+        raise UsageProblem(f"cannot write {shown!r}: it is a directory; name a file (or - for stdout).")
     if not directory.is_dir():
-        raise UsageProblem(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist.")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+        raise UsageProblem(f"cannot write {shown!r}: the directory {str(directory)!r} does not exist.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, target)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
+    try:
+        with _sigterm_interrupts(), os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream  # what the caller raises (a network error is an OSError too) passes unchanged
+            try:
+                stream.flush()
+                os.fsync(stream.fileno())
+            except OSError as exc:  # a full disk, a lost mount: name the user's file, not ours
+                raise OSError(exc.errno, exc.strerror, shown) from None
+        try:
+            os.replace(temp_name, target)
+        except OSError as exc:
+            raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises `Terminated` (a KeyboardInterrupt) while a file is being written, so the partial file
+    is removed exactly as on Ctrl-C. Only the main thread can own signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def read_text_argument(path: Path, option: str) -> str:

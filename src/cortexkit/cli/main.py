@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from cortexkit import __version__
-from cortexkit.cli import argv, errors, output
+from cortexkit.cli import argv, errors, extras, output
 from cortexkit.cli.context import CliState, configure_logging
 
 # name -> (module, attribute, one-line help). The attribute is a typer app or a plain function.
@@ -36,7 +36,16 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "emulator": ("cortexkit.cli.emulator", "app", "Run the local API emulator."),
     "ui": ("cortexkit.cli.ui", "app", "Start the onboarding web UI."),
     "demo": ("cortexkit.cli.demo", "app", "Start the emulator and the web UI together."),
+    # Cortex Cloud (and both dialects where the job is the same).
+    "auth": ("cortexkit.cli.auth", "app", "Credentials: does the key work, and why not (both dialects)."),
+    "cloud-instances": ("cortexkit.cli.instances", "app", "Cortex cloud integration instances."),
+    "issues": ("cortexkit.cli.issues", "app", "Cortex issues: list, get, update."),
+    "assets": ("cortexkit.cli.assets", "app", "Cortex assets."),
 }
+
+
+# ctx.meta key: the command group being resolved, so a missing extra is named for that command.
+_GROUP_KEY = "cortexkit.group"
 
 
 def _module_exists(module: str) -> bool:
@@ -78,6 +87,8 @@ class CortexkitGroup(TyperGroup):
         return names + [name for name in super().list_commands(ctx) if name not in GROUPS]
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        if cmd_name in GROUPS:
+            ctx.meta[_GROUP_KEY] = cmd_name
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         if cmd_name not in GROUPS or not _module_exists(GROUPS[cmd_name][0]):
@@ -102,6 +113,9 @@ class CortexkitGroup(TyperGroup):
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
             debug = state.debug if state else "--debug" in sys.argv
             message, code = errors.describe(exc)
+            missing = extras.missing_extra_message(exc, ctx.meta.get(_GROUP_KEY))
+            if missing is not None:
+                message, code = missing, errors.USAGE
             if debug:
                 traceback.print_exc(file=sys.stderr)
             output.message(f"Error: {message}")
@@ -144,6 +158,9 @@ def root(  # noqa: PLR0917
         help="Output format: table, json, jsonl, csv, yaml (table only on a terminal).",
     ),
     query: str | None = typer.Option(None, "--query", help="JMESPath expression applied to the output."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="prisma or cortex, when both PRISMA_* and CORTEXCLOUD_* are set."
+    ),
     verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="More log lines on stderr."),
     debug: bool = typer.Option(
         False, "--debug", help="Log requests and responses (secrets redacted); tracebacks on errors."
@@ -158,6 +175,8 @@ def root(  # noqa: PLR0917
             output_format = output.resolve_format(output_format)
         except output.OutputError as exc:
             raise typer.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
+    if backend is not None and backend.strip().lower() not in ("prisma", "cortex"):
+        raise typer.BadParameter(f"{backend!r} is not prisma or cortex.", param_hint="'--backend'")
     ctx.obj = CliState(
         profile=profile,
         region=region,
@@ -165,6 +184,7 @@ def root(  # noqa: PLR0917
         query=query,
         verbose=verbose,
         debug=debug,
+        backend=backend.strip().lower() if backend else None,
     )
     configure_logging(verbose, debug)
 

@@ -115,6 +115,21 @@ def cell(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+# OWASP "CSV injection": a spreadsheet evaluates a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet shows as text: formula-like strings get a leading single quote.
+
+    Numbers are left alone (-3 is a number, not a formula); every string, header or value, is checked.
+    """
+    text = cell(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def render(data: Any, fmt: str, cols: Sequence[Column] | None = None) -> str:
     """Render plain data in a text format (every format but table, which needs a console)."""
     if fmt == "json":
@@ -191,10 +206,10 @@ class _CsvRecords:
     def __init__(self, stream: IO[str], cols: Sequence[Column]) -> None:
         self._cols = list(cols)
         self._writer = csv.writer(stream, lineterminator="\n")
-        self._writer.writerow([col.header for col in self._cols])
+        self._writer.writerow([csv_cell(col.header) for col in self._cols])
 
     def write(self, record: Any) -> None:
-        self._writer.writerow([cell(lookup(record, col.path)) for col in self._cols])
+        self._writer.writerow([csv_cell(lookup(record, col.path)) for col in self._cols])
 
     def close(self) -> None:
         return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -79,36 +79,84 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_csv(text: str) -> tuple[list[JobSpec], list[RowError]]:
-    """Specs for the good rows and an error per problem of the bad ones (1-based file line numbers).
+FIELD_LIMIT = csv.field_size_limit()
+"""The csv module's cap on one value (128 KiB); a value that long is almost always an unclosed quote."""
 
-    Never raises on bad text: whatever the csv module cannot read becomes a row error at its line.
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One row as read: its file line, its cells, and either its spec or its problems.
+
+    `fatal` marks a problem that stopped the reading (the header, or text the csv module cannot read):
+    no row after it was read, so nothing of the file may run.
+    """
+
+    line: int
+    values: dict[str, str]
+    spec: JobSpec | None
+    errors: tuple[RowError, ...] = ()
+    fatal: bool = False
+
+
+def read_rows(text: str) -> Iterator[CsvRow]:
+    """The file's rows one at a time, each checked; blank rows are skipped.
+
+    The one CSV reader of the CLI and the web UI (preview and start). Never raises on bad text: whatever
+    the csv module cannot read becomes a fatal row at its line. A generator, so a huge file of bad rows
+    can be counted without holding every row.
     """
     reader = csv.DictReader(io.StringIO(_normalise_newlines(text.lstrip("\ufeff"))))
     try:
-        return _parse_rows(reader)
+        yield from _rows(reader)
     except csv.Error as exc:
-        return [], [RowError(max(1, reader.line_num), "row", f"Unreadable CSV: {exc}.")]
+        line = max(1, reader.line_num)
+        yield CsvRow(line, {}, None, (RowError(line, "row", _unreadable(exc)),), fatal=True)
 
 
-def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[JobSpec], list[RowError]]:
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+def _unreadable(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f'A value is longer than {FIELD_LIMIT // 1024} KB; check for a quote (") that opens a value '
+            "and is never closed."
+        )
+    return f"Unreadable CSV: {exc}."
+
+
+def parse_csv(text: str) -> tuple[list[JobSpec], list[RowError]]:
+    """Specs for the good rows and an error per problem of the bad ones (1-based file line numbers).
+
+    When the file cannot be read to its end, no spec is returned: only the error that stopped it.
+    """
+    specs: list[JobSpec] = []
     errors: list[RowError] = []
+    for row in read_rows(text):
+        if row.fatal and row.line > 1:
+            return [], list(row.errors)
+        errors.extend(row.errors)
+        if row.spec is not None:
+            specs.append(row.spec)
+    return specs, errors
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[CsvRow]:
+    header = [h.strip().lower() for h in reader.fieldnames or []]
     if not header:
-        return [], [RowError(1, "header", "The file is empty; the first line must name the columns.")]
+        error = RowError(1, "header", "The file is empty; the first line must name the columns.")
+        yield CsvRow(1, {}, None, (error,), fatal=True)
+        return
     unknown = [h for h in header if h not in KNOWN_COLUMNS]
     if unknown:
-        errors.append(RowError(1, "header", "Unknown column(s): " + ", ".join(unknown)))
-        return [], errors
+        yield CsvRow(1, {}, None, (RowError(1, "header", "Unknown column(s): " + ", ".join(unknown)),), True)
+        return
     reader.fieldnames = header
-    specs: list[JobSpec] = []
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
+        values = {k: v or "" for k, v in row.items() if isinstance(k, str)}
         if None in row:
-            errors.append(RowError(line, "row", "More values than columns."))
+            yield CsvRow(line, values, None, (RowError(line, "row", "More values than columns."),))
             continue
-        if not any((v or "").strip() for v in row.values()):
+        if not any(v.strip() for v in values.values()):
             continue
         row_errors: list[RowError] = []
         data = _row_data(row, line, row_errors)
@@ -117,11 +165,10 @@ def _parse_rows(reader: csv.DictReader[str]) -> tuple[list[JobSpec], list[RowErr
         if not row_errors and key in seen:
             row_errors.append(RowError(line, "subscription_id", f"Duplicate of line {seen[key]}."))
         if row_errors:
-            errors.extend(row_errors)
+            yield CsvRow(line, values, None, tuple(row_errors))
             continue
         seen[key] = line
-        specs.append(JobSpec.model_validate(data))
-    return specs, errors
+        yield CsvRow(line, values, JobSpec.model_validate(data))
 
 
 def run_all(

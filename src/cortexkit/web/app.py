@@ -1,13 +1,14 @@
 """FastAPI factory for the onboarding UI.
 
 `create_app(settings)` wires the session guard (outermost, so nothing is reachable without the token),
-the static files, the route modules and the error pages. It holds no global state: several apps with
+the catch-all for unhandled errors (one log line with an id, a page, no traceback), the static files,
+the route modules and the error pages. It holds no global state: several apps with
 different tokens can run in one process, which the tests rely on.
 """
 
 from __future__ import annotations
 
-import logging
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -17,12 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from cortexkit.web.deps import FriendlyError, render
-from cortexkit.web.errors import Explained, explain
+from cortexkit.web.errors import GENERIC, Explained, explain
 from cortexkit.web.routes import jobs, onboard, pages
-from cortexkit.web.security import SessionGuard
+from cortexkit.web.security import Scope, SessionGuard
 from cortexkit.web.settings import WebSettings
-
-log = logging.getLogger("cortexkit.web")
+from cortexkit.web.unhandled import CatchUnhandled
 
 
 def _wants_json(request: Request) -> bool:
@@ -69,15 +69,14 @@ def create_app(settings: WebSettings) -> FastAPI:
             Explained(400, "Incomplete request", f"These fields are missing or invalid: {fields}.", ""),
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
+    def unhandled(scope: Scope, exc: Exception, error_id: str) -> Response:
         info = explain(exc)
-        # Type and first line of the message only (the client keeps secrets out of its messages); no
-        # request data, which could hold the form's client secret.
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, detail)
-        return _error_response(request, info)
+        if info is GENERIC:
+            info = replace(info, action=f"{info.action} The terminal shows it as error {error_id}.")
+        return _error_response(Request(scope), info)
 
+    # Inside the session guard (added before it), so its pages get the security headers too.
+    app.add_middleware(CatchUnhandled, respond=unhandled)
     app.add_middleware(
         SessionGuard,
         session_token=settings.session_token,

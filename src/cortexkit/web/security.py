@@ -5,6 +5,16 @@ the port must also hold the session token printed by `cortexkit ui`. The token a
 (`?token=`), is moved into an HttpOnly SameSite=Strict cookie and stripped from the address bar by a
 redirect, so it never lingers in history or in a Referer header.
 
+Browsers scope cookies by host, not by port: a cookie set by 127.0.0.1:8765 is sent to every server on
+127.0.0.1. So the cookie's name carries the port (`cortexkit_session_8765`, as Jupyter names its own):
+a server on another port is never handed a token it could recognise as ours by name, two UIs on one
+machine do not overwrite each other's session, and each UI reads only its own.
+
+State-changing requests must also come from our own pages: the browser's `Sec-Fetch-Site` and `Origin`
+headers, when present, must say same-origin (the CSRF token is the second lock, not the only one).
+Authenticated answers are `Cache-Control: no-store`, so job pages and account lists do not stay in the
+browser's disk cache after the session.
+
 CSRF tokens are derived from the session token with HMAC: they prove the form came from a page we
 rendered, cannot be turned back into the session token, and need no server-side storage.
 """
@@ -21,7 +31,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-COOKIE_NAME = "cortexkit_session"
+COOKIE_PREFIX = "cortexkit_session_"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 TOKEN_QUERY = "token"
@@ -106,7 +116,22 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def _cookie_value(header: str | None) -> str | None:
+def cookie_name(port: int | str) -> str:
+    """The session cookie of the UI listening on `port`; another port's UI uses another name."""
+    return f"{COOKIE_PREFIX}{port}"
+
+
+def server_port(scope: Scope) -> str:
+    """The port this request reached (the listening socket's), falling back to the Host header's."""
+    server = scope.get("server")
+    if server and server[1] is not None:
+        return str(server[1])
+    host = _headers(scope).get("host", "")
+    tail = host.rsplit("]", 1)[-1]
+    return tail.rsplit(":", 1)[1] if ":" in tail else ("443" if scope.get("scheme") == "https" else "80")
+
+
+def _cookie_value(header: str | None, name: str) -> str | None:
     if not header:
         return None
     jar: SimpleCookie = SimpleCookie()
@@ -114,8 +139,27 @@ def _cookie_value(header: str | None) -> str | None:
         jar.load(header)
     except Exception:  # a malformed cookie header from some other local app is simply ignored
         return None
-    morsel = jar.get(COOKIE_NAME)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def same_origin_request(scope: Scope, headers: dict[str, str]) -> bool:
+    """False when the browser says a state-changing request came from another site, page or port.
+
+    `Sec-Fetch-Site` (sent by current browsers, not settable by page scripts) is the authority and must
+    be `same-origin`: a page on another port of 127.0.0.1 is `same-site`, and SameSite=Strict would
+    still hand it our cookie. Without it, an `Origin` must be this server's scheme://host:port; `null`
+    is let through because our own `Referrer-Policy: no-referrer` makes browsers send it on POSTs.
+    A client that sends neither (curl, scripts) goes on to the CSRF check, which it must still pass.
+    """
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    expected = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+    return origin.lower() == expected.lower()
 
 
 def _refusal_body(refusal: Refusal, wants_json: bool) -> tuple[bytes, bytes]:
@@ -178,15 +222,24 @@ class SessionGuard:
             await self._refuse(send, _bad_token(), wants_json)
             return
 
-        if not any(path.startswith(p) for p in self.public_paths) and not tokens_equal(
-            self.session_token, _cookie_value(headers.get("cookie"))
+        public = any(path.startswith(p) for p in self.public_paths)
+        if not public and not tokens_equal(
+            self.session_token, _cookie_value(headers.get("cookie"), cookie_name(server_port(scope)))
         ):
             await self._refuse(send, _bad_token(), wants_json)
             return
 
+        if scope["method"] not in SAFE_METHODS and not same_origin_request(scope, headers):
+            await self._refuse(send, _cross_site(), wants_json)
+            return
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _merge_security_headers(message.get("headers", []))
+                merged = _merge_security_headers(message.get("headers", []))
+                if not public:
+                    merged = [(k, v) for k, v in merged if k.lower() != b"cache-control"]
+                    merged.append((b"cache-control", b"no-store"))
+                message["headers"] = merged
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -195,7 +248,8 @@ class SessionGuard:
         """Move the URL token into a cookie and redirect to the same page without it."""
         rest = {k: v for k, v in query.items() if k != TOKEN_QUERY}
         location = scope.get("path", "/") + (f"?{urlencode(rest)}" if rest else "")
-        cookie = f"{COOKIE_NAME}={self.session_token}; Path=/; HttpOnly; SameSite=Strict"
+        name = cookie_name(server_port(scope))
+        cookie = f"{name}={self.session_token}; Path=/; HttpOnly; SameSite=Strict"
         if self.secure_cookie:
             cookie += "; Secure"
         headers = [
@@ -232,6 +286,15 @@ def _bad_token() -> Refusal:
         "Session token required",
         "Open the full URL that `cortexkit ui` printed (it ends with ?token=...). If the server was "
         "restarted, it printed a new token.",
+    )
+
+
+def _cross_site() -> Refusal:
+    return Refusal(
+        403,
+        "Request from another site refused",
+        "The browser reports that this request came from another site or page, so nothing was changed. "
+        "Submit the form from the cortexkit UI itself.",
     )
 
 

@@ -8,11 +8,10 @@ with errors.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +21,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.views import get
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.bulk import CsvRow
 
 router = APIRouter()
 T = TypeVar("T")
@@ -177,6 +179,13 @@ async def _in_thread(fn: Callable[[], T]) -> T:
 @router.post("/api/validate", dependencies=[Depends(require_csrf)])
 async def validate(request: Request) -> JSONResponse:
     """The engine's field errors for a partly filled form, called as the user types."""
+    if request.headers.get("content-type", "").split(";", 1)[0].strip().lower() != "application/json":
+        raise FriendlyError(
+            415,
+            "Send JSON",
+            "This address takes the form fields as a JSON object (Content-Type: application/json).",
+            "Send the fields as JSON with the X-CSRF-Token header, as the wizard page does.",
+        )
     try:
         body = await request.json()
     except ValueError:
@@ -204,29 +213,48 @@ def features(
     return JSONResponse({"features": names, "always_on": ALWAYS_ON_FEATURE})
 
 
-def preview_rows(text: str, row_errors: list[Any]) -> list[dict[str, Any]]:
-    """Every CSV row with its problems, keyed by the line numbers the engine reports."""
-    by_line: dict[int, list[str]] = {}
-    for err in row_errors:
-        line = int(get(err, "line", 0) or 0)
-        field = get(err, "field")
-        message = str(get(err, "message", ""))
-        by_line.setdefault(line, []).append(f"{field}: {message}" if field else message)
-    reader = csv.DictReader(io.StringIO(text))
-    rows: list[dict[str, Any]] = []
-    for record in reader:
-        line = reader.line_num
-        rows.append(
-            {
-                "line": line,
-                "values": {k: v for k, v in record.items() if k and "secret" not in k.lower()},
-                "problems": by_line.pop(line, []),
-            }
-        )
-    leftovers = [msg for msgs in by_line.values() for msg in msgs]
-    if leftovers:
-        rows.insert(0, {"line": 0, "values": {}, "problems": leftovers})
-    return rows
+@dataclass
+class Preview:
+    """What the preview page shows: a bounded set of rows and the counts over the whole file.
+
+    The file is checked row by row and only the first rows of each kind are kept, so a 1 MB file of
+    100,000 bad rows costs a page of a few hundred rows, not one of 30 MB.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    valid: int = 0
+    problems: int = 0
+    hidden: int = 0
+
+
+MAX_SHOWN_PROBLEM_ROWS = 200
+MAX_SHOWN_OK_ROWS = 100
+
+
+def build_preview(
+    rows: Iterable[CsvRow],
+    max_problem_rows: int = MAX_SHOWN_PROBLEM_ROWS,
+    max_ok_rows: int = MAX_SHOWN_OK_ROWS,
+) -> Preview:
+    """Counts every row; keeps in file order the first rows with problems and the first good ones."""
+    preview = Preview()
+    shown_ok = shown_bad = 0
+    for row in rows:
+        problems = [f"{e.field}: {e.message}" if e.field else e.message for e in row.errors]
+        if problems:
+            preview.problems += 1
+            keep = shown_bad < max_problem_rows
+            shown_bad += keep
+        else:
+            preview.valid += 1
+            keep = shown_ok < max_ok_rows
+            shown_ok += keep
+        if not keep:
+            preview.hidden += 1
+            continue
+        values = {k: v for k, v in row.values.items() if k and "secret" not in k.lower()}
+        preview.rows.append({"line": row.line, "values": values, "problems": problems})
+    return preview
 
 
 async def _csv_text(form: FormData) -> str:
@@ -257,20 +285,27 @@ def bulk_form(request: Request) -> Response:
 
 @router.post("/onboard/bulk", dependencies=[Depends(require_csrf)])
 async def bulk_preview(request: Request) -> Response:
-    settings = settings_of(request)
     form = await request.form()
     text = await _csv_text(form)
-    specs, row_errors = settings.backend.parse_csv(text)
-    rows = preview_rows(text, list(row_errors))
-    columns = sorted({c for r in rows for c in r["values"]}, key=_column_order)
+
+    def check() -> Preview:
+        from cortexkit.onboarding.bulk import read_rows
+
+        return build_preview(read_rows(text))
+
+    preview = await _in_thread(check)
+    columns = sorted({c for r in preview.rows for c in r["values"]}, key=_column_order)
     return render(
         request,
         "bulk.html",
-        rows=rows,
+        rows=preview.rows,
         csv_text=text,
         columns=columns,
-        valid=len(specs),
-        problems=sum(1 for r in rows if r["problems"]),
+        valid=preview.valid,
+        problems=preview.problems,
+        hidden=preview.hidden,
+        max_problem_rows=MAX_SHOWN_PROBLEM_ROWS,
+        max_ok_rows=MAX_SHOWN_OK_ROWS,
         batch_key=str(uuid.uuid4()),
     )
 

