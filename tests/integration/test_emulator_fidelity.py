@@ -161,3 +161,23 @@ async def test_an_unhandled_500_carries_the_request_id() -> None:
     assert response.status_code == 500
     assert response.headers["x-redlock-request-id"]
     assert "a bug" not in response.text
+
+
+def test_compliance_standards_requirements_and_sections_agree_with_the_posture(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    """`GET /compliance` and below (pc compliance, prismacloud-cli) name what the posture reports on."""
+    _, client = api
+    standards = client.get("/compliance").json()
+    posture = client.get("/compliance/posture").json()["complianceDetails"]
+    assert {s["id"] for s in standards} == {p["id"] for p in posture}
+    first = standards[0]
+    assert client.get(f"/compliance/{first['id']}").json() == first
+    requirements = client.get(f"/compliance/{first['id']}/requirement").json()
+    summaries = client.get(f"/compliance/posture/{first['id']}").json()["requirementSummaries"]
+    assert [r["requirementId"] for r in requirements] == [s["id"] for s in summaries]
+    sections = client.get(f"/compliance/{requirements[0]['id']}/section").json()
+    assert [s["sectionId"] for s in sections] == [s["id"] for s in summaries[0]["sectionSummaries"]]
+    assert all(s["requirementId"] == requirements[0]["id"] for s in sections)
+    unknown = client.get("/compliance/00000000-0000-0000-0000-000000000000/requirement")
+    assert unknown.status_code == 400

@@ -123,6 +123,7 @@ def _tenant_body(client: httpx.Client, name: str) -> dict[str, Any]:
 
 Call = Callable[[httpx.Client], httpx.Response]
 ONBOARDING = "CloudAccountOnboardingMicroServices.json"
+STANDARDS = "ComplianceStandards.json"
 CASES: list[tuple[str, str, str, Call]] = [
     (ONBOARDING, "GET", "/cloud", lambda c: c.get("/cloud")),
     (ONBOARDING, "GET", "/cloud/name", lambda c: c.get("/cloud/name")),
@@ -280,6 +281,29 @@ CASES: list[tuple[str, str, str, Call]] = [
         "GET",
         "/account/{accountId}/config/status",
         lambda c: c.get("/account/{accountId}/config/status".format(**c.get("/cloud").json()[0])),
+    ),
+    (STANDARDS, "GET", "/compliance", lambda c: c.get("/compliance")),
+    (
+        STANDARDS,
+        "GET",
+        "/compliance/{complianceId}",
+        lambda c: c.get("/compliance/{id}".format(**c.get("/compliance").json()[0])),
+    ),
+    (
+        STANDARDS,
+        "GET",
+        "/compliance/{complianceId}/requirement",
+        lambda c: c.get("/compliance/{id}/requirement".format(**c.get("/compliance").json()[0])),
+    ),
+    (
+        STANDARDS,
+        "GET",
+        "/compliance/{requirementId}/section",
+        lambda c: c.get(
+            "/compliance/{id}/section".format(
+                **c.get("/compliance/{id}/requirement".format(**c.get("/compliance").json()[0])).json()[0]
+            )
+        ),
     ),
 ]
 

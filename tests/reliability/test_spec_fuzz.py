@@ -48,6 +48,7 @@ CAS = "CloudAccountsMicroService.json"
 GROUPS = "AccountGroups.json"
 ALERTS = "Alerts.json"
 POSTURE = "CompliancePosture.json"
+STANDARDS = "ComplianceStandards.json"
 SEARCH = "SearchMicroService.json"
 AUDIT = "AuditLogsMicroService.json"
 # (method, the app's route template, spec file, the spec's template); spec None = no official spec.
@@ -81,6 +82,10 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("GET", "/compliance/posture", POSTURE, "/compliance/posture"),
     ("POST", "/compliance/posture", POSTURE, "/compliance/posture"),
     ("GET", "/compliance/posture/{compliance_id}", POSTURE, "/compliance/posture/{complianceId}"),
+    ("GET", "/compliance", STANDARDS, "/compliance"),
+    ("GET", "/compliance/{compliance_id}", STANDARDS, "/compliance/{complianceId}"),
+    ("GET", "/compliance/{compliance_id}/requirement", STANDARDS, "/compliance/{complianceId}/requirement"),
+    ("GET", "/compliance/{requirement_id}/section", STANDARDS, "/compliance/{requirementId}/section"),
     ("POST", "/search/config", SEARCH, "/search/config"),
     ("POST", "/search/config/page", SEARCH, "/search/config/page"),
     ("POST", "/search/api/v1/config", SEARCH, "/search/api/v1/config"),
@@ -129,8 +134,9 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ),
     ("GET", "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/roleAssignments", None, None),
 ]
-# Routes that are not API operations: the control plane and FastAPI's own documentation pages.
-NOT_FUZZED = ("/_emulator/", "/docs/")
+# Routes that are not Prisma API operations: the control plane, FastAPI's own documentation pages, and
+# the Cortex Cloud dialect (no Prisma spec; tests/integration/test_cortex_emulator.py covers it).
+NOT_FUZZED = ("/_emulator/", "/docs/", "/public_api/", "/api_keys/", "/_cortex/")
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 TALLY: Counter[str] = Counter()
 # More examples per operation for a deeper local run: CORTEXKIT_FUZZ_SCALE=10 pytest tests/reliability/...
@@ -174,6 +180,9 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
         "alert_id": ["P-100001", "P-100200"],
         "status": ["open", "dismissed", "resolved", "snoozed"],
         "compliance_id": [s["id"] for s in standards],
+        "requirement_id": [
+            r["id"] for s in standards for r in client.get(f"/compliance/{s['id']}/requirement").json()
+        ],
         "enabled": ["true", "false"],
     }
 
