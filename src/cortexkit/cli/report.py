@@ -9,6 +9,11 @@ string from the API is escaped by Jinja2's autoescape: a policy name cannot inje
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cortexkit.cli import extras, reportsvg
-from cortexkit.cli.errors import UsageProblem
-from cortexkit.cli.files import atomic_text_file
+from cortexkit.cli.errors import FAILURE, CliError, UsageProblem
+from cortexkit.cli.files import atomic_binary_file, atomic_text_file
 from cortexkit.cli.reportstats import (
     AGE_BUCKETS,
     SEVERITIES,
@@ -34,7 +39,11 @@ if TYPE_CHECKING:
     from cortexkit.client import Client
     from cortexkit.pagination import RequestSpec
 
-FORMATS = ("html", "json")
+FORMATS = ("html", "json", "pdf")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_TIMEOUT = 180.0
+
+log = logging.getLogger(__name__)
 
 # Fills with at least 3:1 contrast on white (WCAG 2.1 non-text contrast); the text beside them is dark.
 SEVERITY_COLORS = {
@@ -118,10 +127,12 @@ def collect(
                 stats.add(alert)
         if progress is not None:
             progress.update(stats.seen, total)
-    posture_body = client.request(
-        "GET", "/compliance/posture", params={"timeType": "to_now", "timeUnit": "epoch"}
-    )
+    posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
+    for row in details[:top]:  # the worst standards: which of their requirements fail
+        if row["id"]:
+            standard = client.compliance.standard_posture(row["id"]).model_dump(mode="json")
+            row["failing"] = failing_requirements(standard)
     return ReportData(stats, details, summary, since, datetime.now(UTC), client.api_url, top)
 
 
@@ -137,16 +148,33 @@ def posture_rows(body: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         passed = int(detail.get("passedResources") or 0)
         rows.append(
             {
+                "id": str(detail.get("id") or ""),
                 "name": str(detail.get("name") or detail.get("id") or "?"),
                 "total": total,
                 "passed": passed,
                 "failed": int(detail.get("failedResources") or 0),
                 "rate": round(100.0 * passed / total, 1) if total else 100.0,
+                "failing": [],
             }
         )
     rows.sort(key=lambda row: (row["rate"], row["name"]))
     summary = body.get("summary") if isinstance(body.get("summary"), dict) else {}
     return rows, summary or {}
+
+
+def failing_requirements(body: Any, limit: int = 5) -> list[dict[str, Any]]:
+    """A standard's requirements with failed resources, the worst first (from `requirementSummaries`)."""
+    items = body.get("requirementSummaries") if isinstance(body, dict) else None
+    failing: list[tuple[int, str]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        sections = [s for s in item.get("sectionSummaries") or [] if isinstance(s, dict)]
+        failed = int(item.get("failedResources") or sum(int(s.get("failedResources") or 0) for s in sections))
+        if failed > 0:
+            failing.append((failed, str(item.get("name") or item.get("id") or "?")))
+    failing.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [{"name": name, "failed": failed} for failed, name in failing[:limit]]
 
 
 def as_json(data: ReportData) -> dict[str, Any]:
@@ -236,9 +264,10 @@ _TEMPLATE = """<!doctype html>
  h2{font-size:16px;margin:22px 0 10px} h3{font-size:14px;margin:4px 0 8px}
  table{border-collapse:collapse;width:100%;font-size:13px}
  th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0} th{color:#334155}
- td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} td.req{font-size:12px;color:#334155}
  .sev{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:11px}
  footer{color:#475569;font-size:12px;padding:12px 32px 28px}
+ @media print{body{background:#fff} .card,.kpi{break-inside:avoid;box-shadow:none;border:1px solid #e2e8f0}}
 </style></head><body>
 <header><h1>{{ title }}</h1>
 <p>{{ api_url }} · {{ period }} · generated {{ generated }}</p></header>
@@ -290,11 +319,14 @@ _TEMPLATE = """<!doctype html>
 </section>
 <h2>Compliance posture</h2>
 <div class="card" id="posture"><table>
-<tr><th>Standard</th><th class="n">Resources</th><th class="n">Passed</th><th class="n">Failed</th>
-<th class="n">Pass rate</th></tr>
-{% for row in posture %}<tr><td>{{ row.name }}</td><td class="n">{{ "{:,}".format(row.total) }}</td>
+<tr><th>Standard</th><th>Failing requirements (worst first)</th><th class="n">Resources</th>
+<th class="n">Passed</th><th class="n">Failed</th><th class="n">Pass rate</th></tr>
+{% for row in posture %}<tr><td>{{ row.name }}</td>
+<td class="req">{% for req in row.failing %}{{ req.name }} ({{ "{:,}".format(req.failed) }})
+{%- if not loop.last %}; {% endif %}{% else %}none listed{% endfor %}</td>
+<td class="n">{{ "{:,}".format(row.total) }}</td>
 <td class="n">{{ "{:,}".format(row.passed) }}</td><td class="n">{{ "{:,}".format(row.failed) }}</td>
-<td class="n">{{ row.rate }}%</td></tr>{% else %}<tr><td colspan="5">No compliance data.</td></tr>{% endfor %}
+<td class="n">{{ row.rate }}%</td></tr>{% else %}<tr><td colspan="6">No compliance data.</td></tr>{% endfor %}
 </table></div>
 </main>
 <footer>Generated by cortexkit from {{ "{:,}".format(seen) }} alerts of both periods.
@@ -368,8 +400,68 @@ def render(data: ReportData, *, title: str) -> str:
     )
 
 
-def write(data: ReportData, destination: str | Path, *, title: str, fmt: str = "html") -> None:
+def find_chromium() -> str:
+    """The Chromium that prints `--format pdf`; its absence is said before any alert is read."""
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise UsageProblem(
+        "--format pdf prints the report with headless Chromium, which is not installed: install it "
+        "(Debian: apt-get install chromium) or use --format html."
+    )
+
+
+def print_pdf(html: str, chromium: str) -> bytes:
+    """The HTML printed to PDF by headless Chromium, in a private temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="cortexkit-report-") as tmp:
+        page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        args = [
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=PDF_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise CliError(
+                f"Chromium did not print the report within {PDF_TIMEOUT:.0f} s; use --format html.", FAILURE
+            ) from None
+        log.debug("chromium exited %s: %s", done.returncode, done.stderr[-2000:])
+        if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+            raise CliError(
+                f"Chromium could not print the report to PDF (exit {done.returncode}); use --format html, "
+                "or --debug to see Chromium's messages.",
+                FAILURE,
+            )
+        return pdf.read_bytes()
+
+
+def write(
+    data: ReportData,
+    destination: str | Path,
+    *,
+    title: str,
+    fmt: str = "html",
+    chromium: str | None = None,
+) -> None:
     """Write the report atomically (or to stdout for `-`)."""
+    if fmt == "pdf":
+        document = print_pdf(render(data, title=title), chromium or find_chromium())
+        with atomic_binary_file(destination) as binary:
+            binary.write(document)
+        return
     text = json.dumps(as_json(data), indent=2) + "\n" if fmt == "json" else render(data, title=title)
     with atomic_text_file(destination) as stream:
         stream.write(text)
