@@ -468,3 +468,36 @@ def test_a_region_as_the_first_argument(make: Make) -> None:
         make(credentials=42, api_url=None)
     with pytest.raises(errors.ConfigurationError, match="must be a string"):
         make(access_key_id=123)
+
+
+def test_cortexkit_log_turns_on_redacted_debug_logging(
+    make: Make, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ergonomics: `CORTEXKIT_LOG=debug` without code (as OPENAI_LOG); secrets stay masked."""
+    from cortexkit.logs import HANDLER_NAME
+
+    logger = logging.getLogger("cortexkit")
+    level = logger.level
+    monkeypatch.setenv("CORTEXKIT_LOG", "debug")
+    try:
+        client = make()
+        client.request("POST", "/cas/v1/azure_account", json={"clientSecret": "azure-client-secret"})
+    finally:
+        for handler in [h for h in logger.handlers if h.get_name() == HANDLER_NAME]:
+            logger.removeHandler(handler)
+        logger.setLevel(level)
+    err = capsys.readouterr().err
+    assert "POST /login -> 200" in err and "POST /cas/v1/azure_account -> 200" in err
+    for secret in (SECRET, "tok-1", "azure-client-secret"):
+        assert secret not in err
+    monkeypatch.setenv("CORTEXKIT_LOG", "loud")
+    with pytest.raises(errors.ConfigurationError, match="CORTEXKIT_LOG must be one of debug"):
+        make()
+
+
+def test_secret_and_redacting_filter_are_public_names() -> None:
+    import cortexkit
+    from cortexkit._redact import RedactingFilter, Secret
+
+    assert cortexkit.Secret is Secret and cortexkit.RedactingFilter is RedactingFilter
+    assert {"Secret", "RedactingFilter"} <= set(cortexkit.__all__)
