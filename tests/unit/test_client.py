@@ -501,3 +501,29 @@ def test_secret_and_redacting_filter_are_public_names() -> None:
 
     assert cortexkit.Secret is Secret and cortexkit.RedactingFilter is RedactingFilter
     assert {"Secret", "RedactingFilter"} <= set(cortexkit.__all__)
+
+
+def test_iter_pages_exposes_token_and_total(client: Driver, api: FakeAPI) -> None:
+    """Ergonomics: page-level iteration with `has_next_page`, `next_page_token` and `totalRows`."""
+    import json
+
+    from cortexkit.pagination import AlertPager
+
+    pages = {None: ("p2", [{"id": "a1"}, {"id": "a2"}]), "p2": ("", [{"id": "a3"}])}
+
+    def alerts(request: httpx.Request) -> httpx.Response:
+        token, items = pages[json.loads(request.content).get("pageToken")]
+        return httpx.Response(200, json={"items": items, "nextPageToken": token, "totalRows": 3})
+
+    api.routes["POST /v2/alert"] = alerts
+    pager = AlertPager({"limit": 2})
+    if isinstance(client, AsyncDriver):
+
+        async def collect() -> list[Any]:
+            return [page async for page in client.client.iter_pages(pager)]
+
+        got = client.run(collect())
+    else:
+        got = list(client.client.iter_pages(pager))  # type: ignore[attr-defined]
+    assert [[item["id"] for item in page.items] for page in got] == [["a1", "a2"], ["a3"]]
+    assert [(p.has_next_page, p.next_page_token, p.total) for p in got] == [(True, "p2", 3), (False, None, 3)]
