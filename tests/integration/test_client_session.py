@@ -212,3 +212,48 @@ async def test_async_background_refresher_keeps_an_idle_client_logged_in(
     assert after["logins"] == 1
     assert before["extends"] >= 3
     assert after["unauthorized"] == 0
+
+
+@pytest.mark.slow
+def test_32_threads_with_a_failing_extend_fall_back_to_login(
+    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
+) -> None:
+    """Issue 12 defect 2: with /auth_token/extend answering 503, the extend ran the whole retry policy,
+    outlived the token, and every waiting caller received its error although /login worked. Now the
+    extend gives up within its short budget, callers keep the valid token, and the token that runs out is
+    replaced by one login (single-flight)."""
+    running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
+    plan = {"route": "GET /auth_token/extend", "statuses": [503], "count": 100_000}
+    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
+    failures: list[BaseException] = []
+    calls = [0] * WORKERS
+    recorder = RefreshRecorder()
+    with make_client(running, transport=RecordingTransport(recorder)) as client:
+        stop_at = time.monotonic() + DURATION
+
+        def worker(index: int) -> None:
+            try:
+                while time.monotonic() < stop_at:
+                    client.request("GET", "/cloud/group")
+                    calls[index] += 1
+            except BaseException as exc:  # collected and asserted on below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        client_stats = client.stats
+    stats = emulator_stats(running)
+    record_property("logins", stats["logins"])
+    print(
+        f"\n32 threads, extend failing: logins={stats['logins']} calls={sum(calls)} "
+        f"server_401={stats['unauthorized']} refresh_failures={client_stats.refresh_failures}"
+    )
+    assert failures == []
+    assert all(n > 0 for n in calls)
+    assert recorder.overlaps() == []
+    # an 8 s token is certain for 7 s: a fresh login every ~7 s at most, never a storm
+    assert 2 <= stats["logins"] <= DURATION / 7.0 + 2
+    assert client_stats.refresh_failures >= 1
