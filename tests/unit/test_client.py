@@ -527,3 +527,19 @@ def test_iter_pages_exposes_token_and_total(client: Driver, api: FakeAPI) -> Non
         got = list(client.client.iter_pages(pager))  # type: ignore[attr-defined]
     assert [[item["id"] for item in page.items] for page in got] == [["a1", "a2"], ["a3"]]
     assert [(p.has_next_page, p.next_page_token, p.total) for p in got] == [(True, "p2", 3), (False, None, 3)]
+
+
+def test_the_login_counts_against_the_deadline(make: Make, api: FakeAPI, clock: FakeClock) -> None:
+    """Defect 14 (a guard: the pre-redesign client already bounded this case by the shared policy): the
+    login a call triggers is sent with what is left of that call's deadline, not a fresh one."""
+    from cortexkit.retry import RetryConfig
+
+    def slow_outage(request: httpx.Request) -> httpx.Response:
+        clock.now += 3
+        return httpx.Response(503)
+
+    api.routes["POST /login"] = slow_outage
+    with pytest.raises(errors.CortexkitError):
+        make(retry=RetryConfig(max_attempts=10, deadline=10.0, base=0.1, cap=0.1)).request("GET", "/cloud")
+    assert len(api.calls("POST /login")) <= 4  # 3 s each: the 10 s deadline allows no more
+    assert clock.now - 1000.0 <= 12.5
