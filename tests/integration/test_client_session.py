@@ -130,8 +130,8 @@ def test_32_threads_share_one_login_and_single_flight_extends(
         f"\n32 threads: logins={stats['logins']} extends={stats['extends']} calls={sum(calls)} "
         f"server_401={stats['unauthorized']} replays={client_stats.replays_401}"
     )
-    assert failures == []
-    assert all(n > 0 for n in calls)
+    assert [f"{type(e).__name__}: {e}" for e in failures] == []  # say what went wrong
+    assert all(n > 0 for n in calls), calls
     assert recorder.overlaps() == []  # single-flight, whatever the timing
     assert stats["logins"] == 1
     assert client_stats.logins == 1
@@ -168,8 +168,8 @@ async def test_32_tasks_share_one_login_and_single_flight_extends(
         f"\n32 tasks: logins={stats['logins']} extends={stats['extends']} calls={sum(calls)} "
         f"server_401={stats['unauthorized']} replays={client_stats.replays_401}"
     )
-    assert [r for r in results if r is not None] == []
-    assert all(n > 0 for n in calls)
+    assert [f"{type(r).__name__}: {r}" for r in results if r is not None] == []  # say what went wrong
+    assert all(n > 0 for n in calls), calls
     assert recorder.overlaps() == []  # single-flight, whatever the timing
     assert stats["logins"] == 1
     assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
