@@ -13,6 +13,7 @@ remembers the last id it saw never misses one):
 
 from __future__ import annotations
 
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,21 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("cortexkit", ensure_exists=True)
 
 
+STORE_URL_ENV = "CORTEXKIT_STORE_URL"
+"""A team's shared store (`postgresql+psycopg://user@host/db`), for every command that opens the store."""
+
+
 def default_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'jobs.db'}"
+    """`CORTEXKIT_STORE_URL` when set, else the SQLite file in the user's data dir."""
+    return os.environ.get(STORE_URL_ENV) or f"sqlite:///{default_data_dir() / 'jobs.db'}"
+
+
+def safe_url(url: str) -> str:
+    """The URL to show a user: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable URL>"
 
 
 def is_sqlite(url: str) -> bool:
