@@ -259,7 +259,7 @@ _TEMPLATE = """<!doctype html>
  .kpi small{display:block;color:#334155;font-size:12px;margin-top:2px}
  .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
  @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)} main,header{padding:12px}}
- .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001}
+ .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001;overflow-x:auto}
  .card svg{width:100%;height:auto;display:block}
  h2{font-size:16px;margin:22px 0 10px} h3{font-size:14px;margin:4px 0 8px}
  table{border-collapse:collapse;width:100%;font-size:13px}
