@@ -465,3 +465,15 @@ def test_delete_instances_removes_an_orphan_and_refuses_unknown_ids_whole(cortex
         assert client.cloud_onboarding.find_instance(orphan) is not None  # all or nothing
         client.cloud_onboarding.delete_instances([orphan])
         assert client.cloud_onboarding.find_instance(orphan) is None
+
+
+def test_a_template_body_built_from_a_spec_creates_an_instance(cortex: RunningEmulator) -> None:
+    from cortexkit.cortex.template import AzureTemplateSpec, request_data
+
+    subscription = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    with cortex_client(cortex) as client:
+        tenant = next(t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved)
+        body = request_data(AzureTemplateSpec(tenant, "from-spec", subscription_id=subscription))
+        guid = tracking_guid(client.cloud_onboarding.create_instance_template(body))
+        found = client.cloud_onboarding.find_instance(guid or "")
+        assert found is not None and found.status == "PENDING" and found.instance_name == "from-spec"
