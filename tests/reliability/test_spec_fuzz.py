@@ -110,6 +110,8 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("GET", "/_azure/graph/v1.0/applications", None, None),
     ("POST", "/_azure/graph/v1.0/applications", None, None),
     ("POST", "/_azure/graph/v1.0/applications/{object_id}/addPassword", None, None),
+    ("GET", "/_azure/graph/v1.0/applications/{object_id}", None, None),
+    ("POST", "/_azure/graph/v1.0/applications/{object_id}/removePassword", None, None),
     ("GET", "/_azure/graph/v1.0/servicePrincipals", None, None),
     ("POST", "/_azure/graph/v1.0/servicePrincipals", None, None),
     ("GET", "/_azure/graph/v1.0/servicePrincipals/{sp_id}/appRoleAssignments", None, None),
