@@ -1,13 +1,18 @@
 """Lazy alerts: `n` alerts as compact columns, each alert's JSON computed on demand from `(seed, i)`.
 
 `AlertIndex` keeps three compact arrays (policy, account, base status; a few bytes per alert), so
-`--alerts 1000000` costs about 5 MB instead of a million dicts. Alert times grow with the index (alert
-`i` sits at `start + (i + jitter_i) * span / n`), which makes time order equal index order: a time range
-becomes an index range found by bisection, and sorting by time is free.
+`--alerts 1000000` costs about 5 MB instead of a million dicts. Alert times grow with the index, which
+makes time order equal index order: a time range becomes an index range found by bisection, and sorting
+by time is free.
+
+Alerts per day vary like a tenant's: `day_weights` gives weekdays about three times the alerts of
+weekend days, a slow upward trend, and a few seeded incident days with four times the usual count.
+Alert `i` sits at the point where the cumulative weight reaches `(i + jitter_i) / n` of the total.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 from array import array
 
@@ -18,6 +23,26 @@ from cortexkit.emulator.seeding import mix
 ALERT_SPAN_MS = 90 * DAY_MS
 ALERT_ID_BASE = 100_001
 BASE_STATUSES = ("open", "resolved", "dismissed")
+SPAN_DAYS = ALERT_SPAN_MS // DAY_MS
+INCIDENT_DAYS = 3
+WEEKEND_WEIGHT = 0.35
+INCIDENT_WEIGHT = 4.0
+
+
+def day_weights(seed: int, start_ms: int) -> list[float]:
+    """Relative alert volume of each day of the span (oldest first)."""
+    rng = random.Random(mix(seed, "days"))
+    incidents = set(rng.sample(range(SPAN_DAYS), INCIDENT_DAYS))
+    first_weekday = (start_ms // DAY_MS + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+    weights = []
+    for day in range(SPAN_DAYS):
+        weight = 0.8 + 0.4 * day / SPAN_DAYS
+        if (first_weekday + day) % 7 >= 5:
+            weight *= WEEKEND_WEIGHT
+        if day in incidents:
+            weight *= INCIDENT_WEIGHT
+        weights.append(weight * (0.85 + 0.3 * rng.random()))
+    return weights
 
 
 class AlertIndex:
@@ -33,6 +58,10 @@ class AlertIndex:
         self.n = n
         self.end_ms = end_ms
         self.start_ms = end_ms - ALERT_SPAN_MS
+        self.weights = day_weights(seed, self.start_ms)
+        self.cumulative = [0.0]
+        for weight in self.weights:
+            self.cumulative.append(self.cumulative[-1] + weight)
         by_cloud: dict[str, list[int]] = {}
         for idx, account in enumerate(accounts):
             by_cloud.setdefault(account.cloud_type, []).append(idx)
@@ -56,9 +85,18 @@ class AlertIndex:
         )
 
     def time_ms(self, i: int) -> int:
-        """Alert time of index `i`: non-decreasing in `i`, spread over the 90 days before `end_ms`."""
+        """Alert time of index `i`: non-decreasing in `i`, spread over the 90 days before `end_ms` with
+        each day's share of alerts following `day_weights`."""
         jitter = (mix(self.seed, "t", i) % 1000) / 1000
-        return self.start_ms + int((i + jitter) * ALERT_SPAN_MS / max(self.n, 1))
+        target = (i + jitter) / max(self.n, 1) * self.cumulative[-1]
+        day = min(bisect.bisect_right(self.cumulative, target) - 1, SPAN_DAYS - 1)
+        within = (target - self.cumulative[day]) / self.weights[day]
+        return self.start_ms + int((day + min(within, 1.0)) * DAY_MS)
+
+    def resolved_ms(self, i: int) -> int:
+        """When a generated non-open alert changed state: an hour to a month after it opened."""
+        hours = 1 + mix(self.seed, "resolved", i) % (30 * 24)
+        return min(self.time_ms(i) + hours * 3_600_000, self.end_ms)
 
     def first_at_or_after(self, ts_ms: int) -> int:
         """Smallest index whose time is >= ts_ms (bisection over the monotonic times)."""
