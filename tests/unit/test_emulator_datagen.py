@@ -120,7 +120,7 @@ def test_alerts_per_day_vary_with_a_few_incident_days() -> None:
     index = _index(20_000)
     per_day = [0] * 90
     for i in range(index.n):
-        per_day[min(89, (index.time_ms(i) - index.start_ms) // catalog.DAY_MS)] += 1
+        per_day[min(89, (index.time_ms(i) - index.start_ms) // catalog.DAY_MS)] += 1  # 24 h buckets
     ranked = sorted(per_day)
     median = ranked[45]
     assert ranked[-1] > 2.5 * median

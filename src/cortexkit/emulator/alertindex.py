@@ -5,7 +5,7 @@
 makes time order equal index order: a time range becomes an index range found by bisection, and sorting
 by time is free.
 
-Alerts per day vary like a tenant's: `day_weights` gives weekdays about three times the alerts of
+Alerts per day vary like a tenant's: `day_segments` gives weekdays about three times the alerts of
 weekend days, a slow upward trend, and a few seeded incident days with four times the usual count.
 Alert `i` sits at the point where the cumulative weight reaches `(i + jitter_i) / n` of the total.
 """
@@ -23,26 +23,30 @@ from cortexkit.emulator.seeding import mix
 ALERT_SPAN_MS = 90 * DAY_MS
 ALERT_ID_BASE = 100_001
 BASE_STATUSES = ("open", "resolved", "dismissed")
-SPAN_DAYS = ALERT_SPAN_MS // DAY_MS
 INCIDENT_DAYS = 3
 WEEKEND_WEIGHT = 0.35
 INCIDENT_WEIGHT = 4.0
 
 
-def day_weights(seed: int, start_ms: int) -> list[float]:
-    """Relative alert volume of each day of the span (oldest first)."""
+def day_segments(seed: int, start_ms: int, end_ms: int) -> list[tuple[int, int, float]]:
+    """(start, length, relative alert volume) of each calendar day (UTC) the span touches, oldest first;
+    the two partial days at the ends get the share of their volume that falls inside the span."""
     rng = random.Random(mix(seed, "days"))
-    incidents = set(rng.sample(range(SPAN_DAYS), INCIDENT_DAYS))
-    first_weekday = (start_ms // DAY_MS + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
-    weights = []
-    for day in range(SPAN_DAYS):
-        weight = 0.8 + 0.4 * day / SPAN_DAYS
-        if (first_weekday + day) % 7 >= 5:
+    first_day = start_ms // DAY_MS
+    days = (end_ms - 1) // DAY_MS - first_day + 1
+    incidents = set(rng.sample(range(days), min(INCIDENT_DAYS, days)))
+    segments = []
+    for k in range(days):
+        lo = max(start_ms, (first_day + k) * DAY_MS)
+        hi = min(end_ms, (first_day + k + 1) * DAY_MS)
+        weight = 0.8 + 0.4 * k / days
+        if (first_day + k + 3) % 7 >= 5:  # 1970-01-01 was a Thursday (Monday = 0): Saturday or Sunday
             weight *= WEEKEND_WEIGHT
-        if day in incidents:
+        if k in incidents:
             weight *= INCIDENT_WEIGHT
-        weights.append(weight * (0.85 + 0.3 * rng.random()))
-    return weights
+        weight *= 0.85 + 0.3 * rng.random()
+        segments.append((lo, hi - lo, weight * (hi - lo) / DAY_MS))
+    return segments
 
 
 class AlertIndex:
@@ -58,9 +62,9 @@ class AlertIndex:
         self.n = n
         self.end_ms = end_ms
         self.start_ms = end_ms - ALERT_SPAN_MS
-        self.weights = day_weights(seed, self.start_ms)
+        self.segments = day_segments(seed, self.start_ms, end_ms)
         self.cumulative = [0.0]
-        for weight in self.weights:
+        for _lo, _length, weight in self.segments:
             self.cumulative.append(self.cumulative[-1] + weight)
         by_cloud: dict[str, list[int]] = {}
         for idx, account in enumerate(accounts):
@@ -89,9 +93,10 @@ class AlertIndex:
         each day's share of alerts following `day_weights`."""
         jitter = (mix(self.seed, "t", i) % 1000) / 1000
         target = (i + jitter) / max(self.n, 1) * self.cumulative[-1]
-        day = min(bisect.bisect_right(self.cumulative, target) - 1, SPAN_DAYS - 1)
-        within = (target - self.cumulative[day]) / self.weights[day]
-        return self.start_ms + int((day + min(within, 1.0)) * DAY_MS)
+        day = min(bisect.bisect_right(self.cumulative, target) - 1, len(self.segments) - 1)
+        lo, length, weight = self.segments[day]
+        within = min((target - self.cumulative[day]) / weight, 1.0) if weight else 0.0
+        return lo + int(within * length)
 
     def resolved_ms(self, i: int) -> int:
         """When a generated non-open alert changed state: an hour to a month after it opened."""
