@@ -223,3 +223,18 @@ def test_alerts_per_day_follow_a_weekday_pattern_and_resolve_over_weeks(
     resolved = _names(client, [("alert.status", "resolved")])
     delays = [a["history"][-1]["modifiedOn"] - a["alertTime"] for a in resolved]  # type: ignore[index, operator]
     assert min(delays) < day_ms < 7 * day_ms < max(delays)
+
+
+def test_cloud_types_and_saved_searches_that_run(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    """Routes prismacloud-cli calls: `cloud type` and the saved searches, whose queries this RQL answers."""
+    _, client = api
+    assert {"aws", "azure", "gcp"} <= set(client.get("/cloud/type").json())
+    assert client.get("/cloud/type", params={"onlyAccessible": "true"}).json() == ["aws", "azure", "gcp"]
+    saved = client.get("/search/history", params={"filter": "saved"}).json()
+    assert saved and all(s["searchName"] for s in saved)
+    assert len(client.get("/search/history", params={"filter": "recent", "limit": 3}).json()) == 3
+    answer = client.post("/search/config", json={"query": saved[0]["query"], "limit": 10})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["items"]
+    assert client.get("/search/history", params={"filter": "starred"}).status_code == 400
+    assert client.get("/search/history").status_code == 400

@@ -288,6 +288,13 @@ CASES: list[tuple[str, str, str, Call]] = [
         lambda c: c.get("/account/{accountId}/config/status".format(**c.get("/cloud").json()[0])),
     ),
     (STANDARDS, "GET", "/compliance", lambda c: c.get("/compliance")),
+    ("historical/CloudAccounts.json", "GET", "/cloud/type", lambda c: c.get("/cloud/type")),
+    (
+        "SearchManager.json",
+        "GET",
+        "/search/history",
+        lambda c: c.get("/search/history", params={"filter": "saved", "limit": 5}),
+    ),
     (
         STANDARDS,
         "GET",

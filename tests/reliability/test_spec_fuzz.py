@@ -83,6 +83,8 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/compliance/posture", POSTURE, "/compliance/posture"),
     ("GET", "/compliance/posture/{compliance_id}", POSTURE, "/compliance/posture/{complianceId}"),
     ("GET", "/compliance", STANDARDS, "/compliance"),
+    ("GET", "/cloud/type", "historical/CloudAccounts.json", "/cloud/type"),
+    ("GET", "/search/history", "SearchManager.json", "/search/history"),
     ("GET", "/compliance/{compliance_id}", STANDARDS, "/compliance/{complianceId}"),
     ("GET", "/compliance/{compliance_id}/requirement", STANDARDS, "/compliance/{complianceId}/requirement"),
     ("GET", "/compliance/{requirement_id}/section", STANDARDS, "/compliance/{requirementId}/section"),
