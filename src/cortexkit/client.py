@@ -26,7 +26,17 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from cortexkit import _http, errors
 from cortexkit.auth import Decision, Step, Token
-from cortexkit.pagination import CLIENT_DEFAULT, Page, Pager, RequestSpec, aiterate, iterate
+from cortexkit.pagination import (
+    CLIENT_DEFAULT,
+    Page,
+    Pager,
+    RequestSpec,
+    ResultPage,
+    aiter_pages,
+    aiterate,
+    iter_pages,
+    iterate,
+)
 from cortexkit.ratelimit import RateLimiter, after_fork_in_child
 from cortexkit.request_loop import AUTH_HEADER, ClientCore, ClientStats, Next, RequestLoop, decode
 from cortexkit.retry import RetryConfig, RetryPolicy
@@ -242,6 +252,10 @@ class Client:
     def paginate(self, pager: Pager, *, max_items: int | None = None) -> Iterator[Any]:
         """Items across pages, lazily (one page in memory)."""
         return iterate(self.send_page, pager, max_items=max_items)
+
+    def iter_pages(self, pager: Pager) -> Iterator[ResultPage]:
+        """Page by page, lazily: each with `items`, `has_next_page`, `next_page_token` and `total`."""
+        return iter_pages(self.send_page, pager)
 
     def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""
@@ -605,6 +619,10 @@ class AsyncClient:
     def paginate(self, pager: Pager, *, max_items: int | None = None) -> AsyncIterator[Any]:
         """Items across pages, lazily (one page in memory)."""
         return aiterate(self.send_page, pager, max_items=max_items)
+
+    def iter_pages(self, pager: Pager) -> AsyncIterator[ResultPage]:
+        """Page by page, lazily: each with `items`, `has_next_page`, `next_page_token` and `total`."""
+        return aiter_pages(self.send_page, pager)
 
     async def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""

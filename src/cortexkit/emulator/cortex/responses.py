@@ -254,6 +254,17 @@ async def enable_disable_instance(request: Request, tenant: CortexTenant, data: 
     return {}
 
 
+async def delete_instance(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
+    """`{"ids": [...]}` -> `{}` (reference §3.8); every id must exist, or nothing is deleted (404)."""
+    ids = _ids(data)
+    with tenant.lock:
+        for i in ids:
+            _instance(tenant, i)
+        for i in ids:
+            del tenant.instances[i]
+    return {}
+
+
 async def enable_disable_account(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
     ids, enable = _ids(data), _enable(data)
     inst = _instance(tenant, data.get("instance_id"), "instance_id")
@@ -442,6 +453,7 @@ RPC: tuple[tuple[str, Handler, bool], ...] = (
     (f"{ONBOARD}/get_accounts", get_accounts, True),
     (f"{ONBOARD}/enable_disable_instance", enable_disable_instance, True),
     (f"{ONBOARD}/enable_disable_account", enable_disable_account, True),
+    (f"{ONBOARD}/delete_instance", delete_instance, True),
     (f"{ONBOARD}/get_azure_approved_tenants", get_azure_approved_tenants, True),
     (f"{ONBOARD}/list_regions", list_regions, True),
     (f"{ONBOARD}/create_instance_template", create_instance_template, True),
