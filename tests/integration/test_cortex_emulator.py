@@ -477,3 +477,21 @@ def test_a_template_body_built_from_a_spec_creates_an_instance(cortex: RunningEm
         guid = tracking_guid(client.cloud_onboarding.create_instance_template(body))
         found = client.cloud_onboarding.find_instance(guid or "")
         assert found is not None and found.status == "PENDING" and found.instance_name == "from-spec"
+
+
+def test_every_tenant_is_approved_unless_the_control_plane_revokes_it() -> None:
+    fresh = "12345678-1234-4234-8234-123456789abc"
+    with run_emulator(seed=3, rate_limits="off") as running, cortex_client(running) as client:
+        links = client.cloud_onboarding.create_instance_template(_template_body(fresh, "first-time"))
+        assert tracking_guid(links)
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is True  # consent given in Azure shows up in the list
+        control = f"{running.url}/_emulator/cortex"
+        httpx.post(control, json={"approved_tenants": {fresh: False}}).raise_for_status()
+        assert httpx.get(control).json()["approved_tenants"][fresh] is False
+        with pytest.raises(errors.BadRequestError, match="has not approved the Cortex application"):
+            client.cloud_onboarding.create_instance_template(_template_body(fresh, "revoked"))
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is False
+        httpx.post(control, json={"approved_tenants": {fresh: True}}).raise_for_status()
+        assert tracking_guid(client.cloud_onboarding.create_instance_template(_template_body(fresh, "again")))

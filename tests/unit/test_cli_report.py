@@ -261,3 +261,24 @@ def test_policies_accounts_and_resources_link_to_the_console() -> None:
         html.count('href="https://app.eu.prismacloud.io/alerts/overview') == 2 + 1 + 2
     )  # policies, account, resources
     assert "alerts/overview" not in render(_data(stats), title="t")  # loopback: plain text
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, two: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_severity_colours_meet_wcag_aa() -> None:
+    from cortexkit.cli.report import RESOLVED_COLOR, SEVERITY_COLORS
+
+    for severity, color in SEVERITY_COLORS.items():
+        # White text on the severity pills (AA for normal text), and the bars against the white card.
+        assert _contrast(color, "#ffffff") >= 4.5, severity
+    assert _contrast(RESOLVED_COLOR, "#ffffff") >= 3.0
+    assert _contrast("#475569", "#f1f5f9") >= 4.5  # muted text on the page background
