@@ -65,7 +65,13 @@ def test_wizard_lists_account_groups_and_features_from_the_api(client: TestClien
 def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) -> None:
     response = client.post(
         "/api/validate",
-        json={"account_type": "account", "subscription_id": "not-a-guid", "tenant_id": GOOD, "name": "x"},
+        json={
+            "account_type": "account",
+            "subscription_id": "not-a-guid",
+            "tenant_id": GOOD,
+            "name": "x",
+            "has_client_secret": True,
+        },
         headers={"x-csrf-token": CSRF},
     )
     assert response.status_code == 200
@@ -122,7 +128,8 @@ def test_a_clean_csv_starts_one_job_per_row(
     preview = client.post("/onboard/bulk", data={"csrf_token": CSRF, "csv_text": text})
     assert "Start 3 onboarding jobs" in preview.text
     response = client.post(
-        "/onboard/bulk/start", data={"csrf_token": CSRF, "csv_text": text, "batch_key": "b"}
+        "/onboard/bulk/start",
+        data={"csrf_token": CSRF, "csv_text": text, "batch_key": "b", "client_secret": SECRET},
     )
     assert response.status_code == 303
     assert len(started) == 3
