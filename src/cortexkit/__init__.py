@@ -11,7 +11,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncClient",
+    "AsyncCortexClient",
     "Client",
+    "CortexClient",
     "CortexkitError",
     "__version__",
     "errors",
@@ -21,12 +23,15 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit import errors
     from cortexkit.client import AsyncClient, Client
+    from cortexkit.cortex.client import AsyncCortexClient, CortexClient
     from cortexkit.credentials import load_credentials
     from cortexkit.errors import CortexkitError
 
 _LAZY = {
     "Client": ("cortexkit.client", "Client"),
     "AsyncClient": ("cortexkit.client", "AsyncClient"),
+    "CortexClient": ("cortexkit.cortex.client", "CortexClient"),
+    "AsyncCortexClient": ("cortexkit.cortex.client", "AsyncCortexClient"),
     "load_credentials": ("cortexkit.credentials", "load_credentials"),
     "CortexkitError": ("cortexkit.errors", "CortexkitError"),
 }

@@ -1,4 +1,5 @@
-"""The alert report opened in headless Chromium: its charts render offline and a screenshot is saved."""
+"""The alert report opened in headless Chromium: its SVG charts render offline, it fits a 400 px page, and a
+screenshot is saved."""
 
 from __future__ import annotations
 
@@ -66,17 +67,21 @@ def test_report_renders_its_charts_in_chromium(
             # The report must be self-contained: any request beyond the file itself is a failure.
             page.on("request", lambda req: None if req.url.startswith("file://") else outside.append(req.url))
             page.goto(report.as_uri())
-            page.wait_for_selector(".main-svg", timeout=30_000)
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8")
-            charts = page.locator(".js-plotly-plot").count()
-            svgs = page.locator(".main-svg").count()
-            bars = page.locator(".js-plotly-plot .bars .point").count()
+            page.wait_for_selector("svg.chart", timeout=30_000)
+            charts = page.locator("svg.chart").count()
+            bars = page.locator("svg.chart rect.bar").count()
             posture_rows = page.locator("#posture tr").count()
+            open_cards = page.locator("#open .kpi").count()
             page.screenshot(path=str(screenshot), full_page=True)
+            # Readable at 400 px: the charts fit the narrow page without a horizontal scroll bar.
+            page.set_viewport_size({"width": 400, "height": 800})
+            narrow_scroll = page.evaluate("document.documentElement.scrollWidth")
+            chart_width = page.evaluate("document.querySelector('svg.chart').getBoundingClientRect().width")
         finally:
             browser.close()
-    assert charts >= 4 and svgs >= 4
+    assert charts == 3
     assert bars > 5  # the bars were drawn, not only the empty axes
-    assert posture_rows > 1
+    assert posture_rows > 1 and open_cards == 6
     assert outside == []
+    assert narrow_scroll <= 400 and chart_width >= 300
     assert screenshot.stat().st_size > 20_000

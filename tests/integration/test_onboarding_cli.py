@@ -59,12 +59,17 @@ def test_single_job_runs_streams_steps_and_lists_as_json(env: dict[str, str]) ->
     assert "Add the account: done" in err and SECRET not in out + err
 
     code, out, _ = invoke(env, "onboard", "list", "-o", "json")
-    assert code == 0 and [(j["id"], j["state"]) for j in json.loads(out)] == [(job["id"], "done")]
+    listed = json.loads(out)
+    assert code == 0 and [(j["id"], j["state"]) for j in listed] == [(job["id"], "done")]
     code, out, _ = invoke(env, "onboard", "show", job["id"][:8], "--events", "-o", "json")
     shown = json.loads(out)
     assert [s["state"] for s in shown["steps"]] == ["done"] * 6
     assert [e["id"] for e in shown["events"]] == sorted(e["id"] for e in shown["events"])
     assert SECRET not in out
+    assert {k: shown[k] for k in listed[0]} == listed[0], "list shows the leading fields of show"
+
+    code, out, err = invoke(env, "onboard", "list", "--state", "succeeded")
+    assert code == 2 and "is not a job state" in err and "needs_attention" in err and "Traceback" not in err
 
 
 def test_secret_from_stdin_when_env_is_absent(env: dict[str, str]) -> None:

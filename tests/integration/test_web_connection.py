@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,8 +13,7 @@ from cortexkit.web.app import create_app
 from cortexkit.web.backend import fixed_client_factory
 from cortexkit.web.connection import check
 from cortexkit.web.security import cookie_name
-from cortexkit.web.settings import WebSettings
-from tests.browser.fakes import make_backend
+from tests.integration.web_support import web_stack
 
 TOKEN = "connection-test-token-0123456789abcdefghijk"
 
@@ -27,27 +27,29 @@ def test_a_working_key_reports_tenant_region_and_refresh_time(emulator: RunningE
     assert report.token_refresh is not None and report.token_refresh > time.time()
 
 
-def _client(emulator: RunningEmulator, secret: str) -> TestClient:
-    backend = make_backend()
-    backend.client_factory = fixed_client_factory(emulator.url, emulator.access_key_id, secret)
-    backend.check_profile = lambda name: check(name, backend.client_factory)
-    app = create_app(WebSettings(backend=backend, session_token=TOKEN, emulator_url=emulator.url))
-    client = TestClient(app, base_url="http://127.0.0.1:8765")
+def _client(emulator: RunningEmulator, tmp_path: Path, secret: str) -> TestClient:
+    """The real stack (store, runner, pages' shared clients) on `emulator`, with `secret` as the key."""
+    stack = web_stack(emulator, tmp_path, TOKEN, secret_key=secret)
+    client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765")
     client.cookies.set(cookie_name(8765), TOKEN)
     return client
 
 
-def test_a_wrong_key_is_reported_as_a_sentence_without_the_secret(emulator: RunningEmulator) -> None:
+def test_a_wrong_key_is_reported_as_a_sentence_without_the_secret(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
     wrong = "definitely-not-the-secret-0000"
-    body = _client(emulator, wrong).get("/api/connection?profile=emulator").json()
+    body = _client(emulator, tmp_path, wrong).get("/api/connection?profile=emulator").json()
     assert body["ok"] is False
     assert "access key" in body["message"].lower()
     assert wrong not in body["message"]
 
 
 @pytest.mark.parametrize("query", ["", "?cloud=azure"])
-def test_accounts_page_lists_the_tenants_accounts(emulator: RunningEmulator, query: str) -> None:
-    html = _client(emulator, emulator.secret_key).get("/accounts" + query).text
+def test_accounts_page_lists_the_tenants_accounts(
+    emulator: RunningEmulator, tmp_path: Path, query: str
+) -> None:
+    html = _client(emulator, tmp_path, emulator.secret_key).get("/accounts" + query).text
     assert 'id="accounts-table"' in html
     assert "Emulator backend." in html
     rows = html.count("<tr data-state=")

@@ -6,6 +6,7 @@ No server, no network, no sleeping (kept beside the other web tests because the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import anyio
@@ -13,11 +14,13 @@ import pytest
 from starlette.datastructures import FormData
 
 from cortexkit.onboarding.bulk import read_rows
+from cortexkit.onboarding.states import JobState
+from cortexkit.onboarding.store import JobStore
 from cortexkit.web import security, sse
 from cortexkit.web.errors import GENERIC, explain
 from cortexkit.web.routes.onboard import build_preview, form_to_data
-from cortexkit.web.views import event_view, format_duration, job_view, scrub, to_epoch
-from tests.browser.fakes import MemoryStore
+from cortexkit.web.views import end_text, event_json, format_duration, scrub, to_epoch
+from tests.integration.web_support import running_job
 
 
 def test_tokens_compare_in_constant_time_and_refuse_empty() -> None:
@@ -59,26 +62,28 @@ def test_last_event_id_header_wins_and_junk_means_start() -> None:
     assert sse.parse_last_event_id("-4", None) == 0
 
 
-def test_tail_drains_everything_then_ends_on_a_terminal_state() -> None:
-    store = MemoryStore()
-    job = store.create_job({"name": "x"})
+def test_tail_drains_everything_then_ends_when_the_job_comes_to_rest(tmp_path: Path) -> None:
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    job = running_job(store)
     for i in range(7):
-        store.emit(job, "output", line=f"l{i}")
+        store.emit(job, "output", {"line": f"l{i}"})
+    ids = [e.id for e in store.events_after(job, 0)]
     calls: list[int] = []
 
-    def job_state() -> str:
+    def job_state() -> JobState:
         calls.append(1)
-        return "running" if len(calls) == 1 else "succeeded"
+        return JobState.RUNNING if len(calls) == 1 else JobState.WAITING
 
     async def collect() -> list[sse.Frame]:
         frames = []
-        async for frame in sse.tail(store, job, 2, job_state=job_state, poll_interval=0, batch=3):
+        async for frame in sse.tail(store, job, ids[1], job_state=job_state, poll_interval=0, batch=3):
             frames.append(frame)
         return frames
 
     frames = anyio.run(collect)
-    assert [f.event.id for f in frames if f.event] == [3, 4, 5, 6, 7]
-    assert frames[-1].end_state == "succeeded"
+    assert [f.event.id for f in frames if f.event] == ids[2:]
+    assert frames[-1].end_state is JobState.WAITING, "a job waiting for the user ends the stream too"
+    store.close()
 
 
 def test_scrub_hides_secret_looking_keys_at_any_depth() -> None:
@@ -90,39 +95,21 @@ def test_scrub_hides_secret_looking_keys_at_any_depth() -> None:
     }
 
 
-def test_event_view_reads_json_payloads_and_scrubs_them() -> None:
-    view = event_view(
-        {"id": 5, "job_id": "j", "ts": 1.5, "type": "output", "payload_json": '{"line": "a", "key": 1}'}
-    )
-    assert (view.id, view.type, view.payload) == (5, "output", {"line": "a", "key": 1})
-    assert event_view(
-        SimpleNamespace(id=1, job_id="j", ts=None, type="t", payload={"secret": "x"})
-    ).payload == {"secret": "••••"}
+def test_streamed_events_are_the_engines_events_with_scrubbed_payloads(tmp_path: Path) -> None:
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    job = running_job(store)
+    store.emit(job, "output", {"line": "a", "nested": {"secret": "x"}})
+    event = store.events_after(job, 0)[-1]
+    data = event_json(event)
+    assert (data["id"], data["job_id"], data["type"]) == (event.id, job, "output")
+    assert data["payload"] == {"line": "a", "nested": {"secret": "••••"}}
+    store.close()
 
 
-def test_job_view_orders_steps_normalises_states_and_computes_durations() -> None:
-    raw = {
-        "id": "j1",
-        "state": "succeeded",
-        "spec": SimpleNamespace(
-            name="N", subscription_id="s", tenant_id="t", account_type="account", provisioner="existing"
-        ),
-        "steps": [
-            {"name": "b", "state": "success", "started_at": 10.0, "finished_at": 12.5},
-            {"name": "a", "state": "error", "error": "boom", "started_at": 1.0, "finished_at": 1.2},
-        ],
-        "account_status": [{"name": "Ingestion", "status": "warning", "message": "m", "remediation": "r"}],
-    }
-    view = job_view(raw, ["a", "b", "c"])
-    assert view.state == "done" and view.name == "N"
-    assert [(s.name, s.state, s.duration) for s in view.steps] == [
-        ("a", "failed", "200 ms"),
-        ("b", "done", "2.5 s"),
-        ("c", "pending", ""),
-    ]
-    assert view.steps[0].error == "boom"
-    assert view.components[0].remediation == "r"
-    assert not view.can_resume and not view.can_cancel
+@pytest.mark.parametrize("state", list(JobState))
+def test_every_engine_state_has_a_sentence_once_at_rest(state: JobState) -> None:
+    if state.at_rest:
+        assert end_text(state) != f"Finished: {state}.", state
 
 
 def test_times_and_durations_in_every_shape() -> None:

@@ -1,42 +1,67 @@
-"""Wizard, validation, CSV preview, job pages and the SSE stream, against a store the test controls."""
+"""Wizard, validation, CSV preview, job pages and the SSE stream, on the real store, runner and emulator."""
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.model import STEPS
+from cortexkit.onboarding.states import JobState, StepState
+from cortexkit.onboarding.store import JobStore
 from cortexkit.web.app import create_app
 from cortexkit.web.security import cookie_name, csrf_token
-from cortexkit.web.settings import WebSettings
-from tests.browser.fakes import MemoryStore, make_backend
+from tests.integration.web_support import (
+    CLIENT_ID,
+    GOOD,
+    SP_ID,
+    WebStack,
+    finish,
+    run_step,
+    running_job,
+    web_emulator,
+    web_stack,
+)
 
 TOKEN = "another-test-token-0123456789abcdefghijklmnop"
 CSRF = csrf_token(TOKEN)
-GOOD = "11111111-2222-4333-8444-555555555555"
 SECRET = "Sup3r~Secret.value-that-must-never-show"
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    with web_emulator() as running:
+        yield running
 
 
 @pytest.fixture
-def started() -> list[str]:
-    return []
+def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
+    built = web_stack(emulator, tmp_path, TOKEN)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def client(store: MemoryStore, started: list[str]) -> TestClient:
-    app = create_app(
-        WebSettings(backend=make_backend(store, started), session_token=TOKEN, poll_interval=0.01)
-    )
-    c = TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False)
+def store(stack: WebStack) -> JobStore:
+    return stack.store
+
+
+def _client(stack: WebStack, **kwargs: Any) -> TestClient:
+    c = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765", **kwargs)
     c.cookies.set(cookie_name(8765), TOKEN)
     return c
+
+
+@pytest.fixture
+def client(stack: WebStack) -> TestClient:
+    return _client(stack, follow_redirects=False)
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -48,6 +73,8 @@ def _form(**overrides: str) -> dict[str, str]:
         "tenant_id": GOOD,
         "subscription_id": GOOD,
         "provisioner": "existing",
+        "client_id": CLIENT_ID,
+        "service_principal_id": SP_ID,
         "client_secret": SECRET,
         "idempotency_key": "k-1",
     }
@@ -69,6 +96,8 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
             "account_type": "account",
             "subscription_id": "not-a-guid",
             "tenant_id": GOOD,
+            "client_id": CLIENT_ID,
+            "service_principal_id": SP_ID,
             "name": "x",
             "has_client_secret": True,
         },
@@ -79,35 +108,46 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
 
 
 def test_a_valid_form_creates_and_starts_a_job_and_redirects_to_it(
-    client: TestClient, store: MemoryStore, started: list[str]
+    client: TestClient, stack: WebStack
 ) -> None:
     response = client.post("/onboard", data=_form())
     assert response.status_code == 303
     job_id = response.headers["location"].rsplit("/", 1)[1]
-    assert started == [job_id]
-    assert store.jobs[job_id].secret == SECRET
-    assert "client_secret" not in store.jobs[job_id].spec
+    stack.engine.runner.join(job_id, 60)
+    job = stack.store.require_job(job_id)
+    assert job.state is JobState.DONE, job.error
+    secret = stack.store.get_secret(job_id, "client_secret")
+    assert secret is not None and secret.reveal() == SECRET
+    assert SECRET not in job.spec.model_dump_json()
     again = client.post("/onboard", data=_form())
     assert again.headers["location"].endswith(job_id), "the idempotency key reuses the job"
     page = client.get(f"/jobs/{job_id}").text
     assert SECRET not in page and "Prod EU" in page
+    assert SECRET not in client.get(f"/api/jobs/{job_id}").text
 
 
 def test_an_invalid_form_shows_errors_next_to_fields_and_never_echoes_the_secret(
-    client: TestClient, store: MemoryStore
+    client: TestClient, store: JobStore
 ) -> None:
     response = client.post("/onboard", data=_form(subscription_id="1234"))
     assert response.status_code == 422
     assert 'data-error-for="subscription_id" role="alert">Must be a GUID' in response.text
     assert SECRET not in response.text
     assert 'value="1234"' in response.text, "non-secret input is kept"
-    assert store.jobs == {}
+    assert store.list_jobs() == []
+
+
+CSV_HEAD = "name,account_type,subscription_id,tenant_id,client_id,service_principal_id\n"
+
+
+def _row(name: str, subscription: str = GOOD) -> str:
+    return f"{name},account,{subscription},{GOOD},{CLIENT_ID},{SP_ID}\n"
 
 
 def test_csv_preview_lists_rows_with_their_problems_and_starts_nothing(
-    client: TestClient, store: MemoryStore
+    client: TestClient, store: JobStore
 ) -> None:
-    text = f"name,account_type,subscription_id,tenant_id\nA,account,{GOOD},{GOOD}\nB,account,bad,{GOOD}\n"
+    text = CSV_HEAD + _row("A") + _row("B", "bad")
     response = client.post(
         "/onboard/bulk", data={"csrf_token": CSRF}, files={"csv_file": ("subs.csv", text, "text/csv")}
     )
@@ -117,14 +157,11 @@ def test_csv_preview_lists_rows_with_their_problems_and_starts_nothing(
     assert "start-bulk" not in response.text
     refused = client.post("/onboard/bulk/start", data={"csrf_token": CSRF, "csv_text": text})
     assert refused.status_code == 422
-    assert store.jobs == {}
+    assert store.list_jobs() == []
 
 
-def test_a_clean_csv_starts_one_job_per_row(
-    client: TestClient, store: MemoryStore, started: list[str]
-) -> None:
-    rows = "".join(f"S{i},account,{i}{GOOD[1:]},{GOOD},{GOOD},{GOOD}\n" for i in range(3))
-    text = "name,account_type,subscription_id,tenant_id,client_id,service_principal_id\n" + rows
+def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack) -> None:
+    text = CSV_HEAD + "".join(_row(f"S{i}", str(uuid.uuid4())) for i in range(3))
     preview = client.post("/onboard/bulk", data={"csrf_token": CSRF, "csv_text": text})
     assert "Start 3 onboarding jobs" in preview.text
     response = client.post(
@@ -132,9 +169,13 @@ def test_a_clean_csv_starts_one_job_per_row(
         data={"csrf_token": CSRF, "csv_text": text, "batch_key": "b", "client_secret": SECRET},
     )
     assert response.status_code == 303
+    started = [j.id for j in stack.store.list_jobs()]
     assert len(started) == 3
     listing = client.get(response.headers["location"]).text
     assert all(job_id in listing for job_id in started)
+    for job_id in started:
+        stack.engine.runner.join(job_id, 60)
+    assert {j.name: j.state for j in stack.store.list_jobs()} == {f"S{i}": JobState.DONE for i in range(3)}
 
 
 def _sse_frames(body: str) -> list[dict[str, str]]:
@@ -152,55 +193,86 @@ def _sse_frames(body: str) -> list[dict[str, str]]:
 
 
 def test_sse_resumes_after_last_event_id_and_ends_when_the_job_settles(
-    client: TestClient, store: MemoryStore
+    client: TestClient, store: JobStore
 ) -> None:
-    job_id = store.create_job({"name": "n"})
-    for step in ("validate", "register_app", "add_account"):
-        store.set_step(job_id, step, "running")
-        store.emit(job_id, "output", step=step, line=f"terraform: {step} ok")
-        store.set_step(job_id, step, "done")
-    store.jobs[job_id].state = "succeeded"
+    job_id = running_job(store)
+    for step in STEPS[:3]:
+        run_step(store, job_id, step, f"terraform: {step} ok")
+    finish(store, job_id)
+    all_ids = [e.id for e in store.events_after(job_id, 0)]
     with client.stream("GET", f"/jobs/{job_id}/events") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         frames = _sse_frames(response.read().decode())
     ids = [int(f["id"]) for f in frames if f["event"] == "job"]
-    assert ids == list(range(1, 10))
-    assert frames[-1]["event"] == "end" and json.loads(frames[-1]["data"])["state"] == "done"
+    assert ids == all_ids and len(ids) == 2 + 3 * 3 + 1
+    end = json.loads(frames[-1]["data"])
+    assert frames[-1]["event"] == "end" and end["state"] == "done" and end["message"].startswith("Finished")
 
-    with client.stream("GET", f"/jobs/{job_id}/events", headers={"last-event-id": "6"}) as response:
+    cut = all_ids[5]
+    with client.stream("GET", f"/jobs/{job_id}/events", headers={"last-event-id": str(cut)}) as response:
         resumed = _sse_frames(response.read().decode())
-    assert [int(f["id"]) for f in resumed if f["event"] == "job"] == [7, 8, 9]
+    assert [int(f["id"]) for f in resumed if f["event"] == "job"] == all_ids[6:]
     payload = json.loads(resumed[0]["data"])
     assert payload["job_id"] == job_id and payload["type"] in {"step", "output"}
 
 
-def test_job_json_shows_pending_steps_the_store_has_not_reached(
-    client: TestClient, store: MemoryStore
+def test_job_json_lists_the_engines_steps_with_those_not_reached_pending(
+    client: TestClient, store: JobStore
 ) -> None:
-    job_id = store.create_job({"name": "n", "subscription_id": GOOD})
-    store.set_step(job_id, "validate", "done")
+    job_id = running_job(store)
+    run_step(store, job_id, "validate")
     data = client.get(f"/api/jobs/{job_id}").json()
-    assert [(s["name"], s["state"]) for s in data["steps"]] == [
-        ("validate", "done"),
-        ("register_app", "pending"),
-        ("add_account", "pending"),
-        ("check_status", "pending"),
+    assert [(s["name"], s["state"]) for s in data["steps"]] == [("validate", "done")] + [
+        (name, "pending") for name in STEPS[1:]
     ]
+    assert data == store.require_job(job_id).as_dict(), "the page's JSON is the engine's one serialisation"
 
 
-def test_cancel_and_resume_need_csrf_and_respect_the_state(
-    client: TestClient, store: MemoryStore, started: list[str]
-) -> None:
-    job_id = store.create_job({"name": "n"})
-    store.jobs[job_id].state = "running"
+def test_jobs_api_lists_summaries_and_refuses_an_unknown_state(client: TestClient, store: JobStore) -> None:
+    job_id = running_job(store)
+    listed = client.get("/api/jobs").json()["jobs"]
+    assert [(j["id"], j["state"]) for j in listed] == [(job_id, "running")]
+    assert client.get("/api/jobs?state=done").json()["jobs"] == []
+    bad = client.get("/api/jobs?state=succeeded")
+    assert bad.status_code == 400 and "not a job state" in bad.text
+
+
+def test_cancel_and_resume_need_csrf_and_respect_the_state(client: TestClient, stack: WebStack) -> None:
+    store = stack.store
+    job_id = running_job(store)
     assert client.post(f"/jobs/{job_id}/cancel").status_code == 403
     assert client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": CSRF}).status_code == 303
-    assert store.jobs[job_id].cancel_requested
+    assert store.cancel_requested(job_id)
     refused = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
     assert refused.status_code == 409 and "only failed or waiting jobs resume" in refused.text
-    store.jobs[job_id].state = "failed"
+    finish(store, job_id, JobState.FAILED, "validate: the subscription is not in the tenant")
     assert client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF}).status_code == 303
-    assert started == [job_id]
+    stack.engine.runner.join(job_id, 60)
+    assert store.require_job(job_id).state is JobState.DONE
+
+
+def test_a_waiting_terraform_job_shows_as_waiting_and_resumes(
+    client: TestClient, stack: WebStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The defect: the web mapped `waiting` to `pending`, so the page hid Resume and the POST was a 409."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no terraform: the identity step waits
+    form = _form(provisioner="terraform", client_id="", service_principal_id="", client_secret="")
+    response = client.post("/onboard", data=form)
+    assert response.status_code == 303, response.text
+    job_id = response.headers["location"].rsplit("/", 1)[1]
+    stack.engine.runner.join(job_id, 60)
+    data = client.get(f"/api/jobs/{job_id}").json()
+    assert data["state"] == "waiting" and data["can_resume"] and not data["finished"]
+    assert "--terraform-outputs" in data["error"]
+    page = client.get(f"/jobs/{job_id}").text
+    assert 'data-state="waiting"' in page and 'id="resume-form"' in page
+    assert "Waiting for you" in page
+    resumed = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
+    assert resumed.status_code == 303
+    stack.engine.runner.join(job_id, 60)
+    assert stack.store.require_job(job_id).state is JobState.WAITING, "still no terraform: it waits again"
+    step = stack.store.require_job(job_id).step("identity")
+    assert step.state is StepState.PENDING and step.attempts == 2
 
 
 def test_unknown_job_is_a_sentence_not_a_stack_trace(client: TestClient) -> None:
@@ -212,44 +284,40 @@ def test_unknown_job_is_a_sentence_not_a_stack_trace(client: TestClient) -> None
     assert stream.status_code == 404 and stream.json()["error"] == "No such job"
 
 
-def test_accounts_are_listed_and_filtered(client: TestClient) -> None:
+def test_accounts_are_listed_and_filtered(client: TestClient, stack: WebStack) -> None:
+    with stack.engine.client_factory(None) as api:
+        accounts = api.request("GET", "/cloud")
+    azure = next(a["name"] for a in accounts if a["cloudType"] == "azure")
+    other = next(a["name"] for a in accounts if a["cloudType"] != "azure")
     html = client.get("/accounts").text
-    assert "prod-eu" in html and "legacy" in html
+    assert azure in html and other in html
     filtered = client.get("/accounts?cloud=azure").text
-    assert "prod-eu" in filtered and "legacy" not in filtered
-    assert "legacy" in client.get("/accounts?status=disabled").text
+    assert azure in filtered and other not in filtered
 
 
-def test_an_api_failure_is_explained_with_what_to_do(store: MemoryStore) -> None:
+def test_an_api_failure_is_explained_with_what_to_do(stack: WebStack) -> None:
     class AuthenticationError(Exception):
         pass
 
     def broken(profile: str | None) -> object:
         raise AuthenticationError("login failed (401)")
 
-    backend = make_backend(store)
-    backend.client_factory = broken
-    app = create_app(WebSettings(backend=backend, session_token=TOKEN))
-    c = TestClient(app, base_url="http://127.0.0.1:8765")
-    c.cookies.set(cookie_name(8765), TOKEN)
-    html = c.get("/accounts").text
+    stack.settings.backend.client_factory = broken
+    html = _client(stack).get("/accounts").text
     assert "The API refused the access key" in html and "What to do:" in html
     assert "Traceback" not in html
 
 
 def test_an_unexpected_failure_is_a_sentence_and_the_secret_stays_out_of_it(
-    store: MemoryStore, caplog: pytest.LogCaptureFixture
+    stack: WebStack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
 
     def broken_create(spec: object, secret: str | None = None, idempotency_key: str | None = None) -> str:
         raise RuntimeError("database is locked")
 
-    store.create_job = broken_create  # type: ignore[method-assign]
-    app = create_app(WebSettings(backend=make_backend(store), session_token=TOKEN))
-    c = TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
-    c.cookies.set(cookie_name(8765), TOKEN)
-    response = c.post("/onboard", data=_form())
+    monkeypatch.setattr(stack.store, "create_job", broken_create)
+    response = _client(stack, raise_server_exceptions=False).post("/onboard", data=_form())
     assert response.status_code == 500
     assert "Something went wrong" in response.text and "What to do:" in response.text
     assert "Traceback" not in response.text and "RuntimeError" not in response.text

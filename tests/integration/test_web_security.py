@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from starlette.testclient import TestClient
 
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.app import create_app
 from cortexkit.web.security import cookie_name, csrf_token
-from cortexkit.web.settings import WebSettings
-from tests.browser.fakes import MemoryStore, make_backend
+from tests.integration.web_support import WebStack, web_emulator, web_stack
 
 TOKEN = "t0k3n-for-tests-only-abcdefghijklmnopqrstuv"
 BASE = "http://127.0.0.1:8765"
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    with web_emulator() as running:
+        yield running
 
 
 @pytest.fixture
-def started() -> list[str]:
-    return []
+def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
+    built = web_stack(emulator, tmp_path, TOKEN)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def anon(store: MemoryStore, started: list[str]) -> TestClient:
-    app = create_app(WebSettings(backend=make_backend(store, started), session_token=TOKEN))
-    return TestClient(app, base_url=BASE, follow_redirects=False)
+def anon(stack: WebStack) -> TestClient:
+    return TestClient(create_app(stack.settings), base_url=BASE, follow_redirects=False)
 
 
 @pytest.fixture
@@ -95,12 +100,12 @@ def test_static_files_need_no_token_but_still_get_headers(anon: TestClient) -> N
     assert response.headers["x-frame-options"] == "DENY"
 
 
-def test_a_post_without_the_csrf_token_changes_nothing(client: TestClient, store: MemoryStore) -> None:
+def test_a_post_without_the_csrf_token_changes_nothing(client: TestClient, stack: WebStack) -> None:
     form = {"account_type": "account", "name": "x", "tenant_id": "a", "subscription_id": "b"}
     response = client.post("/onboard", data=form)
     assert response.status_code == 403
     assert "Reload the page" in response.text
-    assert store.jobs == {}
+    assert stack.store.list_jobs() == []
     bad = client.post("/api/validate", json={}, headers={"x-csrf-token": "nope"})
     assert bad.status_code == 403
 

@@ -105,7 +105,8 @@ def _pyproject() -> dict[str, object]:
         ("uvicorn.protocols.http", None, ("ui",)),
         ("sqlalchemy", "onboard", ("onboarding",)),
         ("sqlalchemy", "ui", ("ui",)),
-        ("plotly.graph_objects", "alerts", ("report",)),
+        ("jinja2", "alerts", ("report",)),
+        ("jinja2", "ui", ("ui",)),
         ("typer", None, ("cli",)),
         ("typer", "ui", ("cli", "ui")),
         ("typer", "demo", ("cli", "ui", "emulator")),
@@ -190,7 +191,7 @@ def test_version_and_help_need_only_the_cli_extra(args: list[str], tmp_path: Pat
         (["sqlalchemy"], ["onboard", "list"], "onboarding"),
         (["typer"], ["--version"], "cli"),
         (["typer"], ["ui"], "cli,ui"),
-        (["plotly"], ["alerts", "report", "--output", "r.html"], "report"),
+        (["jinja2"], ["alerts", "report", "--output", "r.html"], "report"),
     ],
 )
 def test_a_command_without_its_extra_exits_2_naming_it(

@@ -1,39 +1,151 @@
-"""Report aggregation (pure) and the HTML it renders."""
+"""Report aggregation (pure) and the HTML it renders: what each headline number means, tested on alerts
+whose times are chosen by hand."""
 
 from __future__ import annotations
 
+import itertools
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from cortexkit.cli.report import AlertStats, ReportData, posture_rows, render
+import pytest
 
-DAY = 86_400_000
+from cortexkit.cli.errors import UsageProblem
+from cortexkit.cli.report import ReportData, as_json, fetch_since, plan, posture_rows, render
+from cortexkit.cli.reportstats import DAY, HOUR, ReportStats, SlaError, Window, parse_sla
+
+NOW = 1_796_644_800_000  # 2026-12-07 12:00 UTC
+START = NOW - 7 * DAY
 
 
-def _alert(i: int, severity: str, policy: str, account: str, day: int) -> dict[str, object]:
+def _alert(
+    i: int,
+    severity: str,
+    *,
+    first: int,
+    status: str = "open",
+    closed: int | None = None,
+    policy: str = "policy-a",
+    account: str = "acct-0",
+    resource: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": f"P-{i}",
-        "status": "open" if i % 3 else "dismissed",
-        "firstSeen": 1_763_856_000_000 + day * DAY,
+        "status": status,
+        "firstSeen": first,
+        "lastUpdated": closed if closed is not None else first,
         "policy": {"name": policy, "severity": severity},
-        "resource": {"account": account, "cloudType": "azure", "name": f"res-{i % 4}"},
+        "resource": {"account": account, "cloudType": "azure", "name": resource or f"res-{i}"},
     }
 
 
-def _stats() -> AlertStats:
-    stats = AlertStats()
-    for i in range(30):
-        stats.add(_alert(i, ["high", "low", "critical"][i % 3], f"policy-{i % 5}", f"acct-{i % 2}", i % 6))
-    stats.add(_alert(99, "medium", "<script>alert(1)</script>", "acct-0", 0))
+def _stats(*alerts: dict[str, Any]) -> ReportStats:
+    stats = ReportStats(Window(START, NOW))
+    for alert in alerts:
+        stats.add(alert)
     return stats
 
 
-def test_counters() -> None:
-    stats = _stats()
-    assert stats.total == 31
-    assert stats.by_severity == {"high": 10, "low": 10, "critical": 10, "medium": 1}
-    assert stats.by_account["acct-0"] == 16
-    assert sum(stats.by_day.values()) == 31 and len(stats.by_day) == 6
-    assert stats.by_status["dismissed"] == 11
+def test_open_now_and_the_change_against_the_start_of_the_period() -> None:
+    stats = _stats(
+        _alert(1, "high", first=START - 2 * DAY),  # open before and now
+        _alert(2, "high", first=START - 2 * DAY, status="resolved", closed=START + DAY),  # open at start only
+        _alert(3, "high", first=START + DAY),  # opened in the period
+        _alert(4, "high", first=START - 3 * DAY, status="dismissed", closed=START - DAY),  # closed before
+        _alert(5, "critical", first=START + 2 * DAY),
+    )
+    figures = stats.as_json(10)
+    assert figures["open"]["high"] == {"now": 2, "at_start": 2, "change": 0}
+    assert figures["open"]["critical"] == {"now": 1, "at_start": 0, "change": 1}
+    assert figures["opened"]["high"] == 1 and figures["opened"]["critical"] == 1
+    assert figures["resolved"]["high"] == 1  # closed inside the period
+    assert figures["dismissed"]["high"] == 0  # dismissed before the period started
+    assert stats.total_open == 3
+
+
+def test_cards_count_open_alerts_not_every_status() -> None:
+    stats = _stats(
+        _alert(1, "high", first=START + HOUR),
+        _alert(2, "high", first=START + HOUR, status="resolved", closed=START + 5 * HOUR),
+        _alert(3, "high", first=START + HOUR, status="dismissed", closed=START + 2 * HOUR),
+        _alert(4, "high", first=START + HOUR, status="snoozed"),
+    )
+    assert stats.open_now["high"] == 1
+    assert stats.as_json(10)["dismissed"]["high"] == 1
+
+
+def test_trend_is_per_utc_day_and_marks_partial_days() -> None:
+    stats = _stats(
+        _alert(1, "high", first=NOW - HOUR),
+        _alert(2, "low", first=NOW - HOUR, status="resolved", closed=NOW - 30 * 60_000),
+    )
+    trend = stats.as_json(10)["trend"]
+    assert len(trend) == 8  # 7 days from 12:00 to 12:00 touch 8 calendar days
+    assert trend[-1]["label"] == "2026-12-07" and trend[-1]["partial"]
+    assert trend[0]["partial"] and not any(point["partial"] for point in trend[1:-1])
+    assert trend[-1]["opened"]["high"] == 1 and trend[-1]["resolved"]["low"] == 1
+
+
+def test_a_long_period_is_drawn_per_week() -> None:
+    stats = ReportStats(Window(NOW - 180 * DAY, NOW))
+    stats.add(_alert(1, "high", first=NOW - 100 * DAY))
+    weeks = stats.buckets()
+    assert stats.as_json(10)["period"]["bucket"] == "week"
+    assert all(b - a == 7 * DAY for a, b in itertools.pairwise(weeks))
+    assert datetime.fromtimestamp(weeks[1] / 1000, UTC).weekday() == 0  # weeks start on Monday
+
+
+def test_age_buckets_sla_and_time_to_resolve() -> None:
+    stats = _stats(
+        _alert(1, "critical", first=NOW - 2 * HOUR),  # < 1 day, inside the 1-day SLA
+        _alert(2, "critical", first=NOW - 3 * DAY),  # over the SLA
+        _alert(3, "high", first=NOW - 40 * DAY),  # 30-90 days, over 7 days
+        _alert(4, "low", first=START + DAY, status="resolved", closed=START + DAY + 2 * HOUR),
+        _alert(5, "low", first=START + DAY, status="resolved", closed=START + DAY + 10 * HOUR),
+        _alert(6, "low", first=START + DAY, status="resolved", closed=START + DAY + 3 * HOUR),
+    )
+    figures = stats.as_json(10)
+    assert figures["age"]["critical"]["< 1 day"] == 1 and figures["age"]["critical"]["1-7 days"] == 1
+    assert figures["age"]["high"]["30-90 days"] == 1
+    assert figures["sla"]["critical"] == {"limit_hours": 24, "over": 1}
+    assert figures["sla"]["high"]["over"] == 1
+    assert figures["time_to_resolve"] == {"resolved": 3, "mean_hours": 5.0, "median_hours": 3.0}
+
+
+def test_sla_option() -> None:
+    assert parse_sla("critical=4h, high=2d")["critical"] == 4 * HOUR
+    assert parse_sla(None)["high"] == 7 * DAY
+    for bad in ("critical", "urgent=1d", "high=0d", "high=3x"):
+        with pytest.raises(SlaError, match="severity=duration"):
+            parse_sla(bad)
+    with pytest.raises(UsageProblem, match="--sla"):
+        plan("7d", "critical=soon")
+
+
+def test_top_policies_share_accounts_and_tied_resources_dropped() -> None:
+    alerts = [_alert(i, "high", first=START + HOUR, policy="p1", account=f"a{i % 2}") for i in range(3)]
+    alerts.append(_alert(9, "low", first=START + HOUR, policy="p2", account="a1"))
+    stats = _stats(*alerts)
+    figures = stats.as_json(10)
+    assert figures["top_policies"][0] == {"name": "p1", "severity": "high", "open": 3, "share": 75.0}
+    assert figures["top_accounts"] == [  # equal counts: by name
+        {"account": "a0", "open": 2, "critical": 0, "high": 2, "medium": 0, "low": 0, "informational": 0},
+        {"account": "a1", "open": 2, "critical": 0, "high": 1, "medium": 0, "low": 1, "informational": 0},
+    ]
+    assert figures["top_resources"] == []  # every resource has one alert: no ranking to show
+    stats.add(_alert(10, "low", first=START + HOUR, resource="res-1"))
+    assert stats.as_json(10)["top_resources"][0] == {"resource": "res-1", "open": 2}
+
+
+def test_plan_fetches_the_previous_period_too() -> None:
+    now = datetime.fromtimestamp(NOW / 1000, UTC)
+    window, _sla = plan("7d", None, now=now)
+    assert (window.start, window.end, window.fetch_start) == (START, NOW, START - 7 * DAY)
+    assert fetch_since(window) == "2026-11-23T12:00:00.000+00:00..2026-12-07T12:00:00.000+00:00"
+    everything, _sla = plan("all", None, now=now)
+    assert not everything.compare and fetch_since(everything) == "all"
+    with pytest.raises(UsageProblem):
+        plan("yesterday-ish", None, now=now)
 
 
 def test_posture_rows_sorted_worst_first() -> None:
@@ -50,25 +162,32 @@ def test_posture_rows_sorted_worst_first() -> None:
     assert summary == {"totalResources": 14}
 
 
-def test_html_is_self_contained_and_escaped() -> None:
+def _data(stats: ReportStats, posture: list[dict[str, Any]] | None = None) -> ReportData:
+    generated = datetime.fromtimestamp(NOW / 1000, UTC)
+    return ReportData(stats, posture or [], {}, "7d", generated, "http://127.0.0.1:1", 10)
+
+
+def test_html_is_small_self_contained_and_escaped() -> None:
     posture, _ = posture_rows(
-        {"complianceDetails": [{"name": "CIS", "totalResources": 2, "passedResources": 1}]}
+        {"complianceDetails": [{"name": "CIS <b>", "totalResources": 2, "passedResources": 1}]}
     )
-    data = ReportData(
-        _stats(), posture, {}, "30d", datetime(2026, 11, 23, tzinfo=UTC), "http://127.0.0.1:1", 10
-    )
-    html = render(data, title="Weekly <report>")
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "Weekly &lt;report&gt;" in html
-    assert html.count('class="card chart"') == 6
-    assert "Plotly.newPlot" in html and len(html) > 1_000_000  # the plotly.js bundle itself
-    assert "<script src=" not in html  # plotly.js is inline, nothing is fetched
+    alerts = [
+        _alert(i, ["high", "low", "critical"][i % 3], first=START + (i % 7) * DAY + HOUR, account=f"a{i % 4}")
+        for i in range(300)
+    ]
+    alerts.append(_alert(999, "medium", first=START + HOUR, policy="<script>alert(1)</script>"))
+    html = render(_data(_stats(*alerts), posture), title="Weekly <report>")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Weekly &lt;report&gt;" in html and "CIS &lt;b&gt;" in html
+    assert html.count("<svg") == 3 and html.count('class="bar"') > 20
+    assert "default-src 'none'" in html  # the page's CSP forbids any outside request
+    assert "http://" not in html.replace("http://127.0.0.1:1", "").replace("http://www.w3.org/2000/svg", "")
+    assert len(html.encode()) < 200_000
 
 
-def test_an_empty_tenant_still_renders() -> None:
-    data = ReportData(
-        AlertStats(), [], {}, "7d", datetime(2026, 11, 23, tzinfo=UTC), "https://api.eu.prismacloud.io", 10
-    )
+def test_an_empty_tenant_still_renders_and_serialises() -> None:
+    data = _data(_stats())
     html = render(data, title="Empty")
-    assert "No compliance data." in html and html.count('class="card chart"') == 5
+    assert "No compliance data." in html and "No open alerts." in html and html.count("<svg") == 3
+    parsed = json.loads(json.dumps(as_json(data)))
+    assert parsed["alerts_seen"] == 0 and parsed["time_to_resolve"]["median_hours"] is None

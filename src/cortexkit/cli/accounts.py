@@ -26,6 +26,7 @@ def _group() -> None:
 
 
 ACCOUNT_COLUMNS = ("accountId", "name", "Cloud=cloudType", "Type=accountType", "enabled", "status")
+BACKEND_COLUMNS = ("Id=account_id", "name", "cloud", "status", "Instance=parent_name")
 GROUP_COLUMNS = ("id", "name", "description", "Accounts=accountIds")
 
 
@@ -34,8 +35,12 @@ def list_accounts(
     ctx: typer.Context,
     cloud_type: Annotated[str | None, typer.Option("--cloud-type", help="Only azure, aws, gcp ...")] = None,
 ) -> None:
-    """List onboarded cloud accounts."""
+    """List onboarded cloud accounts (on Cortex: the accounts of every integration instance)."""
     cli = state(ctx)
+    if cli.dialect() == "cortex":  # through the backend interface both dialects share
+        rows = cli.api_backend().cloud_accounts(cloud=cloud_type)
+        cli.emit([r.as_dict() for r in rows], output.columns(*BACKEND_COLUMNS))
+        return
     # Through the resource, not a raw request: it refuses a 200 answer that is not a list of accounts
     # (an error body, a string, a list of numbers) instead of printing it as data.
     accounts = cli.client().cloud_accounts.list(exclude_group_details=True)

@@ -342,23 +342,43 @@ def export_alerts(  # noqa: PLR0917
 def report_alerts(  # noqa: PLR0917
     ctx: typer.Context,
     destination: Annotated[
-        str, typer.Option("--output", "-o", help="HTML file to write; - for stdout.")
+        str, typer.Option("--output", "-o", help="File to write; - for stdout.")
     ] = "report.html",
-    since: Annotated[str, typer.Option("--since", help="Time range of the report.")] = "30d",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html or json (the aggregates).")] = "html",
+    since: Annotated[str, typer.Option("--since", help="The period; compared with the one before.")] = "30d",
+    sla: Annotated[
+        str | None,
+        typer.Option("--sla", help="Age limits of open alerts, e.g. critical=1d,high=7d,medium=30d,low=90d."),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=100, help="Rows in the top-N tables.")] = 10,
     title: Annotated[str, typer.Option("--title")] = "Prisma Cloud alert report",
     status: Status = None,
     severity: Severity = None,
     cloud_type: CloudType = None,
     account: Account = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+    ] = True,
 ) -> None:
-    """Write a self-contained HTML report: charts, top-N tables and the compliance posture."""
-    from cortexkit.cli import report
+    """Write the alert report: open alerts and their change, trend, age and SLA, top accounts and policies,
+    compliance; one self-contained HTML file (or JSON)."""
+    from cortexkit.cli import export, report
 
     cli = state(ctx)
-    selection = _selection(status, severity, None, None, cloud_type, account, None, None, since)
-    summary = report.collect(cli.client(), _body(selection), since=since, top=top)
-    report.write(summary, destination, title=title)
+    chosen = report.check_format(fmt)
+    window, limits = report.plan(since, sla)
+    fetch = report.fetch_since(window)
+    selection = _selection(status, severity, None, None, cloud_type, account, None, None, fetch)
+    body = _body(selection)
+    client = cli.client()
+    if progress and sys.stderr.isatty():
+        with export.RichProgress("reading alerts") as bar:
+            summary = report.collect(
+                client, body, window=window, sla=limits, since=since, top=top, progress=bar
+            )
+    else:
+        summary = report.collect(client, body, window=window, sla=limits, since=since, top=top)
+    report.write(summary, destination, title=title, fmt=chosen)
     output.message(
         f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(destination)}."
     )

@@ -1,7 +1,8 @@
-"""`cortexkit api METHOD PATH`: the raw escape hatch, like `gh api`.
+"""`cortexkit api METHOD PATH`: the raw escape hatch, like `gh api`, for either dialect.
 
-The call goes through the same client as every command (session, retries, rate limits, redacted logs), so
-an unwrapped endpoint is as safe to script as a wrapped one.
+The call goes through the same client as every command (session or signed key, retries, rate limits,
+redacted logs), so an unwrapped endpoint is as safe to script as a wrapped one. On Cortex, `--paginate`
+follows whichever of the three paging styles the path and body use.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ from typing import Annotated, Any
 
 import typer
 
-from cortexkit.cli.context import state
+from cortexkit.cli.context import CliState, state
 from cortexkit.cli.errors import UsageProblem
 from cortexkit.cli.files import read_data_argument
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Call any API path.")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Auth headers the clients own: the Prisma session token and every header of a Cortex key.
+MANAGED_HEADERS = frozenset(
+    {"x-redlock-auth", "authorization", "x-xdr-auth-id", "x-xdr-nonce", "x-xdr-timestamp"}
+)
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -41,8 +46,10 @@ def parse_headers(lines: list[str]) -> dict[str, str]:
         name, sep, value = line.partition(":")
         if not sep or not name.strip():
             raise UsageProblem(f"--header {line!r} is not 'Name: value'.")
-        if name.strip().lower() == "x-redlock-auth":
-            raise UsageProblem("the x-redlock-auth header is managed by cortexkit; it cannot be set by hand.")
+        if name.strip().lower() in MANAGED_HEADERS:
+            raise UsageProblem(
+                f"the {name.strip().lower()} header is managed by cortexkit; it cannot be set by hand."
+            )
         headers[name.strip()] = value.strip()
     return headers
 
@@ -71,11 +78,39 @@ def api(  # noqa: PLR0917
     params = parse_params(param or []) or None
     headers = parse_headers(header or []) or None
     cli = state(ctx)
+    if cli.dialect() == "cortex":
+        _cortex_call(cli, verb, path, body, params, headers, paginate=paginate)
+        return
     client = cli.client()
     if paginate:
         from cortexkit.cli.paging import pager_for
 
         cli.emit(list(client.paginate(pager_for(verb, path, params, body))))
+        return
+    result = client.request(verb, path, params=params, json=body, headers=headers)
+    if isinstance(result, str):
+        typer.echo(result, nl=not result.endswith("\n"))
+    elif result is not None:
+        cli.emit(result)
+
+
+def _cortex_call(  # noqa: PLR0917
+    cli: CliState,
+    verb: str,
+    path: str,
+    body: Any,
+    params: dict[str, Any] | None,
+    headers: dict[str, str] | None,
+    *,
+    paginate: bool,
+) -> None:
+    client = cli.cortex_client()
+    if paginate:
+        from cortexkit.cortex.paging import pager_for
+
+        if verb != "POST":
+            raise UsageProblem("--paginate on Cortex pages RPC calls: use POST with a request_data body.")
+        cli.emit(list(client.paginate(pager_for(path, body))))
         return
     result = client.request(verb, path, params=params, json=body, headers=headers)
     if isinstance(result, str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-VALUE_OPTIONS = {"--profile", "--region", "-o", "--output", "--query"}
+VALUE_OPTIONS = {"--profile", "--region", "-o", "--output", "--query", "--backend"}
 FLAG_OPTIONS = {"--verbose", "--debug", "--version"}
 # Commands where -o/--output names a file of their own (the export and the report), not the format.
 LOCAL_OUTPUT = {("alerts", "export"), ("alerts", "report")}

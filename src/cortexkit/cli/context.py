@@ -19,6 +19,8 @@ from cortexkit.cli.errors import UsageProblem
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.client import Client
+    from cortexkit.cortex.backend import Backend, Dialect
+    from cortexkit.cortex.client import CortexClient
     from cortexkit.credentials import Credentials
 
 
@@ -32,7 +34,10 @@ class CliState:
     query: str | None = None
     verbose: int = 0
     debug: bool = False
+    backend: str | None = None  # --backend prisma|cortex: which dialect when the credentials do not say
     _client: Client | None = field(default=None, repr=False)
+    _cortex: CortexClient | None = field(default=None, repr=False)
+    _creds: Credentials | None = field(default=None, repr=False)
 
     def credentials(self, profile: str | None = None) -> Credentials:
         """Credentials for a profile (or the global one), `--region` overriding its URL.
@@ -52,6 +57,7 @@ class CliState:
                     f"no profile named {name!r} (profiles: {listed}); "
                     f"add it with `cortexkit profile add {name}`."
                 )
+            _refuse_cortex_profile(name)
         return load_credentials(
             name, api_url=self.region, interactive=sys.stdin.isatty() and sys.stderr.isatty()
         )
@@ -61,17 +67,62 @@ class CliState:
         if self._client is None:
             from cortexkit.client import Client
 
-            self._client = Client(self.credentials())
+            if self.backend is not None and self.backend.strip().lower() == "cortex":
+                raise UsageProblem(
+                    "this command speaks Prisma Cloud only; drop --backend cortex or use a Prisma profile."
+                )
+
+            self._creds = self.credentials()
+            self._client = Client(self._creds)
         return self._client
+
+    def dialect(self) -> Dialect:
+        """Which API the selected credentials speak; both PRISMA_* and CORTEXCLOUD_* set with nothing to
+        say which is a usage error (exit 2), never a guess."""
+        from cortexkit.cortex.backend import dialect_for
+
+        return dialect_for(backend=self.backend, profile=self.profile)
+
+    def cortex_client(self) -> CortexClient:
+        """The Cortex client of the selected profile (args > CORTEXCLOUD_* > profile); `--region`: its URL."""
+        if self._cortex is None:
+            from cortexkit.cortex.client import CortexClient
+
+            self._cortex = CortexClient(profile=self.profile, api_url=self.region)
+        return self._cortex
+
+    def api_backend(self) -> Backend:
+        """The dialect-neutral backend (who am I, cloud accounts, alerts) on the selected credentials."""
+        from cortexkit.cortex.backend import CortexBackend, PrismaBackend
+
+        if self.dialect() == "cortex":
+            return CortexBackend(self.cortex_client())
+        client = self.client()
+        assert self._creds is not None  # set by client()
+        return PrismaBackend(client, self._creds)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+        if self._cortex is not None:
+            self._cortex.close()
+            self._cortex = None
 
     def emit(self, data: Any, cols: Sequence[out.Column] | None = None) -> None:
         """Write command results in the format and with the query the global options chose."""
         out.emit(data, fmt=self.output, query=self.query, cols=cols)
+
+
+def _refuse_cortex_profile(name: str) -> None:
+    from cortexkit.cortex.profiles import profile_backend
+
+    if profile_backend(name) == "cortex":
+        raise UsageProblem(
+            f"profile {name!r} is a Cortex Cloud profile and this command speaks Prisma Cloud only; "
+            "use a Prisma profile, or a command that works on both (auth status, accounts list, "
+            "audit-logs list, api)."
+        )
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -14,6 +14,13 @@ app = typer.Typer(help="Run the local Prisma Cloud CSPM API emulator.", no_args_
 
 ACCESS_KEY_ENV = "CORTEXKIT_EMULATOR_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "CORTEXKIT_EMULATOR_SECRET_KEY"
+CORTEX_KEY_ID_ENV = "CORTEXKIT_EMULATOR_CORTEX_API_KEY_ID"
+CORTEX_KEY_ENV = "CORTEXKIT_EMULATOR_CORTEX_API_KEY"
+
+
+class CortexKeyType(StrEnum):
+    advanced = "advanced"
+    standard = "standard"
 
 
 class RateLimitMode(StrEnum):
@@ -58,6 +65,23 @@ def serve(
         str | None,
         typer.Option(envvar=SECRET_KEY_ENV, help="Secret key to accept (else generated); prefer the env."),
     ] = None,
+    cortex_api_key_id: Annotated[
+        int | None,
+        typer.Option(envvar=CORTEX_KEY_ID_ENV, help="Cortex API key id to accept (else generated).", min=1),
+    ] = None,
+    cortex_api_key: Annotated[
+        str | None,
+        typer.Option(envvar=CORTEX_KEY_ENV, help="Cortex API key to accept (else generated); use the env."),
+    ] = None,
+    cortex_api_key_type: Annotated[
+        CortexKeyType, typer.Option(help="The Cortex key's type: signed (advanced) or plain (standard).")
+    ] = CortexKeyType.advanced,
+    cortex_skew: Annotated[
+        float, typer.Option(help="Cortex clock-skew window in seconds (either way).", min=1)
+    ] = 300.0,
+    cortex_rate: Annotated[
+        float, typer.Option(help="Cortex tenant-wide requests/s (all endpoints).", min=0.001)
+    ] = 10.0,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve the emulated API until interrupted; prints the URL and the keys to log in with."""
@@ -85,10 +109,16 @@ def serve(
             accounts=accounts,
             access_key_id=access_key_id or None,
             secret_key=secret_key or None,
+            cortex_api_key_id=cortex_api_key_id,
+            cortex_api_key=cortex_api_key or None,
+            cortex_api_key_type=cortex_api_key_type.value,
+            cortex_skew=cortex_skew,
+            cortex_rate=cortex_rate,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     generated = config.credentials_generated
+    cortex_generated = config.cortex_key_generated
     config = config.resolved()
 
     with tempfile.TemporaryDirectory(prefix="cortexkit-emulator-") as tmp:
@@ -116,6 +146,15 @@ def serve(
             typer.echo(f"# secret key: the one you set ({SECRET_KEY_ENV} or --secret-key)", err=True)
         if tls_files is not None:
             typer.echo(f"SSL_CERT_FILE={tls_files.ca_file}")
+        # The Cortex dialect on the same port, with the Terraform provider's variable names.
+        typer.echo(f"CORTEXCLOUD_API_URL={url}")
+        typer.echo(f"CORTEXCLOUD_API_KEY_ID={config.cortex_api_key_id}")
+        typer.echo(f"CORTEXCLOUD_API_KEY_TYPE={config.cortex_api_key_type}")
+        if cortex_generated:
+            typer.echo(f"CORTEXCLOUD_API_KEY={config.cortex_api_key}")
+        else:
+            typer.echo(f"# Cortex API key: the one you set ({CORTEX_KEY_ENV} or --cortex-api-key)", err=True)
+
         try:
             server.run(sockets=[sock])
         finally:

@@ -19,11 +19,10 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     "fastapi": ("ui", "emulator"),
     "starlette": ("ui", "emulator"),
     "uvicorn": ("ui", "emulator"),
-    "jinja2": ("ui", "report"),
+    "jinja2": ("report", "ui"),
     "multipart": ("ui",),
     "python_multipart": ("ui",),
     "jwt": ("emulator",),
-    "plotly": ("report",),
     "psycopg": ("postgres",),
     "redis": ("governor",),
 }

@@ -36,6 +36,11 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "emulator": ("cortexkit.cli.emulator", "app", "Run the local API emulator."),
     "ui": ("cortexkit.cli.ui", "app", "Start the onboarding web UI."),
     "demo": ("cortexkit.cli.demo", "app", "Start the emulator and the web UI together."),
+    # Cortex Cloud (and both dialects where the job is the same).
+    "auth": ("cortexkit.cli.auth", "app", "Credentials: does the key work, and why not (both dialects)."),
+    "cloud-instances": ("cortexkit.cli.instances", "app", "Cortex cloud integration instances."),
+    "issues": ("cortexkit.cli.issues", "app", "Cortex issues: list, get, update."),
+    "assets": ("cortexkit.cli.assets", "app", "Cortex assets."),
 }
 
 
@@ -153,6 +158,9 @@ def root(  # noqa: PLR0917
         help="Output format: table, json, jsonl, csv, yaml (table only on a terminal).",
     ),
     query: str | None = typer.Option(None, "--query", help="JMESPath expression applied to the output."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="prisma or cortex, when both PRISMA_* and CORTEXCLOUD_* are set."
+    ),
     verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="More log lines on stderr."),
     debug: bool = typer.Option(
         False, "--debug", help="Log requests and responses (secrets redacted); tracebacks on errors."
@@ -167,6 +175,8 @@ def root(  # noqa: PLR0917
             output_format = output.resolve_format(output_format)
         except output.OutputError as exc:
             raise typer.BadParameter(str(exc), param_hint="'-o' / '--output'") from None
+    if backend is not None and backend.strip().lower() not in ("prisma", "cortex"):
+        raise typer.BadParameter(f"{backend!r} is not prisma or cortex.", param_hint="'--backend'")
     ctx.obj = CliState(
         profile=profile,
         region=region,
@@ -174,6 +184,7 @@ def root(  # noqa: PLR0917
         query=query,
         verbose=verbose,
         debug=debug,
+        backend=backend.strip().lower() if backend else None,
     )
     configure_logging(verbose, debug)
 

@@ -29,22 +29,38 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-COLUMNS = ("name", "Default=default", "Api url=api_url", "Access key=access_key_id", "Secret=storage")
+COLUMNS = (
+    "name",
+    "Default=default",
+    "Backend=backend",
+    "Api url=api_url",
+    "Access key=access_key_id",
+    "Secret=storage",
+)
 DEFAULT_IMPORT = Path("~/.prismacloud/credentials.json")
 
 
 def _info_row(info: ProfileInfo) -> dict[str, Any]:
-    return {
+    from cortexkit.cortex.profiles import cortex_key
+
+    row = {
         "name": info.name,
         "default": info.is_default,
         "api_url": info.api_url,
         "access_key_id": info.access_key_id,
         "verify": info.verify,
         "storage": info.storage,
+        "backend": "prisma",
     }
+    cortex = cortex_key(info.name)
+    if cortex is not None:  # a Cortex profile: its key ID and type where Prisma has the access key
+        row.update(backend="cortex", access_key_id=f"{cortex[0]} ({cortex[1]})")
+    return row
 
 
-def read_secret(*, secret_env: str | None, secret_stdin: bool, interactive: bool) -> str:
+def read_secret(
+    *, secret_env: str | None, secret_stdin: bool, interactive: bool, what: str = "secret key"
+) -> str:
     """The secret key from stdin, a named environment variable or a no-echo prompt (in that order)."""
     if secret_stdin and secret_env:
         raise UsageProblem("give the secret through --secret-stdin or --secret-env, not both.")
@@ -61,7 +77,7 @@ def read_secret(*, secret_env: str | None, secret_stdin: bool, interactive: bool
             )
         return secret
     if interactive:
-        return str(typer.prompt("Secret key", hide_input=True, err=True)).strip()
+        return str(typer.prompt(what.capitalize(), hide_input=True, err=True)).strip()
     raise UsageProblem(
         "no secret key: use --secret-stdin or --secret-env NAME when not on a terminal "
         "(a secret is never taken as a command-line value)."
@@ -82,7 +98,18 @@ def add(  # noqa: PLR0917
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Profile name.")],
     url: Annotated[str, typer.Option("--url", help="API URL, region name or console URL.")],
-    access_key_id: Annotated[str, typer.Option("--access-key-id", help="Access key ID.")],
+    access_key_id: Annotated[
+        str | None, typer.Option("--access-key-id", help="Access key ID (Prisma Cloud).")
+    ] = None,
+    cortex: Annotated[
+        bool, typer.Option("--cortex", help="A Cortex Cloud API key (with --api-key-id) instead.")
+    ] = False,
+    api_key_id: Annotated[
+        int | None, typer.Option("--api-key-id", help="Cortex API key ID (the ID column).", min=1)
+    ] = None,
+    api_key_type: Annotated[
+        str, typer.Option("--api-key-type", help="Cortex key type: advanced or standard.")
+    ] = "advanced",
     secret_env: Annotated[
         str | None, typer.Option("--secret-env", help="Read the secret key from this environment variable.")
     ] = None,
@@ -96,6 +123,17 @@ def add(  # noqa: PLR0917
     make_default: Annotated[bool, typer.Option("--default", help="Make it the default profile.")] = False,
 ) -> None:
     """Save a profile (the secret goes to the OS keyring)."""
+    if cortex:
+        _add_cortex(ctx, name, url, api_key_id, api_key_type, access_key_id=access_key_id,
+                    secret_env=secret_env, secret_stdin=secret_stdin, verify=verify,
+                    insecure_storage=insecure_storage, make_default=make_default)  # fmt: skip
+        return
+    if api_key_id is not None:
+        raise UsageProblem(
+            "--api-key-id is for Cortex Cloud keys: add --cortex (Prisma takes --access-key-id)."
+        )
+    if not access_key_id:
+        raise UsageProblem("--access-key-id is required (or --cortex with --api-key-id for Cortex Cloud).")
     from cortexkit._redact import Secret
     from cortexkit.credentials import Credentials, ProfileStore, parse_verify
 
@@ -106,6 +144,52 @@ def add(  # noqa: PLR0917
     where = store.add(name, credentials, insecure_storage=insecure_storage, make_default=make_default or None)
     place = "the OS keyring" if where == "keyring" else f"{store.path} (mode 0600)"
     output.message(f"saved profile {name!r} for {credentials.api_url}; the secret key is in {place}.")
+    info = next(i for i in store.list() if i.name == name)
+    state(ctx).emit(_info_row(info))
+
+
+def _add_cortex(
+    ctx: typer.Context,
+    name: str,
+    url: str,
+    api_key_id: int | None,
+    api_key_type: str,
+    *,
+    access_key_id: str | None,
+    secret_env: str | None,
+    secret_stdin: bool,
+    verify: str,
+    insecure_storage: bool,
+    make_default: bool,
+) -> None:
+    from cortexkit.cortex.credentials import CortexCredentials
+    from cortexkit.cortex.profiles import add_profile
+    from cortexkit.credentials import ProfileStore, parse_verify
+    from cortexkit.errors import CredentialsError
+
+    if access_key_id:
+        raise UsageProblem("--access-key-id is for Prisma Cloud; a Cortex key takes --api-key-id.")
+    if api_key_id is None:
+        raise UsageProblem("--cortex needs --api-key-id N (the key's ID column in the console).")
+    if api_key_type.strip().lower() not in ("advanced", "standard"):
+        raise UsageProblem(f"--api-key-type {api_key_type!r}: use advanced or standard.")
+    secret = read_secret(
+        secret_env=secret_env, secret_stdin=secret_stdin, interactive=sys.stdin.isatty(), what="API key"
+    )
+    try:
+        credentials = CortexCredentials(
+            url, api_key_id, secret, api_key_type.strip().lower(),  # type: ignore[arg-type]
+            parse_verify(verify), name=name,
+        )  # fmt: skip
+    except CredentialsError as exc:
+        raise UsageProblem(f"{exc}.") from None
+    store = ProfileStore()
+    _require_storage(store, insecure_storage)
+    where = add_profile(
+        name, credentials, store=store, insecure_storage=insecure_storage, make_default=make_default or None
+    )
+    place = "the OS keyring" if where == "keyring" else f"{store.path} (mode 0600)"
+    output.message(f"saved Cortex profile {name!r} for {credentials.api_url}; the API key is in {place}.")
     info = next(i for i in store.list() if i.name == name)
     state(ctx).emit(_info_row(info))
 

@@ -1,78 +1,55 @@
-"""`alerts report`: a self-contained HTML report a manager can open (plotly charts, top-N tables, posture).
+"""`alerts report`: the alert report a security lead forwards, as one self-contained HTML file or JSON.
 
-Alerts are folded into counters page by page (`AlertStats`, pure), so a report over a million alerts holds
-counters, not alerts. plotly.js is inlined once, so the file works offline and from an e-mail attachment.
-Every string from the API is escaped by Jinja2's autoescape: a policy name cannot inject markup.
+Alerts of the period and of the previous period of the same length are folded into counters page by page
+(`reportstats.ReportStats`, pure), so a report over any number of alerts holds counters, not alerts. Charts
+are inline SVG drawn in Python (`reportsvg`): the file is small, opens offline and requests nothing. Every
+string from the API is escaped by Jinja2's autoescape: a policy name cannot inject markup.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cortexkit.cli import extras
+from cortexkit.cli import extras, reportsvg
+from cortexkit.cli.errors import UsageProblem
 from cortexkit.cli.files import atomic_text_file
+from cortexkit.cli.reportstats import (
+    AGE_BUCKETS,
+    SEVERITIES,
+    ReportStats,
+    SlaError,
+    Window,
+    day_label,
+    parse_sla,
+    window_for,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:
+    from cortexkit.cli.export import ProgressSink
     from cortexkit.client import Client
+    from cortexkit.pagination import RequestSpec
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "informational")
+FORMATS = ("html", "json")
+
+# Fills with at least 3:1 contrast on white (WCAG 2.1 non-text contrast); the text beside them is dark.
 SEVERITY_COLORS = {
     "critical": "#7f1d1d",
     "high": "#dc2626",
-    "medium": "#f59e0b",
-    "low": "#3b82f6",
-    "informational": "#94a3b8",
+    "medium": "#b45309",
+    "low": "#2563eb",
+    "informational": "#64748b",
 }
-
-CLOUD_COLORS = {
-    "azure": "#0078d4",
-    "aws": "#ff9900",
-    "gcp": "#34a853",
-    "oci": "#c74634",
-    "alibaba_cloud": "#ff6a00",
-}
-
-
-@dataclass
-class AlertStats:
-    """Counters over alerts; `add` one alert at a time."""
-
-    total: int = 0
-    by_severity: Counter[str] = field(default_factory=Counter)
-    by_status: Counter[str] = field(default_factory=Counter)
-    by_policy: Counter[str] = field(default_factory=Counter)
-    policy_severity: dict[str, str] = field(default_factory=dict)
-    by_account: Counter[str] = field(default_factory=Counter)
-    by_cloud: Counter[str] = field(default_factory=Counter)
-    by_day: Counter[str] = field(default_factory=Counter)
-    by_resource: Counter[str] = field(default_factory=Counter)
-
-    def add(self, alert: dict[str, Any]) -> None:
-        policy = alert.get("policy") if isinstance(alert.get("policy"), dict) else {}
-        resource = alert.get("resource") if isinstance(alert.get("resource"), dict) else {}
-        assert isinstance(policy, dict) and isinstance(resource, dict)
-        self.total += 1
-        severity = str(policy.get("severity") or "unknown").lower()
-        name = str(policy.get("name") or alert.get("policyId") or "unknown policy")
-        self.by_severity[severity] += 1
-        self.by_status[str(alert.get("status") or "unknown")] += 1
-        self.by_policy[name] += 1
-        self.policy_severity.setdefault(name, severity)
-        self.by_account[str(resource.get("account") or resource.get("accountId") or "unknown")] += 1
-        self.by_cloud[str(resource.get("cloudType") or "unknown")] += 1
-        self.by_resource[str(resource.get("name") or resource.get("id") or "unknown")] += 1
-        opened = alert.get("firstSeen") or alert.get("alertTime")
-        if isinstance(opened, int | float) and opened > 0:
-            self.by_day[datetime.fromtimestamp(opened / 1000, UTC).strftime("%Y-%m-%d")] += 1
+RESOLVED_COLOR = "#0f766e"
 
 
 @dataclass
 class ReportData:
-    stats: AlertStats
+    stats: ReportStats
     posture: list[dict[str, Any]]
     posture_summary: dict[str, Any]
     since: str
@@ -82,19 +59,65 @@ class ReportData:
 
     @property
     def total(self) -> int:
-        return self.stats.total
+        return self.stats.seen
 
 
-def collect(client: Client, body: dict[str, Any], *, since: str, top: int) -> ReportData:
-    """Page through the alerts and fetch the compliance posture."""
+def plan(since: str, sla: str | None, *, now: datetime | None = None) -> tuple[Window, dict[str, int]]:
+    """The reported period and SLA limits from the command line; bad values are bad usage (exit 2)."""
+    from cortexkit.cli.timespec import TimeSpecError, parse_time_range
+
+    moment = now or datetime.now(UTC)
+    try:
+        window = window_for(parse_time_range(since, now=moment), int(moment.timestamp() * 1000))
+        return window, parse_sla(sla)
+    except (TimeSpecError, SlaError) as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def fetch_since(window: Window) -> str:
+    """The `--since` value that asks the API for both periods in one listing."""
+    if not window.compare:
+        return "all"
+    start = datetime.fromtimestamp(window.fetch_start / 1000, UTC).isoformat(timespec="milliseconds")
+    end = datetime.fromtimestamp(window.end / 1000, UTC).isoformat(timespec="milliseconds")
+    return f"{start}..{end}"
+
+
+def check_format(fmt: str) -> str:
+    chosen = fmt.lower()
+    if chosen not in FORMATS:
+        raise UsageProblem(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    return chosen
+
+
+def collect(
+    client: Client,
+    body: dict[str, Any],
+    *,
+    window: Window,
+    sla: dict[str, int],
+    since: str,
+    top: int,
+    progress: ProgressSink | None = None,
+) -> ReportData:
+    """Page through the alerts of both periods (one page in memory) and fetch the compliance posture."""
+    from cortexkit.cli.export import total_rows
     from cortexkit.pagination import AlertPager
 
-    extras.ensure("plotly", "jinja2")  # the report extra, checked before paging through every alert
-
-    stats = AlertStats()
-    for alert in client.paginate(AlertPager(body)):
-        if isinstance(alert, dict):
-            stats.add(alert)
+    extras.ensure("jinja2")  # the report extra, checked before paging through every alert
+    stats = ReportStats(window, sla)
+    pager = AlertPager(body)
+    spec: RequestSpec | None = pager.first()
+    total: int | None = None
+    while spec is not None:
+        page = client.send_page(spec)
+        total = total_rows(page.body) if total is None else total
+        items, spec = pager.parse(page)
+        for alert in items:
+            if isinstance(alert, dict):
+                stats.add(alert)
+        if progress is not None:
+            progress.update(stats.seen, total)
     posture_body = client.request(
         "GET", "/compliance/posture", params={"timeType": "to_now", "timeUnit": "epoch"}
     )
@@ -126,117 +149,75 @@ def posture_rows(body: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return rows, summary or {}
 
 
-def _ordered_severities(counter: Counter[str]) -> list[str]:
-    known = [s for s in SEVERITY_ORDER if counter.get(s)]
-    return known + sorted(s for s in counter if s not in SEVERITY_ORDER)
-
-
-def figures(data: ReportData) -> list[tuple[str, Any]]:
-    """The report's charts as (title, plotly figure)."""
-    import plotly.graph_objects as go
-
-    stats = data.stats
-    layout = {
-        "template": "plotly_white",
-        "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
-        "height": 340,
-        "font": {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
+def as_json(data: ReportData) -> dict[str, Any]:
+    """Everything the report shows, as data (`--format json`)."""
+    return {
+        "generated": data.generated.isoformat(timespec="seconds"),
+        "api_url": data.api_url,
+        "since": data.since,
+        **data.stats.as_json(data.top),
+        "compliance": data.posture,
     }
-    severities = _ordered_severities(stats.by_severity)
-    by_severity = go.Figure(
-        go.Bar(
-            x=severities,
-            y=[stats.by_severity[s] for s in severities],
-            marker_color=[SEVERITY_COLORS.get(s, "#64748b") for s in severities],
-            text=[f"{stats.by_severity[s]:,}" for s in severities],
-            textposition="outside",
-        ),
-        layout={**layout, "title": "Alerts by severity", "yaxis": {"title": "alerts"}},
-    )
-    policies = stats.by_policy.most_common(data.top)[::-1]
-    by_policy = go.Figure(
-        go.Bar(
-            x=[count for _name, count in policies],
-            y=[_short(name) for name, _count in policies],
-            orientation="h",
-            marker_color=[
-                SEVERITY_COLORS.get(stats.policy_severity.get(n, ""), "#64748b") for n, _ in policies
-            ],
-        ),
-        layout={
-            **layout,
-            "title": f"Top {len(policies)} policies",
-            "height": max(340, 28 * len(policies) + 80),
-            "margin": {"l": 260, "r": 20, "t": 40, "b": 40},
-        },
-    )
-    accounts = stats.by_account.most_common(data.top)
-    by_account = go.Figure(
-        go.Bar(x=[name for name, _ in accounts], y=[count for _, count in accounts], marker_color="#0ea5e9"),
-        layout={**layout, "title": f"Top {len(accounts)} cloud accounts", "xaxis": {"tickangle": -30}},
-    )
-    days = sorted(stats.by_day)
-    per_day = go.Figure(
-        go.Scatter(
-            x=days,
-            y=[stats.by_day[d] for d in days],
-            mode="lines+markers",
-            line={"color": "#6366f1", "width": 2},
-            fill="tozeroy",
-        ),
-        layout={**layout, "title": "Alerts opened per day", "yaxis": {"title": "alerts"}},
-    )
-    clouds = stats.by_cloud.most_common()
-    by_cloud = go.Figure(
-        go.Pie(
-            labels=[name for name, _ in clouds],
-            values=[count for _, count in clouds],
-            hole=0.55,
-            marker={"colors": [CLOUD_COLORS.get(name, "#64748b") for name, _ in clouds]},
-            sort=False,
-        ),
-        layout={**layout, "title": "Alerts by cloud"},
-    )
-    charts: list[tuple[str, Any]] = [
-        ("severity", by_severity),
-        ("clouds", by_cloud),
-        ("per-day", per_day),
-        ("accounts", by_account),
-        ("policies", by_policy),
+
+
+def charts(data: ReportData) -> list[tuple[str, str, str]]:
+    """(id, heading, SVG) of each chart."""
+    stats = data.stats
+    figures = stats.as_json(data.top)
+    trend = figures["trend"]
+    labels = [point["label"] for point in trend]
+    partial = {i for i, point in enumerate(trend) if point["partial"]}
+    opened = [
+        reportsvg.Series(sev, SEVERITY_COLORS[sev], [point["opened"][sev] for point in trend])
+        for sev in SEVERITIES
     ]
-    if data.posture:
-        worst = data.posture[: data.top][::-1]
-        posture = go.Figure(
-            go.Bar(
-                x=[row["rate"] for row in worst],
-                y=[_short(row["name"]) for row in worst],
-                orientation="h",
-                marker_color=[
-                    "#16a34a" if row["rate"] >= 80 else "#f59e0b" if row["rate"] >= 50 else "#dc2626"
-                    for row in worst
-                ],
-                text=[f"{row['rate']}%" for row in worst],
-                textposition="outside",
+    resolved = reportsvg.Series(
+        "resolved", RESOLVED_COLOR, [sum(point["resolved"].values()) for point in trend]
+    )
+    unit = "week" if figures["period"]["bucket"] == "week" else "day"
+    legend = [(sev, SEVERITY_COLORS[sev]) for sev in SEVERITIES]
+    ages = [
+        (label, [stats.age_open.get(s, Counter())[label] for s in SEVERITIES]) for _b, label in AGE_BUCKETS
+    ]
+    accounts = [(name, [counts[s] for s in SEVERITIES]) for name, counts in stats.top_accounts(data.top)]
+    return [
+        (
+            "trend",
+            f"Opened per {unit} by severity, and resolved",
+            reportsvg.stacked_columns(
+                f"Alerts opened per {unit} by severity, and resolved",
+                labels,
+                opened,
+                partial=partial,
+                line=resolved,
             ),
-            layout={
-                **layout,
-                "title": "Compliance pass rate (lowest first)",
-                "xaxis": {"range": [0, 110], "title": "% resources passing"},
-                "height": max(340, 28 * len(worst) + 80),
-                "margin": {"l": 260, "r": 20, "t": 40, "b": 40},
-            },
-        )
-        charts.append(("posture", posture))
-    return charts
+        ),
+        ("age", "Age of open alerts", reportsvg.stacked_bars("Age of open alerts by severity", ages, legend)),
+        (
+            "accounts",
+            f"Open alerts in the top {len(accounts)} accounts",
+            reportsvg.stacked_bars("Open alerts per account by severity", accounts, legend),
+        ),
+    ]
 
 
-def _short(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
+
+
+def _change(value: int | None) -> str:
+    if value is None:
+        return ""
+    return "no change" if value == 0 else f"{value:+,}"
 
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{{ title }}</title>
 <style>
  body{font-family:Inter,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;background:#f1f5f9;color:#0f172a}
@@ -244,100 +225,151 @@ _TEMPLATE = """<!doctype html>
  header h1{margin:0 0 4px;font-size:22px} header p{margin:0;color:#cbd5e1;font-size:13px}
  main{padding:20px 32px;max-width:1400px;margin:auto}
  .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:16px}
- .kpi{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 2px #0001}
+ .kpi{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 2px #0001;
+  border-top:4px solid #475569}
  .kpi b{display:block;font-size:26px} .kpi span{font-size:12px;color:#475569;text-transform:uppercase}
+ .kpi small{display:block;color:#334155;font-size:12px;margin-top:2px}
  .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
- @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
- .card{background:#fff;border-radius:10px;padding:8px 12px;box-shadow:0 1px 2px #0001}
- h2{font-size:16px;margin:22px 0 10px}
+ @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)} main,header{padding:12px}}
+ .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001}
+ .card svg{width:100%;height:auto;display:block}
+ h2{font-size:16px;margin:22px 0 10px} h3{font-size:14px;margin:4px 0 8px}
  table{border-collapse:collapse;width:100%;font-size:13px}
- th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0} th{color:#475569}
- td.n{text-align:right;font-variant-numeric:tabular-nums}
+ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0} th{color:#334155}
+ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
  .sev{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:11px}
- footer{color:#64748b;font-size:12px;padding:12px 32px 28px}
+ footer{color:#475569;font-size:12px;padding:12px 32px 28px}
 </style></head><body>
 <header><h1>{{ title }}</h1>
-<p>{{ api_url }} · alerts of the last {{ since }} · generated {{ generated }}</p></header>
+<p>{{ api_url }} · {{ period }} · generated {{ generated }}</p></header>
 <main>
-<section class="kpis">
- <div class="kpi"><span>alerts</span><b>{{ "{:,}".format(total) }}</b></div>
- {% for sev, count in severities %}<div class="kpi"><span>{{ sev }}</span>
- <b style="color:{{ colors.get(sev, '#334155') }}">{{ "{:,}".format(count) }}</b></div>{% endfor %}
- {% for status, count in statuses %}<div class="kpi"><span>{{ status }}</span>
- <b>{{ "{:,}".format(count) }}</b></div>{% endfor %}
+<h2>Open alerts now</h2>
+<section class="kpis" id="open">
+ <div class="kpi"><span>open</span><b>{{ "{:,}".format(total_open) }}</b>
+ <small>{{ total_change }}</small></div>
+ {% for sev, row in open %}<div class="kpi" style="border-top-color:{{ colors[sev] }}"><span>{{ sev }}</span>
+ <b>{{ "{:,}".format(row.now) }}</b><small>{{ row.change_text }}</small></div>{% endfor %}
 </section>
-<section class="grid">{% for name, html in charts %}
- <div class="card chart" id="chart-{{ name }}">{{ html|safe }}</div>{% endfor %}
+<section class="kpis" id="period">
+ <div class="kpi"><span>opened in the period</span><b>{{ "{:,}".format(opened) }}</b></div>
+ <div class="kpi"><span>resolved in the period</span><b>{{ "{:,}".format(resolved) }}</b></div>
+ <div class="kpi"><span>dismissed in the period</span><b>{{ "{:,}".format(dismissed) }}</b></div>
+ <div class="kpi"><span>mean time to resolve</span><b>{{ mean_ttr }}</b></div>
+ <div class="kpi"><span>median time to resolve</span><b>{{ median_ttr }}</b></div>
+</section>
+<section class="grid">{% for id, heading, svg in charts %}
+ <div class="card" id="chart-{{ id }}"><h3>{{ heading }}</h3>{{ svg|safe }}</div>{% endfor %}
+ <div class="card" id="sla"><h3>Open alerts older than their SLA</h3><table>
+ <tr><th>Severity</th><th class="n">SLA</th><th class="n">Open</th><th class="n">Over SLA</th></tr>
+ {% for sev, row in sla %}<tr><td><span class="sev" style="background:{{ colors[sev] }}">{{ sev }}</span></td>
+ <td class="n">{{ row.limit }}</td><td class="n">{{ "{:,}".format(row.open) }}</td>
+ <td class="n">{{ "{:,}".format(row.over) }}</td></tr>{% endfor %}
+ </table></div>
 </section>
 <section class="grid">
- <div><h2>Top policies</h2><div class="card"><table>
- <tr><th>Policy</th><th>Severity</th><th>Alerts</th></tr>
- {% for name, count in top_policies %}{% set sev = policy_severity.get(name) %}<tr><td>{{ name }}</td>
- <td><span class="sev" style="background:{{ colors.get(sev, '#64748b') }}">{{ sev }}</span></td>
- <td class="n">{{ "{:,}".format(count) }}</td></tr>{% endfor %}
+ <div><h2>Top policies (open alerts)</h2><div class="card"><table id="policies">
+ <tr><th>Policy</th><th>Severity</th><th class="n">Open</th><th class="n">Share</th></tr>
+ {% for row in policies %}<tr><td>{{ row.name }}</td>
+ <td><span class="sev" style="background:{{ colors[row.severity] }}">{{ row.severity }}</span></td>
+ <td class="n">{{ "{:,}".format(row.open) }}</td><td class="n">{{ row.share }}%</td></tr>
+ {% else %}<tr><td colspan="4">No open alerts.</td></tr>{% endfor %}
  </table></div></div>
- <div><h2>Top cloud accounts</h2><div class="card"><table><tr><th>Account</th><th>Alerts</th></tr>
- {% for name, count in top_accounts %}<tr><td>{{ name }}</td>
- <td class="n">{{ "{:,}".format(count) }}</td></tr>{% endfor %}
+ <div><h2>Top accounts (open alerts)</h2><div class="card"><table id="accounts">
+ <tr><th>Account</th>{% for sev in severities %}<th class="n">{{ short[sev] }}</th>{% endfor %}
+ <th class="n">Open</th></tr>
+ {% for row in accounts %}<tr><td>{{ row.account }}</td>{% for sev in severities %}
+ <td class="n">{{ "{:,}".format(row[sev]) }}</td>{% endfor %}
+ <td class="n">{{ "{:,}".format(row.open) }}</td></tr>
+ {% else %}<tr><td colspan="7">No open alerts.</td></tr>{% endfor %}
  </table></div>
- <h2>Top resources</h2><div class="card"><table><tr><th>Resource</th><th>Alerts</th></tr>
- {% for name, count in top_resources %}<tr><td>{{ name }}</td>
- <td class="n">{{ "{:,}".format(count) }}</td></tr>{% endfor %}
- </table></div></div>
+ {% if resources %}<h2>Top resources (open alerts)</h2><div class="card"><table id="resources">
+ <tr><th>Resource</th><th class="n">Open</th></tr>
+ {% for row in resources %}<tr><td>{{ row.resource }}</td>
+ <td class="n">{{ "{:,}".format(row.open) }}</td></tr>{% endfor %}
+ </table></div>{% endif %}</div>
 </section>
 <h2>Compliance posture</h2>
 <div class="card" id="posture"><table>
-<tr><th>Standard</th><th>Resources</th><th>Passed</th><th>Failed</th><th>Pass rate</th></tr>
+<tr><th>Standard</th><th class="n">Resources</th><th class="n">Passed</th><th class="n">Failed</th>
+<th class="n">Pass rate</th></tr>
 {% for row in posture %}<tr><td>{{ row.name }}</td><td class="n">{{ "{:,}".format(row.total) }}</td>
 <td class="n">{{ "{:,}".format(row.passed) }}</td><td class="n">{{ "{:,}".format(row.failed) }}</td>
 <td class="n">{{ row.rate }}%</td></tr>{% else %}<tr><td colspan="5">No compliance data.</td></tr>{% endfor %}
 </table></div>
 </main>
-<footer>Generated by cortexkit. Counts are from the API at generation time.</footer>
-<script>
- // Charts are drawn while the page is still being parsed; size them again to their final cards.
- window.addEventListener("load", function () {
-   document.querySelectorAll(".js-plotly-plot").forEach(function (plot) { Plotly.Plots.resize(plot); });
- });
-</script>
+<footer>Generated by cortexkit from {{ "{:,}".format(seen) }} alerts of both periods.
+Open means status open now; the change is against the alerts open at the start of the period.</footer>
 </body></html>
 """
 
 
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def render(data: ReportData, *, title: str) -> str:
-    """The complete HTML document (plotly.js inlined into the first chart)."""
+    """The complete HTML document: no script, no outside request (its CSP forbids both)."""
     from jinja2 import Environment
 
-    charts = []
-    for index, (name, figure) in enumerate(figures(data)):
-        html = figure.to_html(
-            full_html=False,
-            include_plotlyjs=index == 0,
-            config={"displaylogo": False, "responsive": True},
-            div_id=f"plot-{name}",
-        )
-        charts.append((name, html))
     stats = data.stats
+    figures = stats.as_json(data.top)
+    window = stats.window
+    period = (
+        f"{_when(window.start)} to {_when(window.end)} (open counts: alerts first seen since "
+        f"{day_label(window.fetch_start)}, the previous {data.since} included)"
+        if window.compare
+        else "all alerts"
+    )
+    change_total = sum(stats.open_now.values()) - sum(stats.open_at_start.values())
+    ttr = figures["time_to_resolve"]
     env = Environment(autoescape=True)
     return env.from_string(_TEMPLATE).render(
         title=title,
         api_url=data.api_url,
-        since=data.since,
+        period=period,
         generated=data.generated.strftime("%Y-%m-%d %H:%M UTC"),
-        total=stats.total,
-        severities=[(s, stats.by_severity[s]) for s in _ordered_severities(stats.by_severity)],
-        statuses=stats.by_status.most_common(),
+        total_open=stats.total_open,
+        total_change=(f"{_change(change_total)} vs period start" if window.compare else ""),
+        open=[
+            (
+                sev,
+                {
+                    "now": row["now"],
+                    "change_text": f"{_change(row['change'])} vs period start" if window.compare else "",
+                },
+            )
+            for sev, row in figures["open"].items()
+        ],
+        opened=sum(figures["opened"].values()),
+        resolved=sum(figures["resolved"].values()),
+        dismissed=sum(figures["dismissed"].values()),
+        mean_ttr=_hours(ttr["mean_hours"]),
+        median_ttr=_hours(ttr["median_hours"]),
+        charts=charts(data),
+        sla=[
+            (
+                sev,
+                {
+                    "limit": _hours(float(row["limit_hours"])),
+                    "open": stats.open_now[sev],
+                    "over": row["over"],
+                },
+            )
+            for sev, row in figures["sla"].items()
+        ],
         colors=SEVERITY_COLORS,
-        charts=charts,
-        top_policies=stats.by_policy.most_common(data.top),
-        policy_severity=stats.policy_severity,
-        top_accounts=stats.by_account.most_common(data.top),
-        top_resources=stats.by_resource.most_common(data.top),
+        severities=SEVERITIES,
+        short={"critical": "crit.", "high": "high", "medium": "med.", "low": "low", "informational": "info."},
+        policies=figures["top_policies"],
+        accounts=figures["top_accounts"],
+        resources=figures["top_resources"],
         posture=data.posture,
+        seen=stats.seen,
     )
 
 
-def write(data: ReportData, destination: str | Path, *, title: str) -> None:
-    html = render(data, title=title)
+def write(data: ReportData, destination: str | Path, *, title: str, fmt: str = "html") -> None:
+    """Write the report atomically (or to stdout for `-`)."""
+    text = json.dumps(as_json(data), indent=2) + "\n" if fmt == "json" else render(data, title=title)
     with atomic_text_file(destination) as stream:
-        stream.write(html)
+        stream.write(text)

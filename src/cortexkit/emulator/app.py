@@ -14,6 +14,7 @@ from cortexkit import __version__
 from . import errors
 from .config import EmulatorConfig
 from .core import Emulator
+from .cortex import install as install_cortex
 from .middleware import EmulatorMiddleware
 from .routes import include_routes
 from .routing import index_routes, route_path
@@ -33,6 +34,7 @@ def create_app(config: EmulatorConfig | None = None, *, emulator: Emulator | Non
     )
     app.state.emulator = emu
     include_routes(app)
+    install_cortex(app, emu)  # the Cortex dialect (/public_api/..., /api_keys/validate)
     index_routes(app)
     app.add_exception_handler(errors.EmulatorError, _emulator_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

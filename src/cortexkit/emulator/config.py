@@ -46,6 +46,18 @@ class EmulatorConfig:
     prisma_id: str = "100000000000000001"
     # HS256 signing key for the emulator's JWTs; generated when None. Never logged.
     jwt_secret: str | None = field(default=None, repr=False)
+    # The Cortex dialect (emulator/cortex/): its API key (generated when None), the key type it was
+    # created as, the accepted clock skew of signed timestamps, the tenant-wide limit and the data sizes.
+    cortex_api_key_id: int | None = None
+    cortex_api_key: str | None = field(default=None, repr=False)
+    cortex_api_key_type: str = "advanced"
+    cortex_skew: float = 300.0
+    cortex_rate: float = 10.0
+    cortex_burst: int = 10
+    cortex_instances: int = 7
+    cortex_issues: int = 300
+    cortex_assets: int = 250
+    cortex_audit_logs: int = 150
 
     def __post_init__(self) -> None:
         if self.rate_limits not in ("documented", "off"):
@@ -58,19 +70,33 @@ class EmulatorConfig:
             raise ValueError("token_ttl must be positive")
         if self.default_rate <= 0 or self.default_burst < 1:
             raise ValueError("default_rate must be positive and default_burst at least 1")
+        if self.cortex_api_key_type not in ("advanced", "standard"):
+            raise ValueError("cortex_api_key_type must be 'advanced' or 'standard'")
+        if self.cortex_api_key_id is not None and self.cortex_api_key_id <= 0:
+            raise ValueError("cortex_api_key_id must be a positive integer")
+        if self.cortex_skew <= 0 or self.cortex_rate <= 0 or self.cortex_burst < 1:
+            raise ValueError("cortex_skew and cortex_rate must be positive, cortex_burst at least 1")
 
     @property
     def credentials_generated(self) -> bool:
         """True when no access key was configured, so `resolved()` will invent one."""
         return self.access_key_id is None or self.secret_key is None
 
+    @property
+    def cortex_key_generated(self) -> bool:
+        """True when no Cortex API key was configured, so `resolved()` will invent one."""
+        return self.cortex_api_key_id is None or not self.cortex_api_key
+
     def resolved(self) -> EmulatorConfig:
         """This config with the access key, secret key and JWT secret filled in (generated when absent)."""
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
         return dataclasses.replace(
             self,
             access_key_id=self.access_key_id or str(uuid.uuid4()),
             secret_key=self.secret_key or secrets.token_urlsafe(24),
             jwt_secret=self.jwt_secret or secrets.token_urlsafe(32),
+            cortex_api_key_id=self.cortex_api_key_id or 1 + secrets.randbelow(999),
+            cortex_api_key=self.cortex_api_key or "".join(secrets.choice(alphabet) for _ in range(128)),
         )
 
     def with_overrides(self, **overrides: Any) -> EmulatorConfig:

@@ -139,7 +139,9 @@ COMPUTE_PATH_PREFIX = "/compute/"
 
 
 def error_style(path: str) -> str:
-    """Which body style the real service uses under `path`: "cas", "v2", "compute" or "legacy"."""
+    """Which body style the real service uses under `path`: "cas", "v2", "compute", "cortex" or "legacy"."""
+    if path.startswith(("/public_api/", "/api_keys/")):
+        return "cortex"
     if path.startswith("/cas/"):
         return "cas"
     if path.startswith(COMPUTE_PATH_PREFIX):
@@ -162,6 +164,10 @@ def error_for_path(
     key = i18n_key or _default_key(status)
     text = message or key.replace("_", " ")
     style = error_style(path)
+    if style == "cortex":
+        from .cortex.errors import reply_error
+
+        return reply_error(status, text, headers=headers)
     if style == "cas":
         return CasError(status, text, debug=key, headers=headers)
     if style == "compute":

@@ -51,6 +51,16 @@ class RunningEmulator:
             env["SSL_CERT_FILE"] = str(self.ca_file)
         return env
 
+    def cortex_env(self) -> dict[str, str]:
+        """The CORTEXCLOUD_* environment (the Terraform provider's names) a Cortex client needs."""
+        cfg = self.emulator.config
+        return {
+            "CORTEXCLOUD_API_URL": self.url,
+            "CORTEXCLOUD_API_KEY_ID": str(cfg.cortex_api_key_id),
+            "CORTEXCLOUD_API_KEY": cfg.cortex_api_key or "",
+            "CORTEXCLOUD_API_KEY_TYPE": cfg.cortex_api_key_type,
+        }
+
 
 def _protocol_class() -> type[asyncio.Protocol]:
     """uvicorn's fastest available HTTP protocol, subclassed to expose each connection's transport.

@@ -86,6 +86,10 @@ class JobRecord:
         return self.state.finished
 
     @property
+    def at_rest(self) -> bool:
+        return self.state.at_rest
+
+    @property
     def can_resume(self) -> bool:
         """Failed and waiting jobs carry on from the last finished step (others need `--force`)."""
         return self.state.resumable
@@ -134,6 +138,7 @@ class JobRecord:
             "cancel_requested": self.cancel_requested,
             "ok": self.ok,
             "finished": self.finished,
+            "at_rest": self.at_rest,
             "can_resume": self.can_resume,
             "can_cancel": self.can_cancel,
             "created_at": self.created_at,

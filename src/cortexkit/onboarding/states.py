@@ -27,6 +27,11 @@ class JobState(StrEnum):
         return self in TERMINAL_STATES
 
     @property
+    def at_rest(self) -> bool:
+        """Nothing moves the job until a person acts: finished, or waiting for the user to resume it."""
+        return self in TERMINAL_STATES or self is JobState.WAITING
+
+    @property
     def ok(self) -> bool:
         return self is JobState.DONE
 

@@ -1,7 +1,6 @@
 """Wiring the real engine, client and profiles into the web app's `Backend`.
 
-Imports happen inside the functions: `cortexkit ui --help` must not load SQLAlchemy or httpx, and the
-web package is importable (and testable with doubles) without the engine.
+Imports happen inside the functions: `cortexkit ui --help` must not load SQLAlchemy or httpx.
 """
 
 from __future__ import annotations
@@ -12,10 +11,14 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cortexkit.web.connection import check
 from cortexkit.web.settings import Backend, ProfileInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.runner import Runner
+    from cortexkit.onboarding.store import JobStore
 
 ClientFactory = Callable[[str | None], Any]
 
@@ -112,32 +115,25 @@ def list_profiles(default_profile: str | None = None) -> list[ProfileInfo]:
 
 
 def default_store_url() -> str:
-    store: Any = importlib.import_module("cortexkit.onboarding.store")
-    for attr in ("default_url", "default_store_url", "DEFAULT_URL"):
-        value = getattr(store, attr, None)
-        if callable(value):
-            return str(value())
-        if isinstance(value, str):
-            return value
-    import platformdirs
+    """The SQLite file in the user's data dir."""
+    from cortexkit.onboarding.store import default_url
 
-    path = platformdirs.user_data_path("cortexkit", ensure_exists=True) / "jobs.db"
-    return f"sqlite:///{path}"
+    return default_url()
 
 
 @dataclass
 class Engine:
     """The engine objects a running UI holds: the store and the runner that executes its jobs."""
 
-    store: Any
-    runner: Any
+    store: JobStore
+    runner: Runner
     client_factory: ClientFactory
     profiles: Callable[[], list[ProfileInfo]] = field(default=list)
     page_clients: SharedClients | None = None
 
     def backend(self) -> Backend:
-        model: Any = importlib.import_module("cortexkit.onboarding.model")
-        bulk: Any = importlib.import_module("cortexkit.onboarding.bulk")
+        from cortexkit.onboarding import bulk, model
+
         if self.page_clients is None:
             self.page_clients = SharedClients(self.client_factory)
         factory = self.page_clients
@@ -150,8 +146,6 @@ class Engine:
             parse_csv=bulk.parse_csv,
             profiles=self.profiles,
             check_profile=lambda name: check(name, factory),
-            step_names=[_step_name(s) for s in model.STEPS],
-            step_titles=dict(getattr(model, "STEP_TITLES", {})),
         )
 
 
@@ -159,13 +153,7 @@ def close_engine(engine: Engine) -> None:
     """Close the pages' shared clients and the store (jobs still running are daemon threads)."""
     if engine.page_clients is not None:
         engine.page_clients.close()
-    close = getattr(engine.store, "close", None)
-    if callable(close):
-        close()
-
-
-def _step_name(step: Any) -> str:
-    return str(getattr(step, "name", None) or getattr(step, "value", None) or step)
+    engine.store.close()
 
 
 def build_engine(
@@ -175,8 +163,9 @@ def build_engine(
     runner_settings: Any = None,
 ) -> Engine:
     """The store and runner for a UI; `runner_settings` is a `RunnerSettings` (defaults: a real tenant)."""
-    store_mod: Any = importlib.import_module("cortexkit.onboarding.store")
-    runner_mod: Any = importlib.import_module("cortexkit.onboarding.runner")
-    store = store_mod.JobStore(store_url or default_store_url())
-    runner = runner_mod.Runner(store, client_factory, settings=runner_settings)
+    from cortexkit.onboarding.runner import Runner
+    from cortexkit.onboarding.store import JobStore
+
+    store = JobStore(store_url or default_store_url())
+    runner = Runner(store, client_factory, settings=runner_settings)
     return Engine(store=store, runner=runner, client_factory=client_factory, profiles=profiles)

@@ -1,30 +1,20 @@
 """What the web app needs from the rest of cortexkit, gathered in one object.
 
-The app never imports the engine or the client itself; `cortexkit.web.backend.engine_backend` wires the
-real parts and tests can hand in their own. That keeps the web layer above the engine, as DESIGN.md
-wants, and lets the pages be tested against a store the test writes events into.
+The app takes the engine's real store and its typed records (`JobRecord`, `Event`);
+`cortexkit.web.backend.Engine.backend` wires the store, runner, client factory and validation. The
+engine modules are imported there, lazily, so `cortexkit ui --help` does not load SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cortexkit.web.security import new_session_token
-from cortexkit.web.views import JobView, job_view
 
-
-class JobStoreLike(Protocol):
-    def create_job(self, spec: Any, secret: str | None = None, idempotency_key: str | None = None) -> str: ...
-
-    def get_job(self, job_id: str) -> Any: ...
-
-    def list_jobs(self, state: str | None = None) -> Any: ...
-
-    def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> Any: ...
-
-    def request_cancel(self, job_id: str) -> Any: ...
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.store import JobStore
 
 
 @dataclass(frozen=True)
@@ -52,7 +42,7 @@ class ConnectionReport:
 class Backend:
     """The engine, client and validation functions the pages call."""
 
-    store: JobStoreLike
+    store: JobStore
     start_job: Callable[[str], None]
     client_factory: Callable[[str | None], Any]
     field_errors: Callable[[dict[str, Any]], dict[str, str]]
@@ -60,12 +50,6 @@ class Backend:
     parse_csv: Callable[[str], tuple[list[Any], list[Any]]]
     profiles: Callable[[], list[ProfileInfo]]
     check_profile: Callable[[str], ConnectionReport]
-    step_names: Sequence[str] = ()
-    step_titles: Mapping[str, str] = field(default_factory=dict)
-
-    def job(self, raw: Any) -> JobView:
-        """The page model of a store record, with the engine's step order and titles."""
-        return job_view(raw, self.step_names, self.step_titles)
 
 
 @dataclass

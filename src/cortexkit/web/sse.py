@@ -2,25 +2,26 @@
 
 The event's row id is the SSE `id:`, so a browser that reloads or loses its connection sends
 `Last-Event-ID` and picks up exactly where it stopped; nothing is kept in server memory per client.
-The store is synchronous (SQLite), so each poll runs in a worker thread.
+The store is synchronous (SQLAlchemy), so each poll runs in a worker thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio
 import anyio.to_thread
 
-from cortexkit.web.views import EventView, event_view
-
-TERMINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "done", "success", "error", "canceled"})
+from cortexkit.onboarding.records import Event
+from cortexkit.onboarding.states import JobState
 
 
 class EventSource(Protocol):
-    def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> Any: ...
+    """The slice of `JobStore` the tail reads."""
+
+    def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]: ...
 
 
 def parse_last_event_id(header: str | None, query: str | None = None) -> int:
@@ -37,7 +38,7 @@ def parse_last_event_id(header: str | None, query: str | None = None) -> int:
     return 0
 
 
-def _read(source: EventSource, job_id: str | None, cursor: int, batch: int) -> list[Any]:
+def _read(source: EventSource, job_id: str | None, cursor: int, batch: int) -> list[Event]:
     return list(source.events_after(job_id, cursor, batch))
 
 
@@ -45,8 +46,8 @@ def _read(source: EventSource, job_id: str | None, cursor: int, batch: int) -> l
 class Frame:
     """One item for the stream: an event, or the end marker when the job has settled."""
 
-    event: EventView | None
-    end_state: str | None = None
+    event: Event | None
+    end_state: JobState | None = None
 
 
 async def tail(
@@ -54,7 +55,7 @@ async def tail(
     job_id: str | None,
     after_id: int,
     *,
-    job_state: Callable[[], str | None],
+    job_state: Callable[[], JobState | None],
     poll_interval: float = 0.25,
     batch: int = 500,
 ) -> AsyncIterator[Frame]:
@@ -67,13 +68,12 @@ async def tail(
     while True:
         state = await anyio.to_thread.run_sync(job_state)
         rows = await anyio.to_thread.run_sync(_read, source, job_id, cursor, batch)
-        for row in rows:
-            view = event_view(row)
-            cursor = max(cursor, view.id)
-            yield Frame(view)
+        for event in rows:
+            cursor = max(cursor, event.id)
+            yield Frame(event)
         if len(rows) >= batch:
             continue
-        if job_id is not None and state is not None and state.lower() in TERMINAL_STATES:
+        if job_id is not None and state is not None and state.at_rest:
             yield Frame(None, end_state=state)
             return
         await anyio.sleep(poll_interval)

@@ -1,80 +1,110 @@
-"""Jobs list, job page, its live event stream, and resume / cancel."""
+"""Jobs list, job page, its live event stream, and resume / cancel.
+
+Every handler reads the engine's `JobRecord` and renders it (pages) or its `as_dict` (JSON) as is; the
+state words and what a state allows (`can_resume`, `can_cancel`, `finished`) are the engine's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from cortexkit.onboarding.states import JobState
 from cortexkit.web import sse
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
-from cortexkit.web.views import JobView, job_view
+from cortexkit.web.views import end_text, event_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.records import JobRecord
+    from cortexkit.onboarding.store import JobStore
 
 router = APIRouter()
 
 RETRY_MS = 2000
 
 
-def _load(request: Request, job_id: str) -> JobView:
-    settings = settings_of(request)
-    raw = _fetch(settings.backend.store, job_id)
-    if raw is None:
-        raise FriendlyError(
-            404, "No such job", f"There is no onboarding job with id {job_id}.", "See the Jobs page."
-        )
-    return settings.backend.job(raw)
+def _not_found(job_id: str) -> FriendlyError:
+    return FriendlyError(
+        404, "No such job", f"There is no onboarding job with id {job_id}.", "See the Jobs page."
+    )
 
 
-def _fetch(store: Any, job_id: str) -> Any:
-    try:
-        return store.get_job(job_id)
-    except (KeyError, LookupError):
-        return None
+def _load(request: Request, job_id: str) -> JobRecord:
+    job = settings_of(request).backend.store.get_job(job_id)
+    if job is None:
+        raise _not_found(job_id)
+    return job
 
 
-def filter_jobs(jobs: list[JobView], state: str, q: str, batch: list[str]) -> list[JobView]:
+def filter_jobs(jobs: list[JobRecord], state: str, q: str, batch: list[str]) -> list[JobRecord]:
     needle = q.strip().lower()
     return [
         j
         for j in jobs
         if (not state or j.state == state)
         and (not batch or j.id in batch)
-        and (not needle or needle in f"{j.id} {j.name} {j.subscription_id} {j.tenant_id}".lower())
+        and (
+            not needle
+            or needle in f"{j.id} {j.name} {j.spec.subscription_id or ''} {j.spec.tenant_id}".lower()
+        )
     ]
 
 
 @router.get("/jobs")
 def jobs_list(request: Request, state: str = "", q: str = "", batch: str = "") -> Response:
-    settings = settings_of(request)
-    jobs = [settings.backend.job(j) for j in settings.backend.store.list_jobs() or []]
+    jobs = settings_of(request).backend.store.list_jobs()
     wanted = [b for b in batch.split(",") if b]
     shown = filter_jobs(jobs, state, q, wanted)
-    shown.sort(key=lambda j: j.created or 0.0, reverse=True)
-    states = sorted({j.state for j in jobs})
+    shown.sort(key=lambda j: j.created_at, reverse=True)
     return render(
-        request, "jobs.html", jobs=shown, total=len(jobs), state=state, q=q, batch=batch, states=states
+        request,
+        "jobs.html",
+        jobs=shown,
+        total=len(jobs),
+        state=state,
+        q=q,
+        batch=batch,
+        states=[str(s) for s in JobState],
     )
+
+
+@router.get("/api/jobs")
+def jobs_json(request: Request, state: str = "") -> JSONResponse:
+    """Every job's summary (the leading fields of `/api/jobs/{id}`), oldest first."""
+    if state and state not in set(JobState):
+        raise FriendlyError(
+            400, "Unknown state", f"{state!r} is not a job state.", "Use one of: " + ", ".join(JobState) + "."
+        )
+    jobs = settings_of(request).backend.store.list_jobs(JobState(state) if state else None)
+    return JSONResponse({"jobs": [j.summary() for j in jobs]})
 
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
-    return render(request, "job.html", job=_load(request, job_id))
+    job = _load(request, job_id)
+    return render(request, "job.html", job=job, end_text=end_text(job.state) if job.at_rest else "")
 
 
 @router.get("/api/jobs/{job_id}")
 def job_json(request: Request, job_id: str) -> JSONResponse:
-    return JSONResponse(_load(request, job_id).as_json())
+    return JSONResponse(_load(request, job_id).as_dict())
 
 
 async def existing_job(request: Request, job_id: str) -> None:
     """Checked as a dependency so an unknown id is a plain 404, not an error inside an open stream."""
     store = settings_of(request).backend.store
-    if await anyio.to_thread.run_sync(_fetch, store, job_id) is None:
-        raise FriendlyError(404, "No such job", f"There is no onboarding job with id {job_id}.", "")
+    if await anyio.to_thread.run_sync(store.get_job, job_id) is None:
+        raise _not_found(job_id)
+
+
+def _state_of(store: JobStore, job_id: str) -> JobState:
+    job = store.get_job(job_id)
+    return job.state if job is not None else JobState.FAILED
 
 
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, dependencies=[Depends(existing_job)])
@@ -89,18 +119,18 @@ async def job_events(
     store = settings.backend.store
     start = sse.parse_last_event_id(last_event_id, after)
 
-    def state() -> str | None:
-        raw = _fetch(store, job_id)
-        return job_view(raw).state if raw is not None else "failed"
-
     yield ServerSentEvent(comment="stream open", retry=RETRY_MS)
-    async for frame in sse.tail(store, job_id, start, job_state=state, poll_interval=settings.poll_interval):
+    async for frame in sse.tail(
+        store, job_id, start, job_state=lambda: _state_of(store, job_id), poll_interval=settings.poll_interval
+    ):
         if await request.is_disconnected():
             return
         if frame.event is not None:
-            yield ServerSentEvent(data=frame.event.as_json(), event="job", id=str(frame.event.id))
-        else:
-            yield ServerSentEvent(data={"state": frame.end_state}, event="end")
+            yield ServerSentEvent(data=event_json(frame.event), event="job", id=str(frame.event.id))
+        elif frame.end_state is not None:
+            yield ServerSentEvent(
+                data={"state": frame.end_state, "message": end_text(frame.end_state)}, event="end"
+            )
 
 
 @router.post("/jobs/{job_id}/cancel", dependencies=[Depends(require_csrf)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
@@ -11,7 +11,10 @@ from starlette.responses import JSONResponse, Response
 from cortexkit.web.deps import render, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.settings import ConnectionReport
-from cortexkit.web.views import JobView, get, to_epoch
+from cortexkit.web.views import get, to_epoch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.records import JobRecord
 
 router = APIRouter()
 
@@ -53,10 +56,10 @@ def account_row(raw: Any) -> dict[str, Any]:
     }
 
 
-def attach_jobs(rows: list[dict[str, Any]], jobs: list[JobView]) -> None:
+def attach_jobs(rows: list[dict[str, Any]], jobs: list[JobRecord]) -> None:
     """Link each account to the latest local onboarding job for it, if any."""
-    latest: dict[str, JobView] = {}
-    for job in sorted(jobs, key=lambda j: j.created or 0.0):
+    latest: dict[str, JobRecord] = {}
+    for job in sorted(jobs, key=lambda j: j.created_at):
         if job.prisma_account_id:
             latest[job.prisma_account_id.lower()] = job
     for row in rows:
@@ -88,7 +91,7 @@ def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", p
     except Exception as exc:
         problem = explain(exc)
     try:
-        jobs = [settings.backend.job(j) for j in settings.backend.store.list_jobs() or []]
+        jobs = settings.backend.store.list_jobs()
     except Exception:  # the list still helps without the job column
         jobs = []
     attach_jobs(rows, jobs)

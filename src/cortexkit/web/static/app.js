@@ -4,12 +4,8 @@
   "use strict";
 
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var TERMINAL = { done: true, failed: true, cancelled: true };
-  var END_TEXT = {
-    done: "Finished: every step is done.",
-    failed: "Stopped: a step failed. Fix the cause shown above, then resume.",
-    cancelled: "Cancelled: the remaining steps will not run."
-  };
+  // Job and step states are the engine's words: the JSON says what a state allows (finished,
+  // can_resume, can_cancel) and the stream's end frame carries its sentence, so no state is defined here.
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
@@ -196,9 +192,18 @@
   // ---------- job page ----------
   function setBadge(el, state) { if (el) { el.className = "badge " + state; el.textContent = state; } }
 
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) { return ""; }
+    if (seconds < 1) { return Math.round(seconds * 1000) + " ms"; }
+    if (seconds < 60) { return seconds.toFixed(1) + " s"; }
+    var whole = Math.floor(seconds), rest = whole % 60;
+    return Math.floor(whole / 60) + " min " + (rest < 10 ? "0" : "") + rest + " s";
+  }
+
   function renderJob(job) {
     var head = $("#job");
     head.setAttribute("data-state", job.state);
+    head.setAttribute("data-finished", String(job.finished));
     setBadge($("#job-state"), job.state);
     job.steps.forEach(function (s) {
       var li = $('li[data-step="' + CSS.escape(s.name) + '"]');
@@ -214,7 +219,7 @@
       li.className = "step " + s.state;
       li.setAttribute("data-state", s.state);
       setBadge($("[data-step-state]", li), s.state);
-      $("[data-duration]", li).textContent = s.duration || "";
+      $("[data-duration]", li).textContent = duration(s.elapsed);
       var err = $("[data-step-error]", li);
       err.textContent = s.error || "";
       err.hidden = !s.error;
@@ -225,7 +230,7 @@
     var table = $("#components"), empty = $("#components-empty");
     var body = $("tbody", table);
     body.textContent = "";
-    job.components.forEach(function (c) {
+    job.account_status.forEach(function (c) {
       var tr = document.createElement("tr");
       var a = document.createElement("td"); a.textContent = c.name;
       var b = document.createElement("td"); var badge = document.createElement("span");
@@ -238,9 +243,9 @@
       }
       tr.appendChild(a); tr.appendChild(b); tr.appendChild(d); body.appendChild(tr);
     });
-    table.hidden = job.components.length === 0;
-    empty.hidden = job.components.length !== 0;
-    if (job.state === "done" && job.components.length === 0) { empty.textContent = "All components report healthy."; }
+    table.hidden = job.account_status.length === 0;
+    empty.hidden = job.account_status.length !== 0;
+    if (job.ok && job.account_status.length === 0) { empty.textContent = "All components report healthy."; }
     $("#resume-form").hidden = !job.can_resume;
     $("#cancel-form").hidden = !job.can_cancel;
   }
@@ -290,7 +295,7 @@
     source.addEventListener("end", function (msg) {
       source.close();
       var data = JSON.parse(msg.data);
-      live.textContent = END_TEXT[data.state] || ("Finished: " + data.state + ".");
+      live.textContent = data.message || ("Finished: " + data.state + ".");
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       // A resumed job starts a new stream when the page reloads after the POST.
     });
@@ -301,11 +306,12 @@
     var table = $("#jobs-table");
     if (!table) { return; }
     function tick() {
-      var rows = $all("tr[data-job]", table).filter(function (r) { return !TERMINAL[r.getAttribute("data-state")]; });
+      var rows = $all("tr[data-job]", table).filter(function (r) { return r.getAttribute("data-finished") !== "true"; });
       if (!rows.length) { return; }
       Promise.all(rows.map(function (row) {
         return api("GET", "/api/jobs/" + encodeURIComponent(row.getAttribute("data-job"))).then(function (job) {
           row.setAttribute("data-state", job.state);
+          row.setAttribute("data-finished", String(job.finished));
           setBadge($("[data-job-state]", row), job.state);
         }).catch(function () {});
       })).then(function () { setTimeout(tick, 1000); });

@@ -1,0 +1,146 @@
+"""The web UI's real stack for tests: the engine's store on a temporary SQLite file, its runner, and
+clients on an emulator over loopback HTTP, wired the way `cortexkit demo` wires them.
+
+Tests that need a page to see an exact sequence (a job frozen mid-step, a given event id) write it
+through the real `JobStore` API the runner itself uses (`claim`, `start_step`, `emit`, `finish_step`,
+`set_state`), so the pages only ever see what the engine can produce.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
+from cortexkit.onboarding.runner import Runner
+from cortexkit.onboarding.states import JobState, StepState
+from cortexkit.onboarding.store import JobStore
+from cortexkit.web.backend import Engine, close_engine, fixed_client_factory
+from cortexkit.web.settings import ProfileInfo, WebSettings
+
+GOOD = "11111111-2222-4333-8444-555555555555"
+CLIENT_ID = "0b6f3f39-8a53-4d4e-9c43-6a3c1b0e2f10"
+SP_ID = "7d2c5e8a-1f3b-4c6d-9e0a-2b4c6d8e0f12"
+SP_SECRET = "service-principal-secret-for-web-tests"
+PROFILE = "emulator"
+WEB_EMULATOR_CONFIG: dict[str, Any] = {
+    "seed": 42,
+    "rate_limits": "off",
+    "fault_rate": 0.0,
+    "status_delay": 0.0,
+}
+"""Account statuses settle at once, so a job a page starts finishes in a second or two."""
+
+
+@contextmanager
+def web_emulator() -> Iterator[RunningEmulator]:
+    """An emulator of the web tests' own (the jobs they start add accounts to it)."""
+    with run_emulator(**WEB_EMULATOR_CONFIG) as running:
+        yield running
+
+
+class DroppingStore(JobStore):
+    """The real store with one injected fault: `drop_next_read` makes one event read fail, which breaks
+    an open SSE stream like a dropped link; `reads_after` records where each read started."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.drop_next_read = False
+        self.reads_after: list[int] = []
+        self._fault_lock = threading.Lock()
+
+    def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> Any:
+        with self._fault_lock:
+            self.reads_after.append(after_id)
+            if self.drop_next_read:
+                self.drop_next_read = False
+                raise ConnectionError("injected: the stream's read fails once")
+        return super().events_after(job_id, after_id, limit)
+
+
+@dataclass
+class WebStack:
+    settings: WebSettings
+    engine: Engine
+
+    @property
+    def store(self) -> JobStore:
+        return self.engine.store
+
+    def close(self) -> None:
+        """Stop what the test started: cancel unfinished jobs, wait for their threads, close the store."""
+        for job in self.store.list_jobs():
+            if not job.finished:
+                self.store.request_cancel(job.id)
+            self.engine.runner.join(job.id, 60)
+        close_engine(self.engine)
+
+
+def web_stack(
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    token: str,
+    *,
+    secret_key: str | None = None,
+    poll_interval: float = 0.01,
+    store_class: type[JobStore] = JobStore,
+) -> WebStack:
+    factory = fixed_client_factory(emulator.url, emulator.access_key_id, secret_key or emulator.secret_key)
+    profile = ProfileInfo(PROFILE, emulator.url, emulator.access_key_id, is_default=True)
+    store = store_class(f"sqlite:///{tmp_path / 'jobs.db'}")
+    runner = Runner(
+        store,
+        factory,
+        settings=RunnerSettings(
+            verify_timeout=30.0, poll_interval=0.05, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
+        ),
+    )
+    engine = Engine(store=store, runner=runner, client_factory=factory, profiles=lambda: [profile])
+    settings = WebSettings(
+        backend=engine.backend(),
+        session_token=token,
+        emulator_url=emulator.url,
+        default_profile=PROFILE,
+        poll_interval=poll_interval,
+    )
+    return WebStack(settings, engine)
+
+
+def spec_data(name: str = "Prod EU", **over: Any) -> dict[str, Any]:
+    """A valid `existing`-provisioner subscription spec, as the form or a CSV row gives it."""
+    data: dict[str, Any] = {
+        "name": name,
+        "account_type": "account",
+        "subscription_id": GOOD,
+        "tenant_id": GOOD,
+        "client_id": CLIENT_ID,
+        "service_principal_id": SP_ID,
+    }
+    data.update(over)
+    return data
+
+
+def running_job(store: JobStore, name: str = "n", **over: Any) -> str:
+    """A job the test drives by hand: claimed by the test (state `running`), no step started yet."""
+    from cortexkit.onboarding.model import JobSpec
+
+    job_id = store.create_job(JobSpec.model_validate(spec_data(name, **over)), secret=SP_SECRET)
+    assert store.claim(job_id, owner="test-driver") is None
+    return job_id
+
+
+def run_step(store: JobStore, job_id: str, step: str, *lines: str) -> None:
+    """One step from start to done, with `lines` as its output events, as the runner records it."""
+    store.start_step(job_id, step)
+    for line in lines:
+        store.emit(job_id, "output", {"step": step, "line": line})
+    store.finish_step(job_id, step, StepState.DONE, {})
+
+
+def finish(store: JobStore, job_id: str, state: JobState = JobState.DONE, error: str | None = None) -> None:
+    store.set_state(job_id, state, error)
