@@ -139,11 +139,12 @@ def test_a_bulk_start_without_the_secret_its_rows_need_starts_nothing(
     assert refused.status_code == 422
     assert "Required" in _field_error(refused.text, "client_secret")
     assert _jobs(store_path) == 0
-    started = http.post(
-        "/onboard/bulk/start",
-        data={"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s"},
-    )
+    form = {"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s", "batch_key": "b1"}
+    started = http.post("/onboard/bulk/start", data=form)
     assert started.status_code == 303 and _jobs(store_path) == 1
+    again = http.post("/onboard/bulk/start", data=form)
+    assert again.headers["location"] == started.headers["location"], "the same batch, not a second one"
+    assert _jobs(store_path) == 1
 
 
 # --- duplicates ----------------------------------------------------------------------------------------

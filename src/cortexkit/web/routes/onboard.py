@@ -163,11 +163,14 @@ async def submit(request: Request) -> Response:
     form = await request.form()
     data = form_to_data(form)
     secret = _secret_of(form)
+    key_value = form.get("idempotency_key")
+    key = key_value if isinstance(key_value, str) and key_value else None
+    sent_before = await _in_thread(lambda: settings.backend.store.job_for_key(key)) if key else None
+    if sent_before:  # the same form again (double click, reload): its job, not a duplicate's error
+        return RedirectResponse(f"/jobs/{sent_before}", status_code=303)
     errors = await _in_thread(lambda: form_errors(request, data, secret is not None, fresh=True))
     if errors:
         return await _in_thread(lambda: _wizard(request, data, errors, status_code=422))
-    key_value = form.get("idempotency_key")
-    key = key_value if isinstance(key_value, str) and key_value else None
 
     def create() -> str:
         spec = settings.backend.build_spec(data)
@@ -380,6 +383,14 @@ async def bulk_preview(request: Request) -> Response:
     return _preview_page(request, text, preview)
 
 
+def _batch_jobs(store: Any, batch: str) -> list[str]:
+    """The jobs a batch key already created (`<batch>:<row index>`), in row order."""
+    ids: list[str] = []
+    while (job_id := store.job_for_key(f"{batch}:{len(ids)}")) is not None:
+        ids.append(job_id)
+    return ids
+
+
 def _column_order(name: str) -> tuple[int, str]:
     preferred = ["name", "account_type", "subscription_id", "tenant_id", "environment", "provisioner"]
     return (preferred.index(name) if name in preferred else len(preferred), name)
@@ -390,6 +401,11 @@ async def bulk_start(request: Request) -> Response:
     settings = settings_of(request)
     form = await request.form()
     text = await _csv_text(form)
+    batch_value = form.get("batch_key")
+    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
+    sent_before = await _in_thread(lambda: _batch_jobs(settings.backend.store, batch))
+    if sent_before:  # the same batch again: its jobs, not errors about the accounts they onboarded
+        return RedirectResponse(f"/jobs?batch={','.join(sent_before)}", status_code=303)
     preview = await _in_thread(lambda: check_csv(request, text))
     if preview.problems or not preview.valid:
         raise FriendlyError(
@@ -403,8 +419,6 @@ async def bulk_start(request: Request) -> Response:
         problem = "Required: these rows sign in to Azure with a client secret."
         return _preview_page(request, text, preview, secret_problem=problem, status_code=422)
     specs, _row_errors = settings.backend.parse_csv(text)
-    batch_value = form.get("batch_key")
-    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
 
     def create_all() -> list[str]:
         ids = []
