@@ -35,14 +35,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Token cache and rate governor state go to a temp dir, never the user's real cache (child processes
     inherit it). A test that wants its own sets CORTEXKIT_CACHE_DIR itself."""
-    if "CORTEXKIT_CACHE_DIR" in os.environ:
-        yield
-        return
-    os.environ["CORTEXKIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cortexkit-cache"))
+    # XDG_CACHE_HOME too: the CLI tests scrub CORTEXKIT_* from their children's environment.
+    names = [n for n in ("CORTEXKIT_CACHE_DIR", "XDG_CACHE_HOME") if n not in os.environ]
+    where = tmp_path_factory.mktemp("cortexkit-cache")
+    for name in names:
+        os.environ[name] = str(where)
     try:
         yield
     finally:
-        os.environ.pop("CORTEXKIT_CACHE_DIR", None)
+        for name in names:
+            os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")
@@ -90,39 +92,9 @@ def emulator_env(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> 
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server (Debian package; `make test` installs it) on a free loopback port, in a temp
     dir, no persistence; stopped at the end of the session."""
-    import shutil
-    import socket
-    import subprocess
-    import time
+    from bench.redis_server import find_binary, redis_server
 
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(binary):
+    if find_binary() is None:
         pytest.skip("redis-server is not installed (make test installs it: apt-get install redis-server)")
-    workdir = tmp_path_factory.mktemp("redis")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", ""]
-    args += ["--appendonly", "no", "--daemonize", "no", "--logfile", str(workdir / "redis.log")]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as c:
-                    c.sendall(b"PING\r\n")
-                    if c.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start; see {workdir / 'redis.log'}")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

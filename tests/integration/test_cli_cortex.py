@@ -260,3 +260,22 @@ def test_assets_audit_logs_and_accounts_on_cortex(cx_env: dict[str, str]) -> Non
     assert len(recent) >= sum(1 for e in everything if e["AUDIT_INSERT_TIME"] >= cutoff + 60_000)
     accounts = body(cli(cx_env, "accounts", "list", "--cloud-type", "azure", "-o", "json"))
     assert accounts and all(a["dialect"] == "cortex" and a["parent_id"] for a in accounts)
+
+
+def test_a_refused_key_in_any_command_names_the_cortex_causes_and_auth_status(cx_env: dict[str, str]) -> None:
+    done = cli({**cx_env, "CORTEXCLOUD_API_KEY_TYPE": "standard"}, "issues", "list")
+    assert done.returncode == 4
+    assert "CORTEXCLOUD_API_KEY_TYPE" in done.stderr and "cortexkit auth status" in done.stderr
+    assert "profile test" not in done.stderr
+
+
+def test_licence_and_role_refusals_name_their_fix(base_env: dict[str, str]) -> None:
+    with run_emulator(seed=8, rate_limits="off") as running:
+        env = {**base_env, **running.cortex_env()}
+        httpx.post(f"{running.url}/_emulator/cortex", json={"licensed": False}).raise_for_status()
+        licence = cli(env, "cloud-instances", "list")
+        assert licence.returncode == 4 and "licence" in licence.stderr
+        httpx.post(f"{running.url}/_emulator/cortex", json={"licensed": True, "role": "read_only"})
+        assert cli(env, "issues", "list", "--limit", "1").returncode == 0
+        role = cli(env, "issues", "update", "1", "--status", "resolved")
+        assert role.returncode == 4 and "role" in role.stderr

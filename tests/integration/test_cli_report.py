@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,9 +28,13 @@ def tenant() -> Iterator[RunningEmulator]:
         yield running
 
 
-def _run(running: RunningEmulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    running: RunningEmulator, tmp_path: Path, *args: str, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
     env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path / "cfg"), "NO_COLOR": "1"})
+    if path is not None:
+        env["PATH"] = path
     return subprocess.run(
         [sys.executable, "-m", "cortexkit.cli.main", *args],
         env=env,
@@ -88,3 +94,23 @@ def test_bad_report_options_are_bad_usage(
     assert done.returncode == 2, done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_pdf_is_printed_by_headless_chromium(tenant: RunningEmulator, tmp_path: Path) -> None:
+    if shutil.which("chromium") is None and not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed (make chromium installs it)")
+    done = _run(tenant, tmp_path, "alerts", "report", "--format", "pdf")
+    assert done.returncode == 0, done.stderr
+    document = (tmp_path / "report.pdf").read_bytes()
+    assert document.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", document)) >= 2  # the whole report, not one screen
+    assert [p.name for p in tmp_path.iterdir() if p.name != "cfg"] == ["report.pdf"]  # no leftovers
+
+
+def test_pdf_without_chromium_says_so_before_reading_alerts(tenant: RunningEmulator, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    done = _run(tenant, tmp_path, "alerts", "report", "--format", "pdf", path=str(empty))
+    assert done.returncode == 2, done.stderr
+    assert "headless Chromium, which is not installed" in done.stderr and "--format html" in done.stderr
+    assert not (tmp_path / "report.pdf").exists()

@@ -60,7 +60,7 @@ def test_features_template_precheck(fresh: tuple[RunningEmulator, Client]) -> No
         subscription_id=str(uuid.uuid4()),
         features=["Remediation", "Cloud Visibility Compliance and Governance"],  # the latter is dropped
     )
-    assert "b__subscription_id" in template["output"]
+    assert "b__subscription_id" in template.model_dump()["output"]
     group = client.account_groups.list()[0].id
     assert group is not None
     checks = client.azure.status_check(account_body(str(uuid.uuid4()), "precheck", [group]))

@@ -1,4 +1,7 @@
-"""An in-memory Prisma Cloud for the onboarding unit tests: only the calls the steps make."""
+"""An in-memory Prisma Cloud for the onboarding unit tests: only the calls the steps make.
+
+A fake of the remote API only: the steps call the real typed resources (`client.azure.*` ...), which
+build their requests exactly as against the emulator and hand them to `FakeApi.send`."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cortexkit import errors
+from cortexkit.pagination import RequestSpec
+from cortexkit.resources import SyncResources
 
 GROUP_ID = "11111111-1111-4111-8111-111111111111"
 SUB = "22222222-2222-4222-8222-222222222222"
@@ -40,6 +45,15 @@ class FakeApi:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+    def __getattr__(self, name: str) -> Any:
+        """`fake.azure`, `fake.account_groups` ...: the real resource classes, sending through `send`."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(SyncResources(self), name)  # type: ignore[arg-type]
+
+    def send(self, spec: RequestSpec) -> Any:
+        return self.request(spec.method, spec.path, params=spec.params, json=spec.json)
 
     def _create(self, body: Mapping[str, Any]) -> None:
         account = body["cloudAccount"]

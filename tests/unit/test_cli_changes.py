@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from cortexkit.cli.changes import CHUNK, Decision, Plan, apply, collect_ids, decide, request_bodies
+from cortexkit.cli.changes import CHUNK, Decision, Plan, apply, chunks, collect_ids, decide
+from cortexkit.resources import alerts
+from cortexkit.resources._base import relative
 
 
 @pytest.mark.parametrize(
@@ -34,14 +34,21 @@ def test_collect_ids_stops_one_past_the_cap() -> None:
     assert len(collect_ids(items, 10)) == 11
 
 
-def test_bodies_are_chunked_and_carry_note_and_snooze() -> None:
+def test_ids_are_chunked_and_the_resource_carries_note_snooze_and_range() -> None:
     plan = Plan("snooze", tuple(f"P-{i}" for i in range(CHUNK + 5)))
-    tr = {"type": "to_now", "value": "epoch"}
-    bodies = request_bodies(plan, note="maintenance", time_range=tr, snooze={"amount": 2, "unit": "day"})
-    assert [len(b["alerts"]) for b in bodies] == [CHUNK, 5]
-    assert bodies[0]["dismissalNote"] == "maintenance"
-    assert bodies[1]["dismissalTimeRange"] == {"type": "relative", "value": {"amount": 2, "unit": "day"}}
-    assert bodies[0]["filter"]["timeRange"] == tr
-    sent: list[dict[str, Any]] = []
-    assert apply(sent.append, bodies) == CHUNK + 5
+    parts = chunks(plan)
+    assert [len(c) for c in parts] == [CHUNK, 5]
+    tr = {"type": "relative", "value": {"amount": 7, "unit": "day"}}
+    body = alerts.snooze_call(
+        parts[1], snooze_for=relative(2, "day"), note="maintenance", within=tr
+    ).spec.json
+    assert body["alerts"] == list(parts[1]) and body["dismissalNote"] == "maintenance"
+    assert body["dismissalTimeRange"] == {"type": "relative", "value": {"amount": 2, "unit": "day"}}
+    assert body["filter"]["timeRange"] == tr
+    assert alerts.reopen_call(["P-1"]).spec.json["filter"]["timeRange"] == {
+        "type": "to_now",
+        "value": "epoch",
+    }
+    sent: list[tuple[str, ...]] = []
+    assert apply(sent.append, parts) == CHUNK + 5
     assert len(sent) == 2

@@ -84,7 +84,10 @@ def test_plan_for_azure_api_and_terraform_shows_identity_calls() -> None:
     services = {c.service for c in api_calls}
     assert {"entra", "graph", "arm"} <= services
     role = next(c for c in api_calls if "roleDefinitions" in c.path)
-    assert role.body is not None and any("queryFlowLogStatus" in a for a in role.body["actions"])
+    assert role.body is not None
+    actions = role.body["properties"]["permissions"][0]["actions"]
+    assert any("queryFlowLogStatus" in a for a in actions)
+    assert role.params == {"api-version": "2022-04-01"}
     tf_calls = plan(spec(provisioner="terraform", client_id=None, service_principal_id=None))
     assert next(c.path for c in tf_calls if c.service == "local") == "terraform init"
 

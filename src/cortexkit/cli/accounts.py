@@ -68,7 +68,7 @@ def get_account(
     cli = state(ctx)
     client = cli.client()
     kind = cloud_type or _cloud_type_of(client.cloud_accounts.list(), account_id)
-    cli.emit(client.request("GET", f"/cloud/{kind}/{account_id}"))
+    cli.emit(client.cloud_accounts.get(kind, account_id))
 
 
 @app.command("status")
@@ -78,8 +78,8 @@ def account_status(
 ) -> None:
     """Show the configuration status of an account's components (ingestion, permissions ...)."""
     cli = state(ctx)
-    result = cli.client().request("GET", f"/account/{account_id}/config/status")
-    cli.emit(result, output.columns("name", "status", "message") if isinstance(result, list) else None)
+    result = cli.client().cloud_accounts.status(account_id)
+    cli.emit(result, output.columns("name", "status", "message"))
 
 
 @groups_app.command("list")

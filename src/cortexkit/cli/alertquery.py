@@ -1,7 +1,7 @@
-"""Alert filter options -> the `/v2/alert` FilterModel body. Pure, shared by every alerts command.
+"""Alert filter options -> filter names and values. Pure, shared by every alerts command.
 
-Several values for one filter name are sent as several `{"name", "operator": "=", "value"}` entries, which
-the API ORs together; different names are ANDed.
+The CLI only maps its options (`--status`, `--severity` ...) to the API's filter names and checks the
+values; `resources.alerts` turns them into the FilterModel body (one entry per value, ORed; names ANDed).
 """
 
 from __future__ import annotations
@@ -91,18 +91,24 @@ def _checked(values: Sequence[str], allowed: Sequence[str], what: str) -> list[s
     return result
 
 
-def filters(selection: AlertSelection) -> list[dict[str, str]]:
-    """The `filters` list of a FilterModel."""
-    pairs: list[tuple[str, str]] = []
-    pairs += [("alert.status", v) for v in _checked(selection.status, STATUSES, "status")]
-    pairs += [("policy.severity", v) for v in _checked(selection.severity, SEVERITIES, "severity")]
-    pairs += [("policy.name", v) for v in selection.policy]
-    pairs += [("policy.id", v) for v in selection.policy_id]
-    pairs += [("cloud.type", v.lower()) for v in selection.cloud_type]
-    pairs += [("cloud.account", v) for v in selection.account]
-    pairs += [("cloud.accountId", v) for v in selection.account_id]
-    pairs += [("cloud.region", v) for v in selection.region]
-    return [{"name": name, "operator": "=", "value": value} for name, value in pairs]
+def filter_map(selection: AlertSelection) -> dict[str, list[str]]:
+    """The API filter names and values for the options the user gave (checked against known values)."""
+    names: dict[str, list[str]] = {
+        "alert.status": _checked(selection.status, STATUSES, "status"),
+        "policy.severity": _checked(selection.severity, SEVERITIES, "severity"),
+        "policy.name": list(selection.policy),
+        "policy.id": list(selection.policy_id),
+        "cloud.type": [v.lower() for v in selection.cloud_type],
+        "cloud.account": list(selection.account),
+        "cloud.accountId": list(selection.account_id),
+        "cloud.region": list(selection.region),
+    }
+    return {name: values for name, values in names.items() if values}
+
+
+def time_range(selection: AlertSelection, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """`--since` as the API's time range, or None for the server's default."""
+    return parse_time_range(selection.since, now=now) if selection.since else None
 
 
 def body(
@@ -113,14 +119,13 @@ def body(
     sort: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A `POST /v2/alert` body; `limit` is the page size (the API's maximum is 10,000)."""
-    result: dict[str, Any] = {
-        "filters": filters(selection),
-        "limit": max(1, min(limit, MAX_PAGE)),
-        "detailed": detailed,
-    }
-    if selection.since:
-        result["timeRange"] = parse_time_range(selection.since, now=now)
-    if sort:
-        result["sortBy"] = [sort]
-    return result
+    """A `POST /v2/alert` body, built by the resource; `limit` is the page size (at most 10,000)."""
+    from cortexkit.resources.alerts import search_body
+
+    return search_body(
+        filters=filter_map(selection),
+        time_range=time_range(selection, now=now),
+        limit=max(1, min(limit, MAX_PAGE)),
+        sort_by=[sort] if sort else None,
+        detailed=detailed,
+    )

@@ -55,6 +55,13 @@ def _selection(  # noqa: PLR0917
     )
 
 
+def _filters(selection: alertquery.AlertSelection) -> tuple[dict[str, list[str]], dict[str, Any] | None]:
+    try:
+        return alertquery.filter_map(selection), alertquery.time_range(selection)
+    except alertquery.FilterError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
 def _body(selection: alertquery.AlertSelection, **kwargs: Any) -> dict[str, Any]:
     try:
         return alertquery.body(selection, **kwargs)
@@ -107,12 +114,8 @@ def count_alerts(  # noqa: PLR0917
     selection = _selection(
         status, severity, policy, policy_id, cloud_type, account, account_id, cloud_region, since
     )
-    body = _body(selection, limit=1, detailed=False)
-    page = cli.client().request("POST", "/v2/alert", json=body)
-    total = page.get("totalRows") if isinstance(page, dict) else None
-    if not isinstance(total, int):
-        raise CliError("the API answered without a totalRows count; try `cortexkit api POST /v2/alert`.")
-    cli.emit({"count": total})
+    filters, time_range = _filters(selection)
+    cli.emit({"count": cli.client().alerts.total(filters=filters, time_range=time_range)})
 
 
 @app.command("get")
@@ -121,7 +124,7 @@ def get_alert(
 ) -> None:
     """Show one alert."""
     cli = state(ctx)
-    cli.emit(cli.client().request("GET", f"/alert/{alert_id}", params={"detailed": "true"}))
+    cli.emit(cli.client().alerts.get(alert_id, detailed=True))
 
 
 def _change(
@@ -178,13 +181,21 @@ def _change(
     if decision is changes.Decision.ASK and not typer.confirm("Proceed?", default=False, err=True):
         output.message("cancelled: nothing was changed.")
         raise typer.Exit(1)
-    time_range = (
-        parse_time_range(selection.since) if selection.since else {"type": "to_now", "value": "epoch"}
-    )
-    path = "/alert/reopen" if action == "reopen" else "/alert/dismiss"
-    client = cli.client()
-    bodies = changes.request_bodies(plan, note=note, time_range=time_range, snooze=snooze)
-    done = changes.apply(lambda chunk: client.request("POST", path, json=chunk), bodies)
+    from cortexkit.resources._base import relative
+
+    within = parse_time_range(selection.since) if selection.since else None  # None: up to now
+    resource = cli.client().alerts
+
+    def send(chunk: tuple[str, ...]) -> None:
+        if action == "reopen":
+            resource.reopen(chunk, within=within)
+        elif snooze is not None:
+            snooze_for = relative(int(snooze["amount"]), snooze["unit"])
+            resource.snooze(chunk, snooze_for=snooze_for, note=note or None, within=within)
+        else:
+            resource.dismiss(chunk, note=note or None, within=within)
+
+    done = changes.apply(send, changes.chunks(plan))
     past = {"dismiss": "dismissed", "snooze": "snoozed", "reopen": "reopened"}[action]
     output.message(f"{past} {done:,} alert{'' if done == 1 else 's'}.")
     cli.emit({"action": action, "count": done, "ids": list(plan.ids), "dryRun": False})
@@ -338,13 +349,19 @@ def export_alerts(  # noqa: PLR0917
     )
 
 
+# A 10,000-alert page parses to about 150 MB of Python objects; 2,500 keeps a report of any size under that.
+report_page_size = 2_500
+
+
 @app.command("report")
 def report_alerts(  # noqa: PLR0917
     ctx: typer.Context,
     destination: Annotated[
-        str, typer.Option("--output", "-o", help="File to write; - for stdout.")
-    ] = "report.html",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html or json (the aggregates).")] = "html",
+        str | None, typer.Option("--output", "-o", help="File to write (report.FORMAT); - for stdout.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, pdf (headless Chromium) or json (the aggregates).")
+    ] = "html",
     since: Annotated[str, typer.Option("--since", help="The period; compared with the one before.")] = "30d",
     sla: Annotated[
         str | None,
@@ -359,6 +376,9 @@ def report_alerts(  # noqa: PLR0917
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
     ] = True,
+    page_size: Annotated[
+        int, typer.Option("--page-size", min=1, max=10_000, help="Alerts a page (sets the peak memory).")
+    ] = report_page_size,
 ) -> None:
     """Write the alert report: open alerts and their change, trend, age and SLA, top accounts and policies,
     compliance; one self-contained HTML file (or JSON)."""
@@ -366,10 +386,12 @@ def report_alerts(  # noqa: PLR0917
 
     cli = state(ctx)
     chosen = report.check_format(fmt)
+    chromium = report.find_chromium() if chosen == "pdf" else None
+    target = destination or f"report.{chosen}"
     window, limits = report.plan(since, sla)
     fetch = report.fetch_since(window)
     selection = _selection(status, severity, None, None, cloud_type, account, None, None, fetch)
-    body = _body(selection)
+    body = _body(selection, limit=page_size)
     client = cli.client()
     if progress and sys.stderr.isatty():
         with export.RichProgress("reading alerts") as bar:
@@ -378,7 +400,5 @@ def report_alerts(  # noqa: PLR0917
             )
     else:
         summary = report.collect(client, body, window=window, sla=limits, since=since, top=top)
-    report.write(summary, destination, title=title, fmt=chosen)
-    output.message(
-        f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(destination)}."
-    )
+    report.write(summary, target, title=title, fmt=chosen, chromium=chromium)
+    output.message(f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(target)}.")

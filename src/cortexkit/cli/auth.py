@@ -1,4 +1,5 @@
 """`cortexkit auth status`: does the key work, who is it, and if it does not work, why and what to do.
+`cortexkit auth logout`: forget the Prisma session the CLI shares between its processes (the token cache).
 
 For Cortex, a refused key is probed again (the other key type, the server's clock) so the answer tells a
 wrong key type from a skewed clock from a bad key; 402, 403 and a wrong URL are named with their fix.
@@ -7,10 +8,13 @@ Exit 0 when the key works, 4 when it does not (1 when the API could not be reach
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from cortexkit.cli import output
 from cortexkit.cli.context import CliState, state
+from cortexkit.cli.errors import CliError, UsageProblem
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, help="Credentials.", no_args_is_help=True)
 
@@ -81,3 +85,44 @@ def _prisma_status(cli: CliState) -> None:
         + "."
     )
     cli.emit({"ok": True, "backend": "prisma", **{k: v for k, v in me.as_dict().items() if k != "dialect"}})
+
+
+@app.command("logout")
+def logout(
+    ctx: typer.Context,
+    every: Annotated[
+        bool, typer.Option("--all", help="Forget the cached sessions of every profile and API URL.")
+    ] = False,
+) -> None:
+    """Forget the cached Prisma session of the selected credentials (or all with --all): consecutive
+    commands share one login per key for its life; after this the next command logs in again. The
+    profile and its secret key are kept (`cortexkit profile remove` deletes those)."""
+    from cortexkit.session_cache import TokenCache, TokenCacheError, clear_all
+
+    if every:
+        try:
+            removed = clear_all()
+        except OSError as exc:
+            raise CliError(f"could not remove the cached sessions: {exc.strerror}.") from None
+        output.message(f"removed {removed} cached session{'' if removed == 1 else 's'}.")
+        return
+    cli = state(ctx)
+    if cli.dialect() == "cortex":
+        output.message("Cortex API keys sign every request: there is no cached session to forget.")
+        return
+    from cortexkit import errors
+    from cortexkit.credentials import load_credentials
+
+    try:
+        creds = cli.credentials() if cli.profile else load_credentials(api_url=cli.region, interactive=False)
+    except errors.CredentialsError:
+        raise UsageProblem(
+            "no profile or PRISMA_* environment selects a session to forget; "
+            "name one with --profile, or forget every cached session with --all."
+        ) from None
+    try:
+        removed = TokenCache(str(creds.api_url), str(creds.access_key_id)).clear()
+    except TokenCacheError as exc:
+        raise CliError(f"could not remove the cached session: {exc}.") from None
+    where = f"{creds.api_url} (access key {creds.access_key_id})"
+    output.message(f"logged out of {where}." if removed else f"no cached session for {where}.")

@@ -46,10 +46,10 @@ class Plan:
 
 
 def collect_ids(items: Iterable[Any], limit: int) -> tuple[str, ...]:
-    """Alert ids from listed items, at most `limit + 1` (one more than allowed shows the cap was hit)."""
+    """Alert ids from listed items (models or dicts), at most `limit + 1` (one more shows the cap was hit)."""
     ids: list[str] = []
     for item in items:
-        alert_id = item.get("id") if isinstance(item, dict) else None
+        alert_id = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
         if isinstance(alert_id, str) and alert_id:
             ids.append(alert_id)
         if len(ids) > limit:
@@ -57,32 +57,15 @@ def collect_ids(items: Iterable[Any], limit: int) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def request_bodies(
-    plan: Plan,
-    *,
-    note: str | None,
-    time_range: dict[str, Any],
-    snooze: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """`AlertStatusChangeRequestModel` bodies, `CHUNK` ids each (the API takes explicit ids plus a filter)."""
-    bodies = []
-    for start in range(0, len(plan.ids), CHUNK):
-        chunk: dict[str, Any] = {
-            "alerts": list(plan.ids[start : start + CHUNK]),
-            "filter": {"timeRange": time_range, "filters": []},
-        }
-        if note:
-            chunk["dismissalNote"] = note
-        if snooze is not None:
-            chunk["dismissalTimeRange"] = {"type": "relative", "value": snooze}
-        bodies.append(chunk)
-    return bodies
+def chunks(plan: Plan) -> list[tuple[str, ...]]:
+    """The plan's ids, `CHUNK` per request (the resource builds each `AlertStatusChangeRequestModel`)."""
+    return [plan.ids[start : start + CHUNK] for start in range(0, len(plan.ids), CHUNK)]
 
 
-def apply(send: Callable[[dict[str, Any]], Any], bodies: Sequence[dict[str, Any]]) -> int:
-    """Send each body; returns how many alert ids were submitted."""
+def apply(send: Callable[[tuple[str, ...]], Any], id_chunks: Sequence[tuple[str, ...]]) -> int:
+    """Send each chunk; returns how many alert ids were submitted."""
     done = 0
-    for chunk in bodies:
+    for chunk in id_chunks:
         send(chunk)
-        done += len(chunk["alerts"])
+        done += len(chunk)
     return done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -34,16 +34,9 @@ def posture(
     ] = False,
 ) -> None:
     """Compliance posture per standard (the posture API only knows `to_now epoch` as a range)."""
-    params: dict[str, Any] = {"timeType": "to_now", "timeUnit": "epoch"}
-    if cloud_type:
-        params["cloud.type"] = cloud_type.lower()
-    if account:
-        params["cloud.account"] = account
-    if standard:
-        params["policy.complianceStandard"] = standard
     cli = state(ctx)
-    result = cli.client().request("GET", "/compliance/posture", params=params)
-    if details or not isinstance(result, dict):
+    result = cli.client().compliance.posture(cloud_type=cloud_type, account=account, standard=standard)
+    if details:
         cli.emit(result)
         return
-    cli.emit(result.get("complianceDetails") or [], output.columns(*COLUMNS))
+    cli.emit(result.complianceDetails, output.columns(*COLUMNS))

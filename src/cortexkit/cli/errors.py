@@ -66,6 +66,11 @@ def describe(exc: BaseException) -> tuple[str, int]:
     names = _names(exc)
     if isinstance(exc, CliError):
         return exc.message, exc.exit_code
+    from cortexkit.cli.cortex_errors import describe_cortex
+
+    cortex = describe_cortex(exc)
+    if cortex is not None:
+        return cortex
     if "TimeSpecError" in names or "OutputError" in names:
         return str(exc), USAGE
     if "AuthenticationError" in names:

@@ -42,9 +42,23 @@ def atomic_text_file(destination: str | os.PathLike[str]) -> Iterator[IO[str]]:
     `-` yields standard output instead. A bad destination is bad input (exit 2) named as the user typed it,
     never as the temporary file.
     """
+    with _atomic_file(destination, binary=False) as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def atomic_binary_file(destination: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """`atomic_text_file` for bytes (a PDF)."""
+    with _atomic_file(destination, binary=True) as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _atomic_file(destination: str | os.PathLike[str], *, binary: bool) -> Iterator[IO[Any]]:
     if is_stdout(destination):
-        yield sys.stdout
-        sys.stdout.flush()
+        out: IO[Any] = sys.stdout.buffer if binary else sys.stdout
+        yield out
+        out.flush()
         return
     target = Path(destination)
     shown = os.fspath(destination)
@@ -58,7 +72,8 @@ def atomic_text_file(destination: str | os.PathLike[str]) -> Iterator[IO[str]]:
     except OSError as exc:
         raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
     try:
-        with _sigterm_interrupts(), os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with _sigterm_interrupts(), opened as stream:
             yield stream  # what the caller raises (a network error is an OSError too) passes unchanged
             try:
                 stream.flush()

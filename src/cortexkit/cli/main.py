@@ -37,7 +37,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "ui": ("cortexkit.cli.ui", "app", "Start the onboarding web UI."),
     "demo": ("cortexkit.cli.demo", "app", "Start the emulator and the web UI together."),
     # Cortex Cloud (and both dialects where the job is the same).
-    "auth": ("cortexkit.cli.auth", "app", "Credentials: does the key work, and why not (both dialects)."),
+    "auth": ("cortexkit.cli.auth", "app", "Credentials: does the key work, why not (both dialects); logout."),
     "cloud-instances": ("cortexkit.cli.instances", "app", "Cortex cloud integration instances."),
     "issues": ("cortexkit.cli.issues", "app", "Cortex issues: list, get, update."),
     "assets": ("cortexkit.cli.assets", "app", "Cortex assets."),

@@ -257,23 +257,14 @@ def test(
 ) -> None:
     """Log in and say which tenant and region the credentials reach."""
     from cortexkit.client import Client
-    from cortexkit.pagination import RequestSpec
     from cortexkit.regions import region_name
+    from cortexkit.resources.session import Session
 
     cli = state(ctx)
     credentials = cli.credentials(name or cli.profile)
     with Client(credentials) as client:
-        login = RequestSpec(
-            "POST",
-            "/login",
-            json={
-                "username": credentials.access_key_id,
-                "password": credentials.secret_key.get_secret_value(),
-            },
-            idempotent=True,
-            auth=False,
-        )
-        body = client.send(login)
+        secret = credentials.secret_key.get_secret_value()
+        body = Session(client).login(credentials.access_key_id, secret).model_dump(mode="json")
     region = region_name(credentials.api_url)
     tenant = _tenant(body)
     output.message(

@@ -9,6 +9,11 @@ string from the API is escaped by Jinja2's autoescape: a policy name cannot inje
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cortexkit.cli import extras, reportsvg
-from cortexkit.cli.errors import UsageProblem
-from cortexkit.cli.files import atomic_text_file
+from cortexkit.cli.errors import FAILURE, CliError, UsageProblem
+from cortexkit.cli.files import atomic_binary_file, atomic_text_file
 from cortexkit.cli.reportstats import (
     AGE_BUCKETS,
     SEVERITIES,
@@ -34,7 +39,11 @@ if TYPE_CHECKING:
     from cortexkit.client import Client
     from cortexkit.pagination import RequestSpec
 
-FORMATS = ("html", "json")
+FORMATS = ("html", "json", "pdf")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_TIMEOUT = 180.0
+
+log = logging.getLogger(__name__)
 
 # Fills with at least 3:1 contrast on white (WCAG 2.1 non-text contrast); the text beside them is dark.
 SEVERITY_COLORS = {
@@ -118,9 +127,7 @@ def collect(
                 stats.add(alert)
         if progress is not None:
             progress.update(stats.seen, total)
-    posture_body = client.request(
-        "GET", "/compliance/posture", params={"timeType": "to_now", "timeUnit": "epoch"}
-    )
+    posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
     return ReportData(stats, details, summary, since, datetime.now(UTC), client.api_url, top)
 
@@ -239,6 +246,7 @@ _TEMPLATE = """<!doctype html>
  td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
  .sev{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:11px}
  footer{color:#475569;font-size:12px;padding:12px 32px 28px}
+ @media print{body{background:#fff} .card,.kpi{break-inside:avoid;box-shadow:none;border:1px solid #e2e8f0}}
 </style></head><body>
 <header><h1>{{ title }}</h1>
 <p>{{ api_url }} · {{ period }} · generated {{ generated }}</p></header>
@@ -368,8 +376,68 @@ def render(data: ReportData, *, title: str) -> str:
     )
 
 
-def write(data: ReportData, destination: str | Path, *, title: str, fmt: str = "html") -> None:
+def find_chromium() -> str:
+    """The Chromium that prints `--format pdf`; its absence is said before any alert is read."""
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise UsageProblem(
+        "--format pdf prints the report with headless Chromium, which is not installed: install it "
+        "(Debian: apt-get install chromium) or use --format html."
+    )
+
+
+def print_pdf(html: str, chromium: str) -> bytes:
+    """The HTML printed to PDF by headless Chromium, in a private temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="cortexkit-report-") as tmp:
+        page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        args = [
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=PDF_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise CliError(
+                f"Chromium did not print the report within {PDF_TIMEOUT:.0f} s; use --format html.", FAILURE
+            ) from None
+        log.debug("chromium exited %s: %s", done.returncode, done.stderr[-2000:])
+        if done.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
+            raise CliError(
+                f"Chromium could not print the report to PDF (exit {done.returncode}); use --format html, "
+                "or --debug to see Chromium's messages.",
+                FAILURE,
+            )
+        return pdf.read_bytes()
+
+
+def write(
+    data: ReportData,
+    destination: str | Path,
+    *,
+    title: str,
+    fmt: str = "html",
+    chromium: str | None = None,
+) -> None:
     """Write the report atomically (or to stdout for `-`)."""
+    if fmt == "pdf":
+        document = print_pdf(render(data, title=title), chromium or find_chromium())
+        with atomic_binary_file(destination) as binary:
+            binary.write(document)
+        return
     text = json.dumps(as_json(data), indent=2) + "\n" if fmt == "json" else render(data, title=title)
     with atomic_text_file(destination) as stream:
         stream.write(text)

@@ -35,7 +35,9 @@ def parse_time_range(text: str, *, now: datetime | None = None) -> dict[str, Any
     if not spec:
         raise TimeSpecError(f"the time range is empty: use one of {EXAMPLES}.")
     if spec.lower() in {"all", "epoch"}:
-        return {"type": "to_now", "value": "epoch"}
+        from cortexkit.resources._base import to_now
+
+        return to_now()
     match = _RELATIVE.match(spec)
     if match:
         amount = int(match.group(1))

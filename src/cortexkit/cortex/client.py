@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.cortex.resources.compliance import AsyncCompliance, Compliance
     from cortexkit.cortex.resources.issues import AsyncIssues, Issues
     from cortexkit.cortex.resources.system import AsyncSystem, System
+    from cortexkit.governor import Limiter
 
 log = logging.getLogger("cortexkit.cortex")
 
@@ -118,6 +119,32 @@ def decode(response: _http.Response, spec: RequestSpec) -> Any:
     return response.text
 
 
+class GovernedTenantLimiter(TenantLimiter):
+    """The tenant bucket kept by the governor (governor.py): one budget for every process on the
+    machine, or every host on one Redis, since Cortex counts the whole tenant together."""
+
+    def __init__(self, shared: Limiter) -> None:
+        super().__init__(TENANT_RATE)
+        self.shared = shared
+
+    def reserve(self, now: float) -> float:
+        return self.shared.reserve("ANY", "/", now)
+
+    def on_status(self, status: int, now: float) -> None:
+        if status == 429:
+            self.throttled += 1
+        self.shared.on_response("ANY", "/", status, {}, now)
+
+
+def default_tenant_limiter(api_url: str, api_key_id: int) -> TenantLimiter:
+    """The governor's shared tenant bucket, or this process's own when `CORTEXKIT_GOVERNOR=off`."""
+    from cortexkit.governor import cortex_limiter, enabled
+
+    if not enabled(None):
+        return shared_tenant_limiter(api_url, api_key_id)
+    return GovernedTenantLimiter(cortex_limiter(api_url))
+
+
 class _Core:
     """What both clients share: credentials, settings, policies, error mapping, logging. No I/O."""
 
@@ -141,8 +168,8 @@ class _Core:
         self.limiter: TenantLimiter | None
         if isinstance(rate_limit, TenantLimiter):
             self.limiter = rate_limit
-        elif rate_limit is True:
-            self.limiter = shared_tenant_limiter(self.api_url, credentials.api_key_id)
+        elif rate_limit is True:  # shared by every process on the tenant unless the governor is off
+            self.limiter = default_tenant_limiter(self.api_url, credentials.api_key_id)
         elif rate_limit is False or rate_limit is None:
             self.limiter = None
         else:

@@ -1,7 +1,8 @@
 """What a step sees while it runs: the job, the API client, earlier outputs and a way to record progress.
 
-Steps are written against this small surface (and the `ApiClient` protocol) instead of the store and the
-real client, so unit tests drive them with an in-memory fake and no network.
+Steps call the real `Client`'s typed resources (`client.azure.*`, `client.account_groups.*` ...), never a
+method and a path; they write through the small `JobIO` slice of the store. Tests run them against the
+emulator over loopback HTTP.
 """
 
 from __future__ import annotations
@@ -10,24 +11,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from cortexkit.azure import endpoints as _endpoints
 from cortexkit.errors import CortexkitError
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret
 
-
-class ApiClient(Protocol):
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-    ) -> Any: ...
+if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.client import Client
 
 
 class JobIO(Protocol):
@@ -66,35 +58,7 @@ class JobCancelledError(CortexkitError):
     """The user asked the job to stop (not asyncio's `CancelledError`, which this name once shadowed)."""
 
 
-@dataclass(frozen=True)
-class AzureEndpoints:
-    """Base URLs of the Azure side; the emulator serves all three under one host for tests."""
-
-    login: str = "https://login.microsoftonline.com"
-    graph: str = "https://graph.microsoft.com"
-    arm: str = "https://management.azure.com"
-    verify: bool | str = True
-
-    @classmethod
-    def for_environment(cls, environment: str) -> AzureEndpoints:
-        if environment == "azure_gov":
-            return cls(
-                "https://login.microsoftonline.us",
-                "https://graph.microsoft.us",
-                "https://management.usgovcloudapi.net",
-            )
-        if environment == "azure_china":
-            return cls(
-                "https://login.chinacloudapi.cn",
-                "https://microsoftgraph.chinacloudapi.cn",
-                "https://management.chinacloudapi.cn",
-            )
-        return cls()
-
-    @classmethod
-    def for_emulator(cls, url: str, verify: bool | str = True) -> AzureEndpoints:
-        base = url.rstrip("/")
-        return cls(f"{base}/_azure/login", f"{base}/_azure/graph", f"{base}/_azure/arm", verify)
+AzureEndpoints = _endpoints.AzureEndpoints  # defined in `cortexkit.azure`; still importable from here
 
 
 @dataclass(frozen=True)
@@ -114,7 +78,7 @@ class StepContext:
     job_id: str
     step: str
     spec: JobSpec
-    client: ApiClient
+    client: Client
     io: JobIO
     outputs: dict[str, dict[str, Any]]
     partial: dict[str, Any] = field(default_factory=dict)

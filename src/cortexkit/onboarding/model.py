@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cortexkit.resources import azure as _azure_resource
+
 AccountType = Literal["account", "tenant"]
 Environment = Literal["azure", "azure_gov", "azure_china"]
 ProvisionerName = Literal["existing", "azure-api", "terraform"]
@@ -21,6 +23,8 @@ SelectionType = Literal["ALL", "INCLUDE", "EXCLUDE"]
 ACCOUNT_TYPES: tuple[str, ...] = ("account", "tenant")
 ENVIRONMENTS: tuple[str, ...] = ("azure", "azure_gov", "azure_china")
 PROVISIONERS: tuple[str, ...] = ("existing", "azure-api", "terraform")
+
+ALWAYS_ON_FEATURE = _azure_resource.ALWAYS_ON_FEATURE  # the one definition lives in the resource
 
 STEPS: tuple[str, ...] = ("validate", "features", "identity", "preflight", "add_account", "verify")
 """The ordered steps of a job; a resumed job skips every step already recorded as done."""
@@ -34,7 +38,6 @@ STEP_TITLES: dict[str, str] = {
     "verify": "Verify ingestion",
 }
 
-ALWAYS_ON_FEATURE = "Cloud Visibility Compliance and Governance"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 GUID_HINT = "Must be a GUID like 00000000-0000-0000-0000-000000000000."
@@ -93,7 +96,7 @@ class JobSpec(BaseModel):
 
     def requested_features(self) -> list[str]:
         """Features to send: deduplicated, without the always-on one the API refuses."""
-        return [f for f in dict.fromkeys(self.features) if f != ALWAYS_ON_FEATURE]
+        return _azure_resource.requestable(self.features)
 
 
 def _guid_error(data: dict[str, Any], name: str, required: bool) -> str | None:

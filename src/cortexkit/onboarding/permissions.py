@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from cortexkit.azure import graph
 from cortexkit.onboarding.model import JobSpec
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -45,7 +46,7 @@ FEATURE_ACTIONS: dict[str, tuple[str, ...]] = {
     "Auto Protect": ("Microsoft.ContainerRegistry/registries/listCredentials/action",),
 }
 
-GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_APP_ID = graph.GRAPH_APP_ID
 GRAPH_READ_ROLES: tuple[str, ...] = (
     "df021288-bdef-4463-88db-98f22de89214",  # User.Read.All
     "246dd0d5-5bd0-4def-940b-0421030a5b68",  # Policy.Read.All

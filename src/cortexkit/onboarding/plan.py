@@ -1,7 +1,11 @@
 """Dry run: every call a job would make, in order, without making any.
 
-Pure: built from the spec alone, so `--dry-run` needs neither credentials nor network. Bodies are shown
-with the client secret replaced by a marker; ids Azure would assign are shown as placeholders.
+Pure: built from the spec alone, so `--dry-run` needs neither credentials nor network. Each call is
+derived from the same request builders the steps send (`resources.*_call`, `azure.graph` / `azure.arm`)
+with the same arguments (`steps.features_args`, `steps.account_body`, `terraform.template_args`), so the
+plan cannot drift from a run; `tests/integration/test_onboarding_plan.py` compares it with what a real
+run sends to the emulator. Bodies are shown with the client secret replaced by a marker; ids Azure would
+assign are shown as placeholders.
 """
 
 from __future__ import annotations
@@ -9,12 +13,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cortexkit.azure import arm, graph, token
+from cortexkit.azure.request import AzureRequest
 from cortexkit.onboarding import permissions
 from cortexkit.onboarding.model import JobSpec
-from cortexkit.onboarding.steps import account_body
+from cortexkit.onboarding.steps import account_body, features_args
+from cortexkit.resources import account_groups, azure, cloud_accounts, session
+from cortexkit.resources._base import Call
 
 SECRET_MARKER = "<client secret, never shown>"
 PLACEHOLDER_JOB = "<job id>"
+AZURE_SERVICES = {"login": "entra", "graph": "graph", "arm": "arm"}
 
 
 @dataclass(frozen=True)
@@ -25,80 +34,89 @@ class PlannedCall:
     path: str
     purpose: str
     body: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _prisma(step: str, call: Call[Any], purpose: str, *, show_body: bool = True) -> PlannedCall:
+    spec = call.spec
+    body = dict(spec.json) if show_body and isinstance(spec.json, dict) else None
+    params = dict(spec.params) if spec.params else None
+    return PlannedCall(step, "prisma", spec.method, spec.path, purpose, body, params)
+
+
+def _azure(request: AzureRequest, purpose: str) -> PlannedCall:
+    body = dict(request.json) if isinstance(request.json, dict) else None
+    params = dict(request.params) if request.params else None
+    service = AZURE_SERVICES[request.api]
+    return PlannedCall("identity", service, request.method, f"/{request.path}", purpose, body, params)
+
+
+def _terraform_calls(spec: JobSpec) -> list[PlannedCall]:
+    from cortexkit.onboarding.provisioners.terraform import template_args
+
+    return [
+        _prisma("identity", azure.template_call(**template_args(spec)), "fetch the template"),
+        PlannedCall("identity", "local", "RUN", "terraform init", "prepare providers in the work folder"),
+        PlannedCall("identity", "local", "RUN", "terraform apply -auto-approve -json", "create the identity"),
+        PlannedCall("identity", "local", "RUN", "terraform output -json", "read client id, secret, SP id"),
+    ]
+
+
+def _azure_api_calls(spec: JobSpec) -> list[PlannedCall]:
+    from cortexkit.azure.endpoints import AzureEndpoints
+    from cortexkit.onboarding.provisioners.azure_api import custom_role_request
+
+    endpoints = AzureEndpoints.for_environment(spec.environment)
+    operator = spec.client_id or "<operator client id>"
+    name = permissions.app_display_name(PLACEHOLDER_JOB)
+    graph_roles = permissions.GRAPH_READ_ROLES if permissions.needs_graph_roles(spec) else ()
+    calls = [
+        _azure(
+            token.client_credentials(spec.tenant_id, operator, SECRET_MARKER, endpoints.graph),
+            "client-credentials token for Graph",
+        ),
+        _azure(graph.find_applications(name), "look the app registration up"),
+        _azure(graph.create_application(name, graph_roles), "create the app registration"),
+        _azure(graph.find_service_principals("<appId>"), "look the service principal up"),
+        _azure(graph.create_service_principal("<appId>"), "create the service principal"),
+        _azure(graph.add_password("<app object id>"), "create the secret"),
+    ]
+    scope = permissions.rbac_scope(spec)
+    if scope is not None:
+        calls.append(
+            _azure(
+                token.client_credentials(spec.tenant_id, operator, SECRET_MARKER, endpoints.arm),
+                "client-credentials token for ARM",
+            )
+        )
+        calls.append(_azure(custom_role_request(PLACEHOLDER_JOB, spec, scope), "custom least-privilege role"))
+        for role in (permissions.READER, permissions.READER_AND_DATA_ACCESS, "<custom role>"):
+            assignment = arm.put_role_assignment(
+                scope, "<guid>", role_guid=role, principal_id="<service principal id>"
+            )
+            calls.append(_azure(assignment, f"assign {permissions.BUILTIN_NAMES.get(role, 'custom role')}"))
+    if graph_roles:
+        sp_id = "<service principal id>"
+        calls += [
+            _azure(graph.find_service_principals(permissions.GRAPH_APP_ID), "Microsoft Graph's principal"),
+            _azure(graph.app_role_assignments(sp_id), "Graph read roles already granted"),
+            _azure(
+                graph.grant_app_role(sp_id, "<graph sp id>", "<each missing role>"),
+                f"grant each missing Graph read role (admin consent, {len(graph_roles)} roles)",
+            ),
+        ]
+    return calls
 
 
 def _identity_calls(spec: JobSpec) -> list[PlannedCall]:
     if spec.provisioner == "existing":
         return [PlannedCall("identity", "local", "-", "-", "use the given client id and service principal")]
     if spec.provisioner == "terraform":
-        from cortexkit.onboarding.provisioners.terraform import template_body
-
-        return [
-            PlannedCall(
-                "identity",
-                "prisma",
-                "POST",
-                "/cas/v1/azure_template",
-                "fetch the template",
-                template_body(spec),
-            ),
-            PlannedCall("identity", "local", "RUN", "terraform init", "prepare providers in the work folder"),
-            PlannedCall(
-                "identity", "local", "RUN", "terraform apply -auto-approve -json", "create the identity"
-            ),
-            PlannedCall(
-                "identity", "local", "RUN", "terraform output -json", "read client id, secret, SP id"
-            ),
-        ]
-    name = permissions.app_display_name(PLACEHOLDER_JOB)
-    calls = [
-        PlannedCall(
-            "identity", "entra", "POST", f"/{spec.tenant_id}/oauth2/v2.0/token", "client-credentials token"
-        ),
-        PlannedCall(
-            "identity", "graph", "GET", f"/v1.0/applications?$filter=displayName eq '{name}'", "look up"
-        ),
-        PlannedCall("identity", "graph", "POST", "/v1.0/applications", "create the app registration"),
-        PlannedCall(
-            "identity", "graph", "GET", "/v1.0/servicePrincipals?$filter=appId eq '<appId>'", "look up"
-        ),
-        PlannedCall("identity", "graph", "POST", "/v1.0/servicePrincipals", "create the service principal"),
-        PlannedCall("identity", "graph", "POST", "/v1.0/applications/<id>/addPassword", "create the secret"),
-    ]
-    if permissions.needs_graph_roles(spec):
-        grants = "/v1.0/servicePrincipals/<sp id>/appRoleAssignments"
-        calls.append(PlannedCall("identity", "graph", "GET", grants, "Graph read roles already granted"))
-        calls.append(
-            PlannedCall(
-                "identity",
-                "graph",
-                "POST",
-                grants,
-                "grant each missing Graph read role (admin consent)",
-                {"appRoleIds": list(permissions.GRAPH_READ_ROLES)},
-            )
-        )
-    scope = permissions.rbac_scope(spec)
-    if scope is not None:
-        authz = f"/{scope}/providers/Microsoft.Authorization"
-        calls.append(
-            PlannedCall(
-                "identity",
-                "arm",
-                "PUT",
-                f"{authz}/roleDefinitions/<guid>",
-                "custom least-privilege role",
-                {"actions": permissions.custom_actions(spec)},
-            )
-        )
-        for role in ("Reader", "Reader and Data Access", "custom role"):
-            calls.append(
-                PlannedCall("identity", "arm", "PUT", f"{authz}/roleAssignments/<guid>", f"assign {role}")
-            )
-    return calls
+        return _terraform_calls(spec)
+    return _azure_api_calls(spec)
 
 
 def plan(spec: JobSpec) -> list[PlannedCall]:
@@ -108,26 +126,17 @@ def plan(spec: JobSpec) -> list[PlannedCall]:
         "service_principal_id": spec.service_principal_id or "<service principal id>",
     }
     body = account_body(spec, identity, spec.account_group_ids or ("<Default Account Group>",), SECRET_MARKER)
-    features_body = {
-        "accountType": spec.account_type,
-        "deploymentType": spec.environment,
-        "rootSyncEnabled": spec.root_sync_enabled,
-    }
     return [
-        PlannedCall("validate", "prisma", "POST", "/login", "sign in (JWT)"),
-        PlannedCall("validate", "prisma", "GET", "/cloud/group", "check the account groups exist"),
-        PlannedCall(
-            "features", "prisma", "POST", "/cas/v1/features/cloud/azure", "supported features", features_body
+        _prisma(
+            "validate", session.login_call("<access key id>", SECRET_MARKER), "sign in (JWT)", show_body=False
         ),
+        _prisma("validate", account_groups.list_call(), "check the account groups exist"),
+        _prisma("features", azure.features_call(**features_args(spec)), "supported features"),
         *_identity_calls(spec),
-        PlannedCall(
-            "preflight", "prisma", "POST", "/cas/v1/cloud_account/status/azure", "pre-flight check", body
-        ),
-        PlannedCall("add_account", "prisma", "GET", "/cloud", "look the account up (adopt it if present)"),
-        PlannedCall("add_account", "prisma", "POST", "/cas/v1/azure_account", "add the account (once)", body),
-        PlannedCall("add_account", "prisma", "GET", "/cloud", "confirm and record the account id"),
-        PlannedCall("verify", "prisma", "GET", f"/cloud/azure/{account_id}", "account details (polled)"),
-        PlannedCall(
-            "verify", "prisma", "GET", f"/account/{account_id}/config/status", "component status (polled)"
-        ),
+        _prisma("preflight", azure.status_check_call(body), "pre-flight check"),
+        _prisma("add_account", azure.lookup_call(), "look the account up (adopt it if present)"),
+        _prisma("add_account", azure.add_call(body), "add the account (once)"),
+        _prisma("add_account", azure.lookup_call(), "confirm and record the account id"),
+        _prisma("verify", cloud_accounts.get_call("azure", account_id), "account details (polled)"),
+        _prisma("verify", azure.config_status_call(account_id), "component status (polled)"),
     ]

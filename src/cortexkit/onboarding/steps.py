@@ -12,8 +12,11 @@ from typing import Any
 
 from cortexkit import errors as api_errors
 from cortexkit.onboarding.context import StepContext, StepFailedError
-from cortexkit.onboarding.model import ALWAYS_ON_FEATURE, JobSpec, field_errors
+from cortexkit.onboarding.model import JobSpec, field_errors
 from cortexkit.onboarding.secrets import Secret
+from cortexkit.resources import azure as azure_resource
+from cortexkit.resources.azure import ALWAYS_ON_FEATURE
+from cortexkit.resources.models import AccountStatus, CloudAccount
 
 DEFAULT_GROUP_NAME = "Default Account Group"
 DUPLICATE_KEYS = frozenset({"duplicate_cloud_account"})
@@ -25,13 +28,21 @@ def _i18n_keys(exc: Exception) -> set[str]:
     return {str(k) for k in keys}
 
 
+def features_args(spec: JobSpec) -> dict[str, Any]:
+    """Arguments of `client.azure.supported_features` (and of `features_call`, for the plan)."""
+    return {
+        "account_type": spec.account_type,
+        "deployment_type": spec.environment,
+        "root_sync_enabled": spec.root_sync_enabled,
+    }
+
+
 def validate(ctx: StepContext) -> dict[str, Any]:
     """Input rules, then the account groups against the tenant (a typo fails here, before Azure changes)."""
     problems = field_errors(ctx.spec.model_dump(mode="json"))
     if problems:
         raise StepFailedError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
-    groups = ctx.client.request("GET", "/cloud/group") or []
-    known = {str(g.get("id")): str(g.get("name", "")) for g in groups if isinstance(g, dict)}
+    known = {str(g.id): str(g.name or "") for g in ctx.client.account_groups.list()}
     wanted = list(ctx.spec.account_group_ids)
     if ctx.spec.default_account_group_id:
         wanted.append(ctx.spec.default_account_group_id)
@@ -50,50 +61,36 @@ def validate(ctx: StepContext) -> dict[str, Any]:
 
 def features(ctx: StepContext) -> dict[str, Any]:
     spec = ctx.spec
-    body: dict[str, Any] = {
-        "accountType": spec.account_type,
-        "deploymentType": spec.environment,
-        "rootSyncEnabled": spec.root_sync_enabled,
-    }
-    answer = ctx.client.request("POST", "/cas/v1/features/cloud/azure", json=body) or {}
-    supported = [str(f) for f in answer.get("supportedFeatures", [])]
+    answer = ctx.client.azure.supported_features(**features_args(spec))
+    supported = [str(f) for f in answer.supportedFeatures]
     wanted = spec.requested_features()
     unknown = [f for f in wanted if f not in supported]
     if unknown:
         offered = ", ".join(f for f in supported if f != ALWAYS_ON_FEATURE) or "none"
         raise StepFailedError(f"feature(s) not supported here: {', '.join(unknown)} (supported: {offered})")
-    return {"supported": supported, "enabled": wanted, "license": answer.get("licenseType")}
+    return {"supported": supported, "enabled": wanted, "license": answer.licenseType}
 
 
 def account_body(
     spec: JobSpec, identity: dict[str, Any], group_ids: Iterable[str], key: str
 ) -> dict[str, Any]:
-    """The `/cas/v1/azure_account` body, also sent to the pre-flight check. Holds the secret: never log it."""
-    cloud_account: dict[str, Any] = {
-        "accountType": spec.account_type,
-        "name": spec.name,
-        "enabled": True,
-        "groupIds": list(group_ids),
-    }
-    if spec.account_type == "account":
-        cloud_account["accountId"] = spec.subscription_id
-    body: dict[str, Any] = {
-        "cloudAccount": cloud_account,
-        "clientId": identity["client_id"],
-        "key": key,
-        "tenantId": spec.tenant_id,
-        "servicePrincipalId": identity["service_principal_id"],
-        "environmentType": spec.environment,
-        "monitorFlowLogs": spec.monitor_flow_logs,
-        "features": [{"name": f, "state": "enabled"} for f in spec.requested_features()],
-    }
-    if spec.account_type == "tenant":
-        body["rootSyncEnabled"] = spec.root_sync_enabled
-        if spec.default_account_group_id:
-            body["defaultAccountGroupId"] = spec.default_account_group_id
-        if spec.hierarchy_selection:
-            body["hierarchySelection"] = [node.to_api() for node in spec.hierarchy_selection]
-    return body
+    """The `/cas/v1/azure_account` body for this job (built by the resource; holds the secret)."""
+    return azure_resource.account_body(
+        account_type=spec.account_type,
+        name=spec.name,
+        tenant_id=spec.tenant_id,
+        subscription_id=spec.subscription_id,
+        client_id=identity["client_id"],
+        key=key,
+        service_principal_id=identity["service_principal_id"],
+        group_ids=list(group_ids),
+        environment=spec.environment,
+        monitor_flow_logs=spec.monitor_flow_logs,
+        features=spec.features,
+        root_sync_enabled=spec.root_sync_enabled,
+        default_account_group_id=spec.default_account_group_id,
+        hierarchy_selection=[node.to_api() for node in spec.hierarchy_selection],
+    )
 
 
 def _key(ctx: StepContext) -> Secret:
@@ -109,30 +106,27 @@ def _body(ctx: StepContext) -> dict[str, Any]:
     return account_body(ctx.spec, identity, groups, _key(ctx).reveal())
 
 
-def _components(raw: Any) -> list[dict[str, Any]]:
+def _components(statuses: Iterable[AccountStatus]) -> list[dict[str, Any]]:
     """Flatten status answers (pre-flight `CloudAccountStatus` or `config/status` with subComponents)."""
     out: list[dict[str, Any]] = []
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        message = item.get("message")
-        if message is None and isinstance(item.get("statusMessage"), dict):
-            message = item["statusMessage"].get("message")
+    for item in statuses:
+        message = item.message
+        if message is None and item.statusMessage is not None:
+            message = item.statusMessage.message
         out.append(
             {
-                "name": str(item.get("name") or item.get("id") or ""),
-                "status": str(item.get("status") or "unknown").lower(),
+                "name": str(item.name or item.id or ""),
+                "status": str(item.status or "unknown").lower(),
                 "message": str(message or ""),
-                "remediation": str(item.get("remediation") or ""),
+                "remediation": str(item.remediation or ""),
             }
         )
-        out.extend(_components(item.get("subComponents")))
+        out.extend(_components(item.subComponents or ()))
     return out
 
 
 def preflight(ctx: StepContext) -> dict[str, Any]:
-    answer = ctx.client.request("POST", "/cas/v1/cloud_account/status/azure", json=_body(ctx))
-    components = _components(answer)
+    components = _components(ctx.client.azure.status_check(_body(ctx)))
     failed = [c for c in components if c["status"] == "error"]
     if failed:
         detail = "; ".join(f"{c['name']}: {c['message'] or 'error'}" for c in failed)
@@ -143,24 +137,15 @@ def preflight(ctx: StepContext) -> dict[str, Any]:
     return {"components": components}
 
 
-def find_account(ctx: StepContext) -> dict[str, Any] | None:
-    """The Azure account with this job's subscription (or tenant) id among `/cloud` accounts, if any."""
-    wanted = ctx.spec.prisma_account_id
-    accounts = ctx.client.request("GET", "/cloud", params={"excludeAccountGroupDetails": "true"}) or []
-    for account in accounts:
-        if (
-            isinstance(account, dict)
-            and str(account.get("cloudType", "")).lower() == "azure"
-            and str(account.get("accountId")) == wanted
-        ):
-            return account
-    return None
+def find_account(ctx: StepContext) -> CloudAccount | None:
+    """The Azure account with this job's subscription (or tenant) id, pending ones included, if any."""
+    return ctx.client.azure.find_by_subscription(ctx.spec.prisma_account_id)
 
 
-def _adopt(ctx: StepContext, account: dict[str, Any], how: str) -> dict[str, Any]:
-    account_id = str(account.get("accountId"))
-    if account.get("name") not in (None, ctx.spec.name):
-        ctx.log(f"adopting existing account named {account.get('name')!r}", account_id=account_id)
+def _adopt(ctx: StepContext, account: CloudAccount, how: str) -> dict[str, Any]:
+    account_id = str(account.accountId)
+    if account.name not in (None, ctx.spec.name):
+        ctx.log(f"adopting existing account named {account.name!r}", account_id=account_id)
     ctx.io.set_account_id(ctx.job_id, account_id)
     return {"account_id": account_id, "adopted": how != "created", "how": how}
 
@@ -174,7 +159,7 @@ def add_account(ctx: StepContext) -> dict[str, Any]:
     for attempt in range(1, MAX_ADD_ATTEMPTS + 1):
         ctx.checkpoint(posting=attempt)
         try:
-            ctx.client.request("POST", "/cas/v1/azure_account", json=body, idempotent=False)
+            ctx.client.azure.add_account(body)
         except api_errors.OutcomeUnknownError:
             ctx.hook("add_account:posted")
             ctx.log("the add call's outcome is unknown; looking the account up before anything else")
@@ -207,13 +192,13 @@ def verify(ctx: StepContext) -> dict[str, Any]:
     last: list[dict[str, Any]] | None = None
     while True:
         ctx.check_cancel()
-        detail = ctx.client.request("GET", f"/cloud/azure/{account_id}") or {}
-        components = _components(ctx.client.request("GET", f"/account/{account_id}/config/status"))
+        enabled = ctx.client.cloud_accounts.get("azure", account_id).enabled
+        components = _components(ctx.client.azure.config_status(account_id))
         if components != last:
-            ctx.emit("status", components=components, enabled=detail.get("enabled"))
+            ctx.emit("status", components=components, enabled=enabled)
             last = components
         if _all_ok(components):
-            return {"components": components, "enabled": detail.get("enabled"), "settled": True}
+            return {"components": components, "enabled": enabled, "settled": True}
         if ctx.monotonic() >= deadline:
             break
         ctx.sleep(ctx.settings.poll_interval)
@@ -224,7 +209,7 @@ def verify(ctx: StepContext) -> dict[str, Any]:
     for c in components:
         if c["status"] != "ok":
             ctx.log(f"{c['name']} is {c['status']}: {c['message']}", remediation=c["remediation"])
-    return {"components": components, "enabled": detail.get("enabled"), "settled": False}
+    return {"components": components, "enabled": enabled, "settled": False}
 
 
 StepFunction = Callable[[StepContext], dict[str, Any]]

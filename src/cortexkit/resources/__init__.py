@@ -1,5 +1,6 @@
 """Typed wrappers over the API areas. Each module builds pure `Call`s (request + parser) once; the sync
-and async classes only send them. `client.request()` stays available for anything not wrapped."""
+and async classes only send them: nothing else in the package builds a Prisma request (the raw `api`
+command and pcpi's `session_loader.request` excepted; `tests/unit/test_architecture.py` checks it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cortexkit.resources.cloud_accounts import AsyncCloudAccounts, CloudAccounts
 from cortexkit.resources.compute import AsyncCompute, Compute
 from cortexkit.resources.policies import AsyncCompliance, AsyncPolicies, Compliance, Policies
 from cortexkit.resources.search import AsyncAuditLogs, AsyncSearch, AuditLogs, Search
+from cortexkit.resources.session import AsyncSession, Session
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.client import AsyncClient, Client
@@ -28,6 +30,7 @@ RESOURCE_NAMES = frozenset(
         "audit_logs",
         "compute",
         "azure",
+        "session",
     }
 )
 
@@ -74,6 +77,10 @@ class SyncResources:
     def azure(self) -> Azure:
         return Azure(self._client)
 
+    @cached_property
+    def session(self) -> Session:
+        return Session(self._client)
+
 
 class AsyncResources:
     """The resource attributes of an `AsyncClient`."""
@@ -116,3 +123,7 @@ class AsyncResources:
     @cached_property
     def azure(self) -> AsyncAzure:
         return AsyncAzure(self._client)
+
+    @cached_property
+    def session(self) -> AsyncSession:
+        return AsyncSession(self._client)

@@ -99,6 +99,7 @@ def absolute(start_ms: int, end_ms: int) -> dict[str, Any]:
 
 
 def to_now(unit: str = "epoch") -> dict[str, Any]:
+    """Everything up to now (`epoch`: since the beginning): the one definition of this range."""
     return {"type": "to_now", "value": unit}
 
 

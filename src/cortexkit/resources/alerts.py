@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
+from cortexkit import errors
 from cortexkit.pagination import AlertPager, RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, one, raw, validate
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, none, one, to_now, validate
 from cortexkit.resources.cloud_accounts import seg
 from cortexkit.resources.models import Alert
 
@@ -16,7 +17,8 @@ ALERT_STATUSES = frozenset({"open", "dismissed", "snoozed", "resolved", "pending
 
 def filter_list(filters: FilterArg) -> list[dict[str, Any]]:
     """`{"alert.status": "open", "cloud.type": ["azure", "aws"]}` -> the API's `[{name, operator, value}]`
-    (one entry per value, which the API ORs); a ready-made list passes through."""
+    (one entry per value, which the API ORs; different names are ANDed); a ready-made list passes
+    through. The one place alert filters become API filters: the CLI only maps its options to names."""
     if filters is None:
         return []
     if isinstance(filters, Mapping):
@@ -49,6 +51,19 @@ def search_body(
     )
 
 
+def total_call(*, filters: FilterArg = None, time_range: Mapping[str, Any] | None = None) -> Call[int]:
+    """How many alerts match (`totalRows` of a one-item `POST /v2/alert` page): nothing is downloaded."""
+    body = search_body(filters=filters, time_range=time_range, limit=1, detailed=False)
+
+    def parse(answer: Any) -> int:
+        total = answer.get("totalRows") if isinstance(answer, Mapping) else None
+        if not isinstance(total, int):
+            raise errors.UnexpectedResponseError("the alert search answered without a totalRows count")
+        return total
+
+    return Call(RequestSpec("POST", "/v2/alert", json=body, idempotent=True), parse)
+
+
 def count_call(status: str = "open") -> Call[int]:
     if status not in ALERT_STATUSES:
         raise ValueError(f"status must be one of {sorted(ALERT_STATUSES)}")
@@ -69,12 +84,15 @@ def _status_body(
     note: str | None,
     time_range: Mapping[str, Any] | None,
     policies: Sequence[str] | None,
+    within: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`AlertStatusChangeRequestModel`: explicit ids plus the filter the API requires (`within`, up to
+    now by default)."""
     if not alert_ids and not policies:
         raise ValueError("name at least one alert id or policy id")
     body: dict[str, Any] = {
         "alerts": list(alert_ids),
-        "filter": {"timeRange": to_now_epoch(), "filters": []},
+        "filter": {"timeRange": dict(within) if within is not None else to_now(), "filters": []},
     }
     if policies:
         body["policies"] = list(policies)
@@ -85,30 +103,38 @@ def _status_body(
     return body
 
 
-def to_now_epoch() -> dict[str, Any]:
-    return {"type": "to_now", "value": "epoch"}
+Within = Mapping[str, Any] | None
 
 
-def dismiss_call(alert_ids: Sequence[str], *, note: str, policies: Sequence[str] | None = None) -> Call[Any]:
-    return Call(
-        RequestSpec("POST", "/alert/dismiss", json=_status_body(alert_ids, note, None, policies)), raw
-    )
+def dismiss_call(
+    alert_ids: Sequence[str],
+    *,
+    note: str | None,
+    policies: Sequence[str] | None = None,
+    within: Within = None,
+) -> Call[None]:
+    body = _status_body(alert_ids, note, None, policies, within)
+    return Call(RequestSpec("POST", "/alert/dismiss", json=body), none)
 
 
 def snooze_call(
     alert_ids: Sequence[str],
     *,
     snooze_for: Mapping[str, Any],
-    note: str,
+    note: str | None,
     policies: Sequence[str] | None = None,
-) -> Call[Any]:
+    within: Within = None,
+) -> Call[None]:
     """Snooze = dismiss with a `dismissalTimeRange` (e.g. `relative(3, "day")`)."""
-    body = _status_body(alert_ids, note, snooze_for, policies)
-    return Call(RequestSpec("POST", "/alert/dismiss", json=body), raw)
+    body = _status_body(alert_ids, note, snooze_for, policies, within)
+    return Call(RequestSpec("POST", "/alert/dismiss", json=body), none)
 
 
-def reopen_call(alert_ids: Sequence[str], *, policies: Sequence[str] | None = None) -> Call[Any]:
-    return Call(RequestSpec("POST", "/alert/reopen", json=_status_body(alert_ids, None, None, policies)), raw)
+def reopen_call(
+    alert_ids: Sequence[str], *, policies: Sequence[str] | None = None, within: Within = None
+) -> Call[None]:
+    body = _status_body(alert_ids, None, None, policies, within)
+    return Call(RequestSpec("POST", "/alert/reopen", json=body), none)
 
 
 class Alerts(SyncResource):
@@ -138,24 +164,38 @@ class Alerts(SyncResource):
     def count(self, status: str = "open") -> int:
         return self._run(count_call(status))
 
+    def total(self, *, filters: FilterArg = None, time_range: Mapping[str, Any] | None = None) -> int:
+        """How many alerts match the filters; no alert is downloaded."""
+        return self._run(total_call(filters=filters, time_range=time_range))
+
     def get(self, alert_id: str, *, detailed: bool | None = None) -> Alert:
         return self._run(get_call(alert_id, detailed=detailed))
 
-    def dismiss(self, alert_ids: Sequence[str], *, note: str, policies: Sequence[str] | None = None) -> Any:
-        return self._run(dismiss_call(alert_ids, note=note, policies=policies))
+    def dismiss(
+        self,
+        alert_ids: Sequence[str],
+        *,
+        note: str | None,
+        policies: Sequence[str] | None = None,
+        within: Within = None,
+    ) -> None:
+        self._run(dismiss_call(alert_ids, note=note, policies=policies, within=within))
 
     def snooze(
         self,
         alert_ids: Sequence[str],
         *,
         snooze_for: Mapping[str, Any],
-        note: str,
+        note: str | None,
         policies: Sequence[str] | None = None,
-    ) -> Any:
-        return self._run(snooze_call(alert_ids, snooze_for=snooze_for, note=note, policies=policies))
+        within: Within = None,
+    ) -> None:
+        self._run(snooze_call(alert_ids, snooze_for=snooze_for, note=note, policies=policies, within=within))
 
-    def reopen(self, alert_ids: Sequence[str], *, policies: Sequence[str] | None = None) -> Any:
-        return self._run(reopen_call(alert_ids, policies=policies))
+    def reopen(
+        self, alert_ids: Sequence[str], *, policies: Sequence[str] | None = None, within: Within = None
+    ) -> None:
+        self._run(reopen_call(alert_ids, policies=policies, within=within))
 
 
 class AsyncAlerts(AsyncResource):
@@ -184,23 +224,35 @@ class AsyncAlerts(AsyncResource):
     async def count(self, status: str = "open") -> int:
         return await self._run(count_call(status))
 
+    async def total(self, *, filters: FilterArg = None, time_range: Mapping[str, Any] | None = None) -> int:
+        return await self._run(total_call(filters=filters, time_range=time_range))
+
     async def get(self, alert_id: str, *, detailed: bool | None = None) -> Alert:
         return await self._run(get_call(alert_id, detailed=detailed))
 
     async def dismiss(
-        self, alert_ids: Sequence[str], *, note: str, policies: Sequence[str] | None = None
-    ) -> Any:
-        return await self._run(dismiss_call(alert_ids, note=note, policies=policies))
+        self,
+        alert_ids: Sequence[str],
+        *,
+        note: str | None,
+        policies: Sequence[str] | None = None,
+        within: Within = None,
+    ) -> None:
+        await self._run(dismiss_call(alert_ids, note=note, policies=policies, within=within))
 
     async def snooze(
         self,
         alert_ids: Sequence[str],
         *,
         snooze_for: Mapping[str, Any],
-        note: str,
+        note: str | None,
         policies: Sequence[str] | None = None,
-    ) -> Any:
-        return await self._run(snooze_call(alert_ids, snooze_for=snooze_for, note=note, policies=policies))
+        within: Within = None,
+    ) -> None:
+        call = snooze_call(alert_ids, snooze_for=snooze_for, note=note, policies=policies, within=within)
+        await self._run(call)
 
-    async def reopen(self, alert_ids: Sequence[str], *, policies: Sequence[str] | None = None) -> Any:
-        return await self._run(reopen_call(alert_ids, policies=policies))
+    async def reopen(
+        self, alert_ids: Sequence[str], *, policies: Sequence[str] | None = None, within: Within = None
+    ) -> None:
+        await self._run(reopen_call(alert_ids, policies=policies, within=within))

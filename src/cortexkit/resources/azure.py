@@ -12,26 +12,85 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from cortexkit.pagination import RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, one, raw
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, none, one
 from cortexkit.resources.cloud_accounts import list_call as cloud_list_call
 from cortexkit.resources.cloud_accounts import seg
-from cortexkit.resources.models import AccountStatus, CloudAccount, SupportedFeatures
+from cortexkit.resources.cloud_accounts import status_call as cloud_status_call
+from cortexkit.resources.models import AccountStatus, AzureTemplate, CloudAccount, SupportedFeatures
 
 ALWAYS_ON_FEATURE = "Cloud Visibility Compliance and Governance"
-"""Always enabled; the API refuses it in `features`, so it is dropped from requests."""
+"""Always enabled; the API refuses it in `features`, so it is dropped from requests (the one definition)."""
 
 AccountType = Literal["account", "tenant"]
 Environment = Literal["azure", "azure_gov", "azure_china"]
 
 
+def requestable(features: Sequence[str]) -> list[str]:
+    """Features as the API takes them: deduplicated, without the always-on one it refuses."""
+    return [f for f in dict.fromkeys(features) if f != ALWAYS_ON_FEATURE]
+
+
+def features_body(
+    account_type: str = "account", *, deployment_type: str = "azure", root_sync_enabled: bool | None = None
+) -> dict[str, Any]:
+    """The `/cas/v1/features/cloud/azure` body (the one definition: the engine, the UI and the plan)."""
+    return clean(accountType=account_type, deploymentType=deployment_type, rootSyncEnabled=root_sync_enabled)
+
+
 def features_call(
     account_type: str = "account",
     *,
-    deployment_type: Environment = "azure",
+    deployment_type: Environment | str = "azure",
     root_sync_enabled: bool | None = None,
 ) -> Call[SupportedFeatures]:
-    body = clean(accountType=account_type, deploymentType=deployment_type, rootSyncEnabled=root_sync_enabled)
+    body = features_body(account_type, deployment_type=deployment_type, root_sync_enabled=root_sync_enabled)
     return Call(RequestSpec("POST", "/cas/v1/features/cloud/azure", json=body), one(SupportedFeatures))
+
+
+def account_body(
+    *,
+    account_type: AccountType,
+    name: str,
+    tenant_id: str,
+    client_id: str,
+    key: str,
+    service_principal_id: str,
+    subscription_id: str | None = None,
+    group_ids: Sequence[str] = (),
+    environment: str = "azure",
+    monitor_flow_logs: bool = False,
+    features: Sequence[str] = (),
+    root_sync_enabled: bool = False,
+    default_account_group_id: str | None = None,
+    hierarchy_selection: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The `/cas/v1/azure_account` body, also sent to the pre-flight check. Holds the secret (`key`):
+    never log it."""
+    cloud_account: dict[str, Any] = {
+        "accountType": account_type,
+        "name": name,
+        "enabled": True,
+        "groupIds": list(group_ids),
+    }
+    if account_type == "account":
+        cloud_account["accountId"] = subscription_id
+    body: dict[str, Any] = {
+        "cloudAccount": cloud_account,
+        "clientId": client_id,
+        "key": key,
+        "tenantId": tenant_id,
+        "servicePrincipalId": service_principal_id,
+        "environmentType": environment,
+        "monitorFlowLogs": monitor_flow_logs,
+        "features": [{"name": f, "state": "enabled"} for f in requestable(features)],
+    }
+    if account_type == "tenant":
+        body["rootSyncEnabled"] = root_sync_enabled
+        if default_account_group_id:
+            body["defaultAccountGroupId"] = default_account_group_id
+        if hierarchy_selection:
+            body["hierarchySelection"] = [dict(node) for node in hierarchy_selection]
+    return body
 
 
 def template_call(
@@ -42,18 +101,18 @@ def template_call(
     features: Sequence[str] = (),
     deployment_type: Literal["azure", "azure_gov"] = "azure",
     root_sync_enabled: bool | None = None,
-) -> Call[Any]:
+) -> Call[AzureTemplate]:
     if account_type == "account" and not subscription_id:
         raise ValueError("a subscription account needs subscription_id")
     body = clean(
         accountType=account_type,
         tenantId=tenant_id,
         subscriptionId=subscription_id,
-        features=[f for f in dict.fromkeys(features) if f != ALWAYS_ON_FEATURE],
+        features=requestable(features),
         deploymentType=deployment_type,
         rootSyncEnabled=root_sync_enabled,
     )
-    return Call(RequestSpec("POST", "/cas/v1/azure_template", json=body), raw)
+    return Call(RequestSpec("POST", "/cas/v1/azure_template", json=body), one(AzureTemplate))
 
 
 def _params(skip_status_checks: bool) -> dict[str, str] | None:
@@ -66,22 +125,29 @@ def status_check_call(body: Mapping[str, Any]) -> Call[list[AccountStatus]]:
     )
 
 
-def add_call(body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Call[Any]:
+def add_call(body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Call[None]:
+    """The one creating call (the API answers with an empty body): never resent blindly."""
     spec = RequestSpec(
         "POST", "/cas/v1/azure_account", params=_params(skip_status_checks), json=dict(body), idempotent=False
     )
-    return Call(spec, raw)
+    return Call(spec, none)
 
 
-def update_call(account_id: str, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Call[Any]:
+def update_call(account_id: str, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Call[None]:
     spec = RequestSpec(
         "PUT", f"/cas/v1/azure_account/{seg(account_id)}", params=_params(skip_status_checks), json=dict(body)
     )
-    return Call(spec, raw)
+    return Call(spec, none)
 
 
-def config_status_call(account_id: str) -> Call[Any]:
-    return Call(RequestSpec("GET", f"/account/{seg(account_id)}/config/status"), raw)
+def config_status_call(account_id: str) -> Call[list[AccountStatus]]:
+    """`GET /account/{id}/config/status` (the same call as `cloud_accounts.status_call`)."""
+    return cloud_status_call(account_id)
+
+
+def lookup_call() -> Call[list[CloudAccount]]:
+    """Every account, pending ones included (a just-added account may not be listed otherwise)."""
+    return cloud_list_call(include_pending=True)
 
 
 def pick_subscription(accounts: list[CloudAccount], subscription_id: str) -> CloudAccount | None:
@@ -97,34 +163,35 @@ class Azure(SyncResource):
         self,
         account_type: str = "account",
         *,
-        deployment_type: Environment = "azure",
+        deployment_type: Environment | str = "azure",
         root_sync_enabled: bool | None = None,
     ) -> SupportedFeatures:
         return self._run(
             features_call(account_type, deployment_type=deployment_type, root_sync_enabled=root_sync_enabled)
         )
 
-    def template(self, **kwargs: Any) -> Any:
+    def template(self, **kwargs: Any) -> AzureTemplate:
         """The Terraform JSON template; arguments as `template_call`."""
         return self._run(template_call(**kwargs))
 
     def status_check(self, body: Mapping[str, Any]) -> list[AccountStatus]:
         return self._run(status_check_call(body))
 
-    def add_account(self, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Any:
-        return self._run(add_call(body, skip_status_checks=skip_status_checks))
+    def add_account(self, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> None:
+        self._run(add_call(body, skip_status_checks=skip_status_checks))
 
     def update_account(
         self, account_id: str, body: Mapping[str, Any], *, skip_status_checks: bool = False
-    ) -> Any:
-        return self._run(update_call(account_id, body, skip_status_checks=skip_status_checks))
+    ) -> None:
+        self._run(update_call(account_id, body, skip_status_checks=skip_status_checks))
 
-    def config_status(self, account_id: str) -> Any:
+    def config_status(self, account_id: str) -> list[AccountStatus]:
         return self._run(config_status_call(account_id))
 
     def find_by_subscription(self, subscription_id: str) -> CloudAccount | None:
-        """The onboarded account for a subscription, if any (reconciliation after an unknown outcome)."""
-        return pick_subscription(self._run(cloud_list_call(include_pending=True)), subscription_id)
+        """The onboarded account for a subscription (or tenant) id, pending ones included, if any
+        (reconciliation after an unknown outcome)."""
+        return pick_subscription(self._run(lookup_call()), subscription_id)
 
 
 class AsyncAzure(AsyncResource):
@@ -132,29 +199,29 @@ class AsyncAzure(AsyncResource):
         self,
         account_type: str = "account",
         *,
-        deployment_type: Environment = "azure",
+        deployment_type: Environment | str = "azure",
         root_sync_enabled: bool | None = None,
     ) -> SupportedFeatures:
         return await self._run(
             features_call(account_type, deployment_type=deployment_type, root_sync_enabled=root_sync_enabled)
         )
 
-    async def template(self, **kwargs: Any) -> Any:
+    async def template(self, **kwargs: Any) -> AzureTemplate:
         return await self._run(template_call(**kwargs))
 
     async def status_check(self, body: Mapping[str, Any]) -> list[AccountStatus]:
         return await self._run(status_check_call(body))
 
-    async def add_account(self, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> Any:
-        return await self._run(add_call(body, skip_status_checks=skip_status_checks))
+    async def add_account(self, body: Mapping[str, Any], *, skip_status_checks: bool = False) -> None:
+        await self._run(add_call(body, skip_status_checks=skip_status_checks))
 
     async def update_account(
         self, account_id: str, body: Mapping[str, Any], *, skip_status_checks: bool = False
-    ) -> Any:
-        return await self._run(update_call(account_id, body, skip_status_checks=skip_status_checks))
+    ) -> None:
+        await self._run(update_call(account_id, body, skip_status_checks=skip_status_checks))
 
-    async def config_status(self, account_id: str) -> Any:
+    async def config_status(self, account_id: str) -> list[AccountStatus]:
         return await self._run(config_status_call(account_id))
 
     async def find_by_subscription(self, subscription_id: str) -> CloudAccount | None:
-        return pick_subscription(await self._run(cloud_list_call(include_pending=True)), subscription_id)
+        return pick_subscription(await self._run(lookup_call()), subscription_id)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
 from urllib.parse import quote
 
 from cortexkit.pagination import RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, one, raw
-from cortexkit.resources.models import AccountName, CloudAccount
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, none, one
+from cortexkit.resources.models import AccountName, AccountStatus, CloudAccount
 
 
 def seg(value: str) -> str:
@@ -33,12 +32,13 @@ def get_call(cloud_type: str, account_id: str) -> Call[CloudAccount]:
     return Call(RequestSpec("GET", f"/cloud/{seg(cloud_type)}/{seg(account_id)}"), one(CloudAccount))
 
 
-def status_call(account_id: str) -> Call[Any]:
-    return Call(RequestSpec("GET", f"/account/{seg(account_id)}/config/status"), raw)
+def status_call(account_id: str) -> Call[list[AccountStatus]]:
+    """The account's components (ingestion, permissions ...), each with its `subComponents`."""
+    return Call(RequestSpec("GET", f"/account/{seg(account_id)}/config/status"), many(AccountStatus))
 
 
-def delete_call(cloud_type: str, account_id: str) -> Call[Any]:
-    return Call(RequestSpec("DELETE", f"/cloud/{seg(cloud_type)}/{seg(account_id)}"), raw)
+def delete_call(cloud_type: str, account_id: str) -> Call[None]:
+    return Call(RequestSpec("DELETE", f"/cloud/{seg(cloud_type)}/{seg(account_id)}"), none)
 
 
 class CloudAccounts(SyncResource):
@@ -55,11 +55,11 @@ class CloudAccounts(SyncResource):
     def get(self, cloud_type: str, account_id: str) -> CloudAccount:
         return self._run(get_call(cloud_type, account_id))
 
-    def status(self, account_id: str) -> Any:
+    def status(self, account_id: str) -> builtins.list[AccountStatus]:
         return self._run(status_call(account_id))
 
-    def delete(self, cloud_type: str, account_id: str) -> Any:
-        return self._run(delete_call(cloud_type, account_id))
+    def delete(self, cloud_type: str, account_id: str) -> None:
+        self._run(delete_call(cloud_type, account_id))
 
 
 class AsyncCloudAccounts(AsyncResource):
@@ -76,8 +76,8 @@ class AsyncCloudAccounts(AsyncResource):
     async def get(self, cloud_type: str, account_id: str) -> CloudAccount:
         return await self._run(get_call(cloud_type, account_id))
 
-    async def status(self, account_id: str) -> Any:
+    async def status(self, account_id: str) -> builtins.list[AccountStatus]:
         return await self._run(status_call(account_id))
 
-    async def delete(self, cloud_type: str, account_id: str) -> Any:
-        return await self._run(delete_call(cloud_type, account_id))
+    async def delete(self, cloud_type: str, account_id: str) -> None:
+        await self._run(delete_call(cloud_type, account_id))

@@ -93,7 +93,28 @@ class StatusMessage(Model):
 
 
 class AccountStatus(Model):
+    """A component of a pre-flight check or of `config/status` (which nests `subComponents`)."""
+
     id: str | None = None
     name: str | None = None
     status: str | None = None
+    message: str | None = None
+    remediation: str | None = None
     statusMessage: StatusMessage | None = None
+    subComponents: list[AccountStatus] | None = None
+
+
+class AzureTemplate(Model):
+    """The Terraform JSON template (`POST /cas/v1/azure_template`); its blocks are kept as extras."""
+
+
+class CompliancePosture(Model):
+    summary: dict[str, Any] | None = None
+    complianceDetails: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SessionInfo(Model):
+    """What `/login` or `/auth_token/extend` says about the session; the token itself is never kept."""
+
+    customerNames: list[Any] | None = None
+    roles: list[Any] | None = None

@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cortexkit.pagination import RequestSpec
-from cortexkit.resources._base import AsyncResource, Call, SyncResource, many, one, raw
+from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, one
 from cortexkit.resources.cloud_accounts import seg
-from cortexkit.resources.models import Policy
+from cortexkit.resources.models import CompliancePosture, Policy
+
+POSTURE_TO_NOW = {"timeType": "to_now", "timeUnit": "epoch"}
+"""The posture API's query form of "up to now", the only range it knows."""
 
 
 def list_call(filters: Mapping[str, str | Sequence[str]] | None = None) -> Call[list[Policy]]:
@@ -22,9 +25,27 @@ def get_call(policy_id: str) -> Call[Policy]:
     return Call(RequestSpec("GET", f"/policy/{seg(policy_id)}"), one(Policy))
 
 
-def posture_call(params: Mapping[str, Any] | None = None) -> Call[Any]:
-    """Compliance posture; `params` like `{"timeType": "to_now", "timeUnit": "epoch"}` or per standard."""
-    return Call(RequestSpec("GET", "/compliance/posture", params=dict(params) if params else None), raw)
+def posture_call(
+    params: Mapping[str, Any] | None = None,
+    *,
+    cloud_type: str | None = None,
+    account: str | None = None,
+    standard: str | None = None,
+) -> Call[CompliancePosture]:
+    """Compliance posture up to now, optionally for one cloud type, account name or standard; `params`
+    adds or overrides raw query parameters."""
+    query = {
+        **POSTURE_TO_NOW,
+        **clean(
+            **{
+                "cloud.type": cloud_type.lower() if cloud_type else None,
+                "cloud.account": account,
+                "policy.complianceStandard": standard,
+            }
+        ),
+        **(params or {}),
+    }
+    return Call(RequestSpec("GET", "/compliance/posture", params=query), one(CompliancePosture))
 
 
 class Policies(SyncResource):
@@ -44,10 +65,25 @@ class AsyncPolicies(AsyncResource):
 
 
 class Compliance(SyncResource):
-    def posture(self, params: Mapping[str, Any] | None = None) -> Any:
-        return self._run(posture_call(params))
+    def posture(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cloud_type: str | None = None,
+        account: str | None = None,
+        standard: str | None = None,
+    ) -> CompliancePosture:
+        return self._run(posture_call(params, cloud_type=cloud_type, account=account, standard=standard))
 
 
 class AsyncCompliance(AsyncResource):
-    async def posture(self, params: Mapping[str, Any] | None = None) -> Any:
-        return await self._run(posture_call(params))
+    async def posture(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cloud_type: str | None = None,
+        account: str | None = None,
+        standard: str | None = None,
+    ) -> CompliancePosture:
+        call = posture_call(params, cloud_type=cloud_type, account=account, standard=standard)
+        return await self._run(call)

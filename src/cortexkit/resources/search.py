@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from cortexkit.pagination import AuditLogPager, RqlConfigPager
-from cortexkit.resources._base import AsyncResource, SyncResource, clean, relative, validate
+from cortexkit.resources._base import AsyncResource, SyncResource, clean, relative, to_now, validate
 from cortexkit.resources.models import AuditLogEntry, RqlResource
 
 RqlApi = Literal["legacy", "v1", "v2"]
@@ -27,14 +27,10 @@ def config_body(
         if time_range is not None:
             raise ValueError("the v2 search takes no timeRange (it searches up to now)")
     else:
-        body["timeRange"] = dict(time_range) if time_range is not None else to_now_default()
+        body["timeRange"] = dict(time_range) if time_range is not None else to_now()
     if api == "legacy":
         body["heuristicSearch"] = True
     return body
-
-
-def to_now_default() -> dict[str, Any]:
-    return {"type": "to_now", "value": "epoch"}
 
 
 def audit_body(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from cortexkit.resources.session import Session
 from cortexkit.web.settings import ConnectionReport
 from cortexkit.web.views import get
 
@@ -58,7 +59,7 @@ def check(profile: str, client_factory: Callable[[str | None], Any]) -> Connecti
     with client_factory(profile or None) as client:
         api_url = str(getattr(client, "api_url", ""))
         token = client.refresh_session()
-        body = client.request("GET", "/auth_token/extend")
+        body = Session(client).extend()
     return ConnectionReport(
         profile=profile,
         ok=True,

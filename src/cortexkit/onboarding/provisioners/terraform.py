@@ -47,18 +47,16 @@ def map_outputs(raw: Mapping[str, Any]) -> tuple[str, Secret, str]:
     return value("client_id"), Secret(value("key")), value("service_principal_id")
 
 
-def template_body(spec: JobSpec) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "accountType": spec.account_type,
-        "tenantId": spec.tenant_id,
-        "deploymentType": spec.environment,
-        "features": spec.requested_features(),
+def template_args(spec: JobSpec) -> dict[str, Any]:
+    """Arguments of `client.azure.template` (and of `template_call`, for the dry-run plan)."""
+    return {
+        "account_type": spec.account_type,
+        "tenant_id": spec.tenant_id,
+        "subscription_id": spec.subscription_id if spec.account_type == "account" else None,
+        "features": spec.features,
+        "deployment_type": spec.environment,
+        "root_sync_enabled": spec.root_sync_enabled if spec.account_type == "tenant" else None,
     }
-    if spec.account_type == "account":
-        body["subscriptionId"] = spec.subscription_id
-    else:
-        body["rootSyncEnabled"] = spec.root_sync_enabled
-    return body
 
 
 def _command(ctx: StepContext) -> tuple[str, ...] | None:
@@ -135,9 +133,9 @@ def prepare(ctx: StepContext) -> Path:
     os.chmod(work, 0o700)
     template = work / TEMPLATE_FILE
     if not template.exists():
-        doc = ctx.client.request("POST", "/cas/v1/azure_template", json=template_body(ctx.spec))
+        doc = ctx.client.azure.template(**template_args(ctx.spec))
         tmp = template.with_suffix(".tmp")
-        tmp.write_text(json.dumps(doc, indent=2))
+        tmp.write_text(json.dumps(doc.model_dump(mode="json"), indent=2))
         tmp.replace(template)
         ctx.log(f"wrote the Terraform template to {template}")
     return work

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from cortexkit.resources.azure import ALWAYS_ON_FEATURE
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.formchecks import (
@@ -51,7 +52,6 @@ TEXT_FIELDS = (
     "service_principal_id",
     "default_account_group_id",
 )
-ALWAYS_ON_FEATURE = "Cloud Visibility Compliance and Governance"
 MAX_CSV_BYTES = 1_000_000
 
 
@@ -84,7 +84,7 @@ def _account_groups(request: Request, profile: str | None) -> tuple[list[dict[st
     settings = settings_of(request)
     try:
         with settings.backend.client_factory(profile) as client:
-            raw = client.request("GET", "/cloud/group") or []
+            raw = client.account_groups.list()
     except Exception as exc:
         info = explain(exc)
         return [], f"Account groups could not be listed: {info.message} {info.action}"
@@ -98,14 +98,13 @@ def supported_features(
     """The features the API offers for this scope; an Entra-only tenant (no root sync) gets fewer."""
     settings = settings_of(request)
     tenant = account_type == "tenant"
-    body = {
-        "accountType": "tenant" if tenant else "account",
-        "deploymentType": environment or "azure",
-        "rootSyncEnabled": tenant and root_sync,
-    }
     with settings.backend.client_factory(profile) as client:
-        raw = client.request("POST", "/cas/v1/features/cloud/azure", json=body) or {}
-    return [str(f) for f in get(raw, "supportedFeatures", []) or []]
+        answer = client.azure.supported_features(
+            "tenant" if tenant else "account",
+            deployment_type=environment or "azure",
+            root_sync_enabled=tenant and root_sync,
+        )
+    return [str(f) for f in answer.supportedFeatures]
 
 
 def _wizard(

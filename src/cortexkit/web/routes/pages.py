@@ -86,8 +86,8 @@ def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", p
     rows: list[dict[str, Any]] = []
     try:
         with settings.backend.client_factory(profile or settings.default_profile) as client:
-            data = client.request("GET", "/cloud")
-        rows = [account_row(a) for a in (data or [])]
+            data = client.cloud_accounts.list()
+        rows = [account_row(a) for a in data]
     except Exception as exc:
         problem = explain(exc)
     try:

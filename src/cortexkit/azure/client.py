@@ -1,0 +1,209 @@
+"""`AzureClient`: sends `AzureRequest`s to Entra, Graph and ARM through `cortexkit._http` (one pooled
+connection, `verify` as a CA-bundle SSL context) and the shared `retry.RetryPolicy`: full jitter,
+Retry-After honoured, a deadline per call, and a creating POST never resent after an ambiguous failure
+(the caller looks the object up instead). Bearer tokens are cached per audience until a minute before
+they expire.
+
+The token grant is one form POST rather than azure-identity's `ClientSecretCredential`, which insists on
+an https authority: the engine runs end to end against the plain-http emulator as well as Azure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from cortexkit import _http, errors
+from cortexkit.azure import token as token_requests
+from cortexkit.azure.endpoints import AzureEndpoints
+from cortexkit.azure.request import AzureRequest
+from cortexkit.retry import Failure, RetryConfig, RetryPolicy, Verdict
+
+TOKEN_MARGIN = 60.0
+DEFAULT_RETRY = RetryConfig(max_attempts=5, deadline=120.0, base=1.0, cap=16.0)
+
+
+class Revealable(Protocol):
+    def reveal(self) -> str: ...
+
+
+class AzureError(errors.CortexkitError):
+    """An Azure call failed; `method` and `path` say which (never a body, a token or a secret)."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class AzureCallError(AzureError):
+    """Azure answered with an error: `status`, its `code` (`PrincipalNotFound`, `invalid_client` ...) and
+    the request id Microsoft support asks for. `outcome_unknown`: a creating call that may have acted."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        request_id: str | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}", method=method, path=path)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.outcome_unknown = outcome_unknown
+
+
+class AzureConnectionError(AzureError):
+    """Azure could not be reached (or the connection broke); `outcome_unknown` as for `AzureCallError`."""
+
+    def __init__(self, message: str, *, method: str, path: str, outcome_unknown: bool = False) -> None:
+        super().__init__(message, method=method, path=path)
+        self.outcome_unknown = outcome_unknown
+
+
+def _json(response: _http.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_of(body: dict[str, Any]) -> tuple[str, str]:
+    """(code, message) of a Graph/ARM `{"error": {"code", "message"}}` or an OAuth error body."""
+    raw = body.get("error")
+    if isinstance(raw, dict):
+        return str(raw.get("code", "")), str(raw.get("message", ""))
+    return str(raw or ""), str(body.get("error_description", ""))
+
+
+class AzureClient:
+    """One operator identity (tenant, client id, secret) talking to one Azure cloud."""
+
+    def __init__(
+        self,
+        endpoints: AzureEndpoints,
+        tenant_id: str,
+        client_id: str,
+        secret: Revealable,
+        *,
+        retry: RetryConfig | RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        timeout: float = 30.0,
+        transport: _http.SyncTransport | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self._secret = secret
+        self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry or DEFAULT_RETRY)
+        self.sleep = sleep
+        self.monotonic = monotonic
+        settings = _http.HttpSettings(base_url="", verify=endpoints.verify, timeout=timeout)
+        self._http = _http.build_sync(settings, transport)
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def __repr__(self) -> str:
+        return f"AzureClient(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def token(self, audience: str) -> str:
+        """A bearer token for a service (its base URL is its audience), from the cache when still good."""
+        audience = audience.rstrip("/")
+        cached = self._tokens.get(audience)
+        if cached and cached[1] > self.monotonic():
+            return cached[0]
+        grant = token_requests.client_credentials(
+            self.tenant_id, self.client_id, self._secret.reveal(), audience
+        )
+        body = self._exchange(grant, None)
+        value = body.get("access_token")
+        if not isinstance(value, str) or not value:
+            raise AzureCallError(
+                200, "no_token", "the token answer carried no access_token", method="POST", path=grant.path
+            )
+        lifetime = float(body.get("expires_in") or 0)
+        self._tokens[audience] = (value, self.monotonic() + lifetime - TOKEN_MARGIN)
+        return value
+
+    def send(self, request: AzureRequest) -> dict[str, Any]:
+        """Send one request (with a bearer token for its service) and return its JSON object body."""
+        bearer = None if request.api == "login" else self.token(self.endpoints.base(request.api))
+        return self._exchange(request, bearer)
+
+    def _exchange(self, request: AzureRequest, bearer: str | None) -> dict[str, Any]:
+        url = f"{self.endpoints.base(request.api)}/{request.path.lstrip('/')}"
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else None
+        started = self.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._http.request(
+                    request.method,
+                    url,
+                    params=request.params,
+                    json=request.json,
+                    data=request.form,
+                    headers=headers,
+                )
+            except _http.TransportError as exc:
+                failure = _http.classify(exc)
+                decision = self.retry.decide(
+                    attempt=attempt,
+                    started=started,
+                    now=self.monotonic(),
+                    idempotent=request.idempotent,
+                    failure=failure,
+                )
+                if decision.verdict is Verdict.RETRY:
+                    self.sleep(decision.delay)
+                    continue
+                raise AzureConnectionError(
+                    f"{request.method} {request.path}: {type(exc).__name__}",
+                    method=request.method,
+                    path=request.path,
+                    outcome_unknown=decision.verdict is Verdict.UNKNOWN and failure is not Failure.FATAL,
+                ) from None
+            if response.status_code < 400:
+                return _json(response)
+            headers_lower = _http.lower_headers(response)
+            decision = self.retry.decide(
+                attempt=attempt,
+                started=started,
+                now=self.monotonic(),
+                idempotent=request.idempotent,
+                status=response.status_code,
+                retry_after=headers_lower.get("retry-after"),
+            )
+            if decision.verdict is Verdict.RETRY:
+                self.sleep(decision.delay)
+                continue
+            code, message = _error_of(_json(response))
+            raise AzureCallError(
+                response.status_code,
+                code or str(response.status_code),
+                message,
+                method=request.method,
+                path=request.path,
+                request_id=headers_lower.get("request-id") or headers_lower.get("x-ms-request-id"),
+                outcome_unknown=decision.verdict is Verdict.UNKNOWN,
+            )
