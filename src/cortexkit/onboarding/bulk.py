@@ -109,7 +109,7 @@ def read_rows(text: str) -> Iterator[CsvRow]:
     try:
         yield from _rows(reader)
     except csv.Error as exc:
-        line = max(1, reader.line_num)
+        line = max(1, reader.reader.line_num)  # DictReader's own count stops at the last good row
         yield CsvRow(line, {}, None, (RowError(line, "row", _unreadable(exc)),), fatal=True)
 
 
