@@ -121,6 +121,7 @@ def test_both_dialects_in_the_environment_is_a_usage_error_until_one_is_named(
     assert cli(env, "--backend", "cortex", "auth", "status", "-o", "json").returncode == 0
     prisma = cli(env, "auth", "status", "--backend", "prisma", "-o", "json")
     assert prisma.returncode == 0 and body(prisma)["backend"] == "prisma"
+    assert body(prisma)["tenant"] == "cortexkit-emulator" and body(prisma)["region"] is None
     assert cli(env, "--backend", "xdr", "auth", "status").returncode == 2
 
 

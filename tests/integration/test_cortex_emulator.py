@@ -15,6 +15,7 @@ from cortexkit import errors
 from cortexkit.cortex.auth import Signer
 from cortexkit.cortex.errors import LicenseError, ValidationFailedError, field_errors
 from cortexkit.cortex.paging import all_of, where
+from cortexkit.cortex.resources.cloud_onboarding import tracking_guid
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.retry import RetryConfig
 
@@ -273,7 +274,7 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
             )
             body = _template_body(tenant_id, "orphan-check")
             with pytest.raises(errors.OutcomeUnknownError):
-                client.cloud_onboarding.create_instance_template(body)
+                client.cloud_onboarding.create_instance_template(body, reconcile=False)
             created = [
                 i
                 for i in client.cloud_onboarding.instances(status="PENDING")
@@ -282,7 +283,8 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
             assert len(created) == 1  # the server acted once; the client did not send it again
     finally:
         httpx.delete(faults)
-    assert sum(1 for h in transport.sent if h.get("content-type")) >= 1
+    creates = [u for u in transport.urls if u.endswith("/create_instance_template")]
+    assert len(creates) == 1
     # A 429 on a creating call is retried (rejected before it was processed).
     httpx.post(faults, json={"route": route, "statuses": [429], "count": 1})
     try:
@@ -379,3 +381,70 @@ def test_standard_key_header_is_the_key_itself() -> None:
             headers={"x-xdr-auth-id": "77", "Authorization": hashlib.sha256(b"x").hexdigest()},
         )
         assert bad.status_code == 401
+
+
+def test_a_lost_create_is_reconciled_by_a_lookup_not_a_second_instance(cortex: RunningEmulator) -> None:
+    faults = f"{cortex.url}/_emulator/faults"
+    route = f"POST {ONBOARD}/create_instance_template"
+    transport = RecordingTransport()
+    with cortex_client(cortex, transport=transport, retry=RetryConfig(base=0.01, cap=0.02)) as client:
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
+        httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+        try:
+            links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "lost-answer"))
+        finally:
+            httpx.delete(faults)
+        made = [
+            i for i in client.cloud_onboarding.instances(status="PENDING") if i.instance_name == "lost-answer"
+        ]
+        assert len(made) == 1 and tracking_guid(links) == made[0].instance_id
+        assert [
+            u.rsplit("/", 1)[1]
+            for u in transport.urls
+            if "/create_instance_template" in u or "/edit_instance" in u
+        ] == [
+            "create_instance_template",
+            "edit_instance",
+        ]
+        # A second lost create of the same name: two candidates, so it refuses to pick one.
+        httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+        try:
+            with pytest.raises(errors.OutcomeUnknownError, match="2 PENDING instances named 'lost-answer'"):
+                client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "lost-answer"))
+        finally:
+            httpx.delete(faults)
+        # Rejected before it ran (a 503 "before"): nothing appeared, so the error says to send it again.
+        httpx.post(faults, json={"route": route, "statuses": [503, 503, 503, 503, 503], "when": "before"})
+        try:
+            with pytest.raises(errors.OutcomeUnknownError, match="did not take effect: send it again"):
+                client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "never-made"))
+        finally:
+            httpx.delete(faults)
+
+
+def test_async_create_reconciles_too(cortex: RunningEmulator) -> None:
+    faults = f"{cortex.url}/_emulator/faults"
+    route = f"POST {ONBOARD}/create_instance_template"
+
+    async def scenario() -> tuple[str | None, list[str]]:
+        async with async_cortex_client(cortex, retry=RetryConfig(base=0.01, cap=0.02)) as client:
+            tenants = await client.cloud_onboarding.approved_tenants()
+            tenant_id = next(t.tenant_id for t in tenants if t.is_still_approved)
+            httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+            try:
+                links = await client.cloud_onboarding.create_instance_template(
+                    _template_body(tenant_id, "async-lost")
+                )
+            finally:
+                httpx.delete(faults)
+            ids = [
+                i.instance_id
+                async for i in client.cloud_onboarding.instances(status="PENDING")
+                if i.instance_name == "async-lost"
+            ]
+            return tracking_guid(links), ids
+
+    guid, ids = asyncio.run(scenario())
+    assert ids == [guid]

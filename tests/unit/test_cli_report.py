@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from cortexkit.cli.errors import UsageProblem
-from cortexkit.cli.report import ReportData, as_json, fetch_since, plan, posture_rows, render
+from cortexkit.cli.report import (
+    ReportData,
+    as_json,
+    failing_requirements,
+    fetch_since,
+    plan,
+    posture_rows,
+    render,
+)
 from cortexkit.cli.reportstats import DAY, HOUR, ReportStats, SlaError, Window, parse_sla
 
 NOW = 1_796_644_800_000  # 2026-12-07 12:00 UTC
@@ -191,3 +199,38 @@ def test_an_empty_tenant_still_renders_and_serialises() -> None:
     assert "No compliance data." in html and "No open alerts." in html and html.count("<svg") == 3
     parsed = json.loads(json.dumps(as_json(data)))
     assert parsed["alerts_seen"] == 0 and parsed["time_to_resolve"]["median_hours"] is None
+
+
+def test_failing_requirements_worst_first() -> None:
+    body = {
+        "requirementSummaries": [
+            {"name": "Logging", "sectionSummaries": [{"failedResources": 2}, {"failedResources": 3}]},
+            {"name": "Networking", "sectionSummaries": [{"failedResources": 9}]},
+            {"name": "Identity", "sectionSummaries": [{"failedResources": 0}]},  # passing: not listed
+            {"name": "Keys", "failedResources": 5},
+            "not an object",
+        ]
+    }
+    assert failing_requirements(body) == [
+        {"name": "Networking", "failed": 9},
+        {"name": "Keys", "failed": 5},
+        {"name": "Logging", "failed": 5},
+    ]
+    assert failing_requirements(body, limit=1) == [{"name": "Networking", "failed": 9}]
+    assert failing_requirements(None) == []
+
+
+def test_the_posture_table_lists_failing_requirements() -> None:
+    posture, _ = posture_rows({"complianceDetails": [{"id": "s1", "name": "CIS", "totalResources": 4}]})
+    assert posture[0]["id"] == "s1" and posture[0]["failing"] == []
+    posture[0]["failing"] = [{"name": "Key <Vault>", "failed": 7}, {"name": "Networking", "failed": 2}]
+    html = render(_data(_stats(), posture), title="t")
+    assert "Key &lt;Vault&gt; (7); Networking (2)" in html
+
+
+def test_the_standard_posture_call_is_a_typed_resource_request() -> None:
+    from cortexkit.resources.policies import standard_posture_call
+
+    spec = standard_posture_call("../cis").spec
+    assert spec.method == "GET" and spec.path.startswith("/compliance/posture/")
+    assert "/../" not in spec.path and spec.params == {"timeType": "to_now", "timeUnit": "epoch"}
