@@ -113,6 +113,7 @@ class TokenLoopGuard:
     seen: set[str] = field(default_factory=set)
 
     def fresh(self, token: str | None) -> str | None:
+        """`token`, or None when it was seen before in this walk (stop there)."""
         if token is None:
             return None
         if token in self.seen:
@@ -243,6 +244,7 @@ class ResultPage:
 
     @property
     def has_next_page(self) -> bool:
+        """Whether another page follows."""
         return self.next_request is not None
 
     @property

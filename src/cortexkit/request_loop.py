@@ -302,6 +302,7 @@ class RequestLoop:
 
     @property
     def needs_token(self) -> bool:
+        """Whether this call carries the session token (everything but login and extend)."""
         return self.spec.auth
 
     def remaining(self) -> float | None:
@@ -387,6 +388,7 @@ class RequestLoop:
         return Outcome(Next.RAISE, error=error)
 
     def outcome_unknown(self, why: str) -> errors.OutcomeUnknownError:
+        """The error for a changing call that may have taken effect: never resent blindly."""
         spec = self.spec
         return errors.OutcomeUnknownError(
             f"{spec.method} {spec.path} may or may not have taken effect ({why}); "
