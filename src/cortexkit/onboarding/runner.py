@@ -18,6 +18,7 @@ from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
 from cortexkit.onboarding.context import (
     JobCancelledError,
+    NeedsAttentionError,
     NeedsUserError,
     RunnerSettings,
     StepContext,
@@ -138,6 +139,8 @@ class Runner:
             return JobState.CANCELLED, None
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
+        except NeedsAttentionError as exc:
+            return JobState.NEEDS_ATTENTION, str(exc)
         except StepFailedError as exc:
             return JobState.FAILED, str(exc)
         except Exception as exc:
