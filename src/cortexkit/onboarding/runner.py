@@ -30,7 +30,7 @@ from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
 from cortexkit.onboarding.store.owners import current_owner
 
-__all__ = ["JobBusyError", "LeaseLostError", "Runner", "shared_client_factory"]
+__all__ = ["JobBusyError", "JobNotResumableError", "LeaseLostError", "Runner", "shared_client_factory"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,28 @@ ClientFactory = Callable[[Any], Any]
 
 
 Hook = Callable[[str], None]
+
+
+class JobNotResumableError(api_errors.CortexkitError):
+    """The job was cancelled (or needs attention): resuming it takes `--force`."""
+
+    def __init__(self, job: JobRecord) -> None:
+        todo = [s.name for s in job.steps if s.state is not StepState.DONE]
+        super().__init__(
+            f"job {job.id[:8]} is {job.state}; 'cortexkit onboard resume --force {job.id[:8]}' runs its "
+            f"remaining steps ({', '.join(todo) or 'none'})"
+        )
+        self.job = job
+
+
+def _cancelled_after_add(job: JobRecord) -> str | None:
+    """What a cancel left behind: the account, when the add step had already created it."""
+    if not job.account_id:
+        return None
+    return (
+        f"cancelled after the account was added: Prisma Cloud account {job.account_id} exists; remove it "
+        f"with 'cortexkit api DELETE /cloud/azure/{job.account_id}' if it should not"
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -109,16 +131,20 @@ class Runner:
         except Exception:  # the thread has no caller; the job record carries the failure
             log.exception("job %s crashed", job_id)
 
-    def run(self, job_id: str) -> JobRecord:
+    def run(self, job_id: str, *, force: bool = False) -> JobRecord:
         """Run (or resume) a job to a resting state and return it. Never raises for a step failure.
 
-        `JobBusyError` when another live runner holds the job. A runner that loses its lease mid-job
-        (it stalled past the lease and another runner took the job over) stops and writes nothing more.
+        A failed or waiting job carries on; a cancelled or needs-attention one only with `force`
+        (`JobNotResumableError` otherwise: cancel is final unless the user insists). `JobBusyError` when
+        another live runner holds the job. A runner that loses its lease mid-job (it stalled past the
+        lease and another runner took the job over) stops and writes nothing more.
         """
         job = self.store.require_job(job_id)
         if job.state is JobState.DONE:
-            return job  # a cancelled, failed or waiting job is resumed: the user asked for it
-        lease = self.store.claim(job_id, self.owner, lease_seconds=self.lease_seconds)
+            return job
+        if job.state.resumable_with_force and not job.state.resumable and not force:
+            raise JobNotResumableError(job)
+        lease = self.store.claim(job_id, self.owner, lease_seconds=self.lease_seconds, force=force)
         try:
             with Heartbeat(self.store, lease, self.lease_seconds) as heartbeat:
                 state, error = self._outcome(job, heartbeat)
@@ -135,7 +161,7 @@ class Runner:
         except LeaseLostError:
             raise
         except JobCancelledError:
-            return JobState.CANCELLED, None
+            return JobState.CANCELLED, _cancelled_after_add(self.store.require_job(job.id))
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
         except StepFailedError as exc:
