@@ -47,7 +47,9 @@ def ui(
 
     cli = state(ctx)
     factory = profile_client_factory(cli.profile, cli.region)
-    engine = build_engine(factory, store, profiles=lambda: list_profiles(cli.profile))
+    engine = build_engine(
+        factory, store, profiles=lambda: list_profiles(cli.profile), default_profile=cli.profile
+    )
     token = new_session_token()
     settings = WebSettings(
         backend=engine.backend(), session_token=token, host=host, default_profile=cli.profile

@@ -8,6 +8,7 @@ returned, so a crash in between makes `resume` run that step again, which every 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,9 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
 }
 
 ClientFactory = Callable[[Any], Any]
+
+DEFAULT_WORKERS = 4
+"""Jobs a runner's pool runs at once (the CLI's bulk `--concurrency` default is the same)."""
 
 
 Hook = Callable[[str], None]
@@ -93,6 +97,7 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         lease_seconds: float = LEASE_SECONDS,
+        max_workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.store = store
         self.owner = current_owner()
@@ -105,25 +110,15 @@ class Runner:
         self.hook: Hook = hook or (lambda _point: None)
         self.sleep = sleep
         self.monotonic = monotonic
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
+        self._pool = JobPool(self._run_quietly, max_workers)
 
     def start(self, job_id: str) -> None:
-        """Run the job in a background thread (the web UI's path); a job already running is left alone."""
-        with self._lock:
-            current = self._threads.get(job_id)
-            if current is not None and current.is_alive():
-                return
-            thread = threading.Thread(
-                target=self._run_quietly, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True
-            )
-            self._threads[job_id] = thread
-            thread.start()
+        """Queue the job for the runner's worker pool (the web UI's path): at most `max_workers` jobs run
+        at once, however many a bulk submits; a job already queued or running is left alone."""
+        self._pool.submit(job_id)
 
     def join(self, job_id: str, timeout: float | None = None) -> None:
-        thread = self._threads.get(job_id)
-        if thread is not None:
-            thread.join(timeout)
+        self._pool.join(job_id, timeout)
 
     def _run_quietly(self, job_id: str) -> None:
         try:
@@ -224,6 +219,46 @@ class Runner:
         outcome: str | None = None,
     ) -> None:
         self.store.finish_step(lease.job_id, name, state, output, outcome, lease=lease)
+
+
+class JobPool:
+    """At most `size` jobs at once, in daemon threads started as needed (a UI that exits does not wait
+    for them: the store has every step, and `resume` carries a job on). Each job id runs once at a time."""
+
+    def __init__(self, run: Callable[[str], None], size: int) -> None:
+        self._run = run
+        self._size = max(1, size)
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._done: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            current = self._done.get(job_id)
+            if current is not None and not current.is_set():
+                return
+            self._done[job_id] = threading.Event()
+            self._queue.put(job_id)
+            if len(self._threads) < self._size:
+                thread = threading.Thread(
+                    target=self._work, name=f"job-worker-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+
+    def join(self, job_id: str, timeout: float | None = None) -> None:
+        done = self._done.get(job_id)
+        if done is not None:
+            done.wait(timeout)
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            try:
+                self._run(job_id)
+            finally:
+                self._done[job_id].set()
 
 
 class _Borrowed:

@@ -269,9 +269,9 @@ class JobStore:
         The claim is a conditional update on the job's fencing token (`lease_token`), checked by its row
         count, so of two runners released together exactly one wins, on SQLite and PostgreSQL alike. A
         job `running` under someone else's unexpired lease is refused (`JobBusyError`); one whose lease
-        expired (a crashed host), or whose owner is a dead process on this host, is taken over. A pending
-        cancel survives the claim (the runner then stops at once), unless `force` (the user's
-        `resume --force` of a cancelled job) clears it.
+        expired (a crashed host), or whose owner is a dead process on this host, is taken over. A cancel
+        requested of a runner that died before honouring it survives the takeover (the new runner stops
+        at once) unless `force`; a failed or waiting job's resume starts without it.
         """
         owner = owner or current_owner()
         with self._tx() as conn:
@@ -289,7 +289,10 @@ class JobStore:
                     state=JobState.RUNNING,
                     error=None,
                     owner=owner,
-                    cancel_requested=0 if force else row["cancel_requested"],
+                    # A cancel the dead runner never honoured stays; a settled job's resume starts clean.
+                    cancel_requested=row["cancel_requested"]
+                    if row["state"] == JobState.RUNNING and not force
+                    else 0,
                     lease_token=lease.token,
                     lease_expires_at=lease.expires_at,
                     updated_at=now,
