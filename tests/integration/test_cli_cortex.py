@@ -214,6 +214,7 @@ def test_cloud_instances_list_get_accounts(cx_env: dict[str, str]) -> None:
     org = next(r for r in listed if r["scope"] == "ORGANIZATION")
     details = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "-o", "json"))
     assert details["id"] == org["instance_id"] and len(details["security_capabilities"]) == 8
+    assert details["progress"]["state"] in ("retrieving", "connected", "needs_attention")
     caps = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "--capabilities", "-o", "json"))
     assert {c["label"] for c in caps} <= {"Connected", "Warning", "Disabled", "Error", "Retrieving"}
     accounts = body(cli(cx_env, "cloud-instances", "accounts", org["instance_id"], "-o", "json"))

@@ -15,6 +15,7 @@ from cortexkit import errors
 from cortexkit.cortex.auth import Signer
 from cortexkit.cortex.errors import LicenseError, ValidationFailedError, field_errors
 from cortexkit.cortex.paging import all_of, where
+from cortexkit.cortex.progress import progress
 from cortexkit.cortex.resources.cloud_onboarding import tracking_guid
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.retry import RetryConfig
@@ -316,7 +317,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
             httpx.post(f"{running.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
 
         fresh = next(i for i in client.cloud_onboarding.instances() if i.instance_name == "azure-new-sub")
-        assert client.cloud_onboarding.instance(fresh.instance_id).retrieving
+        assert progress(client.cloud_onboarding.instance(fresh.instance_id)).state == "retrieving"
         tenant_id = next(
             t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
         )
@@ -329,6 +330,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
         assert httpx.get(arm).status_code == 200
         advance(61)
         settled = client.cloud_onboarding.instance(fresh.instance_id)
+        assert progress(settled).state == "connected"
         assert not settled.retrieving and {c.label for c in settled.security_capabilities} <= {
             "Connected",
             "Disabled",
@@ -448,3 +450,48 @@ def test_async_create_reconciles_too(cortex: RunningEmulator) -> None:
 
     guid, ids = asyncio.run(scenario())
     assert ids == [guid]
+
+
+def test_delete_instances_removes_an_orphan_and_refuses_unknown_ids_whole(cortex: RunningEmulator) -> None:
+    with cortex_client(cortex) as client:
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
+        links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "to-delete"))
+        orphan = tracking_guid(links)
+        assert orphan and client.cloud_onboarding.find_instance(orphan) is not None
+        with pytest.raises(errors.NotFoundError):
+            client.cloud_onboarding.delete_instances([orphan, "f" * 32])
+        assert client.cloud_onboarding.find_instance(orphan) is not None  # all or nothing
+        client.cloud_onboarding.delete_instances([orphan])
+        assert client.cloud_onboarding.find_instance(orphan) is None
+
+
+def test_a_template_body_built_from_a_spec_creates_an_instance(cortex: RunningEmulator) -> None:
+    from cortexkit.cortex.template import AzureTemplateSpec, request_data
+
+    subscription = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    with cortex_client(cortex) as client:
+        tenant = next(t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved)
+        body = request_data(AzureTemplateSpec(tenant, "from-spec", subscription_id=subscription))
+        guid = tracking_guid(client.cloud_onboarding.create_instance_template(body))
+        found = client.cloud_onboarding.find_instance(guid or "")
+        assert found is not None and found.status == "PENDING" and found.instance_name == "from-spec"
+
+
+def test_every_tenant_is_approved_unless_the_control_plane_revokes_it() -> None:
+    fresh = "12345678-1234-4234-8234-123456789abc"
+    with run_emulator(seed=3, rate_limits="off") as running, cortex_client(running) as client:
+        links = client.cloud_onboarding.create_instance_template(_template_body(fresh, "first-time"))
+        assert tracking_guid(links)
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is True  # consent given in Azure shows up in the list
+        control = f"{running.url}/_emulator/cortex"
+        httpx.post(control, json={"approved_tenants": {fresh: False}}).raise_for_status()
+        assert httpx.get(control).json()["approved_tenants"][fresh] is False
+        with pytest.raises(errors.BadRequestError, match="has not approved the Cortex application"):
+            client.cloud_onboarding.create_instance_template(_template_body(fresh, "revoked"))
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is False
+        httpx.post(control, json={"approved_tenants": {fresh: True}}).raise_for_status()
+        assert tracking_guid(client.cloud_onboarding.create_instance_template(_template_body(fresh, "again")))

@@ -181,3 +181,60 @@ def test_compliance_standards_requirements_and_sections_agree_with_the_posture(
     assert all(s["requirementId"] == requirements[0]["id"] for s in sections)
     unknown = client.get("/compliance/00000000-0000-0000-0000-000000000000/requirement")
     assert unknown.status_code == 400
+
+
+def test_alerts_carry_all_five_severities_and_the_posture_counts_them(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    _, client = api
+    assert client.get("/filter/alert/suggest").json()["policy.severity"]["options"] == [
+        "critical",
+        "high",
+        "medium",
+        "low",
+        "informational",
+    ]
+    seen = {a["policy"]["severity"] for a in _names(client, [])}  # type: ignore[index]
+    assert seen == {"critical", "high", "medium", "low", "informational"}
+    summary = client.get("/compliance/posture").json()["summary"]
+    assert summary["criticalSeverityFailedResources"] > 0
+    assert summary["informationalSeverityFailedResources"] > 0
+    assert summary["failedResources"] == sum(
+        summary[f"{s}SeverityFailedResources"] for s in ("critical", "high", "medium", "low", "informational")
+    )
+
+
+def test_alerts_per_day_follow_a_weekday_pattern_and_resolve_over_weeks(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    """Weekdays see about three times the alerts of weekend days; resolutions spread over weeks."""
+    _, client = api
+    newest = client.post("/v2/alert", json={"limit": 1}).json()["items"][0]["alertTime"]
+    day_ms = 86_400_000
+    today = newest - newest % day_ms
+    weekday: list[int] = []
+    weekend: list[int] = []
+    for back in range(1, 29):
+        start = today - back * day_ms
+        rng = {"type": "absolute", "value": {"startTime": start, "endTime": start + day_ms - 1}}
+        count = client.post("/v2/alert", json={"timeRange": rng, "limit": 1}).json()["totalRows"]
+        (weekend if ((start // day_ms) + 3) % 7 >= 5 else weekday).append(count)
+    assert sum(weekday) / len(weekday) > 2 * sum(weekend) / len(weekend)
+    resolved = _names(client, [("alert.status", "resolved")])
+    delays = [a["history"][-1]["modifiedOn"] - a["alertTime"] for a in resolved]  # type: ignore[index, operator]
+    assert min(delays) < day_ms < 7 * day_ms < max(delays)
+
+
+def test_cloud_types_and_saved_searches_that_run(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    """Routes prismacloud-cli calls: `cloud type` and the saved searches, whose queries this RQL answers."""
+    _, client = api
+    assert {"aws", "azure", "gcp"} <= set(client.get("/cloud/type").json())
+    assert client.get("/cloud/type", params={"onlyAccessible": "true"}).json() == ["aws", "azure", "gcp"]
+    saved = client.get("/search/history", params={"filter": "saved"}).json()
+    assert saved and all(s["searchName"] for s in saved)
+    assert len(client.get("/search/history", params={"filter": "recent", "limit": 3}).json()) == 3
+    answer = client.post("/search/config", json={"query": saved[0]["query"], "limit": 10})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["items"]
+    assert client.get("/search/history", params={"filter": "starred"}).status_code == 400
+    assert client.get("/search/history").status_code == 400

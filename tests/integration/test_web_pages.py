@@ -70,9 +70,10 @@ def _form(**overrides: str) -> dict[str, str]:
         "csrf_token": CSRF,
         "account_type": "account",
         "environment": "azure",
-        "name": "Prod EU",
+        # A fresh name and subscription: the emulator is shared, and the wizard refuses what it has.
+        "name": f"Prod EU {uuid.uuid4().hex[:6]}",
         "tenant_id": GOOD,
-        "subscription_id": GOOD,
+        "subscription_id": str(uuid.uuid4()),
         "provisioner": "existing",
         "client_id": CLIENT_ID,
         "service_principal_id": SP_ID,
@@ -100,6 +101,7 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
             "client_id": CLIENT_ID,
             "service_principal_id": SP_ID,
             "name": "x",
+            "has_client_secret": True,
         },
         headers={"x-csrf-token": CSRF},
     )
@@ -110,7 +112,8 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
 def test_a_valid_form_creates_and_starts_a_job_and_redirects_to_it(
     client: TestClient, stack: WebStack
 ) -> None:
-    response = client.post("/onboard", data=_form())
+    form = _form()
+    response = client.post("/onboard", data=form)
     assert response.status_code == 303
     job_id = response.headers["location"].rsplit("/", 1)[1]
     stack.engine.runner.join(job_id, 60)
@@ -119,10 +122,10 @@ def test_a_valid_form_creates_and_starts_a_job_and_redirects_to_it(
     secret = stack.store.get_secret(job_id, "client_secret")
     assert secret is not None and secret.reveal() == SECRET
     assert SECRET not in job.spec.model_dump_json()
-    again = client.post("/onboard", data=_form())
+    again = client.post("/onboard", data=form)
     assert again.headers["location"].endswith(job_id), "the idempotency key reuses the job"
     page = client.get(f"/jobs/{job_id}").text
-    assert SECRET not in page and "Prod EU" in page
+    assert SECRET not in page and form["name"] in page
     assert SECRET not in client.get(f"/api/jobs/{job_id}").text
 
 

@@ -111,35 +111,13 @@ def _kill_hook() -> Callable[[str], None] | None:
     return hook
 
 
-def _endpoints() -> Any:
-    """Azure base URLs from CORTEXKIT_AZURE_{LOGIN,GRAPH,ARM}_URL (the emulator's, in tests)."""
-    from cortexkit.onboarding.context import AzureEndpoints
-
-    login = os.environ.get("CORTEXKIT_AZURE_LOGIN_URL")
-    if not login:
-        return None
-    return AzureEndpoints(
-        login,
-        os.environ.get("CORTEXKIT_AZURE_GRAPH_URL", ""),
-        os.environ.get("CORTEXKIT_AZURE_ARM_URL", ""),
-        os.environ.get("CORTEXKIT_AZURE_CA_BUNDLE") or True,
-    )
-
-
 def _runner(
     clients: _Clients, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
 ) -> Runner:
-    import shlex
-
-    from cortexkit.onboarding.context import RunnerSettings
+    from cortexkit.onboarding.runenv import runner_settings
     from cortexkit.onboarding.runner import Runner, shared_client_factory
 
-    settings = RunnerSettings(
-        verify_timeout=verify_timeout,
-        poll_interval=poll,
-        azure_endpoints=_endpoints(),
-        terraform_command=tuple(shlex.split(terraform)) if terraform else None,
-    )
+    settings = runner_settings(terraform=terraform, verify_timeout=verify_timeout, poll_interval=poll)
     return Runner(
         store, shared_client_factory(clients, per_profile=True), settings=settings, hook=_kill_hook()
     )

@@ -259,12 +259,13 @@ _TEMPLATE = """<!doctype html>
  .kpi small{display:block;color:#334155;font-size:12px;margin-top:2px}
  .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
  @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)} main,header{padding:12px}}
- .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001}
+ .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001;overflow-x:auto}
  .card svg{width:100%;height:auto;display:block}
  h2{font-size:16px;margin:22px 0 10px} h3{font-size:14px;margin:4px 0 8px}
  table{border-collapse:collapse;width:100%;font-size:13px}
  th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0} th{color:#334155}
- td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} td.req{font-size:12px;color:#334155}
+ a{color:#1d4ed8} td.req{font-size:12px;color:#334155}
+ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
  .sev{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:11px}
  footer{color:#475569;font-size:12px;padding:12px 32px 28px}
  @media print{body{background:#fff} .card,.kpi{break-inside:avoid;box-shadow:none;border:1px solid #e2e8f0}}
@@ -298,7 +299,7 @@ _TEMPLATE = """<!doctype html>
 <section class="grid">
  <div><h2>Top policies (open alerts)</h2><div class="card"><table id="policies">
  <tr><th>Policy</th><th>Severity</th><th class="n">Open</th><th class="n">Share</th></tr>
- {% for row in policies %}<tr><td>{{ row.name }}</td>
+ {% for row in policies %}<tr><td>{{ linked("policy.name", row.name) }}</td>
  <td><span class="sev" style="background:{{ colors[row.severity] }}">{{ row.severity }}</span></td>
  <td class="n">{{ "{:,}".format(row.open) }}</td><td class="n">{{ row.share }}%</td></tr>
  {% else %}<tr><td colspan="4">No open alerts.</td></tr>{% endfor %}
@@ -306,14 +307,14 @@ _TEMPLATE = """<!doctype html>
  <div><h2>Top accounts (open alerts)</h2><div class="card"><table id="accounts">
  <tr><th>Account</th>{% for sev in severities %}<th class="n">{{ short[sev] }}</th>{% endfor %}
  <th class="n">Open</th></tr>
- {% for row in accounts %}<tr><td>{{ row.account }}</td>{% for sev in severities %}
+ {% for row in accounts %}<tr><td>{{ linked("cloud.account", row.account) }}</td>{% for sev in severities %}
  <td class="n">{{ "{:,}".format(row[sev]) }}</td>{% endfor %}
  <td class="n">{{ "{:,}".format(row.open) }}</td></tr>
  {% else %}<tr><td colspan="7">No open alerts.</td></tr>{% endfor %}
  </table></div>
  {% if resources %}<h2>Top resources (open alerts)</h2><div class="card"><table id="resources">
  <tr><th>Resource</th><th class="n">Open</th></tr>
- {% for row in resources %}<tr><td>{{ row.resource }}</td>
+ {% for row in resources %}<tr><td>{{ linked("resource.name", row.resource) }}</td>
  <td class="n">{{ "{:,}".format(row.open) }}</td></tr>{% endfor %}
  </table></div>{% endif %}</div>
 </section>
@@ -333,6 +334,43 @@ _TEMPLATE = """<!doctype html>
 Open means status open now; the change is against the alerts open at the start of the period.</footer>
 </body></html>
 """
+
+
+def console_url(api_url: str) -> str | None:
+    """The Prisma console of an API URL (api.* -> app.* for the tenant's region); None when there is
+    none to link to (the emulator, a proxy)."""
+    from urllib.parse import urlsplit
+
+    from cortexkit.regions import region_for
+
+    region = region_for(api_url)
+    if region is not None:
+        return region.console_url
+    host = (urlsplit(api_url).hostname or "").lower()
+    if host.startswith("api") and host.endswith((".prismacloud.io", ".prismacloud.cn")):
+        return "https://app" + host[3:]
+    return None
+
+
+def alerts_link(console: str, field: str, value: str) -> str:
+    """The console's alert list filtered to one policy, account or resource, open alerts only (the
+    console's own `filters` query: the format of the links in Prisma Cloud's alert notifications)."""
+    from urllib.parse import quote
+
+    filters = json.dumps({field: [value], "alert.status": ["open"]}, separators=(",", ":"))
+    return f"{console}/alerts/overview?viewId=default&filters={quote(filters, safe='')}"
+
+
+def _linker(console: str | None) -> Any:
+    """The template's `linked(field, text)`: the text as a console link, or plain escaped text."""
+    from markupsafe import Markup, escape
+
+    def linked(field: str, text: str) -> Markup:
+        if console is None:
+            return escape(text)
+        return Markup('<a href="{}" rel="noreferrer">{}</a>').format(alerts_link(console, field, text), text)
+
+    return linked
 
 
 def _when(ms: int) -> str:
@@ -397,6 +435,7 @@ def render(data: ReportData, *, title: str) -> str:
         resources=figures["top_resources"],
         posture=data.posture,
         seen=stats.seen,
+        linked=_linker(console_url(data.api_url)),
     )
 
 

@@ -19,6 +19,7 @@ from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
 from cortexkit.onboarding.context import (
     JobCancelledError,
+    NeedsAttentionError,
     NeedsUserError,
     RunnerSettings,
     StepContext,
@@ -159,6 +160,8 @@ class Runner:
             return JobState.CANCELLED, _cancelled_after_add(self.store.require_job(job.id))
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
+        except NeedsAttentionError as exc:
+            return JobState.NEEDS_ATTENTION, str(exc)
         except StepFailedError as exc:
             return JobState.FAILED, str(exc)
         except Exception as exc:

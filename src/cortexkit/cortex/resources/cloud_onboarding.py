@@ -127,6 +127,11 @@ def enable_disable_instances(ids: Sequence[str], enable: bool) -> Call[None]:
     )
 
 
+def delete_instances(ids: Sequence[str]) -> Call[None]:
+    # Not resent on a lost answer: a second try would answer 404 for what the first one deleted.
+    return Call(post(f"{BASE}/delete_instance", {"ids": list(ids)}, read_only=False), _empty)
+
+
 def enable_disable_accounts(instance_id: str, ids: Sequence[str], enable: bool) -> Call[None]:
     body = {"ids": list(ids), "instance_id": instance_id, "enable": enable}
     return Call(post(f"{BASE}/enable_disable_account", body, read_only=True), _empty)
@@ -261,6 +266,10 @@ class CloudOnboarding(CortexResource):
     def disable_instances(self, ids: Sequence[str]) -> None:
         self._run(enable_disable_instances(ids, False))
 
+    def delete_instances(self, ids: Sequence[str]) -> None:
+        """Delete instances (an orphan PENDING one included); their cloud resources stay in the CSP."""
+        self._run(delete_instances(ids))
+
     def enable_accounts(self, instance_id: str, ids: Sequence[str]) -> None:
         self._run(enable_disable_accounts(instance_id, ids, True))
 
@@ -318,6 +327,9 @@ class AsyncCloudOnboarding(AsyncCortexResource):
 
     async def disable_instances(self, ids: Sequence[str]) -> None:
         await self._run(enable_disable_instances(ids, False))
+
+    async def delete_instances(self, ids: Sequence[str]) -> None:
+        await self._run(delete_instances(ids))
 
     async def enable_accounts(self, instance_id: str, ids: Sequence[str]) -> None:
         await self._run(enable_disable_accounts(instance_id, ids, True))

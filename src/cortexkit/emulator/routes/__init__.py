@@ -25,6 +25,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
     "search",
+    "search_history",
     "audit",
     "compute",
     "meta",

@@ -144,6 +144,12 @@ class JobStore:
 
     # --- jobs ---------------------------------------------------------------------------------------
 
+    def job_for_key(self, idempotency_key: str) -> str | None:
+        """The id of the job created with this idempotency key, if any (a form sent twice)."""
+        with self._tx() as conn:
+            found = conn.execute(select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)).scalar()
+        return str(found) if found else None
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:
