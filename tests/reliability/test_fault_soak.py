@@ -78,7 +78,8 @@ def run_soak(
     outcome = soak(running, requests=requests, batches=batches, emulated_seconds=emulated_seconds)
     figures = check(running, outcome, requests)
     record_figures(
-        suite, {**figures, "emulated_seconds": emulated_seconds, "token_ttl": SOAK_TOKEN_TTL, "fault_rate": 0.1}
+        suite,
+        {**figures, "emulated_seconds": emulated_seconds, "token_ttl": SOAK_TOKEN_TTL, "fault_rate": 0.1},
     )
 
 
