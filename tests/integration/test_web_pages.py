@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,35 @@ def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack)
     for job_id in started:
         stack.engine.runner.join(job_id, 60)
     assert {j.name: j.state for j in stack.store.list_jobs()} == {f"S{i}": JobState.DONE for i in range(3)}
+
+
+def test_a_ui_bulk_runs_in_the_pool_on_one_shared_client(emulator: RunningEmulator, tmp_path: Path) -> None:
+    """Issue 13 §3: the UI started one thread and one login per row; now a bounded pool on the pages'
+    client: 8 rows, at most 2 running at once, one login for the pages and every job."""
+    import httpx
+
+    stack = web_stack(emulator, tmp_path, TOKEN, max_workers=2)
+    client = _client(stack, follow_redirects=False)
+    before = httpx.get(f"{emulator.url}/_emulator/stats", timeout=10).json()["logins"]
+    client.get("/onboard")  # the pages log in once
+    text = CSV_HEAD + "".join(_row(f"P{i}", str(uuid.uuid4())) for i in range(8))
+    response = client.post(
+        "/onboard/bulk/start",
+        data={"csrf_token": CSRF, "csv_text": text, "batch_key": "p", "client_secret": SECRET},
+    )
+    assert response.status_code == 303
+    most = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        jobs = stack.store.list_jobs()
+        most = max(most, sum(1 for j in jobs if j.state is JobState.RUNNING))
+        if len(jobs) == 8 and all(j.finished for j in jobs):
+            break
+        time.sleep(0.01)
+    assert [j.state for j in stack.store.list_jobs()] == [JobState.DONE] * 8
+    assert 1 <= most <= 2
+    assert httpx.get(f"{emulator.url}/_emulator/stats", timeout=10).json()["logins"] - before == 1
+    stack.close()
 
 
 def _sse_frames(body: str) -> list[dict[str, str]]:

@@ -50,7 +50,11 @@ def ui(
     factory = profile_client_factory(cli.profile, cli.region)
     # The same CORTEXKIT_AZURE_* / CORTEXKIT_TERRAFORM environment `cortexkit onboard` honours.
     engine = build_engine(
-        factory, store, profiles=lambda: list_profiles(cli.profile), runner_settings=runner_settings()
+        factory,
+        store,
+        profiles=lambda: list_profiles(cli.profile),
+        runner_settings=runner_settings(),
+        default_profile=cli.profile,
     )
     token = new_session_token()
     settings = WebSettings(

@@ -287,6 +287,8 @@
     });
     source.addEventListener("job", function (msg) {
       var ev = JSON.parse(msg.data);
+      // A checkpoint is the engine's own bookkeeping (which partial outputs it saved), not news for a person.
+      if (ev.type === "checkpoint") { refresh(); return; }
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
       log.appendChild(document.createTextNode(logLine(ev) + "\n"));
       if (atBottom) { log.scrollTop = log.scrollHeight; }
