@@ -273,3 +273,11 @@ def test_login_answers_with_the_documented_content_type(api: tuple[RunningEmulat
         )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json; charset=UTF-8"
+
+
+def test_posture_takes_to_now_only_as_epoch(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    _, client = api
+    assert client.post("/compliance/posture", json={"timeRange": TO_NOW}).status_code == 200
+    for value in ("login", "day", "year"):
+        refused = client.post("/compliance/posture", json={"timeRange": {"type": "to_now", "value": value}})
+        assert refused.status_code == 400, value

@@ -132,6 +132,14 @@ def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> d
 
 def _end_of(state: TenantState, time_range: Any) -> int:
     """Posture is a snapshot: the end of the requested window (now when none was given)."""
+    # Posture's time model takes to_now only as `epoch` (api-facts "Compliance posture and asset
+    # inventory"); the schema's enum is the generic TimeRange one.
+    if (
+        isinstance(time_range, dict)
+        and str(time_range.get("type", "")).lower() == "to_now"
+        and str(time_range.get("value", "")).lower() != "epoch"
+    ):
+        raise _bad("timeRange: to_now takes only the value epoch here")
     try:
         window = timerange.resolve(time_range, state.now_ms(), state.anchor_ms)
     except timerange.TimeRangeError as exc:
