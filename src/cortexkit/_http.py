@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from cortexkit import __version__
+from cortexkit.errors import ConfigurationError
 from cortexkit.retry import Failure
 
 USER_AGENT = f"cortexkit/{__version__}"
@@ -22,6 +26,44 @@ Request = httpx.Request
 TransportError = httpx.TransportError
 SyncTransport = httpx.BaseTransport
 AsyncTransport = httpx.AsyncBaseTransport
+SyncHttpClient = httpx.Client
+AsyncHttpClient = httpx.AsyncClient
+Timeout = httpx.Timeout
+USE_CLIENT_DEFAULT: Any = httpx.USE_CLIENT_DEFAULT
+
+Verify = bool | str | ssl.SSLContext
+TimeoutSetting = float | httpx.Timeout | None
+
+CA_BUNDLE_ENV = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+"""Checked in this order when `verify` is plain `True`, as requests does; after them httpx's own
+`SSL_CERT_FILE` / `SSL_CERT_DIR`, then certifi."""
+
+
+def ca_bundle_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(variable, path) of the first CA bundle variable set, or None."""
+    environ = os.environ if env is None else env
+    for name in CA_BUNDLE_ENV:
+        value = environ.get(name, "").strip()
+        if value:
+            return name, os.path.expanduser(value)
+    return None
+
+
+def ssl_context(path: str, where: str) -> ssl.SSLContext:
+    """An SSL context trusting the CA bundle at `path` (a PEM file or a directory of certificates)."""
+    if os.path.isdir(path):
+        return ssl.create_default_context(capath=path)
+    if os.path.isfile(path):
+        try:
+            return ssl.create_default_context(cafile=path)
+        except ssl.SSLError as exc:
+            raise ConfigurationError(
+                f"the CA bundle {path} ({where}) is not a PEM file: {exc.reason}"
+            ) from None
+    raise ConfigurationError(
+        f"the CA bundle {path} ({where}) does not exist: point it at a PEM file or a directory of "
+        "certificates, or remove the setting to use the system's trusted authorities"
+    )
 
 
 @dataclass(frozen=True)
@@ -29,22 +71,31 @@ class HttpSettings:
     """Connection settings shared by the sync and async clients."""
 
     base_url: str
-    verify: bool | str = True  # a path is a CA bundle (a PEM file, or a directory of certificates)
-    timeout: float = 30.0
+    verify: Verify = True  # a path is a CA bundle (a PEM file, or a directory of certificates)
+    timeout: TimeoutSetting = 30.0
     proxy: str | None = None
     max_connections: int = 64
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def ssl_verify(self) -> bool | ssl.SSLContext:
-        """`True`/`False`, or an SSL context for a CA bundle (httpx deprecates passing the path)."""
-        if isinstance(self.verify, bool):
-            return self.verify
-        if os.path.isdir(self.verify):
-            return ssl.create_default_context(capath=self.verify)
-        if os.path.isfile(self.verify):
-            return ssl.create_default_context(cafile=self.verify)
-        raise FileNotFoundError(f"CA bundle not found: {self.verify}")
+        """`False`, a context the caller built, or a context for a CA bundle: the explicit path, else
+        `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE`; plain `True` lets httpx use SSL_CERT_FILE or certifi."""
+        verify = self.verify
+        if isinstance(verify, ssl.SSLContext) or verify is False:
+            return verify
+        if isinstance(verify, str):
+            return ssl_context(os.path.expanduser(verify), "verify")
+        found = ca_bundle_from_env()
+        if found is not None:
+            name, path = found
+            return ssl_context(path, name)
+        return True
 
     def timeouts(self) -> httpx.Timeout:
+        if isinstance(self.timeout, httpx.Timeout):
+            return self.timeout
+        if self.timeout is None:
+            return httpx.Timeout(None)
         return httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
 
     def limits(self) -> httpx.Limits:
@@ -65,7 +116,7 @@ def build_sync(settings: HttpSettings, transport: httpx.BaseTransport | None = N
         transport=transport,
         timeout=settings.timeouts(),
         limits=settings.limits(),
-        headers=_HEADERS,
+        headers={**_HEADERS, **settings.headers},
         follow_redirects=False,
     )
 
@@ -73,6 +124,7 @@ def build_sync(settings: HttpSettings, transport: httpx.BaseTransport | None = N
 def build_async(
     settings: HttpSettings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
+    """The async twin of `build_sync`."""
     return httpx.AsyncClient(
         base_url=settings.base_url,
         verify=settings.ssl_verify(),
@@ -80,9 +132,24 @@ def build_async(
         transport=transport,
         timeout=settings.timeouts(),
         limits=settings.limits(),
-        headers=_HEADERS,
+        headers={**_HEADERS, **settings.headers},
         follow_redirects=False,
     )
+
+
+def describe_transport_error(exc: httpx.TransportError, url: str) -> str:
+    """One sentence for a transport failure; an untrusted certificate says what to set."""
+    host = urlsplit(url).hostname or url
+    cert = _find(exc, ssl.SSLCertVerificationError)
+    if cert is not None:
+        reason = getattr(cert, "verify_message", None) or getattr(cert, "reason", None) or str(cert)
+        return (
+            f"certificate verify failed for {host}: {reason}; if a proxy inspects TLS, set "
+            "REQUESTS_CA_BUNDLE to its CA bundle (or pass verify='/path/to/ca.pem', or save it in the "
+            "profile with `cortexkit profile add --verify /path/to/ca.pem`)"
+        )
+    detail = str(exc).strip()
+    return f"{type(exc).__name__} talking to {host}" + (f": {detail[:200]}" if detail else "")
 
 
 def classify(exc: httpx.TransportError) -> Failure:
@@ -100,15 +167,19 @@ def classify(exc: httpx.TransportError) -> Failure:
     return Failure.MAYBE_SENT
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, kind):
-            return True
+            return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return False
+    return None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    return _find(exc, kind) is not None
 
 
 def is_timeout(exc: httpx.TransportError) -> bool:

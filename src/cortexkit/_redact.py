@@ -57,10 +57,12 @@ _PAIR_RE: Final = re.compile(
 
 
 class Secret:
-    """A string that does not show itself: repr/str print `****`; `get_secret_value()` gives it out.
+    """A string that does not show itself: repr/str print `****`; `get_secret_value()` (or `reveal()`)
+    gives it out. The one wrapper for access keys, JWTs and Azure client secrets alike.
 
     Equality compares the hidden values so tests and config diffs still work; hashing is allowed for use
-    as dict keys (the hash does not reveal the value).
+    as dict keys (the hash does not reveal the value). Copies share the value; pickling is refused, so a
+    secret never lands in a pickle (a cache, a task queue) by accident.
     """
 
     __slots__ = ("_value",)
@@ -72,6 +74,10 @@ class Secret:
 
     def get_secret_value(self) -> str:
         """The clear text; call it only where the value goes on the wire or into a keyring."""
+        return self._value
+
+    def reveal(self) -> str:
+        """The clear text (the onboarding engine's spelling of `get_secret_value`)."""
         return self._value
 
     def __repr__(self) -> str:
@@ -90,6 +96,12 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self  # immutable: `dataclasses.asdict` and `copy.deepcopy` of a holder keep working
 
     def __reduce__(self) -> Any:
         raise TypeError("a Secret cannot be pickled; store it in the keyring instead")
@@ -124,6 +136,19 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, str):
         return JWT_RE.sub(MASK, value)
     return value
+
+
+class RedactedDict(dict[str, Any]):
+    """A dict (headers, a login body) whose repr masks secret-named keys and JWT-shaped values.
+
+    httpx reads it as the plain dict it is; only its repr changes, so a traceback rendered with locals
+    (Sentry's `include_local_variables`, rich's `show_locals`, `pytest -l`) shows `****` instead.
+    """
+
+    def __repr__(self) -> str:
+        return repr(redact_json(dict(self)))
+
+    __str__ = __repr__
 
 
 def redact_body(body: bytes | str | None) -> str:
@@ -186,6 +211,7 @@ __all__ = [
     "MASK",
     "SENSITIVE_HEADERS",
     "SENSITIVE_KEYS",
+    "RedactedDict",
     "RedactingFilter",
     "Secret",
     "install_log_filter",

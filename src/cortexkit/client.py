@@ -1,29 +1,35 @@
 """`Client` and `AsyncClient`: thin drivers that run the pure policies over httpx.
 
-One request loop per client: rate-limit reservation -> session token -> send -> classify ->
-retry / refresh and replay / raise. The decisions live in `auth.SessionPolicy`, `retry.RetryPolicy` and
-`ratelimit.RateLimiter`; this module only holds the locks, sleeps and does I/O, so the sync and async
-clients cannot drift apart in behaviour.
+Each call is one `request_loop.RequestLoop` (rate-limit reservation -> session token -> send -> classify
+-> retry / refresh and replay / raise); the decisions live there and in `auth.SessionPolicy`,
+`retry.RetryPolicy` and `ratelimit.RateLimiter`. This module only holds the locks, sleeps and does I/O,
+so the sync and async clients cannot drift apart in behaviour.
+
+Seams other parts use: `ClientCore.limiter` is built by `ratelimit.shared_limiter` (one per API URL and
+access key; replace it by passing `rate_limit=<RateLimiter>`); a session refresh goes through
+`_refresh()`, which sends `ClientCore.login_spec()` / `extend_spec()` and installs the token with
+`SessionPolicy.logged_in()` / `extended()` under the client's lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json as jsonlib
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from cortexkit import _http, errors
-from cortexkit.auth import Decision, RefreshFailedError, SessionPolicy, Step, Token
-from cortexkit.pagination import Page, Pager, RequestSpec, aiterate, iterate
-from cortexkit.ratelimit import RateLimiter, shared_limiter
-from cortexkit.retry import Failure, RetryConfig, RetryPolicy, Verdict, is_idempotent
+from cortexkit.auth import Decision, Step, Token
+from cortexkit.pagination import CLIENT_DEFAULT, Page, Pager, RequestSpec, aiterate, iterate
+from cortexkit.ratelimit import RateLimiter, after_fork_in_child
+from cortexkit.request_loop import AUTH_HEADER, ClientCore, ClientStats, Next, RequestLoop, decode
+from cortexkit.retry import RetryConfig, RetryPolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit._redact import Secret
@@ -37,222 +43,112 @@ if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.resources.policies import AsyncCompliance, AsyncPolicies, Compliance, Policies
     from cortexkit.resources.search import AsyncAuditLogs, AsyncSearch, AuditLogs, Search
 
+__all__ = ["AUTH_HEADER", "AsyncClient", "Client", "ClientStats", "decode"]
+
 log = logging.getLogger("cortexkit")
 
-AUTH_HEADER = "x-redlock-auth"
 Refresher = Literal["lazy", "background"]
 
-
-@dataclass
-class ClientStats:
-    """Counters for tests, benchmarks and the CLI's `--debug` summary."""
-
-    requests: int = 0
-    logins: int = 0
-    extends: int = 0
-    retries: int = 0
-    throttled: int = 0  # 429 responses seen
-    replays_401: int = 0
-    refresh_failures: int = 0
-    rate_limit_wait: float = 0.0
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-
-def _reveal(secret: Secret | str) -> str:
-    """The clear text, taken out of its wrapper only to build the login body."""
-    return secret if isinstance(secret, str) else secret.get_secret_value()
+_HOW_TO_PASS = (
+    "pass credentials as Client(api_url='eu', access_key_id='...', secret_key='...'), as "
+    "Client(credentials=load_credentials(...)), with profile='name', or set PRISMA_API_URL, "
+    "PRISMA_ACCESS_KEY_ID and PRISMA_SECRET_KEY"
+)
 
 
 def _resolve_credentials(
-    credentials: Credentials | None,
+    credentials: object,
     profile: str | None,
     api_url: str | None,
     access_key_id: str | None,
     secret_key: str | Secret | None,
 ) -> Credentials:
-    if credentials is not None:
+    """The client's credentials; a region or URL as the first argument is an `api_url`.
+
+    Bad arguments raise `ConfigurationError` saying how to pass credentials (not a bare TypeError).
+    """
+    from cortexkit.credentials import Credentials, load_credentials
+
+    if isinstance(credentials, Credentials):
         return credentials
-    from cortexkit.credentials import load_credentials
-
-    return load_credentials(
-        profile, api_url=api_url, access_key_id=access_key_id, secret_key=secret_key, interactive=False
-    )
-
-
-def _cut(text: str, limit: int = 1000) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
-
-
-def decode(response: _http.Response, method: str, path: str) -> Any:
-    """JSON, text for non-JSON bodies, None for an empty body; HTML or broken JSON is an error."""
-    content = response.content
-    if not content.strip():
-        return None
-    ctype = response.headers.get("content-type", "").lower()
-    looks_json = "json" in ctype or (not ctype and content.lstrip()[:1] in (b"{", b"["))
-    if looks_json:
-        try:
-            return jsonlib.loads(content)
-        except ValueError as exc:
-            raise _unexpected(response, method, path, "malformed JSON") from exc
-    if "html" in ctype or content.lstrip()[:1] == b"<":
-        raise _unexpected(response, method, path, "an HTML page instead of an API response")
-    return response.text
-
-
-def _unexpected(response: _http.Response, method: str, path: str, what: str) -> errors.CortexkitError:
-    return errors.UnexpectedResponseError(f"{method} {path} returned {what} (status {response.status_code})")
-
-
-class _Core:
-    """What both clients share: settings, the policy objects, request building, error mapping, logging.
-    No I/O and no locking here; the clients add those."""
-
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        verify: bool | str,
-        timeout: float,
-        proxy: str | None,
-        retry: RetryConfig | RetryPolicy | None,
-        rate_limit: bool | RateLimiter,
-        refresher: Refresher,
-        clock: Callable[[], float],
-    ) -> None:
-        if refresher not in ("lazy", "background"):
-            raise errors.ConfigurationError("refresher must be 'lazy' or 'background'")
-        self.credentials = credentials
-        self.api_url = str(credentials.api_url).rstrip("/")
-        self.settings = _http.HttpSettings(
-            base_url=self.api_url,
-            verify=verify if verify is not True else credentials.verify,
-            timeout=timeout,
-            proxy=proxy,
+    if isinstance(credentials, str):
+        if api_url is not None:
+            raise errors.ConfigurationError(f"the API URL was given twice ({credentials!r} and api_url=)")
+        api_url = credentials
+    elif credentials is not None:
+        raise errors.ConfigurationError(
+            f"the first argument must be Credentials or a region/API URL, not {type(credentials).__name__}; "
+            + _HOW_TO_PASS
         )
-        self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry)
-        if isinstance(rate_limit, RateLimiter):
-            self.limiter: RateLimiter | None = rate_limit
-        elif rate_limit:
-            self.limiter = shared_limiter(self.api_url, str(credentials.access_key_id))
-        else:
-            self.limiter = None
-        self.session = SessionPolicy()
-        self.refresher = refresher
-        self.clock = clock
-        self.stats = ClientStats()
-
-    def build(self, spec: RequestSpec, token: Token | None) -> tuple[str, dict[str, str]]:
-        url = spec.path if spec.base_url is None else spec.base_url.rstrip("/") + spec.path
-        headers = dict(spec.headers or {})
-        if token is not None:
-            headers[AUTH_HEADER] = token.value
-        if spec.json is not None:
-            headers.setdefault("Content-Type", "application/json; charset=UTF-8")
-        return url, headers
-
-    def login_spec(self) -> RequestSpec:
-        body = {
-            "username": str(self.credentials.access_key_id),
-            "password": _reveal(self.credentials.secret_key),
-        }
-        return RequestSpec("POST", "/login", json=body, idempotent=True, auth=False)
-
-    @staticmethod
-    def extend_spec(token: Token) -> RequestSpec:
-        return RequestSpec(
-            "GET", "/auth_token/extend", headers={AUTH_HEADER: token.value}, idempotent=True, auth=False
+    for name, value in (("api_url", api_url), ("access_key_id", access_key_id), ("profile", profile)):
+        if value is not None and not isinstance(value, str):
+            raise errors.ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+    try:
+        return load_credentials(
+            profile, api_url=api_url, access_key_id=access_key_id, secret_key=secret_key, interactive=False
         )
+    except errors.MissingCredentialsError as exc:
+        raise errors.MissingCredentialsError(f"{exc}: {_HOW_TO_PASS}") from None
 
-    @staticmethod
-    def token_from(body: Any, what: str) -> str:
-        if isinstance(body, dict) and isinstance(body.get("token"), str) and body["token"]:
-            return str(body["token"])
-        raise errors.UnexpectedResponseError(f"{what} response carried no token")
 
-    def error(self, response: _http.Response, spec: RequestSpec) -> errors.APIError:
-        return errors.error_from_response(
-            response.status_code, _http.lower_headers(response), response.content, spec.method, spec.path
-        )
+_FORKABLE: weakref.WeakSet[Client] = weakref.WeakSet()
 
-    def transport_error(self, exc: _http.TransportError, spec: RequestSpec) -> errors.CortexkitError:
-        cls = errors.APITimeoutError if _http.is_timeout(exc) else errors.APIConnectionError
-        return cls(f"{spec.method} {spec.path}: {type(exc).__name__}")
 
-    def outcome_unknown(self, spec: RequestSpec, why: str) -> errors.CortexkitError:
-        return errors.OutcomeUnknownError(
-            f"{spec.method} {spec.path} may or may not have taken effect ({why}); "
-            "check the current state before sending it again"
-        )
+def _after_fork_in_child() -> None:
+    after_fork_in_child()
+    for client in list(_FORKABLE):
+        client._after_fork()
 
-    def log_exchange(self, spec: RequestSpec, response: _http.Response, started: float, attempt: int) -> None:
-        """One DEBUG line per attempt, with params and bodies passed through `_redact` (passwords, client
-        secrets, tokens and anything JWT-shaped masked) and cut short; the auth header is never logged."""
-        if not log.isEnabledFor(logging.DEBUG):
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _sync_refresh_loop(ref: weakref.ReferenceType[Client], stop: threading.Event) -> None:
+    """The background refresher. Holds the client weakly, so a client dropped without `close()` is
+    collected (its finalizer sets `stop`); sleeps on `stop`, so `close()` wakes it at once."""
+    failures = 0
+    while not stop.is_set():
+        client = ref()
+        if client is None:
             return
-        from cortexkit._redact import redact_body, redact_json
+        delay, failures = client._background_step(failures)
+        del client
+        if delay is None or stop.wait(delay):
+            return
 
-        params = f" params={jsonlib.dumps(redact_json(dict(spec.params)))}" if spec.params else ""
-        sent = jsonlib.dumps(redact_json(spec.json)) if spec.json is not None else ""
-        log.debug(
-            "%s %s%s -> %d in %.3fs (attempt %d, request id %s) request=%s response=%s",
-            spec.method,
-            spec.path,
-            params,
-            response.status_code,
-            self.clock() - started,
-            attempt,
-            response.headers.get("x-redlock-request-id", "-"),
-            _cut(sent),
-            _cut(redact_body(response.content)),
-        )
 
-    def repr(self, cls: str) -> str:
-        return f"{cls}(api_url={self.api_url!r}, access_key_id={str(self.credentials.access_key_id)!r})"
-
-    def retry_or_raise(
-        self,
-        spec: RequestSpec,
-        *,
-        attempt: int,
-        started: float,
-        status: int | None = None,
-        failure: Failure | None = None,
-        retry_after: str | None = None,
-    ) -> tuple[Verdict, float]:
-        idempotent = spec.idempotent if spec.idempotent is not None else is_idempotent(spec.method, spec.path)
-        d = self.retry.decide(
-            attempt=attempt,
-            started=started,
-            now=self.clock(),
-            idempotent=idempotent,
-            status=status,
-            failure=failure,
-            retry_after=retry_after,
-        )
-        if d.verdict is Verdict.RETRY:
-            self.stats.retries += 1
-            log.debug("retrying %s %s in %.2fs (%s)", spec.method, spec.path, d.delay, d.reason)
-        return d.verdict, d.delay
+def _call_options(timeout: Any, max_retries: int | None) -> dict[str, Any]:
+    if max_retries is not None and (not isinstance(max_retries, int) or max_retries < 0):
+        raise errors.ConfigurationError("max_retries must be a whole number >= 0")
+    return {"timeout": timeout, "max_retries": max_retries}
 
 
 class Client:
-    """Synchronous client; thread-safe (share one across threads: one pool, one session, one limiter)."""
+    """Synchronous client; thread-safe (share one across threads: one pool, one session, one limiter).
+
+    `Client("eu", access_key_id=..., secret_key=...)`, `Client(credentials)`, `Client(profile="prod")` or
+    `Client()` (environment, then the default profile). `verify` is True, False, a CA bundle path or an
+    `ssl.SSLContext` (None: from the credentials); `timeout` seconds, an `httpx.Timeout` or None;
+    `http_client` an `httpx.Client` you built (you close it); `max_retries` the simple spelling of
+    `retry=RetryConfig(max_attempts=...)`.
+    """
 
     def __init__(
         self,
-        credentials: Credentials | None = None,
+        credentials: Credentials | str | None = None,
         *,
         api_url: str | None = None,
         access_key_id: str | None = None,
         secret_key: str | Secret | None = None,
         profile: str | None = None,
-        verify: bool | str = True,
-        timeout: float = 30.0,
+        verify: _http.Verify | None = None,
+        timeout: _http.TimeoutSetting = 30.0,
         proxy: str | None = None,
         transport: _http.SyncTransport | None = None,
+        http_client: _http.SyncHttpClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
         retry: RetryConfig | RetryPolicy | None = None,
         rate_limit: bool | RateLimiter = True,
         refresher: Refresher = "lazy",
@@ -260,38 +156,46 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
-        self._core = _Core(
+        if http_client is not None and not isinstance(http_client, _http.SyncHttpClient):
+            raise errors.ConfigurationError(
+                "http_client must be an httpx.Client (an AsyncClient needs httpx.AsyncClient)"
+            )
+        self._core = ClientCore(
             creds,
             verify=verify,
             timeout=timeout,
             proxy=proxy,
             retry=retry,
+            max_retries=max_retries,
             rate_limit=rate_limit,
             refresher=refresher,
             clock=clock,
+            default_headers=dict(default_headers or {}),
         )
         self._sleep = sleep
-        self._http = _http.build_sync(self._core.settings, transport)
+        self._transport = transport
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else _http.build_sync(self._core.settings, transport)
+        )
         self._cond = threading.Condition(threading.Lock())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._background_error: BaseException | None = None
         self._resources: SyncResources | None = None
         if refresher == "background":
-            self._thread = threading.Thread(
-                target=self._refresh_loop, name="cortexkit-refresher", daemon=True
-            )
-            self._thread.start()
+            self._start_refresher()
+        _FORKABLE.add(self)
 
     # -- public ----------------------------------------------------------------------------------------
     @property
     def stats(self) -> ClientStats:
-        s = self._core.stats
-        s.logins, s.extends = self._core.session.logins, self._core.session.extends
-        s.refresh_failures = self._core.session.failed_refreshes
-        return s
+        """Request, login, extend, retry and rate-limit counters of this client."""
+        return self._core.current_stats()
 
     @property
     def api_url(self) -> str:
+        """The CSPM API URL this client talks to."""
         return self._core.api_url
 
     def request(
@@ -303,9 +207,12 @@ class Client:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        timeout: Any = CLIENT_DEFAULT,
+        max_retries: int | None = None,
     ) -> Any:
         """Send a call and decode its body (JSON, text, or None when empty)."""
-        return self.send(RequestSpec(method.upper(), path, params, json, headers, idempotent))
+        options = _call_options(timeout, max_retries)
+        return self.send(RequestSpec(method.upper(), path, params, json, headers, idempotent, **options))
 
     def request_raw(
         self,
@@ -316,14 +223,19 @@ class Client:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        timeout: Any = CLIENT_DEFAULT,
+        max_retries: int | None = None,
     ) -> _http.Response:
         """Send a call and return the httpx response (already checked: errors raise)."""
-        return self.send_raw(RequestSpec(method.upper(), path, params, json, headers, idempotent))
+        options = _call_options(timeout, max_retries)
+        return self.send_raw(RequestSpec(method.upper(), path, params, json, headers, idempotent, **options))
 
     def send(self, spec: RequestSpec) -> Any:
+        """Send a prepared `RequestSpec` and decode the body."""
         return decode(self.send_raw(spec), spec.method, spec.path)
 
     def send_page(self, spec: RequestSpec) -> Page:
+        """Send one page request; the decoded body with the response headers."""
         response = self.send_raw(spec)
         return Page(decode(response, spec.method, spec.path), _http.lower_headers(response))
 
@@ -333,13 +245,19 @@ class Client:
 
     def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""
-        return self._token()
+        return self._token(None)
 
     def close(self) -> None:
+        """Stop the background refresher (at once: it sleeps on an Event) and close the connection pool
+        (an `http_client` you passed in is yours to close). Safe to call twice."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._http.close()
+        with self._cond:
+            self._cond.notify_all()  # wake a refresher waiting for the first login
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -398,91 +316,65 @@ class Client:
 
     # -- the request loop ------------------------------------------------------------------------------
     def send_raw(self, spec: RequestSpec) -> _http.Response:
-        core = self._core
-        started = core.clock()
-        attempt = 0
-        replayed = False
+        """Send a prepared `RequestSpec` through the request loop; the checked httpx response."""
+        error, self._background_error = self._background_error, None
+        if error is not None:
+            raise error  # what stopped the background refresher (bad credentials), surfaced once
+        loop = RequestLoop(self._core, spec)
         while True:
-            attempt += 1
-            if core.limiter is not None:
-                wait = core.limiter.reserve(spec.method, spec.path, core.clock())
-                if wait > 0:
-                    core.stats.rate_limit_wait += wait
+            wait = loop.begin()
+            if wait > 0:
+                try:
                     self._sleep(wait)
-            token = self._token() if spec.auth else None
-            url, headers = core.build(spec, token)
-            core.stats.requests += 1
-            handed_out = core.clock()
+                except BaseException:
+                    loop.give_back()
+                    raise
+            token = self._token(loop) if loop.needs_token else None
+            url, headers, timeout = loop.prepare(token)
             try:
                 response = self._http.request(
-                    spec.method, url, params=spec.params, json=spec.json, headers=headers
+                    spec.method, url, params=spec.params, json=spec.json, headers=headers, timeout=timeout
                 )
             except _http.TransportError as exc:
-                failure = _http.classify(exc)
-                verdict, delay = core.retry_or_raise(spec, attempt=attempt, started=started, failure=failure)
-                if verdict is Verdict.RETRY:
-                    self._sleep(delay)
-                    continue
-                if verdict is Verdict.UNKNOWN:
-                    raise core.outcome_unknown(spec, type(exc).__name__) from exc
-                raise core.transport_error(exc, spec) from exc
-            status = response.status_code
-            core.session.observe_latency(core.clock() - handed_out)
-            core.log_exchange(spec, response, started, attempt)
-            if core.limiter is not None:
-                core.limiter.on_response(
-                    spec.method, spec.path, status, _http.lower_headers(response), core.clock()
-                )
-            if status == 401 and spec.auth and not replayed:
-                # The call was refused before doing anything: refresh once (single-flight) and replay once.
-                replayed = True
-                core.stats.replays_401 += 1
+                outcome = loop.on_transport_error(exc)
+            else:
+                outcome = loop.on_response(response)
+                if outcome.next is Next.RETURN:
+                    return response
                 response.close()
+            if outcome.next is Next.REPLAY:
                 with self._cond:
-                    core.session.unauthorized(token)
-                attempt -= 1
-                continue
-            if status < 400:
-                return response
-            if status == 429:
-                core.stats.throttled += 1
-            verdict, delay = core.retry_or_raise(
-                spec,
-                attempt=attempt,
-                started=started,
-                status=status,
-                retry_after=response.headers.get("retry-after"),
-            )
-            if verdict is Verdict.RETRY:
-                response.close()
-                self._sleep(delay)
-                continue
-            error = core.error(response, spec)
-            if verdict is Verdict.UNKNOWN:
-                raise core.outcome_unknown(spec, f"status {status}") from error
-            raise error
+                    self._core.session.unauthorized(loop.token)
+            elif outcome.next is Next.RETRY:
+                self._sleep(outcome.delay)
+            else:
+                assert outcome.error is not None
+                raise outcome.error
 
     # -- session ---------------------------------------------------------------------------------------
-    def _token(self) -> Token:
-        session = self._core.session
+    def _token(self, loop: RequestLoop | None) -> Token:
+        core, session = self._core, self._core.session
         waited: int | None = None
         with self._cond:
             while True:
-                try:
-                    decision = session.decide(self._core.clock(), waited_generation=waited)
-                except RefreshFailedError as exc:
-                    raise (exc.__cause__ or exc) from None
+                decision = session.decide(core.clock(), waited_generation=waited)
                 if decision.step is Step.USE:
                     assert decision.token is not None
                     return decision.token
-                if decision.step is Step.WAIT:
-                    waited = session.generation
-                    self._cond.wait(timeout=1.0)
-                    continue
-                break
-        return self._refresh(decision)
+                if decision.step is Step.FAIL:
+                    assert decision.error is not None
+                    raise decision.error
+                if decision.step is not Step.WAIT:
+                    break
+                waited = session.generation
+                left = loop.remaining() if loop is not None else None
+                if left is not None and left <= 0:
+                    raise loop.deadline_error("waiting for the session refresh")  # type: ignore[union-attr]
+                self._cond.wait(timeout=1.0 if left is None else min(1.0, left))
+        return self._refresh(decision, loop.remaining() if loop is not None else None)
 
-    def _refresh(self, decision: Decision) -> Token:
+    def _refresh(self, decision: Decision, budget: float | None) -> Token:
+        """Run the refresh this caller was handed (single-flight); `budget` is the caller's deadline."""
         core, session = self._core, self._core.session
         step = decision.step
         try:
@@ -491,75 +383,121 @@ class Client:
                 try:
                     if step is Step.EXTEND:
                         assert decision.token is not None
-                        value = core.token_from(self.send(core.extend_spec(decision.token)), "extend")
+                        spec = core.extend_spec(decision.token, session.extend_budget(sent))
+                        value = core.token_from(self.send(spec), "extend")
                     else:
-                        value = core.token_from(self.send(core.login_spec()), "login")
+                        value = core.token_from(self.send(core.login_spec(budget)), "login")
                 except errors.AuthenticationError:
-                    if step is Step.EXTEND:
-                        log.debug("session extend refused; logging in again")
-                        with self._cond:
-                            step = session.extend_refused().step
-                        continue
-                    raise
+                    if step is not Step.EXTEND:
+                        raise
+                    with self._cond:
+                        step = session.extend_refused().step
+                    continue
+                except Exception as exc:
+                    if step is not Step.EXTEND:
+                        raise
+                    with self._cond:
+                        fallback = session.extend_failed(exc, core.clock())
+                        if fallback.step is Step.USE:
+                            self._cond.notify_all()
+                            assert fallback.token is not None
+                            return fallback.token
+                    step = fallback.step
+                    continue
                 with self._cond:
-                    token = (
-                        session.extended(value, sent)
-                        if step is Step.EXTEND
-                        else session.logged_in(value, sent)
-                    )
+                    if step is Step.EXTEND:
+                        token = session.extended(value, sent)
+                    else:
+                        token = session.logged_in(value, sent)
                     self._cond.notify_all()
                 return token
         except BaseException as exc:
             with self._cond:
-                kept = session.refresh_failed(exc, core.clock(), proactive=decision.proactive)
+                session.refresh_failed(exc)
                 self._cond.notify_all()
-            if kept is not None and isinstance(exc, Exception):
-                log.warning(
-                    "proactive session refresh failed (%s); keeping the current token", type(exc).__name__
-                )
-                return kept
             raise
 
-    def _refresh_loop(self) -> None:
-        """Refresh ahead of time so an idle 24/7 program never meets an expired token. Waits while a
-        request thread is refreshing (no busy loop) and backs off up to a minute when refreshing fails."""
-        failures = 0
-        while not self._stop.is_set():
-            with self._cond:
-                session = self._core.session
-                if session.refreshing:
-                    self._cond.wait(timeout=1.0)
-                    continue
-                due = session.due_in(self._core.clock()) if session.token else 0.0
-            if due > 0:
-                if self._stop.wait(due):
-                    return
-                continue
-            try:
-                self._token()
-                failures = 0
-            except Exception as exc:  # keep the thread alive; the request path refreshes on its own
-                failures += 1
-                log.warning("background session refresh failed: %s", type(exc).__name__)
-                if self._stop.wait(min(60.0, 2.0**failures)):
-                    return
+    # -- background refresher and fork -----------------------------------------------------------------
+    def _start_refresher(self) -> None:
+        self._stop = stop = threading.Event()
+        self._thread = threading.Thread(
+            target=_sync_refresh_loop, args=(weakref.ref(self), stop), name="cortexkit-refresher", daemon=True
+        )
+        weakref.finalize(self, stop.set)
+        self._thread.start()
+
+    def _background_step(self, failures: int) -> tuple[float | None, int]:
+        """One turn of the background refresher: (seconds until the next turn or None to stop, failures).
+
+        It never logs in on its own before the first call did (no eager login at construction), and an
+        authentication error stops it: the next call raises that error instead of retrying forever."""
+        session = self._core.session
+        with self._cond:
+            if session.token is None or session.refreshing:
+                # Woken by the refresh's notify (or `close()`): a 2 s token must not wait out a 1 s poll.
+                self._cond.wait(timeout=1.0)
+                return 0.0, failures
+            due = session.due_in(self._core.clock())
+        if due > 0:
+            return due, failures
+        try:
+            self._token(None)
+        except errors.AuthenticationError as exc:
+            log.warning("background session refresh stopped: the access key was refused (%s)", exc)
+            self._background_error = exc
+            return None, failures
+        except Exception as exc:  # keep going; the request path refreshes on its own
+            failures += 1
+            log.warning("background session refresh failed: %s", type(exc).__name__)
+            return min(60.0, 2.0**failures), failures
+        return 0.0, 0
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh lock, fresh pool (the parent's sockets are not ours), fresh refresher."""
+        self._cond = threading.Condition(threading.Lock())
+        self._core.session.refreshing = False
+        if self._owns_http:
+            self._http = _http.build_sync(self._core.settings, self._transport)
+        if self._thread is not None and not self._stop.is_set():
+            self._start_refresher()
+
+
+async def _async_refresh_loop(ref: weakref.ReferenceType[AsyncClient]) -> None:
+    """The async twin of `_sync_refresh_loop`: a task of the client's event loop, holding it weakly."""
+    failures = 0
+    while True:
+        client = ref()
+        if client is None:
+            return
+        delay, failures = await client._background_step(failures)
+        del client
+        if delay is None:
+            return
+        await asyncio.sleep(delay)
 
 
 class AsyncClient:
-    """Asynchronous client; safe to share across tasks of one event loop."""
+    """Asynchronous client; safe to share across the tasks of ONE event loop (the loop it is first used
+    in: using it from another loop raises `ConfigurationError`; create one client per loop).
+
+    Takes the same arguments as `Client`; `http_client` is an `httpx.AsyncClient`.
+    """
 
     def __init__(
         self,
-        credentials: Credentials | None = None,
+        credentials: Credentials | str | None = None,
         *,
         api_url: str | None = None,
         access_key_id: str | None = None,
         secret_key: str | Secret | None = None,
         profile: str | None = None,
-        verify: bool | str = True,
-        timeout: float = 30.0,
+        verify: _http.Verify | None = None,
+        timeout: _http.TimeoutSetting = 30.0,
         proxy: str | None = None,
         transport: _http.AsyncTransport | None = None,
+        http_client: _http.AsyncHttpClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
         retry: RetryConfig | RetryPolicy | None = None,
         rate_limit: bool | RateLimiter = True,
         refresher: Refresher = "lazy",
@@ -567,40 +505,56 @@ class AsyncClient:
         sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
-        self._core = _Core(
+        if http_client is not None and not isinstance(http_client, _http.AsyncHttpClient):
+            raise errors.ConfigurationError(
+                "http_client must be an httpx.AsyncClient (a Client needs httpx.Client)"
+            )
+        self._core = ClientCore(
             creds,
             verify=verify,
             timeout=timeout,
             proxy=proxy,
             retry=retry,
+            max_retries=max_retries,
             rate_limit=rate_limit,
             refresher=refresher,
             clock=clock,
+            default_headers=dict(default_headers or {}),
         )
         self._sleep = sleep
-        self._http = _http.build_async(self._core.settings, transport)
+        self._owns_http = http_client is None
+        self._http = (
+            http_client if http_client is not None else _http.build_async(self._core.settings, transport)
+        )
         self._cond: asyncio.Condition | None = None  # created on first use, inside the running loop
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._background_error: BaseException | None = None
         self._resources: AsyncResources | None = None
 
     @property
     def stats(self) -> ClientStats:
-        s = self._core.stats
-        s.logins, s.extends = self._core.session.logins, self._core.session.extends
-        s.refresh_failures = self._core.session.failed_refreshes
-        return s
+        """Request, login, extend, retry and rate-limit counters of this client."""
+        return self._core.current_stats()
 
     @property
     def api_url(self) -> str:
+        """The CSPM API URL this client talks to."""
         return self._core.api_url
 
     def _condition(self) -> asyncio.Condition:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise errors.ConfigurationError(
+                "this AsyncClient belongs to the event loop it was first used in and cannot be used from "
+                "another one (each asyncio.run() starts a new loop): create one AsyncClient per event loop"
+            )
         if self._cond is None:
             self._cond = asyncio.Condition()
         if self._core.refresher == "background" and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._refresh_loop(), name="cortexkit-refresher"
-            )
+            self._task = loop.create_task(_async_refresh_loop(weakref.ref(self)), name="cortexkit-refresher")
         return self._cond
 
     async def request(
@@ -612,8 +566,14 @@ class AsyncClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        timeout: Any = CLIENT_DEFAULT,
+        max_retries: int | None = None,
     ) -> Any:
-        return await self.send(RequestSpec(method.upper(), path, params, json, headers, idempotent))
+        """Send a call and decode its body (JSON, text, or None when empty)."""
+        options = _call_options(timeout, max_retries)
+        return await self.send(
+            RequestSpec(method.upper(), path, params, json, headers, idempotent, **options)
+        )
 
     async def request_raw(
         self,
@@ -624,30 +584,42 @@ class AsyncClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        timeout: Any = CLIENT_DEFAULT,
+        max_retries: int | None = None,
     ) -> _http.Response:
-        return await self.send_raw(RequestSpec(method.upper(), path, params, json, headers, idempotent))
+        """Send a call and return the httpx response (already checked: errors raise)."""
+        options = _call_options(timeout, max_retries)
+        return await self.send_raw(
+            RequestSpec(method.upper(), path, params, json, headers, idempotent, **options)
+        )
 
     async def send(self, spec: RequestSpec) -> Any:
+        """Send a prepared `RequestSpec` and decode the body."""
         return decode(await self.send_raw(spec), spec.method, spec.path)
 
     async def send_page(self, spec: RequestSpec) -> Page:
+        """Send one page request; the decoded body with the response headers."""
         response = await self.send_raw(spec)
         return Page(decode(response, spec.method, spec.path), _http.lower_headers(response))
 
     def paginate(self, pager: Pager, *, max_items: int | None = None) -> AsyncIterator[Any]:
+        """Items across pages, lazily (one page in memory)."""
         return aiterate(self.send_page, pager, max_items=max_items)
 
     async def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""
-        return await self._token()
+        return await self._token(None)
 
     async def aclose(self) -> None:
+        """Cancel the background refresher and close the connection pool (an `http_client` you passed in
+        is yours to close). Safe to call twice."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task  # its own failures were logged; cancellation is what we asked for
             self._task = None
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     close = aclose
 
@@ -705,90 +677,74 @@ class AsyncClient:
     def azure(self) -> AsyncAzure:
         return self._res().azure
 
+    # -- the request loop ------------------------------------------------------------------------------
     async def send_raw(self, spec: RequestSpec) -> _http.Response:
-        core = self._core
-        started = core.clock()
-        attempt = 0
-        replayed = False
+        """Send a prepared `RequestSpec` through the request loop; the checked httpx response."""
+        self._condition()
+        error, self._background_error = self._background_error, None
+        if error is not None:
+            raise error
+        loop = RequestLoop(self._core, spec)
         while True:
-            attempt += 1
-            if core.limiter is not None:
-                wait = core.limiter.reserve(spec.method, spec.path, core.clock())
-                if wait > 0:
-                    core.stats.rate_limit_wait += wait
+            wait = loop.begin()
+            if wait > 0:
+                try:
                     await self._sleep(wait)
-            token = await self._token() if spec.auth else None
-            url, headers = core.build(spec, token)
-            core.stats.requests += 1
-            handed_out = core.clock()
+                except BaseException:  # cancelled while waiting: the slot goes back to the limiter
+                    loop.give_back()
+                    raise
+            token = await self._token(loop) if loop.needs_token else None
+            url, headers, timeout = loop.prepare(token)
             try:
                 response = await self._http.request(
-                    spec.method, url, params=spec.params, json=spec.json, headers=headers
+                    spec.method, url, params=spec.params, json=spec.json, headers=headers, timeout=timeout
                 )
             except _http.TransportError as exc:
-                failure = _http.classify(exc)
-                verdict, delay = core.retry_or_raise(spec, attempt=attempt, started=started, failure=failure)
-                if verdict is Verdict.RETRY:
-                    await self._sleep(delay)
-                    continue
-                if verdict is Verdict.UNKNOWN:
-                    raise core.outcome_unknown(spec, type(exc).__name__) from exc
-                raise core.transport_error(exc, spec) from exc
-            status = response.status_code
-            core.session.observe_latency(core.clock() - handed_out)
-            core.log_exchange(spec, response, started, attempt)
-            if core.limiter is not None:
-                core.limiter.on_response(
-                    spec.method, spec.path, status, _http.lower_headers(response), core.clock()
-                )
-            if status == 401 and spec.auth and not replayed:
-                replayed = True
-                core.stats.replays_401 += 1
+                outcome = loop.on_transport_error(exc)
+            else:
+                outcome = loop.on_response(response)
+                if outcome.next is Next.RETURN:
+                    return response
                 await response.aclose()
-                core.session.unauthorized(token)  # no await after the check: atomic on the event loop
-                attempt -= 1
-                continue
-            if status < 400:
-                return response
-            if status == 429:
-                core.stats.throttled += 1
-            verdict, delay = core.retry_or_raise(
-                spec,
-                attempt=attempt,
-                started=started,
-                status=status,
-                retry_after=response.headers.get("retry-after"),
-            )
-            if verdict is Verdict.RETRY:
-                await response.aclose()
-                await self._sleep(delay)
-                continue
-            error = core.error(response, spec)
-            if verdict is Verdict.UNKNOWN:
-                raise core.outcome_unknown(spec, f"status {status}") from error
-            raise error
+            if outcome.next is Next.REPLAY:
+                # No await between reading and dropping the token: atomic on the event loop, no lock needed.
+                self._core.session.unauthorized(loop.token)
+            elif outcome.next is Next.RETRY:
+                await self._sleep(outcome.delay)
+            else:
+                assert outcome.error is not None
+                raise outcome.error
 
-    async def _token(self) -> Token:
-        session = self._core.session
+    # -- session ---------------------------------------------------------------------------------------
+    async def _token(self, loop: RequestLoop | None) -> Token:
+        core, session = self._core, self._core.session
         cond = self._condition()
         waited: int | None = None
         async with cond:
             while True:
-                try:
-                    decision = session.decide(self._core.clock(), waited_generation=waited)
-                except RefreshFailedError as exc:
-                    raise (exc.__cause__ or exc) from None
+                decision = session.decide(core.clock(), waited_generation=waited)
                 if decision.step is Step.USE:
                     assert decision.token is not None
                     return decision.token
-                if decision.step is Step.WAIT:
-                    waited = session.generation
+                if decision.step is Step.FAIL:
+                    assert decision.error is not None
+                    raise decision.error
+                if decision.step is not Step.WAIT:
+                    break
+                waited = session.generation
+                left = loop.remaining() if loop is not None else None
+                if left is None:
                     await cond.wait()
                     continue
-                break
-        return await self._refresh(decision)
+                if left <= 0:
+                    raise loop.deadline_error("waiting for the session refresh")  # type: ignore[union-attr]
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(left):
+                        await cond.wait()
+        return await self._refresh(decision, loop.remaining() if loop is not None else None)
 
-    async def _refresh(self, decision: Decision) -> Token:
+    async def _refresh(self, decision: Decision, budget: float | None) -> Token:
+        """The async twin of `Client._refresh`."""
         core, session = self._core, self._core.session
         cond = self._condition()
         step = decision.step
@@ -798,63 +754,73 @@ class AsyncClient:
                 try:
                     if step is Step.EXTEND:
                         assert decision.token is not None
-                        value = core.token_from(await self.send(core.extend_spec(decision.token)), "extend")
+                        spec = core.extend_spec(decision.token, session.extend_budget(sent))
+                        value = core.token_from(await self.send(spec), "extend")
                     else:
-                        value = core.token_from(await self.send(core.login_spec()), "login")
+                        value = core.token_from(await self.send(core.login_spec(budget)), "login")
                 except errors.AuthenticationError:
-                    if step is Step.EXTEND:
-                        step = session.extend_refused().step
-                        continue
-                    raise
-                async with cond:
-                    token = (
-                        session.extended(value, sent)
-                        if step is Step.EXTEND
-                        else session.logged_in(value, sent)
-                    )
-                    cond.notify_all()
+                    if step is not Step.EXTEND:
+                        raise
+                    step = session.extend_refused().step
+                    continue
+                except Exception as exc:
+                    if step is not Step.EXTEND:
+                        raise
+                    fallback = session.extend_failed(exc, core.clock())
+                    if fallback.step is Step.USE:
+                        self._wake_later(cond)
+                        assert fallback.token is not None
+                        return fallback.token
+                    step = fallback.step
+                    continue
+                if step is Step.EXTEND:
+                    token = session.extended(value, sent)
+                else:
+                    token = session.logged_in(value, sent)
+                self._wake_later(cond)
                 return token
         except BaseException as exc:
-            kept = session.refresh_failed(exc, core.clock(), proactive=decision.proactive)
-            if not isinstance(exc, asyncio.CancelledError):
-                async with cond:
-                    cond.notify_all()
-            else:
-                self._wake_later(cond)
-            if kept is not None and isinstance(exc, Exception):
-                log.warning(
-                    "proactive session refresh failed (%s); keeping the current token", type(exc).__name__
-                )
-                return kept
+            session.refresh_failed(exc)
+            self._wake_later(cond)
             raise
 
     @staticmethod
     def _wake_later(cond: asyncio.Condition) -> None:
+        """Wake the waiters from a task of its own: the refreshing task may be cancelled right now, and
+        must not await the condition's lock to notify."""
+
         async def wake() -> None:
             async with cond:
                 cond.notify_all()
 
-        asyncio.get_running_loop().create_task(wake())
+        task = asyncio.get_running_loop().create_task(wake())
+        _WAKERS.add(task)
+        task.add_done_callback(_WAKERS.discard)
 
-    async def _refresh_loop(self) -> None:
-        """The async twin of `Client._refresh_loop`, run as a task of the client's event loop."""
-        failures = 0
-        cond = self._condition()
-        while True:
-            session = self._core.session
-            if session.refreshing:
-                async with cond:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(cond.wait(), timeout=1.0)
-                continue
-            due = session.due_in(self._core.clock()) if session.token else 0.0
-            if due > 0:
-                await asyncio.sleep(due)
-                continue
-            try:
-                await self._token()
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("background session refresh failed: %s", type(exc).__name__)
-                await asyncio.sleep(min(60.0, 2.0**failures))
+    async def _background_step(self, failures: int) -> tuple[float | None, int]:
+        """The async twin of `Client._background_step`."""
+        session = self._core.session
+        if session.token is None or session.refreshing:
+            cond = self._condition()
+            async with cond:  # woken by the refresh's notify, not a 1 s poll
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(1.0):
+                        await cond.wait()
+            return 0.0, failures
+        due = session.due_in(self._core.clock())
+        if due > 0:
+            return due, failures
+        try:
+            await self._token(None)
+        except errors.AuthenticationError as exc:
+            log.warning("background session refresh stopped: the access key was refused (%s)", exc)
+            self._background_error = exc
+            return None, failures
+        except Exception as exc:
+            failures += 1
+            log.warning("background session refresh failed: %s", type(exc).__name__)
+            return min(60.0, 2.0**failures), failures
+        return 0.0, 0
+
+
+_WAKERS: set[asyncio.Task[None]] = set()

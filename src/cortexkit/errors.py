@@ -22,8 +22,26 @@ STATUS_HEADER = "x-redlock-status"
 _MAX_TEXT = 300  # longest body excerpt kept in a message: enough to read, short enough for a log line
 
 
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """Unpickle an error without calling its `__init__` (whose signature differs per class)."""
+    error = cls.__new__(cls)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class CortexkitError(Exception):
-    """Root of every error cortexkit raises on purpose; catch this to handle them all."""
+    """Root of every error cortexkit raises on purpose; catch this to handle them all.
+
+    Every subclass pickles with its attributes (`ProcessPoolExecutor`, Celery results): the live httpx
+    `response` is the one attribute left out, as it holds a connection.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items() if k != "response"}
+        if "response" in self.__dict__:
+            state["response"] = None
+        return (_restore, (type(self), self.args, state))
 
 
 class ConfigurationError(CortexkitError):
@@ -34,15 +52,30 @@ class CredentialsError(CortexkitError):
     """No usable credentials, or a credentials/profile file that cannot be trusted or read."""
 
 
-class APIConnectionError(CortexkitError):
-    """The API could not be reached (DNS, refused connection, TLS, proxy)."""
+class MissingCredentialsError(CredentialsError, ConfigurationError):
+    """No credentials were found in the arguments, the environment or a profile; the message says how to
+    pass them. Both a `CredentialsError` and a `ConfigurationError` (a constructor given too little)."""
+
+
+class RequestError(CortexkitError):
+    """An error about one request: carries its `method` and `path` (never its headers or body)."""
+
+    def __init__(self, message: str, *, method: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class APIConnectionError(RequestError):
+    """The API could not be reached (DNS, refused connection, TLS, proxy); `__cause__` is the transport
+    error."""
 
 
 class APITimeoutError(APIConnectionError):
-    """The API did not answer in time."""
+    """The API did not answer in time (or the call's retry deadline ran out before it could be sent)."""
 
 
-class OutcomeUnknownError(CortexkitError):
+class OutcomeUnknownError(RequestError):
     """A call that changes state failed after it may have reached the server.
 
     Resending could create a duplicate, so the client stops here: read the current state (reconcile)
@@ -212,9 +245,11 @@ _STATUS_HINTS: dict[int, str] = {
 class APIError(CortexkitError):
     """The API answered with an error status.
 
-    Carries `status`, `i18n_keys` (from `x-redlock-status`), `status_items`, the parsed `body`,
-    `request_id` (`X-Redlock-Request-Id`, quote it to support), `method` and `path`. The message is built
-    from those only, so it cannot carry a token or secret.
+    Carries `status_code` (alias `status`), `i18n_keys` (from `x-redlock-status`), `status_items`, the
+    parsed `body`,
+    `request_id` (`X-Redlock-Request-Id`, quote it to support), `method`, `path` and `response` (the
+    httpx response, body already read; None after unpickling). The message is built from those only, so
+    it cannot carry a token or secret.
     """
 
     def __init__(
@@ -231,8 +266,10 @@ class APIError(CortexkitError):
         retry_after: str | None = None,
         response_headers: Mapping[str, str] | None = None,
         response_body: bytes | None = None,
+        response: Any = None,
     ) -> None:
         self.status = status
+        self.response = response
         self.i18n_keys: tuple[str, ...] = tuple(i18n_keys)
         self.body = body if body is not None else ErrorBody("empty")
         self.request_id = request_id
@@ -246,6 +283,11 @@ class APIError(CortexkitError):
         self.response_body: bytes = response_body or b""
         self.message = message if message is not None else describe(status, self.i18n_keys, self.body)
         super().__init__(self.message)
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (the name httpx and requests use; `status` is the same value)."""
+        return self.status
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}" if self.method and self.path else "request"
@@ -354,8 +396,11 @@ def error_from_response(
     body: bytes | str | None,
     method: str | None = None,
     path: str | None = None,
+    *,
+    response: Any = None,
 ) -> APIError:
-    """Build the typed error for an HTTP error response. Pure: no I/O, never raises on bad input."""
+    """Build the typed error for an HTTP error response. Pure: no I/O, never raises on bad input.
+    `response` (the httpx response) is only attached for callers, never parsed."""
     items = parse_redlock_status(_header(headers, STATUS_HEADER))
     parsed = parse_error_body(status, _header(headers, "content-type"), body)
     cls = error_class(status)
@@ -370,6 +415,7 @@ def error_from_response(
         retry_after=_header(headers, "retry-after"),
         response_headers=headers,
         response_body=body.encode("utf-8") if isinstance(body, str) else body,
+        response=response,
     )
 
 
@@ -384,10 +430,12 @@ __all__ = [
     "CortexkitError",
     "CredentialsError",
     "ErrorBody",
+    "MissingCredentialsError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestError",
     "ServerError",
     "StatusItem",
     "UnexpectedResponseError",

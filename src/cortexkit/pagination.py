@@ -14,10 +14,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from cortexkit import errors
+from cortexkit._redact import redact_json
 
 log = logging.getLogger("cortexkit")
 
 COMPUTE_MAX_LIMIT = 50
+
+
+class _ClientDefault:
+    """The per-call `timeout` that means "the client's own" (None already means "no timeout")."""
+
+    def __repr__(self) -> str:
+        return "CLIENT_DEFAULT"
+
+
+CLIENT_DEFAULT: Any = _ClientDefault()
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,8 @@ class RequestSpec:
 
     `base_url` overrides the API URL (Compute consoles live elsewhere); `auth=False` sends no session
     token (login itself); `idempotent=None` lets `retry.is_idempotent` decide from method and path.
+    `timeout` (seconds, an `httpx.Timeout` or None), `max_retries` and `deadline` (seconds for all
+    attempts) override the client's settings for this call. The repr masks secrets in the body/headers.
     """
 
     method: str
@@ -36,6 +49,18 @@ class RequestSpec:
     idempotent: bool | None = None
     base_url: str | None = None
     auth: bool = True
+    timeout: Any = CLIENT_DEFAULT
+    max_retries: int | None = None
+    deadline: float | None = None
+
+    def __repr__(self) -> str:
+        body = redact_json(self.json) if self.json is not None else None
+        headers = redact_json(dict(self.headers)) if self.headers else None
+        return (
+            f"RequestSpec(method={self.method!r}, path={self.path!r}, params={self.params!r}, "
+            f"json={body!r}, headers={headers!r}, idempotent={self.idempotent!r}, "
+            f"base_url={self.base_url!r}, auth={self.auth!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,16 +104,21 @@ def _token(value: Any) -> str | None:
 
 
 @dataclass
+@dataclass
 class TokenLoopGuard:
-    """Stops a pager that is handed the same token twice (a server bug would otherwise loop forever)."""
+    """Stops a pager that is handed a token it already followed: a server bug (the same token twice, or a
+    cycle A, B, A, ...) would otherwise loop forever. Remembers every token of the walk: a few hundred
+    bytes a page, against pages of kilobytes."""
 
-    seen: str | None = None
+    seen: set[str] = field(default_factory=set)
 
     def fresh(self, token: str | None) -> str | None:
-        if token is not None and token == self.seen:
-            log.warning("pagination stopped: the server repeated a page token")
+        if token is None:
             return None
-        self.seen = token
+        if token in self.seen:
+            log.warning("pagination stopped: the server handed out a page token it had already given")
+            return None
+        self.seen.add(token)
         return token
 
 

@@ -87,6 +87,11 @@ class Bucket:
         self.tokens -= 1.0
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
+    def release(self, now: float) -> None:
+        """Give back a slot reserved by a caller that will not send (cancelled while waiting)."""
+        self._refill(now)
+        self.tokens = min(self.burst, self.tokens + 1.0)
+
     def observe(self, headers: Mapping[str, str], now: float) -> None:
         """Follow the server's advertised limits."""
         self._refill(now)
@@ -155,6 +160,13 @@ class RateLimiter:
             self.waited += wait
             return wait
 
+    def release(self, method: str, path: str, now: float) -> None:
+        """Return a reservation whose request will not be sent (its task was cancelled while waiting),
+        so abandoned work does not delay the next caller."""
+        key = route_key(method, path)
+        with self._lock:
+            self._bucket(key, method, path, now).release(now)
+
     def on_response(
         self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
     ) -> None:
@@ -186,3 +198,11 @@ def shared_limiter(api_url: str, access_key_id: str) -> RateLimiter:
         if limiter is None:
             limiter = _REGISTRY[key] = RateLimiter()
         return limiter
+
+
+def after_fork_in_child() -> None:
+    """In a forked child: new locks, since a parent thread may have held one at the moment of `fork`."""
+    global _REGISTRY_LOCK  # noqa: PLW0603 - the module's lock itself must be replaced in the child
+    _REGISTRY_LOCK = threading.Lock()
+    for limiter in _REGISTRY.values():
+        limiter._lock = threading.Lock()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,13 @@ READ_ONLY_POSTS: tuple[str, ...] = (
     r"/v2/alert",
     r"/alert/count(/[^/]+)?",
     r"/filter/alert/suggest",
-    r"/search(/.*)?",
+    # RQL searches only read; three /search routes create or save something and are NOT here:
+    # /search/config/jobs (a CSV job), /search/api/v1/config/async (an async search), /search/history/{id}.
+    r"/search",
+    r"/search/suggest",
+    r"/search/config(/page)?",
+    r"/search/event(/page|/aggregate|/filtered|/filtered/download)?",
+    r"/search/api/v\d+/config(/(?!async/?$)[^/]+)?",
     r"/audit/api/v1/log",
     r"/audit/api/v1/filter/suggest",
     r"/cas/v1/features(/.*)?",
@@ -132,9 +139,16 @@ class RetryDecision:
 class RetryPolicy:
     """Decides, after each attempt, whether and when to try again."""
 
-    def __init__(self, config: RetryConfig | None = None, *, rng: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        config: RetryConfig | None = None,
+        *,
+        rng: Callable[[], float] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config or RetryConfig()
         self._rng = rng or random.random
+        self._wall = wall  # epoch seconds: a Retry-After HTTP date is wall-clock time, not monotonic
 
     def backoff(self, attempt: int) -> float:
         """Full jitter over 1, 2, 4, ... capped: uniform in [0, min(cap, base * 2**(attempt-1))]."""
@@ -151,8 +165,14 @@ class RetryPolicy:
         status: int | None = None,
         failure: Failure | None = None,
         retry_after: str | None = None,
+        max_attempts: int | None = None,
+        deadline: float | None = None,
     ) -> RetryDecision:
-        """After attempt number `attempt` (1-based) ended with `status` or `failure`."""
+        """After attempt number `attempt` (1-based) ended with `status` or `failure`.
+
+        `started` and `now` are monotonic; `max_attempts` and `deadline` narrow the configured ones for
+        one call (a proactive extend's short budget, a caller's `max_retries=`).
+        """
         if status is not None and status not in RETRY_STATUSES:
             return RetryDecision(Verdict.RAISE, reason=f"status {status} is final")
         if failure is Failure.FATAL:
@@ -160,16 +180,25 @@ class RetryPolicy:
         surely_no_effect = status == 429 or failure is Failure.NOT_SENT
         if not idempotent and not surely_no_effect:
             return RetryDecision(Verdict.UNKNOWN, reason="changing call may have taken effect")
-        if attempt >= self.config.max_attempts:
+        limit = (
+            self.config.max_attempts if max_attempts is None else min(max_attempts, self.config.max_attempts)
+        )
+        if attempt >= limit:
             return RetryDecision(Verdict.RAISE, reason=f"gave up after {attempt} attempts")
         delay = self.backoff(attempt)
-        hinted = parse_retry_after(retry_after, now) if status is not None else None
+        hinted = parse_retry_after(retry_after, self._wall()) if status is not None else None
         if hinted is not None:
             delay = min(hinted, self.config.max_retry_after)
-        deadline = self.config.deadline
+        deadline = self.effective_deadline(deadline)
         if deadline is not None and now + delay - started > deadline:
             return RetryDecision(Verdict.RAISE, reason="deadline exceeded")
         return RetryDecision(Verdict.RETRY, delay=delay, reason=f"status {status}" if status else "transport")
+
+    def effective_deadline(self, deadline: float | None = None) -> float | None:
+        """The tighter of the configured deadline and a per-call one (None: no limit)."""
+        if deadline is None:
+            return self.config.deadline
+        return deadline if self.config.deadline is None else min(deadline, self.config.deadline)
 
 
 def http_date(ts: float) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import os
-import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -34,9 +33,9 @@ from cortexkit.credentials import (
     credentials_from_env,
     parse_verify,
     stdin_is_tty,
-    write_private,
 )
 from cortexkit.errors import APIError, ConfigurationError, CredentialsError
+from cortexkit.private_files import shared_message, shared_mode, write_private
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.client import Client
@@ -313,8 +312,9 @@ def _ask(prompter: Prompter) -> Credentials:
 
 def _warn_if_shared(path: Path) -> None:
     # pcpi wrote these files with default permissions; refusing them would break scripts that work today.
-    if os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("%s is readable by other users; run `chmod 600 %s`", path, path)
+    mode = shared_mode(path)
+    if mode is not None:
+        log.warning("%s", shared_message(path, mode))
 
 
 def load_all_from_file(

@@ -3,6 +3,7 @@ once (no backoff: waiting cannot fix it), and verify=False is honoured."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 
 import pytest
@@ -20,7 +21,7 @@ def tls_emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulat
     return running
 
 
-def connect(running: RunningEmulator, verify: bool | str) -> Client:
+def connect(running: RunningEmulator, verify: bool | str | ssl.SSLContext) -> Client:
     return Client(
         api_url=running.url,
         access_key_id=running.access_key_id,
@@ -48,5 +49,41 @@ def test_verify_false(tls_emulator: RunningEmulator) -> None:
 
 
 def test_missing_ca_bundle_is_a_clear_error(tls_emulator: RunningEmulator) -> None:
-    with pytest.raises(FileNotFoundError):
+    # issue 11 §3: a ConfigurationError naming the path, not a bare FileNotFoundError
+    with pytest.raises(errors.ConfigurationError, match=r"CA bundle /nonexistent/ca\.pem .*does not exist"):
         connect(tls_emulator, "/nonexistent/ca.pem")
+
+
+def test_requests_ca_bundle_is_honoured(
+    tls_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 defect 8: users behind TLS inspection have REQUESTS_CA_BUNDLE set (pcpi and
+    prismacloud-api honour it); it was ignored. CURL_CA_BUNDLE comes after it, as in requests."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_emulator.ca_file))
+    with connect(tls_emulator, True) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tls_emulator.ca_file))
+    with connect(tls_emulator, True) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+
+
+def test_an_untrusted_certificate_says_what_to_set(
+    tls_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 defect 8: the message said "ConnectError"; it names the failure, the host and the fix."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with connect(tls_emulator, True) as client, pytest.raises(errors.APIConnectionError) as info:
+        client.request("GET", "/cloud")
+    message = str(info.value)
+    assert "certificate verify failed for 127.0.0.1" in message
+    assert "REQUESTS_CA_BUNDLE" in message
+
+
+def test_an_ssl_context_is_accepted_as_verify(tls_emulator: RunningEmulator) -> None:
+    """Issue 12 defect 9: verify=ssl.SSLContext raised TypeError."""
+    context = ssl.create_default_context(cafile=str(tls_emulator.ca_file))
+    with connect(tls_emulator, context) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)

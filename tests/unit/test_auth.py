@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from cortexkit.auth import (
     DEFAULT_TTL,
-    RefreshFailedError,
     SessionPolicy,
     Step,
     Token,
@@ -128,8 +127,8 @@ def test_failed_proactive_extend_keeps_token_and_retries_later() -> None:
     policy.decide(0.0)
     old = policy.logged_in("t1", 0.0)
     assert policy.decide(500.0).step is Step.EXTEND
-    kept = policy.refresh_failed(RuntimeError("503"), 500.0, proactive=True)
-    assert kept is old
+    kept = policy.extend_failed(RuntimeError("503"), 500.0)
+    assert kept.step is Step.USE and kept.token is old
     assert policy.decide(510.0).step is Step.USE  # no new extend within the retry interval
     assert policy.due_in(510.0) == pytest.approx(20.0)
     assert policy.decide(530.0).step is Step.EXTEND
@@ -167,10 +166,9 @@ def test_waiters_get_the_failure_of_the_refresh_they_waited_for() -> None:
     assert policy.decide(0.0).step is Step.WAIT
     seen = policy.generation
     error = ConnectionError("refused")
-    assert policy.refresh_failed(error, 0.0, proactive=False) is None
-    with pytest.raises(RefreshFailedError) as info:
-        policy.decide(0.1, waited_generation=seen)
-    assert info.value.__cause__ is error
+    policy.refresh_failed(error)
+    failed = policy.decide(0.1, waited_generation=seen)
+    assert failed.step is Step.FAIL and failed.error is error
     # a new caller (not a waiter) may try again
     assert policy.decide(0.2).step is Step.LOGIN
 
@@ -234,5 +232,29 @@ def test_background_due_time_respects_the_short_retry_interval() -> None:
     policy.decide(0.0)
     policy.logged_in(jwt({"iat": 0, "exp": 5}), sent_at=0.0)  # 4 s certain, refresh at 2 s
     assert policy.decide(2.0).step is Step.EXTEND
-    policy.refresh_failed(RuntimeError("503"), 2.0, proactive=True)
+    policy.extend_failed(RuntimeError("503"), 2.0)
     assert policy.due_in(2.0) == pytest.approx(2 / 3)  # not 30 s: the token would be long gone
+
+
+def test_cancelled_refresh_is_released_not_handed_to_the_waiters() -> None:
+    """Issue 12 defect 1 (the policy both clients drive): a CancelledError, KeyboardInterrupt or gevent's
+    Timeout in the refreshing caller must not become the waiters' error; one of them takes over."""
+    import asyncio
+
+    for interruption in (asyncio.CancelledError(), KeyboardInterrupt()):
+        policy = SessionPolicy()
+        assert policy.decide(0.0).step is Step.LOGIN
+        assert policy.decide(0.0).step is Step.WAIT
+        seen = policy.generation
+        policy.refresh_failed(interruption)
+        takeover = policy.decide(0.1, waited_generation=seen)
+        assert takeover.step is Step.LOGIN  # the waiter logs in itself
+
+
+def test_a_token_with_exp_but_no_iat_lives_until_exp_by_the_wall_clock() -> None:
+    """Issue 12 defect 7: the monotonic clock was compared with epoch `exp`, so such a token was taken
+    to live the default 600 s whatever its `exp` said."""
+    wall = 1_700_000_000.0
+    token = Token.received(jwt({"exp": wall + 120}), sent_at=5.0, wall_now=wall)
+    assert token.ttl == pytest.approx(120.0)
+    assert token.expires_at == pytest.approx(125.0)  # on the monotonic clock it was sent by

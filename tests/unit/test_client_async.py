@@ -1,5 +1,5 @@
-"""`AsyncClient` over httpx.MockTransport: the same decisions as the sync client, plus single-flight
-refresh across many tasks."""
+"""`AsyncClient` only: single-flight refresh across many tasks of one loop (the decisions both clients share
+are tested once for both in test_client.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from cortexkit import errors
 from cortexkit.client import AsyncClient
 from cortexkit.retry import RetryConfig
-from tests.unit.test_client_sync import API, KEY_ID, SECRET, FakeAPI, FakeClock, script
+from tests.unit.client_support import API, KEY_ID, SECRET, FakeAPI, FakeClock, async_transport
 
 
 @pytest.fixture
@@ -24,27 +24,15 @@ def api() -> FakeAPI:
     return FakeAPI()
 
 
-def transport(api: FakeAPI) -> httpx.MockTransport:
-    """An async handler that yields to the loop first, as a network round trip would."""
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0)
-        await request.aread()
-        return api(request)
-
-    return httpx.MockTransport(handler)
-
-
 def make(api: FakeAPI, clock: FakeClock, **kw: object) -> AsyncClient:
     return AsyncClient(
         api_url=API,
         access_key_id=KEY_ID,
         secret_key=SECRET,
-        transport=transport(api),
+        transport=async_transport(api),
         clock=clock,
-        sleep=clock.asleep,
         retry=RetryConfig(max_attempts=5, deadline=None),
-        **{"rate_limit": False, **kw},  # type: ignore[arg-type]
+        **{"rate_limit": False, "sleep": clock.asleep, **kw},  # type: ignore[arg-type]
     )
 
 
@@ -72,23 +60,12 @@ async def test_many_401s_cause_one_login(api: FakeAPI, clock: FakeClock) -> None
         assert client.stats.replays_401 >= 1
 
 
-async def test_async_retries_and_outcome_unknown(api: FakeAPI, clock: FakeClock) -> None:
-    api.routes["GET /cloud"] = script(httpx.Response(503), httpx.Response(429, headers={"Retry-After": "2"}))
-    api.routes["POST /cas/v1/azure_account"] = script(httpx.Response(502))
-    async with make(api, clock) as client:
-        assert await client.request("GET", "/cloud") == {"ok": True}
-        assert clock.sleeps[-1] == 2.0
-        with pytest.raises(errors.OutcomeUnknownError):
-            await client.request("POST", "/cas/v1/azure_account", json={})
-    assert len(api.calls("POST /cas/v1/azure_account")) == 1
-
-
 async def test_async_failed_login_reaches_every_waiter_once(api: FakeAPI, clock: FakeClock) -> None:
     async with AsyncClient(
         api_url=API,
         access_key_id=KEY_ID,
         secret_key="wrong",
-        transport=transport(api),
+        transport=async_transport(api),
         rate_limit=False,
         clock=clock,
         sleep=clock.asleep,
@@ -122,7 +99,85 @@ async def test_async_paginate_and_resources(api: FakeAPI, clock: FakeClock) -> N
     assert seen_bodies[1]["pageToken"] == "p2" and seen_bodies[1]["limit"] == 2
 
 
-async def test_async_repr_hides_secret(api: FakeAPI, clock: FakeClock) -> None:
-    async with make(api, clock) as client:
-        await client.request("GET", "/cloud")
-        assert SECRET not in repr(client) and "tok-1" not in repr(client)
+# -- issue 12 --------------------------------------------------------------------------------------------
+
+
+async def test_cancelling_the_refreshing_task_does_not_fail_the_waiters(
+    api: FakeAPI, clock: FakeClock
+) -> None:
+    """Defect 1: the refresh's CancelledError became every waiter's error. A waiter takes over instead."""
+    gate = asyncio.Event()
+    first_login = True
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal first_login
+        await request.aread()
+        if request.url.path == "/login" and first_login:
+            first_login = False
+            await gate.wait()  # the first login hangs until its task is cancelled
+        return api(request)
+
+    client = AsyncClient(
+        api_url=API,
+        access_key_id=KEY_ID,
+        secret_key=SECRET,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.asleep,
+        rate_limit=False,
+    )
+    async with client:
+        refresher = asyncio.create_task(client.request("GET", "/cloud"))
+        await asyncio.sleep(0.01)
+        waiters = [asyncio.create_task(client.request("GET", "/cloud")) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        refresher.cancel()
+        results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert results == [{"ok": True}] * 4
+    assert refresher.cancelled()
+    assert api.logins == 1  # the waiter that took over logged in once for all
+
+
+async def test_cancelled_waits_give_their_rate_limit_slots_back(api: FakeAPI, clock: FakeClock) -> None:
+    """Defect 4: 60 cancelled tasks kept their reservations and the next unrelated call waited 10+ s."""
+    from cortexkit.ratelimit import RateLimiter
+
+    hang = True
+
+    async def sleep(seconds: float) -> None:
+        clock.sleeps.append(seconds)
+        if hang:
+            await asyncio.Event().wait()  # a wait that only ends by cancellation
+        clock.now += seconds
+
+    limiter = RateLimiter()
+    async with make(api, clock, rate_limit=limiter, sleep=sleep) as client:
+        await client.request("GET", "/cloud")  # log in first
+        tasks = [asyncio.create_task(client.request("POST", "/v2/alert", json={})) for _ in range(60)]
+        await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        hang = False
+        clock.sleeps.clear()
+        await client.request("POST", "/v2/alert", json={})
+    assert sum(clock.sleeps) < 1.0  # as if the cancelled callers had never asked
+
+
+async def test_an_async_client_refuses_a_second_event_loop(api: FakeAPI, clock: FakeClock) -> None:
+    """Ergonomics: used from another loop it raises a clear ConfigurationError, not a RuntimeError deep in
+    asyncio."""
+    client = make(api, clock)
+    await client.request("GET", "/cloud")
+
+    def other_loop() -> BaseException | None:
+        try:
+            asyncio.run(client.request("GET", "/cloud"))
+        except BaseException as exc:  # returned for the assertion
+            return exc
+        return None
+
+    error = await asyncio.to_thread(other_loop)
+    await client.aclose()
+    assert isinstance(error, errors.ConfigurationError)
+    assert "one AsyncClient per event loop" in str(error)

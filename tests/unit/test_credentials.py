@@ -249,7 +249,7 @@ def test_prompt_asks_only_for_the_missing_fields(env: dict[str, str], store: Pro
 def test_missing_credentials_never_prompt_without_a_terminal(
     env: dict[str, str], store: ProfileStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cortexkit.credentials.stdin_is_tty", lambda: False)
+    monkeypatch.setattr("cortexkit.credentials.sources.stdin_is_tty", lambda: False)
     with pytest.raises(CredentialsError, match="no credentials found"):
         load_credentials(env=env, store=store)
 

@@ -274,3 +274,48 @@ def test_error_from_response_always_gives_a_typed_one_line_error(
     assert exc.status == status
     assert str(exc).startswith(f"GET /cloud failed with {status}")
     assert "\n" not in str(exc)
+
+
+def _public_errors() -> list[type[errors.CortexkitError]]:
+    found: list[type[errors.CortexkitError]] = []
+    for name in errors.__all__:
+        value = getattr(errors, name)
+        if isinstance(value, type) and issubclass(value, errors.CortexkitError):
+            found.append(value)
+    return found
+
+
+@pytest.mark.parametrize("cls", _public_errors(), ids=lambda c: c.__name__)
+def test_every_public_error_pickles_with_its_attributes(cls: type[errors.CortexkitError]) -> None:
+    """Issue 12 defect 13: APIError could not be unpickled (ProcessPoolExecutor, Celery results)."""
+    import pickle
+
+    if issubclass(cls, errors.APIError):
+        original: errors.CortexkitError = errors.error_from_response(
+            _status_of(cls),
+            {"x-redlock-status": '[{"i18nKey":"bad_thing"}]', "x-redlock-request-id": "req-1"},
+            b'{"message": "no"}',
+            "POST",
+            "/v2/alert",
+            response=object(),  # the live httpx response is left out of the pickle
+        )
+        assert type(original) is cls or cls is errors.APIError
+    elif issubclass(cls, errors.RequestError):
+        original = cls("GET /cloud: refused", method="GET", path="/cloud")
+    else:
+        original = cls("something is wrong")
+    copy = pickle.loads(pickle.dumps(original))
+    assert type(copy) is type(original)
+    assert str(copy) == str(original)
+    state = {k: v for k, v in vars(original).items() if k != "response"}
+    assert {k: v for k, v in vars(copy).items() if k != "response"} == state
+    if isinstance(copy, errors.APIError):
+        assert isinstance(original, errors.APIError)
+        assert copy.response is None and copy.status_code == original.status
+
+
+def _status_of(cls: type[errors.APIError]) -> int:
+    for status in (400, 401, 403, 404, 409, 429, 500):
+        if errors.error_class(status) is cls:
+            return status
+    return 418

@@ -47,6 +47,21 @@ def test_alert_pager_stops_on_a_repeated_token() -> None:
     assert nxt is None
 
 
+@pytest.mark.parametrize("pager_class", [AlertPager, RqlConfigPager])
+def test_a_two_token_cycle_stops(pager_class: type[AlertPager] | type[RqlConfigPager]) -> None:
+    """Issue 12 defect 11: A, B, A, ... looped forever (the guard remembered only the last token)."""
+    pager = pager_class(BODY)
+    pages = 0
+    nxt: RequestSpec | None = pager.first()
+    tokens = ["A", "B"]
+    while nxt is not None and pages < 10:
+        token = tokens[pages % 2]
+        body = {"items": [{"id": pages}], "nextPageToken": token}
+        nxt = pager.parse(Page(body if pager_class is AlertPager else {"id": "s", "data": body}))[1]
+        pages += 1
+    assert pages == 3  # A, B, then A again: stop
+
+
 def test_rql_legacy_reads_data_then_pages_via_search_config_page() -> None:
     body = {"query": "config from cloud.resource", "limit": 100, "withResourceJson": False, "timeRange": {}}
     pager = RqlConfigPager(body)

@@ -20,7 +20,8 @@ NOW = 1_700_000_000.0
 
 
 def policy(rng: float = 1.0, **config: object) -> RetryPolicy:
-    return RetryPolicy(RetryConfig(**config), rng=lambda: rng)  # type: ignore[arg-type]
+    # The wall clock (for HTTP dates) reads NOW too; the monotonic `now` is passed per call.
+    return RetryPolicy(RetryConfig(**config), rng=lambda: rng, wall=lambda: NOW)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,29 @@ def policy(rng: float = 1.0, **config: object) -> RetryPolicy:
 )
 def test_idempotency_table(method: str, path: str, expected: bool) -> None:
     assert is_idempotent(method, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/search", True),
+        ("/search/suggest", True),
+        ("/search/event", True),
+        ("/search/event/aggregate", True),
+        ("/search/event/filtered/download", True),
+        ("/search/api/v1/config", True),
+        ("/search/api/v1/config/download", True),
+        ("/search/api/v1/config/2df49d4f", True),
+        ("/search/api/v2/config/2df49d4f", True),
+        ("/search/config/jobs", False),  # submits a CSV generation job
+        ("/search/api/v1/config/async", False),  # starts an asynchronous search
+        ("/search/history/2df49d4f", False),  # saves a query
+    ],
+)
+def test_only_the_search_reads_are_resent(path: str, expected: bool) -> None:
+    """Issue 12 defect 10: `/search(/.*)?` counted every /search POST as read-only, so a 503 resent the
+    ones that create or save something."""
+    assert is_idempotent("POST", path) is expected
 
 
 def test_backoff_doubles_and_caps_with_full_jitter() -> None:
@@ -121,6 +145,16 @@ def test_retry_after_http_date() -> None:
         attempt=1, started=NOW, now=NOW, idempotent=True, status=503, retry_after=header
     )
     assert d.delay == pytest.approx(12.0)
+
+
+def test_retry_after_http_date_is_wall_time_not_the_monotonic_clock() -> None:
+    """Issue 12 defect 3: the monotonic clock (here 50 s since boot) was subtracted from an epoch date,
+    so any date became a 120 s wait."""
+    header = http_date(NOW + 3)
+    d = policy(rng=0.0).decide(
+        attempt=1, started=50.0, now=50.0, idempotent=True, status=503, retry_after=header
+    )
+    assert d.delay == pytest.approx(3.0)
 
 
 def test_absurd_retry_after_is_capped() -> None:

@@ -10,41 +10,21 @@ database useless without its key. A key file that others can read is refused, li
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from cortexkit._redact import Secret
 from cortexkit.errors import CortexkitError
+from cortexkit.private_files import check_private
 
 KEY_FILE_NAME = "jobs.key"
+
+__all__ = ["KEY_FILE_NAME", "Secret", "SecretBox", "SecretStoreError"]
 
 
 class SecretStoreError(CortexkitError):
     """The key file is unsafe or the ciphertext cannot be read with it."""
-
-
-class Secret:
-    """A string that never shows itself in repr, str, logs or tracebacks; `.reveal()` is explicit."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('••••')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(("Secret", self._value))
 
 
 class SecretBox:
@@ -65,11 +45,7 @@ class SecretBox:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            mode = stat.S_IMODE(path.stat().st_mode)
-            if os.name == "posix" and mode & 0o077:
-                raise SecretStoreError(
-                    f"{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}"
-                ) from None
+            check_private(path, SecretStoreError)
             return path.read_bytes().strip()
         key = Fernet.generate_key()
         with os.fdopen(fd, "wb") as handle:

@@ -1,0 +1,73 @@
+"""Files only their owner may read: the one atomic 0600 writer and the one permission check.
+
+Profiles (`credentials.yml`), pcpi tenant files, the onboarding key file and CLI exports all hold secrets
+or sensitive data. They are written to a temporary file created 0600 in the destination directory, synced
+and renamed into place, so a crash never leaves a half-written file and the data is never briefly
+readable by others; and a file that group or others can read is reported with the `chmod` that fixes it,
+as ssh does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+def shared_mode(path: Path) -> int | None:
+    """The file's permission bits when group or others may access it (POSIX only), else None."""
+    if os.name != "posix":
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    return mode if mode & (stat.S_IRWXG | stat.S_IRWXO) else None
+
+
+def shared_message(path: Path, mode: int) -> str:
+    """The one-sentence complaint about a file others can read, with its fix."""
+    return f"{path} is readable by other users (mode {mode:03o}); run `chmod 600 {path}` and try again"
+
+
+def check_private(path: Path, error: type[Exception]) -> None:
+    """Raise `error` (the caller's own class) when group or others can access `path`."""
+    mode = shared_mode(path)
+    if mode is not None:
+        raise error(shared_message(path, mode))
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: str | os.PathLike[str], *, suffix: str = ".tmp", newline: str | None = None
+) -> Iterator[IO[str]]:
+    """A text stream that replaces `path` (mode 0600) only when the block completes; removed on failure.
+
+    The temporary file is created by `mkstemp` (0600 from the first byte) in the same directory, so the
+    final `os.replace` is atomic.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path()
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_private(path: str | os.PathLike[str], text: str) -> None:
+    """Write a file atomically with mode 0600, creating its directory (0700) when missing."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with atomic_writer(target) as stream:
+        stream.write(text)
+
+
+__all__ = ["atomic_writer", "check_private", "shared_message", "shared_mode", "write_private"]
