@@ -15,4 +15,6 @@ ORDER: tuple[str, ...] = (
     "session",
     "onboarding",
     "cortex_sweep",
+    "fleet",
+    "cli_session",
 )
