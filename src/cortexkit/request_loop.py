@@ -180,7 +180,8 @@ class ClientCore:
         if session_cache:
             from cortexkit.session_cache import shared_session
 
-            self.sharing = shared_session(self.api_url, str(credentials.access_key_id), session_cache, clock)
+            key_id, secret = str(credentials.access_key_id), credentials.secret_key
+            self.sharing = shared_session(self.api_url, key_id, session_cache, clock, secret)
         self.session = SessionPolicy()
         self.refresher = refresher
         self.clock = clock
