@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +99,31 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("redis-server is not installed (make test installs it: apt-get install redis-server)")
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster (Debian's `postgresql`; `make test` installs it) for this session,
+    run unprivileged on a free loopback port in a temporary directory, stopped at the end."""
+    from tests import pg_cluster
+
+    if not pg_cluster.available():
+        pytest.skip("PostgreSQL is not installed (make test installs it: apt-get install postgresql)")
+    with pg_cluster.throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> str:
+    """A fresh, empty database on the session's PostgreSQL cluster."""
+    from tests import pg_cluster
+
+    return pg_cluster.fresh_database(postgres_admin_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The job store's URL on each database the engine supports: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    return str(request.getfixturevalue("postgres_url"))

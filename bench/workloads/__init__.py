@@ -12,6 +12,7 @@ ORDER: tuple[str, ...] = (
     "sweep",
     "overhead",
     "export",
+    "report",
     "session",
     "onboarding",
     "cortex_sweep",

@@ -15,6 +15,8 @@ __all__ = [
     "Client",
     "CortexClient",
     "CortexkitError",
+    "RedactingFilter",
+    "Secret",
     "__version__",
     "errors",
     "load_credentials",
@@ -22,6 +24,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit import errors
+    from cortexkit._redact import RedactingFilter, Secret
     from cortexkit.client import AsyncClient, Client
     from cortexkit.cortex.client import AsyncCortexClient, CortexClient
     from cortexkit.credentials import load_credentials
@@ -34,6 +37,8 @@ _LAZY = {
     "AsyncCortexClient": ("cortexkit.cortex.client", "AsyncCortexClient"),
     "load_credentials": ("cortexkit.credentials", "load_credentials"),
     "CortexkitError": ("cortexkit.errors", "CortexkitError"),
+    "Secret": ("cortexkit._redact", "Secret"),
+    "RedactingFilter": ("cortexkit._redact", "RedactingFilter"),
 }
 
 

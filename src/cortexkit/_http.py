@@ -92,6 +92,7 @@ class HttpSettings:
         return True
 
     def timeouts(self) -> httpx.Timeout:
+        """The httpx timeout: as given, none, or seconds with the connect phase capped at 10 s."""
         if isinstance(self.timeout, httpx.Timeout):
             return self.timeout
         if self.timeout is None:
@@ -99,6 +100,7 @@ class HttpSettings:
         return httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
 
     def limits(self) -> httpx.Limits:
+        """One pool per client, shared by its threads or tasks."""
         return httpx.Limits(
             max_connections=self.max_connections, max_keepalive_connections=self.max_connections
         )
@@ -183,6 +185,7 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 
 
 def is_timeout(exc: httpx.TransportError) -> bool:
+    """Whether the transport error is (or was caused by) a timeout."""
     return isinstance(exc, httpx.TimeoutException)
 
 

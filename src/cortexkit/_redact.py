@@ -176,11 +176,13 @@ class RedactingFilter(logging.Filter):
         self._secrets: tuple[str, ...] = tuple(s for s in secrets if s)
 
     def add_secret(self, value: str | Secret) -> None:
+        """Also mask this literal value wherever it appears in a record."""
         clear = value.get_secret_value() if isinstance(value, Secret) else value
         if clear and clear not in self._secrets:
             self._secrets = (*self._secrets, clear)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Scrub the record in place; never drops it."""
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a broken format string: scrub what we can

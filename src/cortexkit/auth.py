@@ -133,6 +133,7 @@ class Token:
 
     @property
     def ttl(self) -> float:
+        """Seconds the token lives, counted from when its request was sent."""
         return self.expires_at - self.issued_at
 
     def usable(self, now: float, slack: float = 0.0) -> bool:

@@ -26,7 +26,17 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from cortexkit import _http, errors
 from cortexkit.auth import Decision, Step, Token
-from cortexkit.pagination import CLIENT_DEFAULT, Page, Pager, RequestSpec, aiterate, iterate
+from cortexkit.pagination import (
+    CLIENT_DEFAULT,
+    Page,
+    Pager,
+    RequestSpec,
+    ResultPage,
+    aiter_pages,
+    aiterate,
+    iter_pages,
+    iterate,
+)
 from cortexkit.ratelimit import RateLimiter, after_fork_in_child
 from cortexkit.request_loop import AUTH_HEADER, ClientCore, ClientStats, Next, RequestLoop, decode
 from cortexkit.retry import RetryConfig, RetryPolicy
@@ -250,6 +260,10 @@ class Client:
         """Items across pages, lazily (one page in memory)."""
         return iterate(self.send_page, pager, max_items=max_items)
 
+    def iter_pages(self, pager: Pager) -> Iterator[ResultPage]:
+        """Page by page, lazily: each with `items`, `has_next_page`, `next_page_token` and `total`."""
+        return iter_pages(self.send_page, pager)
+
     def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""
         return self._token(None)
@@ -287,38 +301,47 @@ class Client:
 
     @property
     def cloud_accounts(self) -> CloudAccounts:
+        """Cloud accounts: list, names, get, status, delete (`/cloud`)."""
         return self._res().cloud_accounts
 
     @property
     def account_groups(self) -> AccountGroups:
+        """Account groups (`/cloud/group`)."""
         return self._res().account_groups
 
     @property
     def alerts(self) -> Alerts:
+        """Alerts: lazy `iterate` over `POST /v2/alert`, get, count, dismiss, snooze, reopen."""
         return self._res().alerts
 
     @property
     def policies(self) -> Policies:
+        """Policies: list and get (`/v2/policy`)."""
         return self._res().policies
 
     @property
     def compliance(self) -> Compliance:
+        """Compliance posture (`/compliance/posture`)."""
         return self._res().compliance
 
     @property
     def search(self) -> Search:
+        """RQL searches (config, event, network), paged lazily."""
         return self._res().search
 
     @property
     def audit_logs(self) -> AuditLogs:
+        """The audit log (`/audit/api/v1/log`), paged lazily."""
         return self._res().audit_logs
 
     @property
     def compute(self) -> Compute:
+        """Compute (CWP) through the CSPM session, on the console URL from `/meta_info`."""
         return self._res().compute
 
     @property
     def azure(self) -> Azure:
+        """Azure onboarding (v2): features, template, status check, add/update account."""
         return self._res().azure
 
     # -- the request loop ------------------------------------------------------------------------------
@@ -647,6 +670,10 @@ class AsyncClient:
         """Items across pages, lazily (one page in memory)."""
         return aiterate(self.send_page, pager, max_items=max_items)
 
+    def iter_pages(self, pager: Pager) -> AsyncIterator[ResultPage]:
+        """Page by page, lazily: each with `items`, `has_next_page`, `next_page_token` and `total`."""
+        return aiter_pages(self.send_page, pager)
+
     async def refresh_session(self) -> Token:
         """A usable session token, logging in or extending first when one is due (single-flight)."""
         return await self._token(None)
@@ -684,38 +711,47 @@ class AsyncClient:
 
     @property
     def cloud_accounts(self) -> AsyncCloudAccounts:
+        """Cloud accounts: list, names, get, status, delete (`/cloud`)."""
         return self._res().cloud_accounts
 
     @property
     def account_groups(self) -> AsyncAccountGroups:
+        """Account groups (`/cloud/group`)."""
         return self._res().account_groups
 
     @property
     def alerts(self) -> AsyncAlerts:
+        """Alerts: lazy `iterate` over `POST /v2/alert`, get, count, dismiss, snooze, reopen."""
         return self._res().alerts
 
     @property
     def policies(self) -> AsyncPolicies:
+        """Policies: list and get (`/v2/policy`)."""
         return self._res().policies
 
     @property
     def compliance(self) -> AsyncCompliance:
+        """Compliance posture (`/compliance/posture`)."""
         return self._res().compliance
 
     @property
     def search(self) -> AsyncSearch:
+        """RQL searches (config, event, network), paged lazily."""
         return self._res().search
 
     @property
     def audit_logs(self) -> AsyncAuditLogs:
+        """The audit log (`/audit/api/v1/log`), paged lazily."""
         return self._res().audit_logs
 
     @property
     def compute(self) -> AsyncCompute:
+        """Compute (CWP) through the CSPM session, on the console URL from `/meta_info`."""
         return self._res().compute
 
     @property
     def azure(self) -> AsyncAzure:
+        """Azure onboarding (v2): features, template, status check, add/update account."""
         return self._res().azure
 
     # -- the request loop ------------------------------------------------------------------------------

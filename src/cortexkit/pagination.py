@@ -113,6 +113,7 @@ class TokenLoopGuard:
     seen: set[str] = field(default_factory=set)
 
     def fresh(self, token: str | None) -> str | None:
+        """`token`, or None when it was seen before in this walk (stop there)."""
         if token is None:
             return None
         if token in self.seen:
@@ -230,6 +231,62 @@ class OffsetPager:
             total = None
         done = not items or len(items) < self.limit or (total is not None and self.offset >= total)
         return items, None if done else self._spec(self.offset)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a walk: its items, whether another follows, its token, and the total when the API
+    gives one (`totalRows` in the body, or Compute's `Total-Count` header)."""
+
+    items: list[Any]
+    next_request: RequestSpec | None
+    total: int | None = None
+
+    @property
+    def has_next_page(self) -> bool:
+        """Whether another page follows."""
+        return self.next_request is not None
+
+    @property
+    def next_page_token(self) -> str | None:
+        """The token the next request carries (None at the end, and for offset paging)."""
+        body = self.next_request.json if self.next_request is not None else None
+        if isinstance(body, Mapping):
+            token = body.get("pageToken", body.get("nextPageToken"))
+            return token if isinstance(token, str) else None
+        return None
+
+
+def _total(page: Page) -> int | None:
+    body = page.body
+    holders = [body, body.get("data")] if isinstance(body, Mapping) else []
+    for holder in holders:
+        if isinstance(holder, Mapping):
+            value = holder.get("totalRows")
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    header = page.headers.get("total-count")
+    return int(header) if header is not None and header.isdigit() else None
+
+
+def iter_pages(send: Callable[[RequestSpec], Page], pager: Pager) -> Iterator[ResultPage]:
+    """Pages of a walk, fetched lazily (for callers who want the token or the total, not just items)."""
+    spec: RequestSpec | None = pager.first()
+    while spec is not None:
+        page = send(spec)
+        items, spec = pager.parse(page)
+        yield ResultPage(items, spec, _total(page))
+
+
+async def aiter_pages(
+    send: Callable[[RequestSpec], Awaitable[Page]], pager: Pager
+) -> AsyncIterator[ResultPage]:
+    """The async twin of `iter_pages`."""
+    spec: RequestSpec | None = pager.first()
+    while spec is not None:
+        page = await send(spec)
+        items, spec = pager.parse(page)
+        yield ResultPage(items, spec, _total(page))
 
 
 def iterate(

@@ -59,12 +59,13 @@ class Bucket:
     updated: float
     throttled_at: float | None = None
     throttled_rate: float = 0.0
-    # Linear recovery to the ceiling after a 429. Short, because a 429 is often a one-off (another
-    # script's burst on the same key, a gateway hiccup): 10 s cost bulk onboarding 1.34x its floor, 4 s 1.18x.
+    # Linear recovery to the ceiling after a 429: short, because a 429 is often a one-off (another
+    # script's burst on the same key, a gateway hiccup).
     recover_seconds: float = 4.0
 
     @classmethod
     def create(cls, rate: float, burst: float, now: float) -> Bucket:
+        """A full bucket aiming at `SAFETY` of the documented rate."""
         ceiling = max(MIN_RATE, rate * SAFETY)
         burst = max(1.0, burst - 1) if burst > 1 else 1.0
         return cls(ceiling=ceiling, burst=burst, rate=ceiling, tokens=burst, updated=now)

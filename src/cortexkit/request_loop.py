@@ -34,6 +34,7 @@ from cortexkit import _http, errors
 from cortexkit._redact import RedactedDict, Secret
 from cortexkit.auth import SessionPolicy, Token
 from cortexkit.governor import Limiter, prisma_limiter
+from cortexkit.logs import setup_from_env
 from cortexkit.pagination import CLIENT_DEFAULT, RequestSpec
 from cortexkit.ratelimit import RateLimiter
 from cortexkit.retry import RetryConfig, RetryPolicy, Verdict, is_idempotent
@@ -131,6 +132,7 @@ class ClientCore:
         governor_url: str | None = None,
         session_cache: bool | TokenCache = False,
     ) -> None:
+        setup_from_env()  # CORTEXKIT_LOG=debug: redacted debug logging without code
         if refresher not in ("lazy", "background"):
             raise errors.ConfigurationError("refresher must be 'lazy' or 'background'")
         if max_retries is not None and (not isinstance(max_retries, int) or max_retries < 0):
@@ -315,6 +317,7 @@ class RequestLoop:
 
     @property
     def needs_token(self) -> bool:
+        """Whether this call carries the session token (everything but login and extend)."""
         return self.spec.auth
 
     def remaining(self) -> float | None:
@@ -400,6 +403,7 @@ class RequestLoop:
         return Outcome(Next.RAISE, error=error)
 
     def outcome_unknown(self, why: str) -> errors.OutcomeUnknownError:
+        """The error for a changing call that may have taken effect: never resent blindly."""
         spec = self.spec
         return errors.OutcomeUnknownError(
             f"{spec.method} {spec.path} may or may not have taken effect ({why}); "

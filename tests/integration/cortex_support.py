@@ -35,12 +35,14 @@ def async_cortex_client(running: RunningEmulator, **kwargs: Any) -> AsyncCortexC
 
 
 class RecordingTransport(httpx.HTTPTransport):
-    """The real httpx transport, keeping the headers of every request it sends (to check what went out)."""
+    """The real httpx transport, keeping the URL and headers of every request it sends (what went out)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[httpx.Headers] = []
+        self.urls: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.sent.append(request.headers.copy())
+        self.urls.append(str(request.url))
         return super().handle_request(request)

@@ -121,6 +121,7 @@ def test_both_dialects_in_the_environment_is_a_usage_error_until_one_is_named(
     assert cli(env, "--backend", "cortex", "auth", "status", "-o", "json").returncode == 0
     prisma = cli(env, "auth", "status", "--backend", "prisma", "-o", "json")
     assert prisma.returncode == 0 and body(prisma)["backend"] == "prisma"
+    assert body(prisma)["tenant"] == "cortexkit-emulator" and body(prisma)["region"] is None
     assert cli(env, "--backend", "xdr", "auth", "status").returncode == 2
 
 
@@ -213,6 +214,7 @@ def test_cloud_instances_list_get_accounts(cx_env: dict[str, str]) -> None:
     org = next(r for r in listed if r["scope"] == "ORGANIZATION")
     details = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "-o", "json"))
     assert details["id"] == org["instance_id"] and len(details["security_capabilities"]) == 8
+    assert details["progress"]["state"] in ("retrieving", "connected", "needs_attention")
     caps = body(cli(cx_env, "cloud-instances", "get", org["instance_id"], "--capabilities", "-o", "json"))
     assert {c["label"] for c in caps} <= {"Connected", "Warning", "Disabled", "Error", "Retrieving"}
     accounts = body(cli(cx_env, "cloud-instances", "accounts", org["instance_id"], "-o", "json"))

@@ -140,3 +140,21 @@ def test_an_interrupted_export_keeps_the_older_file_and_leaves_no_partial_one(
     assert "Traceback" not in stderr
     assert target.read_text(encoding="utf-8") == "the older export\n"
     assert sorted(p.name for p in out.iterdir()) == ["alerts.csv"]
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path
+) -> None:
+    env = _env(make_emulator(alerts=5_000), tmp_path)
+    args = ["alerts", "export", "-f", "jsonl", "-o", "-", "--page-size", "200", "--no-progress"]
+    process = subprocess.Popen(
+        _command(*args), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()  # like `| head -1`
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=120)
+    assert json.loads(first)["id"]
+    assert process.returncode == 141, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr and "Error" not in stderr

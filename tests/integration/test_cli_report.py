@@ -65,6 +65,10 @@ def test_open_counts_agree_with_alerts_count(tenant: RunningEmulator, tmp_path: 
         assert report["open"][severity]["now"] == json.loads(counted.stdout)["count"]
     assert sum(row["now"] for row in report["open"].values()) > 0
     assert report["compliance"] and report["trend"][-1]["partial"]
+    worst = report["compliance"][0]
+    assert worst["rate"] == min(row["rate"] for row in report["compliance"])
+    failed = [req["failed"] for req in worst["failing"]]
+    assert failed and failed == sorted(failed, reverse=True)
 
 
 def test_default_html_report_is_under_a_megabyte_and_requests_nothing(

@@ -124,6 +124,8 @@ def test_onboarding_answers_conform(client: CortexClient) -> None:
         f"POST {ONBOARD}/enable_disable_instance",
         call(f"{ONBOARD}/enable_disable_instance", {"ids": [first], "enable": True}),
     )
+    orphan = created.json()["reply"]["manual"]["ARM"].split("arm-", 1)[1][:32]
+    conforms(f"POST {ONBOARD}/delete_instance", call(f"{ONBOARD}/delete_instance", {"ids": [orphan]}))
     account = call(f"{ONBOARD}/get_accounts", {"instance_id": first}).json()["reply"]["DATA"][0]["account_id"]
     conforms(
         f"POST {ONBOARD}/enable_disable_account",

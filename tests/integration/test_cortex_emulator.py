@@ -15,6 +15,8 @@ from cortexkit import errors
 from cortexkit.cortex.auth import Signer
 from cortexkit.cortex.errors import LicenseError, ValidationFailedError, field_errors
 from cortexkit.cortex.paging import all_of, where
+from cortexkit.cortex.progress import progress
+from cortexkit.cortex.resources.cloud_onboarding import tracking_guid
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.retry import RetryConfig
 
@@ -273,7 +275,7 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
             )
             body = _template_body(tenant_id, "orphan-check")
             with pytest.raises(errors.OutcomeUnknownError):
-                client.cloud_onboarding.create_instance_template(body)
+                client.cloud_onboarding.create_instance_template(body, reconcile=False)
             created = [
                 i
                 for i in client.cloud_onboarding.instances(status="PENDING")
@@ -282,7 +284,8 @@ def test_creating_call_is_never_resent_blindly(cortex: RunningEmulator) -> None:
             assert len(created) == 1  # the server acted once; the client did not send it again
     finally:
         httpx.delete(faults)
-    assert sum(1 for h in transport.sent if h.get("content-type")) >= 1
+    creates = [u for u in transport.urls if u.endswith("/create_instance_template")]
+    assert len(creates) == 1
     # A 429 on a creating call is retried (rejected before it was processed).
     httpx.post(faults, json={"route": route, "statuses": [429], "count": 1})
     try:
@@ -314,7 +317,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
             httpx.post(f"{running.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
 
         fresh = next(i for i in client.cloud_onboarding.instances() if i.instance_name == "azure-new-sub")
-        assert client.cloud_onboarding.instance(fresh.instance_id).retrieving
+        assert progress(client.cloud_onboarding.instance(fresh.instance_id)).state == "retrieving"
         tenant_id = next(
             t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
         )
@@ -327,6 +330,7 @@ def test_template_links_expire_after_seven_days_and_capabilities_settle() -> Non
         assert httpx.get(arm).status_code == 200
         advance(61)
         settled = client.cloud_onboarding.instance(fresh.instance_id)
+        assert progress(settled).state == "connected"
         assert not settled.retrieving and {c.label for c in settled.security_capabilities} <= {
             "Connected",
             "Disabled",
@@ -379,3 +383,115 @@ def test_standard_key_header_is_the_key_itself() -> None:
             headers={"x-xdr-auth-id": "77", "Authorization": hashlib.sha256(b"x").hexdigest()},
         )
         assert bad.status_code == 401
+
+
+def test_a_lost_create_is_reconciled_by_a_lookup_not_a_second_instance(cortex: RunningEmulator) -> None:
+    faults = f"{cortex.url}/_emulator/faults"
+    route = f"POST {ONBOARD}/create_instance_template"
+    transport = RecordingTransport()
+    with cortex_client(cortex, transport=transport, retry=RetryConfig(base=0.01, cap=0.02)) as client:
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
+        httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+        try:
+            links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "lost-answer"))
+        finally:
+            httpx.delete(faults)
+        made = [
+            i for i in client.cloud_onboarding.instances(status="PENDING") if i.instance_name == "lost-answer"
+        ]
+        assert len(made) == 1 and tracking_guid(links) == made[0].instance_id
+        assert [
+            u.rsplit("/", 1)[1]
+            for u in transport.urls
+            if "/create_instance_template" in u or "/edit_instance" in u
+        ] == [
+            "create_instance_template",
+            "edit_instance",
+        ]
+        # A second lost create of the same name: two candidates, so it refuses to pick one.
+        httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+        try:
+            with pytest.raises(errors.OutcomeUnknownError, match="2 PENDING instances named 'lost-answer'"):
+                client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "lost-answer"))
+        finally:
+            httpx.delete(faults)
+        # Rejected before it ran (a 503 "before"): nothing appeared, so the error says to send it again.
+        httpx.post(faults, json={"route": route, "statuses": [503, 503, 503, 503, 503], "when": "before"})
+        try:
+            with pytest.raises(errors.OutcomeUnknownError, match="did not take effect: send it again"):
+                client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "never-made"))
+        finally:
+            httpx.delete(faults)
+
+
+def test_async_create_reconciles_too(cortex: RunningEmulator) -> None:
+    faults = f"{cortex.url}/_emulator/faults"
+    route = f"POST {ONBOARD}/create_instance_template"
+
+    async def scenario() -> tuple[str | None, list[str]]:
+        async with async_cortex_client(cortex, retry=RetryConfig(base=0.01, cap=0.02)) as client:
+            tenants = await client.cloud_onboarding.approved_tenants()
+            tenant_id = next(t.tenant_id for t in tenants if t.is_still_approved)
+            httpx.post(faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"})
+            try:
+                links = await client.cloud_onboarding.create_instance_template(
+                    _template_body(tenant_id, "async-lost")
+                )
+            finally:
+                httpx.delete(faults)
+            ids = [
+                i.instance_id
+                async for i in client.cloud_onboarding.instances(status="PENDING")
+                if i.instance_name == "async-lost"
+            ]
+            return tracking_guid(links), ids
+
+    guid, ids = asyncio.run(scenario())
+    assert ids == [guid]
+
+
+def test_delete_instances_removes_an_orphan_and_refuses_unknown_ids_whole(cortex: RunningEmulator) -> None:
+    with cortex_client(cortex) as client:
+        tenant_id = next(
+            t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved
+        )
+        links = client.cloud_onboarding.create_instance_template(_template_body(tenant_id, "to-delete"))
+        orphan = tracking_guid(links)
+        assert orphan and client.cloud_onboarding.find_instance(orphan) is not None
+        with pytest.raises(errors.NotFoundError):
+            client.cloud_onboarding.delete_instances([orphan, "f" * 32])
+        assert client.cloud_onboarding.find_instance(orphan) is not None  # all or nothing
+        client.cloud_onboarding.delete_instances([orphan])
+        assert client.cloud_onboarding.find_instance(orphan) is None
+
+
+def test_a_template_body_built_from_a_spec_creates_an_instance(cortex: RunningEmulator) -> None:
+    from cortexkit.cortex.template import AzureTemplateSpec, request_data
+
+    subscription = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
+    with cortex_client(cortex) as client:
+        tenant = next(t.tenant_id for t in client.cloud_onboarding.approved_tenants() if t.is_still_approved)
+        body = request_data(AzureTemplateSpec(tenant, "from-spec", subscription_id=subscription))
+        guid = tracking_guid(client.cloud_onboarding.create_instance_template(body))
+        found = client.cloud_onboarding.find_instance(guid or "")
+        assert found is not None and found.status == "PENDING" and found.instance_name == "from-spec"
+
+
+def test_every_tenant_is_approved_unless_the_control_plane_revokes_it() -> None:
+    fresh = "12345678-1234-4234-8234-123456789abc"
+    with run_emulator(seed=3, rate_limits="off") as running, cortex_client(running) as client:
+        links = client.cloud_onboarding.create_instance_template(_template_body(fresh, "first-time"))
+        assert tracking_guid(links)
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is True  # consent given in Azure shows up in the list
+        control = f"{running.url}/_emulator/cortex"
+        httpx.post(control, json={"approved_tenants": {fresh: False}}).raise_for_status()
+        assert httpx.get(control).json()["approved_tenants"][fresh] is False
+        with pytest.raises(errors.BadRequestError, match="has not approved the Cortex application"):
+            client.cloud_onboarding.create_instance_template(_template_body(fresh, "revoked"))
+        listed = {t.tenant_id: t.is_still_approved for t in client.cloud_onboarding.approved_tenants()}
+        assert listed[fresh] is False
+        httpx.post(control, json={"approved_tenants": {fresh: True}}).raise_for_status()
+        assert tracking_guid(client.cloud_onboarding.create_instance_template(_template_body(fresh, "again")))

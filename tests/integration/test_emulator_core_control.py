@@ -6,6 +6,7 @@ import os
 import ssl
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -111,6 +112,41 @@ def test_serve_command_prints_the_keys_and_serves() -> None:
             timeout=10,
         )
         assert response.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_command_status_delay_sets_the_onboarding_timeline() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORTEXKIT_EMULATOR_")}
+    args = ["serve", "--port", "0", "--rate-limits", "off", "--status-delay", "10"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cortexkit.emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(3))
+        with httpx.Client(base_url=lines["PRISMA_API_URL"], timeout=10) as client:
+            login = {"username": lines["PRISMA_ACCESS_KEY_ID"], "password": lines["PRISMA_SECRET_KEY"]}
+            client.headers["x-redlock-auth"] = client.post("/login", json=login).json()["token"]
+            subscription = str(uuid.uuid4())
+            body = {
+                "cloudAccount": {"accountType": "account", "accountId": subscription, "name": "delay"},
+                "clientId": str(uuid.uuid4()),
+                "key": "k",
+                "tenantId": str(uuid.uuid4()),
+                "servicePrincipalId": str(uuid.uuid4()),
+                "environmentType": "azure",
+            }
+            assert client.post("/cas/v1/azure_account", json=body).status_code == 200
+            status = f"/account/{subscription}/config/status"
+            assert {c["status"] for c in client.get(status).json()} == {"pending"}
+            client.post("/_emulator/clock", json={"advance": 11})  # past 10 s, far short of the default 120
+            assert {c["status"] for c in client.get(status).json()} == {"ok"}
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from tests.integration.routes_support import private_emulator, redlock_keys
+from tests.integration.routes_support import private_emulator, redlock_keys, redlock_subject
 
 SUBSCRIPTION_OUTPUTS = {
     "a__directory_tenant_id",
@@ -193,8 +193,11 @@ def test_update_changes_name_and_groups_then_delete() -> None:
 
 
 def test_legacy_v1_add_with_the_seed_document_body() -> None:
-    """The flat body seed document 004 shows (no environmentType) works, and so does the nested one."""
+    """The flat body seed document 004 shows (no environmentType) works once it names a group and a
+    protection mode, which the 2023 spec requires (the seed's `"groupIds": []` is refused); the nested
+    form works too. `enabled` defaults to false on v1 (the spec's default)."""
     with private_emulator() as (_, client):
+        group = client.get("/cloud/group").json()[0]["id"]
         subscription = str(uuid.uuid4())
         seed_body = {
             "accountId": subscription,
@@ -212,6 +215,14 @@ def test_legacy_v1_add_with_the_seed_document_body() -> None:
                 {"name": "Agentless Scanning", "state": "enabled"},
             ],
         }
+        as_in_seed = client.post("/cloud/azure", json=seed_body)
+        assert as_in_seed.status_code == 400
+        assert redlock_keys(as_in_seed) == ["missing_required_parameter"]
+        assert "cloudAccount.protectionMode" in redlock_subject(as_in_seed)
+        seed_body["protectionMode"] = "MONITOR"
+        zero_groups = client.post("/cloud/azure", json=seed_body)
+        assert redlock_keys(zero_groups) == ["cannot_select_zero_account_groups"]
+        seed_body["groupIds"] = [group]
         response = client.post("/cloud/azure", json=seed_body)
         assert response.status_code == 200
         assert response.json() == {
@@ -229,8 +240,7 @@ def test_legacy_v1_add_with_the_seed_document_body() -> None:
         nested = {
             "cloudAccount": {
                 "accountId": str(uuid.uuid4()),
-                "enabled": True,
-                "groupIds": [],
+                "groupIds": [group],
                 "name": "v1b",
                 "accountType": "account",
                 "protectionMode": "MONITOR",
@@ -242,11 +252,46 @@ def test_legacy_v1_add_with_the_seed_document_body() -> None:
             "servicePrincipalId": str(uuid.uuid4()),
             "environmentType": "azure",
         }
-        assert client.post("/cloud/azure", json=nested).status_code == 200
+        added = client.post("/cloud/azure", json=nested)
+        assert added.status_code == 200
+        assert added.json()["enabled"] is False
         check = client.post(
             "/cloud/status/azure", json={**nested, "cloudAccount": {**nested["cloudAccount"], "name": "v1c"}}
         )
         assert check.status_code == 200
+
+
+def test_legacy_v1_add_requires_what_the_2023_spec_requires() -> None:
+    with private_emulator() as (_, client):
+        group = client.get("/cloud/group").json()[0]["id"]
+        for missing in ("servicePrincipalId", "monitorFlowLogs"):
+            body = _body(f"v1-{missing}")
+            body["cloudAccount"] |= {"groupIds": [group], "protectionMode": "MONITOR"}
+            del body[missing]
+            response = client.post("/cloud/azure", json=body)
+            assert response.status_code == 400, missing
+            assert redlock_keys(response) == ["missing_required_parameter"]
+            assert missing in redlock_subject(response)
+        body = _body("v1-no-groups")
+        body["cloudAccount"]["protectionMode"] = "MONITOR"
+        assert "cloudAccount.groupIds" in redlock_subject(client.post("/cloud/azure", json=body))
+
+
+def test_zero_account_groups_is_refused_for_a_subscription_on_v2() -> None:
+    """Issue 15 item 4: `"groupIds": []` on add and update gives cannot_select_zero_account_groups;
+    leaving the key out still picks the Default Account Group."""
+    with private_emulator() as (_, client):
+        body = _body("zero-groups")
+        body["cloudAccount"]["groupIds"] = []
+        refused = client.post("/cas/v1/azure_account", json=body)
+        assert refused.status_code == 400
+        assert redlock_keys(refused) == ["cannot_select_zero_account_groups"]
+        del body["cloudAccount"]["groupIds"]
+        assert client.post("/cas/v1/azure_account", json=body).status_code == 200
+        subscription = body["cloudAccount"]["accountId"]
+        body["cloudAccount"]["groupIds"] = []
+        update = client.put(f"/cas/v1/azure_account/{subscription}", json=body)
+        assert redlock_keys(update) == ["cannot_select_zero_account_groups"]
 
 
 def test_secrets_never_come_back_anywhere() -> None:
@@ -297,7 +342,8 @@ def test_legacy_v1_update_renames_and_unknown_is_404() -> None:
         body = {
             "accountId": subscription,
             "accountType": "account",
-            "groupIds": [],
+            "groupIds": [client.get("/cloud/group").json()[0]["id"]],
+            "protectionMode": "MONITOR",
             "name": "v1-before",
             "clientId": str(uuid.uuid4()),
             "key": "k",

@@ -129,3 +129,28 @@ def test_cancel_pending_job_and_refuse_finished_one(env: dict[str, str]) -> None
     assert code == 1 and "already finished" in err
     code, _, _ = invoke(env, "onboard", "show", "ffffffff")
     assert code == 2
+
+
+def test_store_option_and_env_run_a_job_on_postgresql(env: dict[str, str], postgres_url: str) -> None:
+    subscription = guid()
+    code, out, err = invoke(env, *single(subscription), "--store", postgres_url, "-o", "json")
+    assert code == 0, err
+    job = json.loads(out)[0]
+    assert job["state"] == "done"
+    code, out, _ = invoke({**env, "CORTEXKIT_STORE_URL": postgres_url}, "onboard", "list", "-o", "json")
+    assert code == 0 and [j["id"] for j in json.loads(out)] == [job["id"]]
+    code, out, _ = invoke(env, "onboard", "list", "-o", "json")  # the SQLite store in the data dir
+    assert code == 0 and json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "words"),
+    [
+        ("not a url", 2, "is not a job store URL"),
+        ("postgresql+psycopg://someone:pw-must-not-show@127.0.0.1:1/x", 1, "cannot open the job store"),
+    ],
+)
+def test_a_bad_store_url_is_one_sentence(env: dict[str, str], url: str, code: int, words: str) -> None:
+    got, out, err = invoke(env, "onboard", "list", "--store", url)
+    assert got == code and words in err, err
+    assert "Traceback" not in err and "pw-must-not-show" not in out + err

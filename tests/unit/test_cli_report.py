@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 
 from cortexkit.cli.errors import UsageProblem
-from cortexkit.cli.report import ReportData, as_json, fetch_since, plan, posture_rows, render
+from cortexkit.cli.report import (
+    ReportData,
+    alerts_link,
+    as_json,
+    console_url,
+    failing_requirements,
+    fetch_since,
+    plan,
+    posture_rows,
+    render,
+)
 from cortexkit.cli.reportstats import DAY, HOUR, ReportStats, SlaError, Window, parse_sla
 
 NOW = 1_796_644_800_000  # 2026-12-07 12:00 UTC
@@ -191,3 +201,84 @@ def test_an_empty_tenant_still_renders_and_serialises() -> None:
     assert "No compliance data." in html and "No open alerts." in html and html.count("<svg") == 3
     parsed = json.loads(json.dumps(as_json(data)))
     assert parsed["alerts_seen"] == 0 and parsed["time_to_resolve"]["median_hours"] is None
+
+
+def test_failing_requirements_worst_first() -> None:
+    body = {
+        "requirementSummaries": [
+            {"name": "Logging", "sectionSummaries": [{"failedResources": 2}, {"failedResources": 3}]},
+            {"name": "Networking", "sectionSummaries": [{"failedResources": 9}]},
+            {"name": "Identity", "sectionSummaries": [{"failedResources": 0}]},  # passing: not listed
+            {"name": "Keys", "failedResources": 5},
+            "not an object",
+        ]
+    }
+    assert failing_requirements(body) == [
+        {"name": "Networking", "failed": 9},
+        {"name": "Keys", "failed": 5},
+        {"name": "Logging", "failed": 5},
+    ]
+    assert failing_requirements(body, limit=1) == [{"name": "Networking", "failed": 9}]
+    assert failing_requirements(None) == []
+
+
+def test_the_posture_table_lists_failing_requirements() -> None:
+    posture, _ = posture_rows({"complianceDetails": [{"id": "s1", "name": "CIS", "totalResources": 4}]})
+    assert posture[0]["id"] == "s1" and posture[0]["failing"] == []
+    posture[0]["failing"] = [{"name": "Key <Vault>", "failed": 7}, {"name": "Networking", "failed": 2}]
+    html = render(_data(_stats(), posture), title="t")
+    assert "Key &lt;Vault&gt; (7); Networking (2)" in html
+
+
+def test_the_standard_posture_call_is_a_typed_resource_request() -> None:
+    from cortexkit.resources.policies import standard_posture_call
+
+    spec = standard_posture_call("../cis").spec
+    assert spec.method == "GET" and spec.path.startswith("/compliance/posture/")
+    assert "/../" not in spec.path and spec.params == {"timeType": "to_now", "timeUnit": "epoch"}
+
+
+def test_console_of_the_tenants_region() -> None:
+    assert console_url("https://api.eu.prismacloud.io") == "https://app.eu.prismacloud.io"
+    assert console_url("https://api2.prismacloud.io/") == "https://app2.prismacloud.io"
+    assert console_url("https://api.prismacloud.cn") == "https://app.prismacloud.cn"
+    assert console_url("http://127.0.0.1:8188") is None  # the emulator has no console
+
+
+def test_policies_accounts_and_resources_link_to_the_console() -> None:
+    alerts = [_alert(i, "high", first=START + HOUR, policy='p "1" <x>', resource="vm-1") for i in range(3)]
+    alerts.append(_alert(9, "low", first=START + HOUR, resource="vm-2"))
+    stats = _stats(*alerts)
+    generated = datetime.fromtimestamp(NOW / 1000, UTC)
+    eu = ReportData(stats, [], {}, "7d", generated, "https://api.eu.prismacloud.io", 10)
+    html = render(eu, title="t")
+    link = alerts_link("https://app.eu.prismacloud.io", "policy.name", 'p "1" <x>')
+    assert link.startswith("https://app.eu.prismacloud.io/alerts/overview?viewId=default&filters=%7B%22")
+    assert "%22policy.name%22%3A%5B%22p%20%5C%221%5C%22%20%3Cx%3E%22%5D" in link
+    href = link.replace("&", "&amp;")  # an attribute's & is written as &amp;
+    assert f'<a href="{href}" rel="noreferrer">p &#34;1&#34; &lt;x&gt;</a>' in html
+    assert (
+        html.count('href="https://app.eu.prismacloud.io/alerts/overview') == 2 + 1 + 2
+    )  # policies, account, resources
+    assert "alerts/overview" not in render(_data(stats), title="t")  # loopback: plain text
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, two: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_severity_colours_meet_wcag_aa() -> None:
+    from cortexkit.cli.report import RESOLVED_COLOR, SEVERITY_COLORS
+
+    for severity, color in SEVERITY_COLORS.items():
+        # White text on the severity pills (AA for normal text), and the bars against the white card.
+        assert _contrast(color, "#ffffff") >= 4.5, severity
+    assert _contrast(RESOLVED_COLOR, "#ffffff") >= 3.0
+    assert _contrast("#475569", "#f1f5f9") >= 4.5  # muted text on the page background

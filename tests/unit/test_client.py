@@ -468,3 +468,78 @@ def test_a_region_as_the_first_argument(make: Make) -> None:
         make(credentials=42, api_url=None)
     with pytest.raises(errors.ConfigurationError, match="must be a string"):
         make(access_key_id=123)
+
+
+def test_cortexkit_log_turns_on_redacted_debug_logging(
+    make: Make, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ergonomics: `CORTEXKIT_LOG=debug` without code (as OPENAI_LOG); secrets stay masked."""
+    from cortexkit.logs import HANDLER_NAME
+
+    logger = logging.getLogger("cortexkit")
+    level = logger.level
+    monkeypatch.setenv("CORTEXKIT_LOG", "debug")
+    try:
+        client = make()
+        client.request("POST", "/cas/v1/azure_account", json={"clientSecret": "azure-client-secret"})
+    finally:
+        for handler in [h for h in logger.handlers if h.get_name() == HANDLER_NAME]:
+            logger.removeHandler(handler)
+        logger.setLevel(level)
+    err = capsys.readouterr().err
+    assert "POST /login -> 200" in err and "POST /cas/v1/azure_account -> 200" in err
+    for secret in (SECRET, "tok-1", "azure-client-secret"):
+        assert secret not in err
+    monkeypatch.setenv("CORTEXKIT_LOG", "loud")
+    with pytest.raises(errors.ConfigurationError, match="CORTEXKIT_LOG must be one of debug"):
+        make()
+
+
+def test_secret_and_redacting_filter_are_public_names() -> None:
+    import cortexkit
+    from cortexkit._redact import RedactingFilter, Secret
+
+    assert cortexkit.Secret is Secret and cortexkit.RedactingFilter is RedactingFilter
+    assert {"Secret", "RedactingFilter"} <= set(cortexkit.__all__)
+
+
+def test_iter_pages_exposes_token_and_total(client: Driver, api: FakeAPI) -> None:
+    """Ergonomics: page-level iteration with `has_next_page`, `next_page_token` and `totalRows`."""
+    import json
+
+    from cortexkit.pagination import AlertPager
+
+    pages = {None: ("p2", [{"id": "a1"}, {"id": "a2"}]), "p2": ("", [{"id": "a3"}])}
+
+    def alerts(request: httpx.Request) -> httpx.Response:
+        token, items = pages[json.loads(request.content).get("pageToken")]
+        return httpx.Response(200, json={"items": items, "nextPageToken": token, "totalRows": 3})
+
+    api.routes["POST /v2/alert"] = alerts
+    pager = AlertPager({"limit": 2})
+    if isinstance(client, AsyncDriver):
+
+        async def collect() -> list[Any]:
+            return [page async for page in client.client.iter_pages(pager)]
+
+        got = client.run(collect())
+    else:
+        got = list(client.client.iter_pages(pager))  # type: ignore[attr-defined]
+    assert [[item["id"] for item in page.items] for page in got] == [["a1", "a2"], ["a3"]]
+    assert [(p.has_next_page, p.next_page_token, p.total) for p in got] == [(True, "p2", 3), (False, None, 3)]
+
+
+def test_the_login_counts_against_the_deadline(make: Make, api: FakeAPI, clock: FakeClock) -> None:
+    """Defect 14 (a guard: the pre-redesign client already bounded this case by the shared policy): the
+    login a call triggers is sent with what is left of that call's deadline, not a fresh one."""
+    from cortexkit.retry import RetryConfig
+
+    def slow_outage(request: httpx.Request) -> httpx.Response:
+        clock.now += 3
+        return httpx.Response(503)
+
+    api.routes["POST /login"] = slow_outage
+    with pytest.raises(errors.CortexkitError):
+        make(retry=RetryConfig(max_attempts=10, deadline=10.0, base=0.1, cap=0.1)).request("GET", "/cloud")
+    assert len(api.calls("POST /login")) <= 4  # 3 s each: the 10 s deadline allows no more
+    assert clock.now - 1000.0 <= 12.5

@@ -19,6 +19,7 @@ FLAGS = (
     "--seed",
     "--alerts",
     "--accounts",
+    "--status-delay",
     "--access-key-id",
     "--secret-key",
 )
@@ -39,6 +40,7 @@ def test_serve_help_lists_every_documented_flag() -> None:
         ["--rate-limits", "sometimes"],
         ["--port", "70000"],
         ["--token-ttl", "0"],
+        ["--status-delay", "-1"],
     ],
 )
 def test_bad_values_are_usage_errors(args: list[str]) -> None:

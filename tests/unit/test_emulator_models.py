@@ -11,7 +11,7 @@ from cortexkit.emulator.alertstore import AlertQuery, AlertQueryError, AlertStor
 from cortexkit.emulator.clock import ManualClock
 from cortexkit.emulator.config import EmulatorConfig
 from cortexkit.emulator.entities import CloudAccount
-from cortexkit.emulator.pagetoken import PageTokenCodec, PageTokenError
+from cortexkit.emulator.pagetoken import MIN_TOKEN_CHARS, PageTokenCodec, PageTokenError
 from cortexkit.emulator.state import TenantState, fingerprint
 
 NOW = 1_790_000_000_000
@@ -103,6 +103,17 @@ def test_tokens_round_trip_and_refuse_tampering_and_other_kinds() -> None:
     for junk in ("", "no-dot", "!!!.???"):
         with pytest.raises(PageTokenError):
             codec.decode("alerts", junk)
+
+
+def test_tokens_are_as_long_as_the_real_ones() -> None:
+    """Real page tokens carry the whole query and run to several KB (issue 15): so do these."""
+    codec = PageTokenCodec(b"k" * 32)
+    for payload in ({}, {"l": 10}, {"f": {"policy.name": ["x" * 9000]}}):
+        token = codec.encode("alerts", payload)
+        assert len(token) >= MIN_TOKEN_CHARS
+        assert codec.decode("alerts", token) == payload
+    assert len(codec.encode("alerts", {})) < MIN_TOKEN_CHARS + 64
+    assert len(PageTokenCodec(b"k" * 32, min_chars=0).encode("alerts", {})) < 100
 
 
 # -- alert store

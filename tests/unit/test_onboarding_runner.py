@@ -104,7 +104,7 @@ def test_existing_account_is_adopted_without_posting(tmp_path: Path) -> None:
 
 
 def test_api_failure_fails_the_job_with_a_reason(tmp_path: Path) -> None:
-    api = FakeApi(add_fault="server")
+    api = FakeApi(add_fault="server", fault_count=10)  # a lasting 500; a blip is waited out
     store, runner = make(tmp_path, api)
     job = runner.run(store.create_job(spec(), secret=SECRET))
     assert job.state == "failed"

@@ -10,7 +10,7 @@ from cortexkit.errors import CortexkitError
 from cortexkit.onboarding import context, runner, secrets
 from cortexkit.onboarding.provisioners import azure_api
 from cortexkit.onboarding.states import JobState, StepState
-from cortexkit.onboarding.store import JobNotFoundError
+from cortexkit.onboarding.store import JobNotFoundError, LeaseLostError
 
 
 def test_state_words_are_the_stored_and_shown_strings() -> None:
@@ -57,6 +57,7 @@ def test_what_each_state_allows(state: JobState, finished: bool, resumable: bool
         secrets.SecretStoreError,
         azure_api.AzureCallError,
         JobNotFoundError,
+        LeaseLostError,
     ],
 )
 def test_engine_errors_are_cortexkit_errors(error: type[Exception]) -> None:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret, SecretBox, SecretStoreError
-from cortexkit.onboarding.store import MIGRATIONS, JobStore
+from cortexkit.onboarding.states import JobState, StepState
+from cortexkit.onboarding.store import MIGRATIONS, JobBusyError, JobStore, LeaseLostError
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 SECRET = "very-secret-client-value-123"
@@ -21,8 +24,11 @@ def spec(name: str = "prod") -> JobSpec:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> JobStore:
-    return JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def store(store_url: str, tmp_path: Path) -> Iterator[JobStore]:
+    """The store on SQLite and on PostgreSQL (the key file lives in `tmp_path` either way)."""
+    opened = JobStore(store_url, data_dir=tmp_path)
+    yield opened
+    opened.close()
 
 
 def test_new_job_is_pending_with_every_step_pending(store: JobStore) -> None:
@@ -144,7 +150,7 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
     store = JobStore(url)
     assert store.schema_version == SCHEMA_VERSION
     assert store.require_job("old-job").state == "failed"
-    assert store.claim("old-job") is None
+    assert store.claim("old-job").token == 1
 
 
 def test_a_live_owner_keeps_the_job_a_dead_one_loses_it(store: JobStore) -> None:
@@ -154,10 +160,79 @@ def test_a_live_owner_keeps_the_job_a_dead_one_loses_it(store: JobStore) -> None
 
     job_id = store.create_job(spec())
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as live:
-        holder = f"{socket.gethostname()}:{live.pid}"
-        assert store.claim(job_id, holder) is None
-        assert store.claim(job_id) == holder  # refused while that process lives
+        holder = f"{socket.gethostname()}:{live.pid}#other"
+        store.claim(job_id, holder)
+        with pytest.raises(JobBusyError) as busy:
+            store.claim(job_id)  # refused while that process lives and its lease holds
+        assert busy.value.holder == holder
         live.kill()
         live.wait()
-    assert store.claim(job_id) is None  # the killed process's job is taken over
+    assert store.claim(job_id).owner != holder  # the killed process's job is taken over at once
     assert store.require_job(job_id).state == "running"
+
+
+def test_another_hosts_job_is_taken_over_only_when_its_lease_expires(store_url: str, tmp_path: Path) -> None:
+    clock = [1000.0]
+    store = JobStore(store_url, data_dir=tmp_path, now=lambda: clock[0])
+    job_id = store.create_job(spec())
+    crashed = store.claim(job_id, "other-host:4242#r1", lease_seconds=30)
+    clock[0] += 29
+    with pytest.raises(JobBusyError):
+        store.claim(job_id, "this-host:1#r2")
+    clock[0] += 2
+    taker = store.claim(job_id, "this-host:1#r2", lease_seconds=30)
+    assert taker.token == crashed.token + 1
+    with pytest.raises(LeaseLostError):
+        store.renew(crashed)  # the crashed host's heartbeat, had it woken up: refused
+    store.close()
+
+
+def test_a_stale_runners_writes_are_refused(store: JobStore) -> None:
+    job_id = store.create_job(spec())
+    stale = store.claim(job_id, "h:1#stale", lease_seconds=0.0)  # expired at once
+    fresh = store.claim(job_id, "h:2#fresh")
+    with pytest.raises(LeaseLostError):
+        store.start_step(job_id, "validate", lease=stale)
+    with pytest.raises(LeaseLostError):
+        store.put_secret(job_id, "key", "stale-key", lease=stale)
+    with pytest.raises(LeaseLostError):
+        store.set_state(job_id, JobState.DONE, lease=stale)
+    assert store.get_secret(job_id, "key") is None
+    store.start_step(job_id, "validate", lease=fresh)
+    store.finish_step(job_id, "validate", StepState.DONE, {}, lease=fresh)
+    job = store.require_job(job_id)
+    assert job.state is JobState.RUNNING and job.step("validate").attempts == 1
+    assert store.renew(fresh).expires_at >= fresh.expires_at
+
+
+def test_of_two_runners_released_together_exactly_one_claims(store_url: str, tmp_path: Path) -> None:
+    """The claim race of issue 13 (read-then-update let both win on PostgreSQL), 300 trials per database:
+    two stores (two connection pools, as two processes have) released by a barrier on one stale job."""
+    import threading
+
+    stores = [JobStore(store_url, data_dir=tmp_path) for _ in range(2)]
+    job_ids = [stores[0].create_job(spec(f"race-{i}")) for i in range(300)]
+    for job_id in job_ids:  # every job left `running` by a runner whose lease has expired
+        stores[0].claim(job_id, "gone-host:1#dead", lease_seconds=-1)
+    doubles = []
+    for job_id in job_ids:
+        barrier = threading.Barrier(2)
+        won: list[str] = []
+
+        def contend(
+            i: int, job_id: str = job_id, barrier: threading.Barrier = barrier, won: list[str] = won
+        ) -> None:
+            barrier.wait()
+            with contextlib.suppress(JobBusyError):
+                won.append(stores[i].claim(job_id, f"h:{i}#runner").owner)
+
+        threads = [threading.Thread(target=contend, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if len(won) != 1:
+            doubles.append((job_id, won))
+    assert doubles == []
+    for s in stores:
+        s.close()

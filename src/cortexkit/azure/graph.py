@@ -46,6 +46,23 @@ def create_service_principal(app_id: str) -> AzureRequest:
     return AzureRequest("graph", "POST", "v1.0/servicePrincipals", json={"appId": app_id}, idempotent=False)
 
 
+def get_application(app_object_id: str) -> AzureRequest:
+    """One application, with its `passwordCredentials` (key ids and display names, never the secrets)."""
+    return AzureRequest("graph", "GET", f"v1.0/applications/{app_object_id}")
+
+
+def remove_password(app_object_id: str, key_id: str) -> AzureRequest:
+    """Remove one client secret by key id (removing it twice answers 400: the caller treats that as done)."""
+    return AzureRequest(
+        "graph", "POST", f"v1.0/applications/{app_object_id}/removePassword", json={"keyId": key_id}
+    )
+
+
+def password_name(nonce: str) -> str:
+    """The display name a new secret gets: the nonce recorded before the call finds it after a crash."""
+    return f"{PASSWORD_NAME} {nonce}"
+
+
 def add_password(app_object_id: str, display_name: str = PASSWORD_NAME) -> AzureRequest:
     """A new client secret; its `secretText` is returned once."""
     body = {"passwordCredential": {"displayName": display_name}}

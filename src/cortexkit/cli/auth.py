@@ -82,6 +82,7 @@ def _prisma_status(cli: CliState) -> None:
     output.message(
         f"the Prisma access key {me.key_id} works at {me.api_url}"
         + (f" (region {me.region})" if me.region else "")
+        + (f" on tenant {me.tenant}" if me.tenant else "")
         + "."
     )
     cli.emit({"ok": True, "backend": "prisma", **{k: v for k, v in me.as_dict().items() if k != "dialect"}})

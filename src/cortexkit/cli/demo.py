@@ -7,6 +7,7 @@ named "emulator", and jobs go to a store in a temporary directory removed on exi
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,8 @@ def demo_environment(seed: int = 42) -> Iterator[tuple[RunningEmulator, str]]:
         tempfile.TemporaryDirectory(prefix="cortexkit-demo-") as tmp,
         run_emulator(seed=seed, status_delay=STATUS_DELAY) as emulator,
     ):
-        yield emulator, f"sqlite:///{Path(tmp) / 'jobs.db'}"
+        # CORTEXKIT_STORE_URL (a team's store) is honoured; otherwise a throwaway SQLite file.
+        yield emulator, os.environ.get("CORTEXKIT_STORE_URL") or f"sqlite:///{Path(tmp) / 'jobs.db'}"
 
 
 def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None = None) -> WebSettings:

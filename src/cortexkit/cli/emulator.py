@@ -58,6 +58,10 @@ def serve(
     seed: Annotated[int, typer.Option(help="Seed of the generated data and of the faults.")] = 42,
     alerts: Annotated[int, typer.Option(help="Number of generated alerts.", min=0)] = 5000,
     accounts: Annotated[int, typer.Option(help="Number of generated cloud accounts.", min=0)] = 12,
+    status_delay: Annotated[
+        float,
+        typer.Option(help="Seconds (emulator clock) an onboarded Azure account takes to settle.", min=0),
+    ] = 120.0,
     access_key_id: Annotated[
         str | None, typer.Option(envvar=ACCESS_KEY_ENV, help="Access key id to accept (else generated).")
     ] = None,
@@ -107,6 +111,7 @@ def serve(
             seed=seed,
             alerts=alerts,
             accounts=accounts,
+            status_delay=status_delay,
             access_key_id=access_key_id or None,
             secret_key=secret_key or None,
             cortex_api_key_id=cortex_api_key_id,

@@ -20,6 +20,7 @@ MODULE_EXTRAS: dict[str, tuple[str, ...]] = {
     "starlette": ("ui", "emulator"),
     "uvicorn": ("ui", "emulator"),
     "jinja2": ("report", "ui"),
+    "markupsafe": ("report", "ui"),
     "multipart": ("ui",),
     "python_multipart": ("ui",),
     "jwt": ("emulator",),

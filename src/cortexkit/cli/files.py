@@ -57,8 +57,14 @@ def atomic_binary_file(destination: str | os.PathLike[str]) -> Iterator[IO[bytes
 def _atomic_file(destination: str | os.PathLike[str], *, binary: bool) -> Iterator[IO[Any]]:
     if is_stdout(destination):
         out: IO[Any] = sys.stdout.buffer if binary else sys.stdout
-        yield out
-        out.flush()
+        try:
+            yield out
+            out.flush()
+        except BrokenPipeError:
+            # The reader stopped (`| head`): end quietly like other tools do on SIGPIPE (exit 141), and
+            # point stdout at /dev/null so the interpreter's final flush does not complain either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(128 + signal.SIGPIPE) from None
         return
     target = Path(destination)
     shown = os.fspath(destination)

@@ -66,7 +66,11 @@ def get_instance(
         rows = [{**output.to_plain(c), "label": c.label} for c in details.security_capabilities]
         cli.emit(rows, output.columns(*CAPABILITY_COLUMNS))
         return
+    from cortexkit.cortex.progress import progress
+
     plain = output.to_plain(details)
+    verdict = progress(details)
+    plain["progress"] = {"state": verdict.state, "message": verdict.message()}
     plain["security_capabilities"] = [
         {**output.to_plain(c), "label": c.label} for c in details.security_capabilities
     ]

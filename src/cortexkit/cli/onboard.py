@@ -54,6 +54,15 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Folder of the job database and its key file.", envvar=DATA_DIR_ENV),
 ]
+StoreUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CORTEXKIT_STORE_URL",
+        help="Job store URL (sqlite:///path/jobs.db or postgresql+psycopg://user@host/db); "
+        "the key file stays in --data-dir.",
+    ),
+]
 Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Bulk jobs run at once.")]
 VerifyTimeout = Annotated[
     float, typer.Option("--verify-timeout", min=0, help="Seconds to wait for every component to be ok.")
@@ -67,13 +76,27 @@ Terraform = Annotated[
 ]
 
 
-def _store(data_dir: Path | None) -> JobStore:
-    from cortexkit.onboarding.store import JobStore
+def _store(data_dir: Path | None, store_url: str | None = None) -> JobStore:
+    """`--store` when given (the key file in `--data-dir`, else the user's data dir); else the SQLite file
+    in `--data-dir`; else the default store (`CORTEXKIT_STORE_URL` or the user's data dir)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-    if data_dir is None:
-        return JobStore()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return JobStore(f"sqlite:///{data_dir / 'jobs.db'}", data_dir=data_dir)
+    from cortexkit.onboarding.store import JobStore
+    from cortexkit.onboarding.store.engine import safe_url
+
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    url = store_url or (f"sqlite:///{data_dir / 'jobs.db'}" if data_dir is not None else None)
+    try:
+        return JobStore(url, data_dir=data_dir)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise UsageProblem(
+            f"--store: {safe_url(url or '')!r} is not a job store URL ({type(exc).__name__}); "
+            "use sqlite:///path/jobs.db or postgresql+psycopg://user@host/dbname"
+        ) from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise CliError(f"cannot open the job store {safe_url(url or '')}: {reason}") from None
 
 
 def _kill_hook() -> Callable[[str], None] | None:
@@ -250,6 +273,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         bool, typer.Option("--secret-stdin", help="Read the client secret from stdin.")
     ] = False,
     data_dir: DataDir = None,
+    store_url: StoreUrl = None,
     concurrency: Concurrency = 4,
     verify_timeout: VerifyTimeout = 600.0,
     poll_interval: PollInterval = 5.0,
@@ -301,7 +325,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         return
     needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
     secret = _read_secret(secret_stdin) if needs_secret else None
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     clients = _Clients(cli)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
     job_ids = [store.create_job(s, secret=secret) for s in specs]
@@ -331,13 +355,14 @@ def list_jobs(
     ctx: typer.Context,
     job_state: Annotated[str | None, typer.Option("--state", help="Only jobs in this state.")] = None,
     data_dir: DataDir = None,
+    store_url: StoreUrl = None,
 ) -> None:
     """List onboarding jobs."""
     from cortexkit.onboarding.states import JobState
 
     if job_state is not None and job_state not in set(JobState):
         raise UsageProblem(f"--state: {job_state!r} is not a job state; use one of: {', '.join(JobState)}")
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     jobs = store.list_jobs(JobState(job_state) if job_state else None)
     state(ctx).emit([j.summary() for j in jobs], output.columns(*JOB_COLUMNS))
 
@@ -348,9 +373,10 @@ def show_job(
     job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
     events: Annotated[bool, typer.Option("--events", help="Include the job's events.")] = False,
     data_dir: DataDir = None,
+    store_url: StoreUrl = None,
 ) -> None:
     """Show a job: its spec, steps with their output, and the account status."""
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     job = _job(store, job_ref)
     data = job.as_dict()
     if events:
@@ -367,13 +393,14 @@ def resume_job(  # noqa: PLR0917
         typer.Option("--terraform-outputs", help="`terraform output -json` of the applied template."),
     ] = None,
     data_dir: DataDir = None,
+    store_url: StoreUrl = None,
     verify_timeout: VerifyTimeout = 600.0,
     poll_interval: PollInterval = 5.0,
     terraform: Terraform = None,
 ) -> None:
     """Carry a job on from its last finished step."""
     cli = state(ctx)
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     job = _job(store, job_ref)
     if job.ok:
         output.message(f"job {job.id[:8]} is already done")
@@ -408,9 +435,10 @@ def resume_job(  # noqa: PLR0917
 def cancel_job(
     job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
     data_dir: DataDir = None,
+    store_url: StoreUrl = None,
 ) -> None:
     """Cancel a job; a running one stops after its current step."""
-    store = _store(data_dir)
+    store = _store(data_dir, store_url)
     job = _job(store, job_ref)
     if not store.request_cancel(job.id):
         raise CliError(f"job {job.id[:8]} already finished ({job.state})")

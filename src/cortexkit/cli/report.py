@@ -129,6 +129,10 @@ def collect(
             progress.update(stats.seen, total)
     posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
+    for row in details[:top]:  # the worst standards: which of their requirements fail
+        if row["id"]:
+            standard = client.compliance.standard_posture(row["id"]).model_dump(mode="json")
+            row["failing"] = failing_requirements(standard)
     return ReportData(stats, details, summary, since, datetime.now(UTC), client.api_url, top)
 
 
@@ -144,16 +148,33 @@ def posture_rows(body: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         passed = int(detail.get("passedResources") or 0)
         rows.append(
             {
+                "id": str(detail.get("id") or ""),
                 "name": str(detail.get("name") or detail.get("id") or "?"),
                 "total": total,
                 "passed": passed,
                 "failed": int(detail.get("failedResources") or 0),
                 "rate": round(100.0 * passed / total, 1) if total else 100.0,
+                "failing": [],
             }
         )
     rows.sort(key=lambda row: (row["rate"], row["name"]))
     summary = body.get("summary") if isinstance(body.get("summary"), dict) else {}
     return rows, summary or {}
+
+
+def failing_requirements(body: Any, limit: int = 5) -> list[dict[str, Any]]:
+    """A standard's requirements with failed resources, the worst first (from `requirementSummaries`)."""
+    items = body.get("requirementSummaries") if isinstance(body, dict) else None
+    failing: list[tuple[int, str]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        sections = [s for s in item.get("sectionSummaries") or [] if isinstance(s, dict)]
+        failed = int(item.get("failedResources") or sum(int(s.get("failedResources") or 0) for s in sections))
+        if failed > 0:
+            failing.append((failed, str(item.get("name") or item.get("id") or "?")))
+    failing.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [{"name": name, "failed": failed} for failed, name in failing[:limit]]
 
 
 def as_json(data: ReportData) -> dict[str, Any]:
@@ -238,11 +259,12 @@ _TEMPLATE = """<!doctype html>
  .kpi small{display:block;color:#334155;font-size:12px;margin-top:2px}
  .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
  @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)} main,header{padding:12px}}
- .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001}
+ .card{background:#fff;border-radius:10px;padding:10px 14px;box-shadow:0 1px 2px #0001;overflow-x:auto}
  .card svg{width:100%;height:auto;display:block}
  h2{font-size:16px;margin:22px 0 10px} h3{font-size:14px;margin:4px 0 8px}
  table{border-collapse:collapse;width:100%;font-size:13px}
  th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0} th{color:#334155}
+ a{color:#1d4ed8} td.req{font-size:12px;color:#334155}
  td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
  .sev{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:11px}
  footer{color:#475569;font-size:12px;padding:12px 32px 28px}
@@ -277,7 +299,7 @@ _TEMPLATE = """<!doctype html>
 <section class="grid">
  <div><h2>Top policies (open alerts)</h2><div class="card"><table id="policies">
  <tr><th>Policy</th><th>Severity</th><th class="n">Open</th><th class="n">Share</th></tr>
- {% for row in policies %}<tr><td>{{ row.name }}</td>
+ {% for row in policies %}<tr><td>{{ linked("policy.name", row.name) }}</td>
  <td><span class="sev" style="background:{{ colors[row.severity] }}">{{ row.severity }}</span></td>
  <td class="n">{{ "{:,}".format(row.open) }}</td><td class="n">{{ row.share }}%</td></tr>
  {% else %}<tr><td colspan="4">No open alerts.</td></tr>{% endfor %}
@@ -285,30 +307,70 @@ _TEMPLATE = """<!doctype html>
  <div><h2>Top accounts (open alerts)</h2><div class="card"><table id="accounts">
  <tr><th>Account</th>{% for sev in severities %}<th class="n">{{ short[sev] }}</th>{% endfor %}
  <th class="n">Open</th></tr>
- {% for row in accounts %}<tr><td>{{ row.account }}</td>{% for sev in severities %}
+ {% for row in accounts %}<tr><td>{{ linked("cloud.account", row.account) }}</td>{% for sev in severities %}
  <td class="n">{{ "{:,}".format(row[sev]) }}</td>{% endfor %}
  <td class="n">{{ "{:,}".format(row.open) }}</td></tr>
  {% else %}<tr><td colspan="7">No open alerts.</td></tr>{% endfor %}
  </table></div>
  {% if resources %}<h2>Top resources (open alerts)</h2><div class="card"><table id="resources">
  <tr><th>Resource</th><th class="n">Open</th></tr>
- {% for row in resources %}<tr><td>{{ row.resource }}</td>
+ {% for row in resources %}<tr><td>{{ linked("resource.name", row.resource) }}</td>
  <td class="n">{{ "{:,}".format(row.open) }}</td></tr>{% endfor %}
  </table></div>{% endif %}</div>
 </section>
 <h2>Compliance posture</h2>
 <div class="card" id="posture"><table>
-<tr><th>Standard</th><th class="n">Resources</th><th class="n">Passed</th><th class="n">Failed</th>
-<th class="n">Pass rate</th></tr>
-{% for row in posture %}<tr><td>{{ row.name }}</td><td class="n">{{ "{:,}".format(row.total) }}</td>
+<tr><th>Standard</th><th>Failing requirements (worst first)</th><th class="n">Resources</th>
+<th class="n">Passed</th><th class="n">Failed</th><th class="n">Pass rate</th></tr>
+{% for row in posture %}<tr><td>{{ row.name }}</td>
+<td class="req">{% for req in row.failing %}{{ req.name }} ({{ "{:,}".format(req.failed) }})
+{%- if not loop.last %}; {% endif %}{% else %}none listed{% endfor %}</td>
+<td class="n">{{ "{:,}".format(row.total) }}</td>
 <td class="n">{{ "{:,}".format(row.passed) }}</td><td class="n">{{ "{:,}".format(row.failed) }}</td>
-<td class="n">{{ row.rate }}%</td></tr>{% else %}<tr><td colspan="5">No compliance data.</td></tr>{% endfor %}
+<td class="n">{{ row.rate }}%</td></tr>{% else %}<tr><td colspan="6">No compliance data.</td></tr>{% endfor %}
 </table></div>
 </main>
 <footer>Generated by cortexkit from {{ "{:,}".format(seen) }} alerts of both periods.
 Open means status open now; the change is against the alerts open at the start of the period.</footer>
 </body></html>
 """
+
+
+def console_url(api_url: str) -> str | None:
+    """The Prisma console of an API URL (api.* -> app.* for the tenant's region); None when there is
+    none to link to (the emulator, a proxy)."""
+    from urllib.parse import urlsplit
+
+    from cortexkit.regions import region_for
+
+    region = region_for(api_url)
+    if region is not None:
+        return region.console_url
+    host = (urlsplit(api_url).hostname or "").lower()
+    if host.startswith("api") and host.endswith((".prismacloud.io", ".prismacloud.cn")):
+        return "https://app" + host[3:]
+    return None
+
+
+def alerts_link(console: str, field: str, value: str) -> str:
+    """The console's alert list filtered to one policy, account or resource, open alerts only (the
+    console's own `filters` query: the format of the links in Prisma Cloud's alert notifications)."""
+    from urllib.parse import quote
+
+    filters = json.dumps({field: [value], "alert.status": ["open"]}, separators=(",", ":"))
+    return f"{console}/alerts/overview?viewId=default&filters={quote(filters, safe='')}"
+
+
+def _linker(console: str | None) -> Any:
+    """The template's `linked(field, text)`: the text as a console link, or plain escaped text."""
+    from markupsafe import Markup, escape
+
+    def linked(field: str, text: str) -> Markup:
+        if console is None:
+            return escape(text)
+        return Markup('<a href="{}" rel="noreferrer">{}</a>').format(alerts_link(console, field, text), text)
+
+    return linked
 
 
 def _when(ms: int) -> str:
@@ -373,6 +435,7 @@ def render(data: ReportData, *, title: str) -> str:
         resources=figures["top_resources"],
         posture=data.posture,
         seen=stats.seen,
+        linked=_linker(console_url(data.api_url)),
     )
 
 

@@ -203,6 +203,18 @@ def cortex_account_row(instance: Instance, account: CortexAccount) -> AccountRow
     )
 
 
+def _names(items: Any, *keys: str) -> str | None:
+    """`[{"customerName": "acme"}, ...]` (or plain strings) as "acme, ..."; None when there is none."""
+    if not isinstance(items, list):
+        return None
+    found = []
+    for item in items:
+        value = next((item.get(k) for k in keys if item.get(k)), None) if isinstance(item, Mapping) else item
+        if value:
+            found.append(str(value))
+    return ", ".join(found) or None
+
+
 def _policy(alert: Alert) -> Mapping[str, Any]:
     return alert.policy if isinstance(alert.policy, Mapping) else {}
 
@@ -249,14 +261,18 @@ class PrismaBackend:
 
     def whoami(self) -> Identity:
         from cortexkit.regions import region_name
+        from cortexkit.resources.session import Session
 
-        self.client.refresh_session()  # a login: proves the key pair works
         creds = self.credentials
+        secret = creds.secret_key.get_secret_value()
+        info = Session(self.client).login(creds.access_key_id, secret)  # a login: proves the key pair works
         return Identity(
             "prisma",
             self.api_url,
             creds.access_key_id,
+            tenant=_names(info.customerNames, "customerName"),
             region=region_name(self.api_url),
+            role=_names(info.roles, "roleName", "name"),
             source=creds.source,
         )
 

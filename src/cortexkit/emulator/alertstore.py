@@ -7,12 +7,15 @@ emulator clock passes it, with no background job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cortexkit.emulator.alertindex import BASE_STATUSES, AlertIndex
+from cortexkit.emulator.catalog import ALERT_RULES, API_NAME_INFO
 from cortexkit.emulator.entities import AccountGroup, CloudAccount, Policy
+from cortexkit.emulator.seeding import mix
 
 STATUSES = ("open", "dismissed", "snoozed", "resolved", "pending_resolution")
 # Filter names the emulator understands; anything else is refused, naming the filter.
@@ -33,14 +36,53 @@ FILTER_NAMES = frozenset(
         "cloud.account",
         "cloud.accountId",
         "cloud.region",
+        "cloud.service",
         "account.group",
+        "alertRule.name",
         "resource.id",
         "resource.name",
+        "resource.type",
+        "resource.tagv2",
     }
 )
 # Filters on the per-alert resource, computed from (seed, i): position in `AlertIndex.resource_name`.
 RESOURCE_FILTERS = {"resource.id": 0, "resource.name": 1, "cloud.region": 2}
 SORT_COLUMNS = ("alertTime", "alert.id")
+
+
+def resource_type(policy: Policy) -> str:
+    """The `resource.resourceType` of the policy's alerts (`STORAGE`, `EC2`, ...)."""
+    return policy.api_name.split("-")[1].upper() if "-" in policy.api_name else "RESOURCE"
+
+
+def cloud_service(policy: Policy) -> str:
+    """The `resource.cloudServiceName` of the policy's alerts (`Azure Storage`, `Amazon EC2`, ...)."""
+    return API_NAME_INFO.get(policy.api_name, ("", policy.api_name.split("-")[0]))[1]
+
+
+def alert_rules(policy: Policy) -> list[str]:
+    """Names of the tenant's alert rules that raise alerts for `policy`."""
+    return [name for name, severities in ALERT_RULES if severities is None or policy.severity in severities]
+
+
+def account_tags(account: CloudAccount) -> dict[str, str]:
+    """The resource tags of an account's resources (`env` from its name, e.g. `prod`)."""
+    parts = account.name.split("-")
+    return {"env": parts[1] if len(parts) > 1 else account.name}
+
+
+def _tag_pairs(values: tuple[str, ...]) -> set[tuple[str, str]]:
+    """`resource.tagv2` values are JSON `{"key": .., "value": ..}` strings (api-facts §6)."""
+    pairs = set()
+    for raw in values:
+        try:
+            tag = json.loads(raw)
+        except ValueError:
+            raise AlertQueryError("resource.tagv2") from None
+        if not isinstance(tag, dict) or not isinstance(tag.get("key"), str):
+            raise AlertQueryError("resource.tagv2")
+        pairs.add((tag["key"], str(tag.get("value", ""))))
+    return pairs
 
 
 class AlertQueryError(ValueError):
@@ -116,6 +158,8 @@ class AlertStore:
                 continue
             if status in ("dismissed", "snoozed") and before not in ("open", "dismissed", "snoozed"):
                 continue
+            if before == status:
+                continue  # already there: a second dismissal changes nothing (404 when none changed)
             prior = self.overlay.get(i)
             history = list(prior.history) if prior else []
             history.append(
@@ -142,6 +186,9 @@ class AlertStore:
             "policy.complianceRequirement": lambda p, v: any(r.requirement_name in v for r in p.compliance),
             "policy.complianceSection": lambda p, v: any(r.section_id in v for r in p.compliance),
             "policy.remediable": lambda p, v: str(p.remediable).lower() in {x.lower() for x in v},
+            "cloud.service": lambda p, v: cloud_service(p) in v,
+            "resource.type": lambda p, v: resource_type(p).lower() in {x.lower() for x in v},
+            "alertRule.name": lambda p, v: bool(set(v) & set(alert_rules(p))),
         }
         active = [(check, filters[name]) for name, check in checks.items() if name in filters]
         if not active:
@@ -161,6 +208,9 @@ class AlertStore:
             "cloud.accountId": lambda a, v: a.account_id in v,
         }
         active = [(check, filters[name]) for name, check in checks_a.items() if name in filters]
+        if "resource.tagv2" in filters:
+            tags = _tag_pairs(filters["resource.tagv2"])
+            active.append((lambda a, v: bool(tags & set(account_tags(a).items())), ()))
         if not active and group_members is None:
             return None
         return {
@@ -276,17 +326,18 @@ class AlertStore:
                 "cloudType": account.cloud_type,
                 "region": region,
                 "regionId": region,
-                "resourceType": policy.api_name.split("-")[1].upper()
-                if "-" in policy.api_name
-                else "RESOURCE",
+                "resourceType": resource_type(policy),
                 "resourceApiName": policy.api_name,
-                "cloudServiceName": policy.api_name.split("-")[0],
-                "resourceTags": {"env": account.name.split("-")[1]},
+                "cloudServiceName": cloud_service(policy),
+                "resourceTags": account_tags(account),
                 "cloudAccountGroups": [g.name for g in self.groups if account.account_id in g.account_ids],
                 "resourceConfigJsonAvailable": True,
                 "resourceDetailsAvailable": True,
             },
-            "alertRules": [],
+            "alertRules": [
+                {"name": name, "policyScanConfigId": f"{mix('alert-rule', name):016x}", "target": {}}
+                for name in alert_rules(policy)
+            ],
             "alertAdditionalInfo": {},
             "alertCount": 1,
             "history": history + (change.history if change else []),

@@ -71,10 +71,28 @@ def _uuid(value: str, name: str) -> None:
         raise OnboardingProblem(400, "invalid_account_id_format", f"{name} must be a UUID")
 
 
+V1_REQUIRED = ("servicePrincipalId", "monitorFlowLogs")
+V1_ACCOUNT_REQUIRED = ("groupIds", "protectionMode")
+
+
+def require_v1_fields(body: Mapping[str, Any]) -> None:
+    """The deprecated `POST /cloud/azure` requires more than v2 (2023 spec, historical/CloudAccounts.json):
+    `servicePrincipalId` and `monitorFlowLogs`, and for a subscription `cloudAccount.groupIds` and
+    `cloudAccount.protectionMode`."""
+    account = body.get("cloudAccount")
+    missing = [name for name in V1_REQUIRED if name not in body]
+    if isinstance(account, Mapping) and account.get("accountType", "account") == "account":
+        missing += [f"cloudAccount.{name}" for name in V1_ACCOUNT_REQUIRED if name not in account]
+    if missing:
+        raise OnboardingProblem(400, "missing_required_parameter", f"{', '.join(missing)} required")
+
+
 def validate(
-    state: TenantState, body: Mapping[str, Any], existing: CloudAccount | None = None
+    state: TenantState, body: Mapping[str, Any], existing: CloudAccount | None = None, *, v1: bool = False
 ) -> dict[str, Any]:
-    """Check an add/update/status body against the tenant; returns the normalised fields."""
+    """Check an add/update/status body against the tenant; returns the normalised fields.
+
+    `v1`: the deprecated body, whose `cloudAccount.enabled` defaults to false (v2 defaults to true)."""
     account = body.get("cloudAccount")
     if not isinstance(account, Mapping):
         raise OnboardingProblem(400, "missing_required_parameter", "cloudAccount is required")
@@ -109,6 +127,12 @@ def validate(
         raise OnboardingProblem(
             400, "invalid_account_group_ids", "cloudAccount.groupIds must be a list of ids"
         )
+    if account_type == "account" and account.get("groupIds") == []:
+        # A subscription must sit in a group (the specs list this key for add and update); leaving the
+        # key out picks the Default Account Group. Tenants may send [] (their children get groups).
+        raise OnboardingProblem(
+            400, "cannot_select_zero_account_groups", "cloudAccount.groupIds must name at least one group"
+        )
     unknown = [g for g in group_ids if state.group_by_id(g) is None]
     if unknown:
         raise OnboardingProblem(
@@ -124,7 +148,7 @@ def validate(
         "account_id": account_id,
         "account_type": account_type,
         "name": name,
-        "enabled": account.get("enabled", True) is not False,
+        "enabled": account.get("enabled", not v1) is not False,
         "group_ids": group_ids,
         "tenant_id": tenant_id,
         "client_id": client_id,

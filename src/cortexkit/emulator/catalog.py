@@ -9,6 +9,12 @@ DAY_MS = 86_400_000
 CLOUDS = ("azure", "aws", "gcp")
 SEVERITIES = ("high", "medium", "low")
 
+# Alert rules of the tenant: (name, the policy severities it covers; None = every policy).
+ALERT_RULES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("Default Alert Rule", None),
+    ("Critical and high severity", ("critical", "high")),
+)
+
 REGIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "azure": (
         ("westeurope", "Azure West Europe"),
@@ -39,6 +45,10 @@ API_NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("gcloud-compute-firewall-rules-list", "Firewall Rule", "Google VPC"),
         ("gcloud-sql-instances-list", "SQL Instance", "Google Cloud SQL"),
     ),
+}
+# api.name -> (resource type, cloud service name), as alerts show them.
+API_NAME_INFO: dict[str, tuple[str, str]] = {
+    api: (rtype, service) for entries in API_NAMES.values() for api, rtype, service in entries
 }
 
 # Policy templates per api.name: (name, severity, json.rule criteria, recommendation)

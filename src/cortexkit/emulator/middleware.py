@@ -1,4 +1,4 @@
-"""The one ASGI middleware: request ids, rate-limit headers, stats and injected faults.
+"""The one ASGI middleware: request ids, rate-limit headers, stats, injected faults, URL length.
 
 Pure ASGI (no BaseHTTPMiddleware, which costs a task and a memory stream per request). Control-plane
 routes under `/_emulator/` are never faulted and not counted.
@@ -7,6 +7,7 @@ routes under `/_emulator/` are never faulted and not counted.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from .core import Emulator
 
 CONTROL_PREFIX = "/_emulator/"
+# The service's front end refuses a GET whose URL passes ~8 KB with 413 (prisma.pan.dev issue 279): a
+# `GET /v2/alert?pageToken=...` with a real (several KB) token. Page tokens here are longer than this.
+MAX_GET_URL = 8192
+log = logging.getLogger("cortexkit.emulator")
 _FAULT_KEYS = {
     429: "too_many_requests",
     500: "internal_error",
@@ -77,9 +82,36 @@ class EmulatorMiddleware:
             await asyncio.sleep(fault.delay)
             fault = None
 
+        if method == "GET" and len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > (
+            MAX_GET_URL
+        ):
+            status_box[0] = 413
+            too_long = errors.error_for_path(
+                path, 413, "request_entity_too_large", "request URL too long: send the query with POST"
+            )
+            await too_long.response()(scope, receive, send_wrapper)
+            emulator.stats.record(self._route_key(scope, method, path), 413)
+            return
+
         if fault is None:
+            started = [False]
+
+            async def tracked(message: Message) -> None:
+                started[0] = started[0] or message["type"] == "http.response.start"
+                await send_wrapper(message)
+
             try:
-                await self.app(scope, receive, send_wrapper)
+                await self.app(scope, receive, tracked)
+            except Exception:
+                # Answered here, not by Starlette's outer error middleware, so the 500 carries the
+                # request id like every other answer.
+                if started[0]:
+                    raise
+                log.exception("unhandled error in %s %s", method, path)
+                status_box[0] = 500
+                await errors.error_for_path(path, 500, "internal_error").response()(
+                    scope, receive, send_wrapper
+                )
             finally:
                 emulator.stats.record(self._route_key(scope, method, path), status_box[0])
             return

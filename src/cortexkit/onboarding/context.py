@@ -46,6 +46,11 @@ class StepFailedError(CortexkitError):
         self.output = dict(output or {})
 
 
+class NeedsAttentionError(StepFailedError):
+    """The step stopped on something a person must look at (e.g. an existing account that is not the
+    job's); the job ends `needs_attention` instead of `failed`, resumable only with `--force`."""
+
+
 class NeedsUserError(CortexkitError):
     """The step is waiting for the user (e.g. to apply a Terraform folder elsewhere); the job waits."""
 

@@ -18,15 +18,20 @@ from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
 from cortexkit.onboarding.context import (
     JobCancelledError,
+    NeedsAttentionError,
     NeedsUserError,
     RunnerSettings,
     StepContext,
     StepFailedError,
 )
+from cortexkit.onboarding.fencing import FencedIO, Heartbeat
 from cortexkit.onboarding.model import STEPS
 from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState, StepState
-from cortexkit.onboarding.store import JobStore
+from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
+from cortexkit.onboarding.store.owners import current_owner
+
+__all__ = ["JobBusyError", "LeaseLostError", "Runner", "shared_client_factory"]
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +45,6 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
 }
 
 ClientFactory = Callable[[Any], Any]
-
-
-class JobBusyError(api_errors.CortexkitError):
-    """Another live process is running this job; running it here too could race its steps."""
 
 
 Hook = Callable[[str], None]
@@ -70,8 +71,11 @@ class Runner:
         hook: Hook | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
+        self.owner = current_owner()
+        self.lease_seconds = lease_seconds
         self.client_factory = client_factory
         settings = settings or RunnerSettings()
         if settings.work_root is None:
@@ -107,34 +111,49 @@ class Runner:
             log.exception("job %s crashed", job_id)
 
     def run(self, job_id: str) -> JobRecord:
-        """Run (or resume) a job to a resting state and return it. Never raises for a step failure."""
+        """Run (or resume) a job to a resting state and return it. Never raises for a step failure.
+
+        `JobBusyError` when another live runner holds the job. A runner that loses its lease mid-job
+        (it stalled past the lease and another runner took the job over) stops and writes nothing more.
+        """
         job = self.store.require_job(job_id)
         if job.state is JobState.DONE:
             return job  # a cancelled, failed or waiting job is resumed: the user asked for it
-        holder = self.store.claim(job_id)
-        if holder is not None:
-            raise JobBusyError(f"job {job_id} is being run by another live process ({holder})")
+        lease = self.store.claim(job_id, self.owner, lease_seconds=self.lease_seconds)
         try:
-            with self.client_factory(job.spec.profile) as client:
-                self._run_steps(job, client)
-        except JobCancelledError:
-            self.store.set_state(job_id, JobState.CANCELLED)
-        except NeedsUserError as exc:
-            self.store.set_state(job_id, JobState.WAITING, str(exc))
-        except StepFailedError as exc:
-            self.store.set_state(job_id, JobState.FAILED, str(exc))
-        except Exception as exc:
-            self.store.set_state(job_id, JobState.FAILED, _describe(exc))
-        else:
-            self.store.set_state(job_id, JobState.DONE)
+            with Heartbeat(self.store, lease, self.lease_seconds) as heartbeat:
+                state, error = self._outcome(job, heartbeat)
+                self.store.set_state(job_id, state, error, lease=heartbeat.check())
+            self.store.release(lease)
+        except LeaseLostError:
+            log.warning("job %s: another runner took the job over; this one stopped", job_id)
         return self.store.require_job(job_id)
 
-    def _run_steps(self, job: JobRecord, client: Any) -> None:
+    def _outcome(self, job: JobRecord, heartbeat: Heartbeat) -> tuple[JobState, str | None]:
+        try:
+            with self.client_factory(job.spec.profile) as client:
+                self._run_steps(job, client, heartbeat)
+        except LeaseLostError:
+            raise
+        except JobCancelledError:
+            return JobState.CANCELLED, None
+        except NeedsUserError as exc:
+            return JobState.WAITING, str(exc)
+        except NeedsAttentionError as exc:
+            return JobState.NEEDS_ATTENTION, str(exc)
+        except StepFailedError as exc:
+            return JobState.FAILED, str(exc)
+        except Exception as exc:
+            return JobState.FAILED, _describe(exc)
+        return JobState.DONE, None
+
+    def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
+        io = FencedIO(self.store, heartbeat)
         for name in STEPS:
             if name in outputs:
                 continue
-            if self.store.cancel_requested(job.id):
+            if io.cancel_requested(job.id):
                 raise JobCancelledError("cancelled by the user")
             partial = dict(job.step(name).output)
             ctx = StepContext(
@@ -142,7 +161,7 @@ class Runner:
                 step=name,
                 spec=job.spec,
                 client=client,
-                io=self.store,
+                io=io,
                 outputs=outputs,
                 partial=partial,
                 settings=self.settings,
@@ -150,25 +169,38 @@ class Runner:
                 monotonic=self.monotonic,
                 hook=self.hook,
             )
-            self.store.start_step(job.id, name)
+            lease = heartbeat.check()
+            self.store.start_step(job.id, name, lease=lease)
             self.hook(f"{name}:start")
             try:
                 output = STEP_FUNCTIONS[name](ctx)
+            except LeaseLostError:
+                raise
             except JobCancelledError:
-                self.store.finish_step(job.id, name, StepState.CANCELLED, outcome="cancelled by the user")
+                self._finish(lease, name, StepState.CANCELLED, outcome="cancelled by the user")
                 raise
             except NeedsUserError as exc:
-                self.store.finish_step(job.id, name, StepState.PENDING, {**partial, **exc.output}, str(exc))
+                self._finish(lease, name, StepState.PENDING, {**partial, **exc.output}, str(exc))
                 raise
             except StepFailedError as exc:
-                self.store.finish_step(job.id, name, StepState.FAILED, {**partial, **exc.output}, str(exc))
+                self._finish(lease, name, StepState.FAILED, {**partial, **exc.output}, str(exc))
                 raise
             except Exception as exc:
-                self.store.finish_step(job.id, name, StepState.FAILED, partial, _describe(exc))
+                self._finish(lease, name, StepState.FAILED, partial, _describe(exc))
                 raise
             self.hook(f"{name}:done")
-            self.store.finish_step(job.id, name, StepState.DONE, output)
+            self._finish(heartbeat.check(), name, StepState.DONE, output)
             outputs[name] = output
+
+    def _finish(
+        self,
+        lease: Lease,
+        name: str,
+        state: StepState,
+        output: dict[str, Any] | None = None,
+        outcome: str | None = None,
+    ) -> None:
+        self.store.finish_step(lease.job_id, name, state, output, outcome, lease=lease)
 
 
 class _Borrowed:

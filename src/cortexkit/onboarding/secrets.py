@@ -53,10 +53,12 @@ class SecretBox:
         return key
 
     def encrypt(self, secret: Secret | str) -> bytes:
+        """Fernet ciphertext of the secret, for the job store."""
         value = secret.reveal() if isinstance(secret, Secret) else secret
         return self._load().encrypt(value.encode())
 
     def decrypt(self, token: bytes) -> Secret:
+        """The secret back, wrapped; `SecretStoreError` when this key cannot read it."""
         try:
             return Secret(self._load().decrypt(token).decode())
         except InvalidToken:

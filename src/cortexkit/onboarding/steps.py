@@ -7,20 +7,25 @@ looking it up again, so the account is created at most once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from cortexkit import errors as api_errors
-from cortexkit.onboarding.context import StepContext, StepFailedError
+from cortexkit.onboarding.context import NeedsAttentionError, NeedsUserError, StepContext, StepFailedError
 from cortexkit.onboarding.model import JobSpec, field_errors
 from cortexkit.onboarding.secrets import Secret
 from cortexkit.resources import azure as azure_resource
 from cortexkit.resources.azure import ALWAYS_ON_FEATURE
 from cortexkit.resources.models import AccountStatus, CloudAccount
+from cortexkit.retry import RetryConfig, RetryPolicy, parse_retry_after
 
 DEFAULT_GROUP_NAME = "Default Account Group"
 DUPLICATE_KEYS = frozenset({"duplicate_cloud_account"})
-MAX_ADD_ATTEMPTS = 3
+MAX_ADD_ATTEMPTS = 5
+ADD_BACKOFF = RetryPolicy(RetryConfig(base=1.0, cap=16.0))
+"""Jitter between add rounds (each round is a reconcile-and-add; the client itself never resends it)."""
 
 
 def _i18n_keys(exc: Exception) -> set[str]:
@@ -142,58 +147,180 @@ def find_account(ctx: StepContext) -> CloudAccount | None:
     return ctx.client.azure.find_by_subscription(ctx.spec.prisma_account_id)
 
 
+def _differences(ctx: StepContext, account_id: str) -> list[str]:
+    """How an existing account differs from what this job would create: name, client id, groups."""
+    detail = ctx.client.cloud_accounts.get("azure", account_id)
+    found: list[str] = []
+    if detail.name is not None and detail.name != ctx.spec.name:
+        found.append(f"it is named {detail.name!r}, the job says {ctx.spec.name!r}")
+    theirs = str((detail.model_extra or {}).get("clientId") or "")
+    ours = str(ctx.outputs.get("identity", {}).get("client_id") or "")
+    if theirs and ours and theirs.lower() != ours.lower():
+        found.append(f"its client id is {theirs}, the job's is {ours}")
+    wanted = set(ctx.outputs.get("validate", {}).get("account_group_ids", []))
+    if detail.groupIds is not None and wanted and not wanted <= set(detail.groupIds):
+        found.append(
+            f"it is in account groups {', '.join(sorted(detail.groupIds)) or 'none'}, "
+            f"the job asks for {', '.join(sorted(wanted))}"
+        )
+    return found
+
+
 def _adopt(ctx: StepContext, account: CloudAccount, how: str) -> dict[str, Any]:
+    """Record the account as the job's, unless it is someone else's: then stop for a person to decide."""
     account_id = str(account.accountId)
-    if account.name not in (None, ctx.spec.name):
-        ctx.log(f"adopting existing account named {account.name!r}", account_id=account_id)
+    if how != "created":
+        differences = _differences(ctx, account_id)
+        if differences:
+            identity = ctx.outputs.get("identity", {})
+            created = ", ".join(
+                f"{k} {identity[k]}" for k in ("client_id", "app_object_id") if identity.get(k)
+            )
+            leftover = f" The Azure identity this job created ({created}) is unused." if created else ""
+            ctx.log("an account for this subscription already exists and differs", account_id=account_id)
+            raise NeedsAttentionError(
+                f"Prisma Cloud already has account {account_id} for this subscription, but "
+                + "; ".join(differences)
+                + f". Check it, then delete it (cortexkit accounts delete) or change the job.{leftover}",
+                {"account_id": account_id, "differences": differences},
+            )
     ctx.io.set_account_id(ctx.job_id, account_id)
     return {"account_id": account_id, "adopted": how != "created", "how": how}
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """What the API last said about an add that did not happen, for the log and the step's error."""
+
+    status: int | None
+    keys: tuple[str, ...]
+    request_id: str | None
+    retry_after: float | None
+    text: str
+
+    @classmethod
+    def of(cls, exc: Exception) -> _Refusal:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, api_errors.APIError):
+            cause = cause.__cause__
+        if cause is None:
+            return cls(None, (), None, None, str(exc))
+        hinted = parse_retry_after(cause.retry_after, time.time()) if cause.retry_after else None
+        keys = (
+            cause.i18n_keys
+            or tuple(  # the cas style names its key in the body, not the header
+                " ".join(k.split())[:80] for k in (cause.body.debug_message or cause.body.code,) if k
+            )
+        )
+        return cls(cause.status, keys, cause.request_id, hinted, str(cause))
+
+    def describe(self) -> str:
+        if self.status is None:
+            return self.text
+        keys = f" [{', '.join(self.keys)}]" if self.keys else ""
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.status}{keys}{rid}"
+
+    def fields(self) -> dict[str, Any]:
+        return {"status": self.status, "error_keys": list(self.keys), "request_id": self.request_id}
+
+
+def _add_wait(round_: int, refusal: _Refusal) -> float:
+    """At least what the server asked (Retry-After), plus full jitter over a growing ceiling, so a fleet
+    of jobs does not come back on the same beat."""
+    return (refusal.retry_after or 0.0) + ADD_BACKOFF.backoff(round_)
+
+
 def add_account(ctx: StepContext) -> dict[str, Any]:
-    """Create the account exactly once: look up, post, and on any doubt look up again and adopt."""
+    """Create the account exactly once: look up, post, and on any doubt look up again and adopt. A
+    transient refusal is waited out (Retry-After, jitter) for a few rounds; giving up says what the API
+    last answered and its request id."""
     existing = find_account(ctx)
     if existing is not None:
         return _adopt(ctx, existing, "found before adding")
     body = _body(ctx)
+    refusal: _Refusal | None = None
     for attempt in range(1, MAX_ADD_ATTEMPTS + 1):
         ctx.checkpoint(posting=attempt)
         try:
             ctx.client.azure.add_account(body)
-        except api_errors.OutcomeUnknownError:
+        except api_errors.OutcomeUnknownError as exc:
             ctx.hook("add_account:posted")
             ctx.log("the add call's outcome is unknown; looking the account up before anything else")
             found = find_account(ctx)
             if found is not None:
                 return _adopt(ctx, found, "reconciled after an unknown outcome")
-            continue  # confirmed absent: posting again is not blind
+            refusal = _Refusal.of(exc)  # confirmed absent: posting again is not blind
+        except (api_errors.RateLimitError, api_errors.ServerError) as exc:
+            refusal = _Refusal.of(exc)  # answered before acting (the client resends only such calls)
         except api_errors.APIError as exc:
             if _i18n_keys(exc) & DUPLICATE_KEYS:
                 found = find_account(ctx)
                 if found is not None:
                     return _adopt(ctx, found, "reconciled after duplicate_cloud_account")
             raise StepFailedError(f"adding the account failed: {exc}") from None
-        ctx.hook("add_account:posted")
-        found = find_account(ctx)
-        if found is None:
-            raise StepFailedError("the add call succeeded but the account is not listed under /cloud")
-        return _adopt(ctx, found, "created")
-    raise StepFailedError(f"the account could not be added after {MAX_ADD_ATTEMPTS} attempts")
+        else:
+            ctx.hook("add_account:posted")
+            found = find_account(ctx)
+            if found is None:
+                raise StepFailedError("the add call succeeded but the account is not listed under /cloud")
+            return _adopt(ctx, found, "created")
+        if attempt < MAX_ADD_ATTEMPTS:
+            wait = _add_wait(attempt, refusal)
+            ctx.log(
+                f"the account was not added ({refusal.describe()}); trying the add again in {wait:.1f} s",
+                wait=round(wait, 3),
+                **refusal.fields(),
+            )
+            ctx.sleep(wait)
+            ctx.check_cancel()
+    last = refusal.describe() if refusal else "no answer"
+    message = (
+        f"the account could not be added after {MAX_ADD_ATTEMPTS} attempts; the API last answered {last}"
+    )
+    ctx.log(message, **(refusal.fields() if refusal else {}))
+    raise StepFailedError(message)
 
 
 def _all_ok(components: list[dict[str, Any]]) -> bool:
     return all(c["status"] == "ok" for c in components)
 
 
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    api_errors.APIConnectionError,
+    api_errors.RateLimitError,
+    api_errors.ServerError,
+    api_errors.UnexpectedResponseError,
+)
+"""What a poll may meet during an outage: waited out, never the end of the job."""
+
+
 def verify(ctx: StepContext) -> dict[str, Any]:
-    """Poll the account and its config status until every component is ok, or the time limit."""
+    """Poll the account and its config status until every component is ok, or the time limit. A poll
+    that fails transiently is retried at the next interval; if the API is still failing at the limit, the
+    job waits (resume verifies again) instead of failing an account that exists."""
     account_id = ctx.outputs.get("add_account", {}).get("account_id") or ctx.spec.prisma_account_id
     deadline = ctx.monotonic() + ctx.settings.verify_timeout
     last: list[dict[str, Any]] | None = None
+    enabled: bool | None = None
     while True:
         ctx.check_cancel()
-        enabled = ctx.client.cloud_accounts.get("azure", account_id).enabled
-        components = _components(ctx.client.azure.config_status(account_id))
+        try:
+            enabled = ctx.client.cloud_accounts.get("azure", account_id).enabled
+            components = _components(ctx.client.azure.config_status(account_id))
+        except TRANSIENT_ERRORS as exc:
+            if ctx.monotonic() >= deadline:
+                if last is None:
+                    raise NeedsUserError(
+                        f"account {account_id} was added, but its status could not be read ({exc}); "
+                        "resume the job to verify it again",
+                        {"account_id": account_id},
+                    ) from None
+                components = last
+                break
+            ctx.log(f"the account status could not be read ({exc}); polling again", account_id=account_id)
+            ctx.sleep(ctx.settings.poll_interval)
+            continue
         if components != last:
             ctx.emit("status", components=components, enabled=enabled)
             last = components

@@ -48,6 +48,12 @@ def posture_call(
     return Call(RequestSpec("GET", "/compliance/posture", params=query), one(CompliancePosture))
 
 
+def standard_posture_call(compliance_id: str) -> Call[CompliancePosture]:
+    """Posture of one compliance standard up to now, with its `requirementSummaries` (an extra field)."""
+    path = f"/compliance/posture/{seg(compliance_id)}"
+    return Call(RequestSpec("GET", path, params=dict(POSTURE_TO_NOW)), one(CompliancePosture))
+
+
 class Policies(SyncResource):
     def list(self, filters: Mapping[str, str | Sequence[str]] | None = None) -> builtins.list[Policy]:
         return self._run(list_call(filters))
@@ -75,6 +81,9 @@ class Compliance(SyncResource):
     ) -> CompliancePosture:
         return self._run(posture_call(params, cloud_type=cloud_type, account=account, standard=standard))
 
+    def standard_posture(self, compliance_id: str) -> CompliancePosture:
+        return self._run(standard_posture_call(compliance_id))
+
 
 class AsyncCompliance(AsyncResource):
     async def posture(
@@ -87,3 +96,6 @@ class AsyncCompliance(AsyncResource):
     ) -> CompliancePosture:
         call = posture_call(params, cloud_type=cloud_type, account=account, standard=standard)
         return await self._run(call)
+
+    async def standard_posture(self, compliance_id: str) -> CompliancePosture:
+        return await self._run(standard_posture_call(compliance_id))

@@ -2,13 +2,16 @@
 tenants, regions, templates. Field names follow the official Go SDK (`types/cloudonboarding`).
 
 `create_instance_template` and `edit_instance` create or change state and are never resent blindly (the
-Go SDK resends them and leaves orphan PENDING instances): a lost answer raises `OutcomeUnknownError`;
-reconcile with `find_instance(tracking_guid)` or by name.
+Go SDK resends them and leaves orphan PENDING instances). A lost answer to `create_instance_template` is
+reconciled by a lookup: the one PENDING instance of that name created since the call gets fresh links from
+`edit_instance` (as the docs say to regenerate a link) instead of a second instance; none or several raise
+`OutcomeUnknownError` saying which.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -124,6 +127,11 @@ def enable_disable_instances(ids: Sequence[str], enable: bool) -> Call[None]:
     )
 
 
+def delete_instances(ids: Sequence[str]) -> Call[None]:
+    # Not resent on a lost answer: a second try would answer 404 for what the first one deleted.
+    return Call(post(f"{BASE}/delete_instance", {"ids": list(ids)}, read_only=False), _empty)
+
+
 def enable_disable_accounts(instance_id: str, ids: Sequence[str], enable: bool) -> Call[None]:
     body = {"ids": list(ids), "instance_id": instance_id, "enable": enable}
     return Call(post(f"{BASE}/enable_disable_account", body, read_only=True), _empty)
@@ -169,6 +177,57 @@ def edit_instance(instance_id: str, changes: Mapping[str, Any]) -> Call[Template
     )
 
 
+RECONCILE_WINDOW_S = 600.0
+"""How far back (seconds, on the local clock) a PENDING instance counts as created by the lost call: the
+server's clock may be minutes off (the skew window is not documented; 300 s either way is the guess)."""
+EDIT_FIELDS = (
+    "instance_name",
+    "cloud_provider",
+    "cloud_partition",
+    "scan_env_id",
+    "custom_resources_tags",
+    "collection_configuration",
+    "scope_modifications",
+    "additional_capabilities",
+)
+
+
+def orphan_pager(request_data: Mapping[str, Any]) -> Paged[Instance] | None:
+    """The lookup for what a lost create may have made: PENDING instances of its name (None: no name)."""
+    name = request_data.get("instance_name")
+    if not isinstance(name, str) or not name:
+        return None
+    return instances_pager(status="PENDING", name=name)
+
+
+def reconciled_id(
+    rows: Sequence[Instance],
+    request_data: Mapping[str, Any],
+    started: float,
+    lost: errors.OutcomeUnknownError,
+) -> str:
+    """The instance the lost create made, or `OutcomeUnknownError` saying why it cannot be told (pure)."""
+    name = request_data.get("instance_name")
+    found = [r for r in rows if (r.created_s or 0.0) >= started - RECONCILE_WINDOW_S]
+    if len(found) == 1:
+        return found[0].instance_id
+    if not found:
+        raise errors.OutcomeUnknownError(
+            f"{lost}; no PENDING instance named {name!r} has appeared since, so it most likely did not "
+            "take effect: send it again"
+        )
+    ids = ", ".join(r.instance_id for r in found)
+    raise errors.OutcomeUnknownError(
+        f"{lost}; {len(found)} PENDING instances named {name!r} appeared since ({ids}): keep one and delete "
+        "the others under Settings > Data Sources (PENDING filter) before sending it again"
+    )
+
+
+def edit_changes(request_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The create body's fields that `edit_instance` takes, so the recovered links match the request."""
+    return {key: request_data[key] for key in EDIT_FIELDS if key in request_data}
+
+
 def _id_rejected(exc: errors.APIError) -> bool:
     """A 400/422 whose field errors name `id`/`instance_id`: the server wants the other spelling."""
     from cortexkit.cortex.errors import field_errors
@@ -207,6 +266,10 @@ class CloudOnboarding(CortexResource):
     def disable_instances(self, ids: Sequence[str]) -> None:
         self._run(enable_disable_instances(ids, False))
 
+    def delete_instances(self, ids: Sequence[str]) -> None:
+        """Delete instances (an orphan PENDING one included); their cloud resources stay in the CSP."""
+        self._run(delete_instances(ids))
+
     def enable_accounts(self, instance_id: str, ids: Sequence[str]) -> None:
         self._run(enable_disable_accounts(instance_id, ids, True))
 
@@ -219,8 +282,19 @@ class CloudOnboarding(CortexResource):
     def regions(self, cloud_provider: str = "AZURE", cloud_partition: str | None = None) -> list[Region]:
         return self._run(regions(cloud_provider, cloud_partition))
 
-    def create_instance_template(self, request_data: Mapping[str, Any]) -> TemplateLinks:
-        return self._run(create_instance_template(request_data))
+    def create_instance_template(
+        self, request_data: Mapping[str, Any], *, reconcile: bool = True
+    ) -> TemplateLinks:
+        """A new PENDING instance and its template links; a lost answer is reconciled (module docstring)."""
+        started = time.time()
+        try:
+            return self._run(create_instance_template(request_data))
+        except errors.OutcomeUnknownError as lost:
+            lookup = orphan_pager(request_data) if reconcile else None
+            if lookup is None:
+                raise
+            instance_id = reconciled_id(list(self._iter(lookup, None)), request_data, started, lost)
+        return self.edit_instance(instance_id, edit_changes(request_data))
 
     def edit_instance(self, instance_id: str, changes: Mapping[str, Any]) -> TemplateLinks:
         return self._run(edit_instance(instance_id, changes))
@@ -254,6 +328,9 @@ class AsyncCloudOnboarding(AsyncCortexResource):
     async def disable_instances(self, ids: Sequence[str]) -> None:
         await self._run(enable_disable_instances(ids, False))
 
+    async def delete_instances(self, ids: Sequence[str]) -> None:
+        await self._run(delete_instances(ids))
+
     async def enable_accounts(self, instance_id: str, ids: Sequence[str]) -> None:
         await self._run(enable_disable_accounts(instance_id, ids, True))
 
@@ -268,8 +345,19 @@ class AsyncCloudOnboarding(AsyncCortexResource):
     ) -> list[Region]:
         return await self._run(regions(cloud_provider, cloud_partition))
 
-    async def create_instance_template(self, request_data: Mapping[str, Any]) -> TemplateLinks:
-        return await self._run(create_instance_template(request_data))
+    async def create_instance_template(
+        self, request_data: Mapping[str, Any], *, reconcile: bool = True
+    ) -> TemplateLinks:
+        started = time.time()
+        try:
+            return await self._run(create_instance_template(request_data))
+        except errors.OutcomeUnknownError as lost:
+            lookup = orphan_pager(request_data) if reconcile else None
+            if lookup is None:
+                raise
+            rows = [row async for row in self._iter(lookup, None)]
+            instance_id = reconciled_id(rows, request_data, started, lost)
+        return await self.edit_instance(instance_id, edit_changes(request_data))
 
     async def edit_instance(self, instance_id: str, changes: Mapping[str, Any]) -> TemplateLinks:
         return await self._run(edit_instance(instance_id, changes))

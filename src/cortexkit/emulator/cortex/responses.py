@@ -254,6 +254,17 @@ async def enable_disable_instance(request: Request, tenant: CortexTenant, data: 
     return {}
 
 
+async def delete_instance(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
+    """`{"ids": [...]}` -> `{}` (reference §3.8); every id must exist, or nothing is deleted (404)."""
+    ids = _ids(data)
+    with tenant.lock:
+        for i in ids:
+            _instance(tenant, i)
+        for i in ids:
+            del tenant.instances[i]
+    return {}
+
+
 async def enable_disable_account(request: Request, tenant: CortexTenant, data: dict[str, Any]) -> Any:
     ids, enable = _ids(data), _enable(data)
     inst = _instance(tenant, data.get("instance_id"), "instance_id")
@@ -303,11 +314,16 @@ async def create_instance_template(request: Request, tenant: CortexTenant, data:
         org = (data.get("account_details") or {}).get("organization_id")
         if not org:
             raise missing_field("organization_id", ("body", "request_data", "account_details"))
-        approved = {t["tenant_id"]: t["is_still_approved"] for t in tenant.approved_tenants}
-        if not approved.get(org):
-            raise ReplyError(
-                400, f"Azure tenant {org} has not approved the Cortex application (admin consent)"
-            )
+        # Every tenant is approved unless the list (seeded, or set through the control plane) says it is
+        # not; a tenant onboarded for the first time joins the list, as consent given in Azure would.
+        with tenant.lock:
+            approved = {t["tenant_id"]: t["is_still_approved"] for t in tenant.approved_tenants}
+            if not approved.get(org, True):
+                raise ReplyError(
+                    400, f"Azure tenant {org} has not approved the Cortex application (admin consent)"
+                )
+            if org not in approved:
+                tenant.approved_tenants.append({"tenant_id": str(org), "is_still_approved": True})
     _, links = tenant.create_template(data, str(request.base_url))
     return links
 
@@ -442,6 +458,7 @@ RPC: tuple[tuple[str, Handler, bool], ...] = (
     (f"{ONBOARD}/get_accounts", get_accounts, True),
     (f"{ONBOARD}/enable_disable_instance", enable_disable_instance, True),
     (f"{ONBOARD}/enable_disable_account", enable_disable_account, True),
+    (f"{ONBOARD}/delete_instance", delete_instance, True),
     (f"{ONBOARD}/get_azure_approved_tenants", get_azure_approved_tenants, True),
     (f"{ONBOARD}/list_regions", list_regions, True),
     (f"{ONBOARD}/create_instance_template", create_instance_template, True),
@@ -594,12 +611,14 @@ async def control_get(request: Request) -> Response:
         "role": tenant.role,
         "auth_failures": dict(tenant.auth_failures),
         "instances": len(tenant.instances),
+        "approved_tenants": {t["tenant_id"]: t["is_still_approved"] for t in tenant.approved_tenants},
     }
     return Response(json.dumps(body).encode(), media_type="application/json")
 
 
 async def control_set(request: Request) -> Response:
-    """`POST /_emulator/cortex {"licensed": false, "role": "read_only"|"none"|"admin"}` (tests of 402/403)."""
+    """`POST /_emulator/cortex {"licensed": false, "role": "read_only"|"none"|"admin", "approved_tenants":
+    {"<tenant guid>": false}}`: 402/403 tests, and an Azure tenant's admin consent revoked or given."""
     tenant = service(request).tenant
     try:
         body = json.loads(await request.body() or b"{}")
@@ -611,6 +630,17 @@ async def control_set(request: Request) -> Response:
         tenant.licensed = bool(body["licensed"])
     if body.get("role") in ("admin", "read_only", "none"):
         tenant.role = body["role"]
+    approvals = body.get("approved_tenants")
+    if isinstance(approvals, dict):
+        with tenant.lock:
+            listed = {t["tenant_id"]: t for t in tenant.approved_tenants}
+            for tenant_id, given in approvals.items():
+                if str(tenant_id) in listed:
+                    listed[str(tenant_id)]["is_still_approved"] = bool(given)
+                else:
+                    tenant.approved_tenants.append(
+                        {"tenant_id": str(tenant_id), "is_still_approved": bool(given)}
+                    )
     return await control_get(request)
 
 

@@ -23,6 +23,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "alerts",
     "policies",
     "compliance",
+    "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
     "search",
     "audit",
     "compute",

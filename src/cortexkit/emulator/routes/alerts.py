@@ -8,12 +8,24 @@ nothing (no duplicates, no gaps), which offset paging cannot promise.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cortexkit.emulator import errors, timerange
-from cortexkit.emulator.alertstore import FILTER_NAMES, SORT_COLUMNS, STATUSES, AlertQuery, AlertQueryError
+from cortexkit.emulator.alertstore import (
+    FILTER_NAMES,
+    SORT_COLUMNS,
+    STATUSES,
+    AlertQuery,
+    AlertQueryError,
+    account_tags,
+    alert_rules,
+    cloud_service,
+    resource_type,
+)
+from cortexkit.emulator.catalog import SEVERITIES
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.pagetoken import PageTokenError
 from cortexkit.emulator.routeutil import clip, empty_ok, flag, json_object, state_of
@@ -393,7 +405,7 @@ def _filter_options(state: TenantState) -> dict[str, list[str]]:
     """Known values per filter name; empty for open-ended ones (ids, resource names)."""
     options: dict[str, list[str]] = {name: [] for name in sorted(FILTER_NAMES)}
     options["alert.status"] = list(STATUSES)
-    options["policy.severity"] = ["high", "medium", "low"]
+    options["policy.severity"] = list(SEVERITIES)
     options["policy.type"] = ["config"]
     options["policy.remediable"] = ["true", "false"]
     options["cloud.type"] = sorted({a.cloud_type for a in state.alerts.accounts})
@@ -411,6 +423,11 @@ def _filter_options(state: TenantState) -> dict[str, list[str]]:
         {r.requirement_name for p in state.policies for r in p.compliance}
     )
     options["policy.complianceSection"] = sorted({r.section_id for p in state.policies for r in p.compliance})
+    options["cloud.service"] = sorted({cloud_service(p) for p in state.policies})
+    options["resource.type"] = sorted({resource_type(p) for p in state.policies})
+    options["alertRule.name"] = sorted({name for p in state.policies for name in alert_rules(p)})
+    tags = {pair for a in state.alerts.accounts for pair in account_tags(a).items()}
+    options["resource.tagv2"] = sorted(json.dumps({"key": k, "value": v}) for k, v in tags)
     return options
 
 

@@ -53,20 +53,21 @@ def entry_view(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _spec(body: dict[str, Any], now_ms: int, login_ms: int) -> dict[str, Any]:
-    if "timeRange" not in body:
+    if body.get("timeRange") is None:
         raise _bad("timeRange is required", "timeRange")
     try:
         window = timerange.resolve(body["timeRange"], now_ms, login_ms)
     except timerange.TimeRangeError as exc:
         raise _bad(str(exc), "timeRange") from None
-    assert window is not None  # a present timeRange always resolves to a window
+    if window is None:
+        raise _bad("timeRange is required", "timeRange")
     filters: dict[str, list[str]] = {}
     raw = body.get("filters") or []
     if not isinstance(raw, list):
         raise _bad("filters must be a list", "filters")
     for item in raw:
         name = item.get("name") if isinstance(item, dict) else None
-        if name not in FIELDS:
+        if not isinstance(name, str) or name not in FIELDS:
             raise _bad(f"unsupported filter {name!r} (supported: {', '.join(FIELDS)})", "filters")
         filters.setdefault(str(name), []).append(str(item.get("value")))
     limit = body.get("limit", DEFAULT_LIMIT)
@@ -106,7 +107,7 @@ async def audit_filter_suggest(request: Request, _: Auth, emu: Emu) -> dict[str,
     state = state_of(emu)
     body = await json_object(request)
     name = body.get("filterName")
-    if name not in FIELDS:
+    if not isinstance(name, str) or name not in FIELDS:
         raise _bad(f"unsupported filterName {name!r} (supported: {', '.join(FIELDS)})", "filterName")
     prefix = str(body.get("query") or "")
     with state.lock:

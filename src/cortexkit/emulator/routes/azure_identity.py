@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from cortexkit.emulator.core import Emulator, get_emulator
 
@@ -221,6 +221,41 @@ async def add_password(object_id: str, request: Request, emu: Emu) -> JSONRespon
         app["passwordCredentials"].append(entry)
         state.passwords.setdefault(app["appId"], []).append(secret)
     return JSONResponse({**entry, "secretText": secret})
+
+
+@router.get("/_azure/graph/v1.0/applications/{object_id}")
+def get_application(object_id: str, request: Request, emu: Emu) -> JSONResponse:
+    if (denied := _bearer(request, emu, GRAPH_AUDIENCE)) is not None:
+        return denied
+    state = identity_state(emu)
+    with state.lock:
+        app = state.applications.get(object_id)
+        if app is None:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{object_id}' does not exist.")
+        return JSONResponse(dict(app))
+
+
+@router.post("/_azure/graph/v1.0/applications/{object_id}/removePassword")
+async def remove_password(object_id: str, request: Request, emu: Emu) -> Response:
+    """Graph's `removePassword {keyId}`: 204, or 404 for an unknown app, 400 for an unknown key id."""
+    if (denied := _bearer(request, emu, GRAPH_AUDIENCE)) is not None:
+        return denied
+    body = await request.json()
+    key_id = body.get("keyId") if isinstance(body, dict) else None
+    state = identity_state(emu)
+    with state.lock:
+        app = state.applications.get(object_id)
+        if app is None:
+            return _error(404, "Request_ResourceNotFound", f"Resource '{object_id}' does not exist.")
+        keys = [c["keyId"] for c in app["passwordCredentials"]]
+        if key_id not in keys:
+            return _error(400, "Request_BadRequest", f"No password credential with keyId '{key_id}'.")
+        index = keys.index(key_id)
+        app["passwordCredentials"].pop(index)
+        passwords = state.passwords.get(app["appId"], [])
+        if index < len(passwords):  # kept in step with passwordCredentials by add_password
+            passwords.pop(index)
+    return Response(status_code=204)
 
 
 @router.get("/_azure/graph/v1.0/servicePrincipals")

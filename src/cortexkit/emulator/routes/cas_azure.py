@@ -41,7 +41,7 @@ async def supported_features(cloud_type: str, request: Request, _: Auth) -> dict
     if account_type not in ACCOUNT_TYPES:
         raise onboarding_error(400, "bad_request", f"accountType must be one of {', '.join(ACCOUNT_TYPES)}")
     deployment = body.get("deploymentType") or "azure"
-    if deployment not in DEPLOYMENT_NAMES:
+    if not isinstance(deployment, str) or deployment not in DEPLOYMENT_NAMES:
         raise onboarding_error(400, "bad_request", "deploymentType must be azure, azure_gov or azure_china")
     echoed, features = azureonboarding.supported_features(
         str(account_type), bool(body.get("rootSyncEnabled"))

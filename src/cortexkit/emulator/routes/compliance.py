@@ -165,8 +165,9 @@ async def posture_post(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
     if not isinstance(raw, list):
         raise _bad("filters")
     for item in raw:
-        if not isinstance(item, dict) or item.get("name") not in FILTER_NAMES:
-            raise _bad(f"filters {item.get('name') if isinstance(item, dict) else item}")
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or name not in FILTER_NAMES:
+            raise _bad(f"filters {name!r}")
         value = str(item.get("value"))
         filters.setdefault(str(item["name"]), set()).add(
             value.lower() if item["name"] == "cloud.type" else value

@@ -31,7 +31,8 @@ async def add_azure_v1(request: Request, principal: Auth, emu: Emu) -> dict[str,
     body = azureonboarding.from_v1(await json_object(request))
     with state.lock:
         try:
-            fields = azureonboarding.validate(state, body)
+            azureonboarding.require_v1_fields(body)
+            fields = azureonboarding.validate(state, body, v1=True)
         except OnboardingProblem as problem:
             raise _legacy(problem) from None
         account = azureonboarding.add(state, fields, principal.access_key_id)

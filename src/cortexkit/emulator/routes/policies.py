@@ -23,6 +23,8 @@ _FILTERS: dict[str, Callable[[Policy, set[str]], bool]] = {
     "policy.severity": lambda p, v: p.severity in v,
     "policy.label": lambda p, v: bool(v & set(p.labels)),
     "policy.type": lambda p, v: "config" in v,
+    "policy.rule.type": lambda p, v: "config" in v,
+    "policy.subtype": lambda p, v: "run" in v,
     "policy.complianceStandard": lambda p, v: any(r.standard_name in v for r in p.compliance),
     "policy.complianceRequirement": lambda p, v: any(r.requirement_name in v for r in p.compliance),
     "policy.complianceSection": lambda p, v: any(r.section_id in v for r in p.compliance),
@@ -37,6 +39,8 @@ _CASE_FREE = frozenset(
     {
         "policy.severity",
         "policy.type",
+        "policy.rule.type",
+        "policy.subtype",
         "policy.enabled",
         "policy.policyMode",
         "policy.remediable",

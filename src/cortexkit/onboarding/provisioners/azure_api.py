@@ -6,12 +6,13 @@ Requests come from `cortexkit.azure.graph` / `.arm` and go out through `cortexki
 Every creating call is preceded by a lookup (applications by display name, service principals by appId)
 and every ARM write is a PUT to a name derived from the job id, so a resumed job finds what it made
 instead of making it again. Progress is checkpointed after each object. The one call that cannot be made
-idempotent is addPassword: a crash between its answer and the encrypted store would leave one unused
-password on the app, which expires; it never yields two secrets in use.
+idempotent is addPassword: its intent (a display name with a nonce) is checkpointed first, so a crash
+between Graph's answer and the encrypted store leaves a secret the resume finds and removes.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -82,12 +83,36 @@ def _service_principal(ctx: StepContext, azure: AzureClient, app_id: str) -> dic
 
 
 def _password(ctx: StepContext, azure: AzureClient, app_object_id: str) -> None:
-    if ctx.partial.get("password_key_id") and ctx.io.get_secret(ctx.job_id, "key") is not None:
-        return
-    answer = azure.send(graph.add_password(app_object_id))
+    """One client secret for the app, stored encrypted. The intent (the secret's display name, with a
+    nonce) is checkpointed before Graph makes it, so a crash between Graph's answer and the encrypted
+    write leaves a secret a resume can find by name and remove before making the one it keeps."""
+    intent = ctx.partial.get("password_intent")
+    if intent and ctx.io.get_secret(ctx.job_id, "key") is not None:
+        return  # made and stored (the key id checkpoint may or may not have followed)
+    if intent:
+        _remove_orphans(ctx, azure, app_object_id, str(intent))
+    intent = graph.password_name(uuid.uuid4().hex[:12])
+    ctx.checkpoint(password_intent=intent)
+    answer = azure.send(graph.add_password(app_object_id, intent))
+    ctx.hook("identity:password-added")
     ctx.io.put_secret(ctx.job_id, "key", Secret(str(answer["secretText"])))
     ctx.checkpoint(password_key_id=answer.get("keyId"), password_expires=answer.get("endDateTime"))
     ctx.log("added a client secret (stored encrypted)", expires=answer.get("endDateTime"))
+
+
+def _remove_orphans(ctx: StepContext, azure: AzureClient, app_object_id: str, intent: str) -> None:
+    """Remove the secrets an interrupted run made (found by the recorded display name) but never stored."""
+    app = azure.send(graph.get_application(app_object_id))
+    for credential in app.get("passwordCredentials") or []:
+        if credential.get("displayName") != intent or not credential.get("keyId"):
+            continue
+        key_id = str(credential["keyId"])
+        try:
+            azure.send(graph.remove_password(app_object_id, key_id))
+        except AzureCallError as exc:
+            if exc.status not in (400, 404):  # already gone
+                raise
+        ctx.log("removed a client secret an interrupted run made but never stored", key_id=key_id)
 
 
 def _custom_role(ctx: StepContext, azure: AzureClient, scope: str) -> str:

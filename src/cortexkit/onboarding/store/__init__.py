@@ -11,17 +11,21 @@ from __future__ import annotations
 from cortexkit.onboarding.records import Event, JobRecord, StepRecord
 from cortexkit.onboarding.store.engine import default_data_dir, default_url
 from cortexkit.onboarding.store.migrations import MIGRATIONS, _migrate_1
-from cortexkit.onboarding.store.owners import current_owner
-from cortexkit.onboarding.store.repository import JobNotFoundError, JobStore
+from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owner
+from cortexkit.onboarding.store.repository import JobBusyError, JobNotFoundError, JobStore, LeaseLostError
 from cortexkit.onboarding.store.schema import SCHEMA_VERSION, schema_version
 
 __all__ = [
+    "LEASE_SECONDS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Event",
+    "JobBusyError",
     "JobNotFoundError",
     "JobRecord",
     "JobStore",
+    "Lease",
+    "LeaseLostError",
     "StepRecord",
     "_migrate_1",
     "current_owner",

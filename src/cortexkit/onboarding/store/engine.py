@@ -1,17 +1,28 @@
 """SQLAlchemy engines for the job store: where the database is and how connections are set up.
 
-SQLite (the default, in WAL mode) serializes writers with `BEGIN IMMEDIATE` and a busy timeout, so
-concurrent bulk workers queue instead of failing with "database is locked"; readers use a WAL snapshot
-and never block. PostgreSQL needs nothing special here.
+Writers are serialized on both databases, so the store's read-then-write transactions (claims, cancels,
+migrations) behave the same everywhere and event ids commit in the order they are drawn (a reader that
+remembers the last id it saw never misses one):
+- SQLite (the default, in WAL mode): `BEGIN IMMEDIATE` and a busy timeout, so concurrent bulk workers
+  queue instead of failing with "database is locked"; readers use a WAL snapshot and never block.
+- PostgreSQL: every write transaction first takes one transaction-scoped advisory lock
+  (`pg_advisory_xact_lock`), released at commit; readers never take it. Without it, ids from the events
+  sequence committed out of order under two writers and a live tail skipped events, and two processes
+  opening a fresh database at once raced each other's `CREATE TABLE`.
 """
 
 from __future__ import annotations
 
+import os
+import zlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+WRITE_LOCK_KEY = zlib.crc32(b"cortexkit.onboarding.store")
+"""The PostgreSQL advisory lock id every write transaction of the job store holds until it commits."""
 
 
 def default_data_dir() -> Path:
@@ -20,8 +31,21 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path("cortexkit", ensure_exists=True)
 
 
+STORE_URL_ENV = "CORTEXKIT_STORE_URL"
+"""A team's shared store (`postgresql+psycopg://user@host/db`), for every command that opens the store."""
+
+
 def default_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'jobs.db'}"
+    """`CORTEXKIT_STORE_URL` when set, else the SQLite file in the user's data dir."""
+    return os.environ.get(STORE_URL_ENV) or f"sqlite:///{default_data_dir() / 'jobs.db'}"
+
+
+def safe_url(url: str) -> str:
+    """The URL to show a user: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable URL>"
 
 
 def is_sqlite(url: str) -> bool:
@@ -38,7 +62,14 @@ def sqlite_path(url: str) -> Path | None:
 def make_engine(url: str, *, write: bool) -> Engine:
     """Writers take the lock up front (`BEGIN IMMEDIATE`); readers use a WAL snapshot and never block."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if write:
+
+            @event.listens_for(engine, "begin")
+            def _serialize(conn: Connection) -> None:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+        return engine
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

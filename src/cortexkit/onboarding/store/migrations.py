@@ -34,7 +34,14 @@ def _migrate_2(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(200)")
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migrate_1, _migrate_2)
+def _migrate_3(conn: Connection) -> None:
+    """Version 3: leases (`lease_token` fencing token, `lease_expires_at`), so a crashed host's job is
+    taken over once its lease expires and a runner that lost its lease cannot write."""
+    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN lease_expires_at FLOAT")
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 """Index i holds the migration to version i + 1. Append only; a fresh database gets the current schema
 directly and is stamped with the last version."""
 

@@ -32,7 +32,7 @@ from cortexkit.onboarding.store.engine import (
     sqlite_path,
 )
 from cortexkit.onboarding.store.migrations import current_version, migrate
-from cortexkit.onboarding.store.owners import current_owner, owner_alive
+from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owner, owner_alive
 from cortexkit.onboarding.store.schema import events, job_secrets, jobs, steps
 
 
@@ -41,6 +41,26 @@ class JobNotFoundError(CortexkitError, KeyError):
 
     def __str__(self) -> str:
         return f"no job {self.args[0]!r}" if self.args else "no such job"
+
+
+class JobBusyError(CortexkitError):
+    """Another live runner holds the job's lease; running it here too could race its steps."""
+
+    def __init__(self, job_id: str, holder: str) -> None:
+        super().__init__(f"job {job_id} is being run by another live runner ({holder})")
+        self.job_id = job_id
+        self.holder = holder
+
+
+class LeaseLostError(CortexkitError):
+    """This runner's claim on the job is gone (its lease expired and another runner took the job over):
+    its writes are refused and it must stop before its next side effect."""
+
+    def __init__(self, lease: Lease) -> None:
+        super().__init__(
+            f"job {lease.job_id}: the lease of {lease.owner} (token {lease.token}) is no longer held"
+        )
+        self.lease = lease
 
 
 class JobStore:
@@ -62,7 +82,7 @@ class JobStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.secrets = secret_box or SecretBox(self.data_dir / KEY_FILE_NAME)
         self.engine = make_engine(self.url, write=True)
-        self._reader = make_engine(self.url, write=False) if is_sqlite(self.url) else self.engine
+        self._reader = make_engine(self.url, write=False)
         self._migrate()
 
     @contextmanager
@@ -100,8 +120,11 @@ class JobStore:
             )
         )
 
-    def emit(self, job_id: str, type_: str, payload: Mapping[str, Any]) -> None:
+    def emit(
+        self, job_id: str, type_: str, payload: Mapping[str, Any], *, lease: Lease | None = None
+    ) -> None:
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             self._emit(conn, job_id, type_, payload)
 
     def last_event_id(self) -> int:
@@ -212,9 +235,18 @@ class JobStore:
         with self._read() as conn:
             return [self._record(conn, row) for row in conn.execute(query).mappings().all()]
 
-    def set_state(self, job_id: str, state: JobState, error: str | None = None, **payload: Any) -> None:
+    def set_state(
+        self,
+        job_id: str,
+        state: JobState,
+        error: str | None = None,
+        *,
+        lease: Lease | None = None,
+        **payload: Any,
+    ) -> None:
         with self._tx() as conn:
             self._row(conn, job_id)
+            self._fence(conn, job_id, lease)
             values: dict[str, Any] = {"state": state, "error": error, "updated_at": self._now()}
             if state == JobState.RUNNING:
                 values["cancel_requested"] = 0
@@ -224,34 +256,75 @@ class JobStore:
                 body["error"] = error
             self._emit(conn, job_id, "job", body)
 
-    def claim(self, job_id: str, owner: str | None = None) -> str | None:
-        """Mark the job running for `owner` (this process by default).
+    def claim(self, job_id: str, owner: str | None = None, *, lease_seconds: float = LEASE_SECONDS) -> Lease:
+        """Take the job for `owner` (this process by default) with a lease of `lease_seconds`.
 
-        Returns None on success, or the owner still running it: a job left `running` by a killed process
-        is taken over; one whose process is alive is not, so two resumes cannot run it at once.
+        The claim is a conditional update on the job's fencing token (`lease_token`), checked by its row
+        count, so of two runners released together exactly one wins, on SQLite and PostgreSQL alike. A
+        job `running` under someone else's unexpired lease is refused (`JobBusyError`); one whose lease
+        expired (a crashed host), or whose owner is a dead process on this host, is taken over.
         """
         owner = owner or current_owner()
         with self._tx() as conn:
             row = self._row(conn, job_id)
-            holder = row["owner"]
             now = self._now()
-            if (
-                row["state"] == JobState.RUNNING
-                and holder
-                and holder != owner
-                and owner_alive(holder, float(row["updated_at"]), now)
-            ):
-                return str(holder)
+            holder = row["owner"]
+            if row["state"] == JobState.RUNNING and holder and holder != owner and _lease_held(row, now):
+                raise JobBusyError(job_id, str(holder))
+            seen = int(row["lease_token"])
+            lease = Lease(job_id, owner, seen + 1, now + lease_seconds)
+            won = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.lease_token == seen)
+                .values(
+                    state=JobState.RUNNING,
+                    error=None,
+                    owner=owner,
+                    cancel_requested=0,
+                    lease_token=lease.token,
+                    lease_expires_at=lease.expires_at,
+                    updated_at=now,
+                )
+            ).rowcount
+            if won != 1:
+                raise JobBusyError(job_id, "a runner that claimed it at the same moment")
+            self._emit(conn, job_id, "job", {"state": JobState.RUNNING})
+            return lease
+
+    def renew(self, lease: Lease, lease_seconds: float = LEASE_SECONDS) -> Lease:
+        """The heartbeat: push the lease's expiry on; `LeaseLostError` when another runner took the job."""
+        with self._tx() as conn:
+            expires = self._now() + lease_seconds
+            held = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == lease.job_id, jobs.c.lease_token == lease.token)
+                .values(lease_expires_at=expires)
+            ).rowcount
+        if held != 1:
+            raise LeaseLostError(lease)
+        return Lease(lease.job_id, lease.owner, lease.token, expires)
+
+    def release(self, lease: Lease) -> None:
+        """End the lease (the job is at rest); a lost lease is left alone."""
+        with self._tx() as conn:
             conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(state=JobState.RUNNING, error=None, owner=owner, cancel_requested=0, updated_at=now)
+                .where(jobs.c.id == lease.job_id, jobs.c.lease_token == lease.token)
+                .values(lease_expires_at=None)
             )
-            self._emit(conn, job_id, "job", {"state": JobState.RUNNING})
-            return None
 
-    def set_account_id(self, job_id: str, account_id: str) -> None:
+    def _fence(self, conn: Connection, job_id: str, lease: Lease | None) -> None:
+        """Refuse a write from a runner whose lease was taken over (checked inside the write's transaction,
+        which holds the store's write lock, so no claim can slip in between the check and the write)."""
+        if lease is None:
+            return
+        token = conn.execute(select(jobs.c.lease_token).where(jobs.c.id == job_id)).scalar()
+        if token != lease.token:
+            raise LeaseLostError(lease)
+
+    def set_account_id(self, job_id: str, account_id: str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             conn.execute(
                 update(jobs).where(jobs.c.id == job_id).values(account_id=account_id, updated_at=self._now())
             )
@@ -283,8 +356,9 @@ class JobStore:
 
     # --- steps --------------------------------------------------------------------------------------
 
-    def start_step(self, job_id: str, name: str) -> None:
+    def start_step(self, job_id: str, name: str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             now = self._now()
             existing = conn.execute(
                 select(steps.c.attempts).where(steps.c.job_id == job_id, steps.c.name == name)
@@ -311,9 +385,12 @@ class JobStore:
                 {"step": name, "state": StepState.RUNNING, "attempt": int(existing or 0) + 1},
             )
 
-    def checkpoint(self, job_id: str, name: str, output: Mapping[str, Any]) -> None:
+    def checkpoint(
+        self, job_id: str, name: str, output: Mapping[str, Any], *, lease: Lease | None = None
+    ) -> None:
         """Persist a running step's partial output, so a resumed step knows what it already did."""
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             conn.execute(
                 update(steps)
                 .where(steps.c.job_id == job_id, steps.c.name == name)
@@ -328,8 +405,11 @@ class JobStore:
         state: StepState,
         output: Mapping[str, Any] | None = None,
         outcome: str | None = None,
+        *,
+        lease: Lease | None = None,
     ) -> None:
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             now = self._now()
             values: dict[str, Any] = {"state": state, "finished_at": now, "outcome": outcome}
             if output is not None:
@@ -380,8 +460,9 @@ class JobStore:
                 .values(ciphertext=ciphertext)
             )
 
-    def put_secret(self, job_id: str, name: str, secret: Secret | str) -> None:
+    def put_secret(self, job_id: str, name: str, secret: Secret | str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
+            self._fence(conn, job_id, lease)
             self._put_secret(conn, job_id, name, secret)
             self._emit(conn, job_id, "secret", {"name": name, "stored": "encrypted"})
 
@@ -397,3 +478,14 @@ class JobStore:
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
+
+
+def _lease_held(row: RowMapping, now: float) -> bool:
+    """Whether the job's owner still holds it: its lease has not expired, and if the owner is a process
+    on this host, that process is alive (a killed local runner's job is taken over at once). A row
+    claimed before leases existed (no expiry) falls back to the owner check alone."""
+    owner = str(row["owner"])
+    expires = row["lease_expires_at"]
+    if expires is None:
+        return owner_alive(owner, float(row["updated_at"]), now)
+    return float(expires) > now and owner_alive(owner, float(row["updated_at"]), now, lease_expired=False)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def define(md: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
     """The tables as of schema `version`: migrations build old versions, the code uses the current one."""
-    owner = [Column("owner", String(200))] if version >= 2 else []  # "host:pid" running the job
+    owner = [Column("owner", String(200))] if version >= 2 else []  # "host:pid#runner" running the job
+    lease = (
+        [
+            # Bumped by every claim: the fencing token a runner's writes must still match.
+            Column("lease_token", Integer, nullable=False, server_default="0"),
+            # Until when the owner's claim holds; its heartbeat pushes it on while it works.
+            Column("lease_expires_at", Float),
+        ]
+        if version >= 3
+        else []
+    )
     jobs_table = Table(
         "jobs",
         md,
@@ -23,6 +33,7 @@ def define(md: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
         Column("created_at", Float, nullable=False),
         Column("updated_at", Float, nullable=False),
         *owner,
+        *lease,
     )
     steps_table = Table(
         "steps",

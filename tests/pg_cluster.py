@@ -1,0 +1,100 @@
+"""A throwaway PostgreSQL cluster for the tests: Debian's `postgresql` binaries, an unprivileged user,
+a temporary directory, a free loopback port; stopped and deleted at the end.
+
+`make test` installs Debian's `postgresql` when it is missing; without it the PostgreSQL tests skip.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ADMIN_USER = "cortexkit"
+
+
+def _binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    return candidates[-1] if candidates else None
+
+
+def available() -> bool:
+    return _binary("initdb") is not None and _binary("pg_ctl") is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_user() -> list[str]:
+    """PostgreSQL refuses to run as root: run it as `postgres` (Debian's) or `nobody` then."""
+    if os.geteuid() != 0:
+        return []
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return ["runuser", "-u", name, "--"]
+    raise RuntimeError("running as root with neither a 'postgres' nor a 'nobody' user to run PostgreSQL as")
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Yields the SQLAlchemy URL of the cluster's `postgres` database (superuser, trust auth, loopback)."""
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        raise FileNotFoundError("initdb/pg_ctl not found: install Debian's postgresql (make test does)")
+    prefix = _as_user()
+    root = Path(tempfile.mkdtemp(prefix="cortexkit-pg-"))
+    if prefix:
+        user = pwd.getpwnam(prefix[2])
+        os.chown(root, user.pw_uid, user.pw_gid)
+    data, log = root / "data", root / "server.log"
+    port = _free_port()
+    try:
+        subprocess.run(
+            [*prefix, initdb, "-D", str(data), "-U", ADMIN_USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        try:
+            yield f"postgresql+psycopg://{ADMIN_USER}@127.0.0.1:{port}/postgres"
+        finally:
+            subprocess.run(
+                [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], check=False, timeout=60
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def fresh_database(admin_url: str) -> str:
+    """A new empty database on the cluster; its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
