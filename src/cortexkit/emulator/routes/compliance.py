@@ -95,20 +95,22 @@ def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> d
             "failedResources": failed,
             "passedResources": passed,
             "totalResources": failed + passed,
-            "criticalSeverityFailedResources": 0,
+            "criticalSeverityFailedResources": by_severity["critical"],
             "highSeverityFailedResources": by_severity["high"],
             "mediumSeverityFailedResources": by_severity["medium"],
             "lowSeverityFailedResources": by_severity["low"],
-            "informationalSeverityFailedResources": 0,
+            "informationalSeverityFailedResources": by_severity["informational"],
         }
         details.append(row)
         for key in (
             "failedResources",
             "passedResources",
             "totalResources",
+            "criticalSeverityFailedResources",
             "highSeverityFailedResources",
             "mediumSeverityFailedResources",
             "lowSeverityFailedResources",
+            "informationalSeverityFailedResources",
         ):
             totals[key] += int(row[key])
     summary = {
@@ -117,14 +119,14 @@ def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> d
             "failedResources",
             "passedResources",
             "totalResources",
+            "criticalSeverityFailedResources",
             "highSeverityFailedResources",
             "mediumSeverityFailedResources",
             "lowSeverityFailedResources",
+            "informationalSeverityFailedResources",
         )
     }
-    summary.update(
-        {"criticalSeverityFailedResources": 0, "informationalSeverityFailedResources": 0, "timestamp": end_ms}
-    )
+    summary["timestamp"] = end_ms
     return {"complianceDetails": details, "summary": summary, "requestedTimestamp": now, "timestamp": end_ms}
 
 
