@@ -238,3 +238,38 @@ def test_cloud_types_and_saved_searches_that_run(api: tuple[RunningEmulator, htt
     assert answer.json()["data"]["items"]
     assert client.get("/search/history", params={"filter": "starred"}).status_code == 400
     assert client.get("/search/history").status_code == 400
+
+
+def test_asset_inventory_groups_the_resources_and_follows_open_alerts() -> None:
+    """`pc inventory list` (prismacloud-cli) calls `/v2/inventory`; dismissing alerts passes resources."""
+    with private_emulator(alerts=400) as (_, client):
+        by_cloud = client.get("/v2/inventory").json()
+        summary = by_cloud["summary"]
+        assert {g["cloudTypeName"] for g in by_cloud["groupedAggregates"]} == {"aws", "azure", "gcp"}
+        assert summary["totalResources"] == summary["failedResources"] + summary["passedResources"] > 0
+        assert summary["failedResources"] > 0
+        assert sum(g["totalResources"] for g in by_cloud["groupedAggregates"]) == summary["totalResources"]
+        nested = client.get("/v3/inventory", params={"groupBy": "cloud.account,resource.type"}).json()
+        assert all(
+            {"accountName", "accountId", "resourceTypeName"} <= set(g) for g in nested["groupedAggregates"]
+        )
+        azure = client.post(
+            "/v2/inventory", json={"filters": [{"name": "cloud.type", "operator": "=", "value": "azure"}]}
+        ).json()
+        assert {g["cloudTypeName"] for g in azure["groupedAggregates"]} == {"azure"}
+        assert client.get("/v2/inventory", params={"groupBy": "colour"}).status_code == 400
+        open_ids = [a["id"] for a in _names(client, [("alert.status", "open")])]
+        client.post("/alert/dismiss", json={"alerts": open_ids, "dismissalNote": "all", "filter": {}})
+        after = client.get("/v2/inventory").json()["summary"]
+        assert after["failedResources"] == 0
+        assert after["passedResources"] == summary["totalResources"]
+
+
+def test_login_answers_with_the_documented_content_type(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    running, _ = api
+    with httpx.Client(base_url=running.url) as fresh:
+        response = fresh.post(
+            "/login", json={"username": running.access_key_id, "password": running.secret_key}
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=UTF-8"

@@ -289,6 +289,13 @@ CASES: list[tuple[str, str, str, Call]] = [
     ),
     (STANDARDS, "GET", "/compliance", lambda c: c.get("/compliance")),
     ("historical/CloudAccounts.json", "GET", "/cloud/type", lambda c: c.get("/cloud/type")),
+    ("AssetInventory.json", "GET", "/v2/inventory", lambda c: c.get("/v2/inventory")),
+    (
+        "AssetInventory.json",
+        "POST",
+        "/v3/inventory",
+        lambda c: c.post("/v3/inventory", json={"groupBy": ["cloud.account", "cloud.region"]}),
+    ),
     (
         "SearchManager.json",
         "GET",

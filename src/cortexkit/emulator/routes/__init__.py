@@ -26,6 +26,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
     "search",
     "search_history",
+    "inventory",
     "audit",
     "compute",
     "meta",
