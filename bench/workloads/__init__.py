@@ -16,4 +16,6 @@ ORDER: tuple[str, ...] = (
     "session",
     "onboarding",
     "cortex_sweep",
+    "fleet",
+    "cli_session",
 )

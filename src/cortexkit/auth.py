@@ -179,6 +179,7 @@ class SessionPolicy:
         self._last_proactive_failure: float | None = None
         self.logins = 0
         self.extends = 0
+        self.adoptions = 0
         self.failed_refreshes = 0
 
     # -- decisions -------------------------------------------------------------------------------------
@@ -257,6 +258,11 @@ class SessionPolicy:
     def extended(self, value: Secret | str, sent_at: float) -> Token:
         """An extend sent at `sent_at` succeeded."""
         self.extends += 1
+        return self._install(value, sent_at)
+
+    def adopted(self, value: Secret | str, sent_at: float) -> Token:
+        """A token another process obtained (the shared token cache): installed, not counted as a login."""
+        self.adoptions += 1
         return self._install(value, sent_at)
 
     def _install(self, value: Secret | str, sent_at: float) -> Token:

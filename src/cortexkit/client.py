@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.resources.compute import AsyncCompute, Compute
     from cortexkit.resources.policies import AsyncCompliance, AsyncPolicies, Compliance, Policies
     from cortexkit.resources.search import AsyncAuditLogs, AsyncSearch, AuditLogs, Search
+    from cortexkit.session_cache import TokenCache
 
 __all__ = ["AUTH_HEADER", "AsyncClient", "Client", "ClientStats", "decode"]
 
@@ -164,6 +165,9 @@ class Client:
         refresher: Refresher = "lazy",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        governor: bool | None = None,
+        governor_url: str | None = None,
+        session_cache: bool | TokenCache = False,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
         if http_client is not None and not isinstance(http_client, _http.SyncHttpClient):
@@ -181,6 +185,9 @@ class Client:
             refresher=refresher,
             clock=clock,
             default_headers=dict(default_headers or {}),
+            governor=governor,
+            governor_url=governor_url,
+            session_cache=session_cache,
         )
         self._sleep = sleep
         self._transport = transport
@@ -397,7 +404,33 @@ class Client:
         return self._refresh(decision, loop.remaining() if loop is not None else None)
 
     def _refresh(self, decision: Decision, budget: float | None) -> Token:
-        """Run the refresh this caller was handed (single-flight); `budget` is the caller's deadline."""
+        """Run the refresh this caller was handed (single-flight); `budget` is the caller's deadline.
+        With a shared token cache, under its cross-process lock: a token another process obtained
+        meanwhile is adopted instead of logging in again."""
+        sharing = self._core.sharing
+        if sharing is None:
+            return self._refresh_alone(decision, budget)
+        fd = None
+        try:
+            fd = sharing.acquire(budget)
+            found = sharing.candidate(decision.token) if fd is not None else None
+        except BaseException as exc:  # interrupted while waiting: hand the refresh back
+            sharing.release(fd)
+            with self._cond:
+                self._core.session.refresh_failed(exc)
+                self._cond.notify_all()
+            raise
+        try:
+            if found is None:
+                return self._refresh_alone(decision, budget)
+            with self._cond:
+                token = self._core.session.adopted(*found)
+                self._cond.notify_all()
+            return token
+        finally:
+            sharing.release(fd)
+
+    def _refresh_alone(self, decision: Decision, budget: float | None) -> Token:
         core, session = self._core, self._core.session
         step = decision.step
         try:
@@ -427,6 +460,8 @@ class Client:
                             return fallback.token
                     step = fallback.step
                     continue
+                if core.sharing is not None:
+                    core.sharing.remember(value, sent)
                 with self._cond:
                     if step is Step.EXTEND:
                         token = session.extended(value, sent)
@@ -526,6 +561,9 @@ class AsyncClient:
         refresher: Refresher = "lazy",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        governor: bool | None = None,
+        governor_url: str | None = None,
+        session_cache: bool | TokenCache = False,
     ) -> None:
         creds = _resolve_credentials(credentials, profile, api_url, access_key_id, secret_key)
         if http_client is not None and not isinstance(http_client, _http.AsyncHttpClient):
@@ -543,6 +581,9 @@ class AsyncClient:
             refresher=refresher,
             clock=clock,
             default_headers=dict(default_headers or {}),
+            governor=governor,
+            governor_url=governor_url,
+            session_cache=session_cache,
         )
         self._sleep = sleep
         self._owns_http = http_client is None
@@ -781,6 +822,28 @@ class AsyncClient:
 
     async def _refresh(self, decision: Decision, budget: float | None) -> Token:
         """The async twin of `Client._refresh`."""
+        sharing = self._core.sharing
+        if sharing is None:
+            return await self._refresh_alone(decision, budget)
+        fd = None
+        try:
+            fd = await sharing.acquire_async(budget)
+            found = sharing.candidate(decision.token) if fd is not None else None
+        except BaseException as exc:  # cancelled while waiting: hand the refresh back
+            sharing.release(fd)
+            self._core.session.refresh_failed(exc)
+            self._wake_later(self._condition())
+            raise
+        try:
+            if found is None:
+                return await self._refresh_alone(decision, budget)
+            token = self._core.session.adopted(*found)
+            self._wake_later(self._condition())
+            return token
+        finally:
+            sharing.release(fd)
+
+    async def _refresh_alone(self, decision: Decision, budget: float | None) -> Token:
         core, session = self._core, self._core.session
         cond = self._condition()
         step = decision.step
@@ -809,6 +872,8 @@ class AsyncClient:
                         return fallback.token
                     step = fallback.step
                     continue
+                if core.sharing is not None:
+                    core.sharing.remember(value, sent)
                 if step is Step.EXTEND:
                     token = session.extended(value, sent)
                 else:

@@ -85,6 +85,9 @@ class TenantRateLimiter(RateLimiter):
     def reserve(self, method: str, path: str, now: float) -> float:
         return super().reserve("TENANT", "/", now)
 
+    def release(self, method: str, path: str, now: float) -> None:
+        super().release("TENANT", "/", now)
+
     def on_response(
         self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
     ) -> None:
@@ -100,6 +103,8 @@ class Limiter(Protocol):
 
     def reserve(self, method: str, path: str, now: float) -> float: ...
 
+    def release(self, method: str, path: str, now: float) -> None: ...
+
     def on_response(
         self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
     ) -> None: ...
@@ -111,6 +116,8 @@ class BucketStore(Protocol):
     description: str
 
     def reserve(self, key: str, rate: float, burst: int) -> float: ...
+
+    def release(self, key: str, rate: float, burst: int) -> None: ...
 
     def respond(self, key: str, rate: float, burst: int, status: int, observed: Observed) -> None: ...
 
@@ -190,6 +197,25 @@ class SharedLimiter:
                 self.waited += wait
                 return wait
         return self.fallback.reserve(method, path, now)
+
+    def release(self, method: str, path: str, now: float) -> None:
+        """Give back a slot whose request will not be sent (its caller was cancelled while waiting)."""
+        if self.shared:
+            key, rate, burst = self.classify(method, path)
+            try:
+                self.store.release(key, rate, burst)
+            except GovernorUnavailableError as exc:
+                self._failed(exc)
+            else:
+                return
+        self.fallback.release(method, path, now)
+
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (a parent thread may have held this one at the fork)."""
+        self._lock = threading.Lock()
+        reset = getattr(self.store, "after_fork", None)
+        if reset is not None:
+            reset()
 
     def on_response(
         self, method: str, path: str, status: int, headers: Mapping[str, str], now: float
@@ -307,3 +333,14 @@ def cortex_limiter(
         if fallback is None:
             fallback = _CORTEX_FALLBACKS[tenant_url] = TenantRateLimiter(CORTEX_RATE, CORTEX_BURST)
     return _limiter("cortex", tenant_url, "", classify, fallback, governor, governor_url, directory)
+
+
+def _after_fork_in_child() -> None:
+    global _STORES_LOCK  # noqa: PLW0603 - the module's lock itself must be replaced in the child
+    _STORES_LOCK = threading.Lock()
+    for limiter in _STORES.values():
+        limiter.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -125,6 +125,17 @@ class FileBucketStore:
             self.save(buckets)
             return wait
 
+    def release(self, key: str, rate: float, burst: int) -> None:
+        with self._locked():
+            buckets = self.load()
+            now = self.clock()
+            self._get(buckets, key, rate, burst, now).release(now)
+            self.save(buckets)
+
+    def after_fork(self) -> None:
+        """In a forked child: a fresh thread lock (the descriptor is reopened by the pid check)."""
+        self._thread_lock = threading.Lock()
+
     def respond(self, key: str, rate: float, burst: int, status: int, observed: Observed) -> None:
         with self._locked():
             buckets = self.load()

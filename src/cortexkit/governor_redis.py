@@ -58,6 +58,8 @@ local result = '0'
 if op == 'reserve' then
   t = t - 1
   if t < 0 then result = fmt(-t / r) end
+elseif op == 'release' then  -- Bucket.release
+  t = math.min(b, t + 1)
 else
   -- Bucket.observe
   local hr, hb, hrem = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -127,6 +129,9 @@ class RedisBucketStore:
 
     def reserve(self, key: str, rate: float, burst: int) -> float:
         return float(self.run("reserve", key, rate, burst))
+
+    def release(self, key: str, rate: float, burst: int) -> None:
+        self.run("release", key, rate, burst)
 
     def respond(self, key: str, rate: float, burst: int, status: int, observed: Observed) -> None:
         self.run("respond", key, rate, burst, *(_arg(v) for v in observed), str(status))

@@ -33,13 +33,15 @@ from urllib.parse import urlsplit
 from cortexkit import _http, errors
 from cortexkit._redact import RedactedDict, Secret
 from cortexkit.auth import SessionPolicy, Token
+from cortexkit.governor import Limiter, prisma_limiter
 from cortexkit.logs import setup_from_env
 from cortexkit.pagination import CLIENT_DEFAULT, RequestSpec
-from cortexkit.ratelimit import RateLimiter, shared_limiter
+from cortexkit.ratelimit import RateLimiter
 from cortexkit.retry import RetryConfig, RetryPolicy, Verdict, is_idempotent
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.credentials import Credentials
+    from cortexkit.session_cache import SharedSession, TokenCache
 
 log = logging.getLogger("cortexkit")
 
@@ -56,6 +58,7 @@ class ClientStats:
     retries: int = 0
     throttled: int = 0  # 429 responses seen
     replays_401: int = 0
+    adopted_sessions: int = 0  # tokens taken from the shared token cache instead of logging in
     refresh_failures: int = 0
     rate_limit_wait: float = 0.0
 
@@ -125,6 +128,9 @@ class ClientCore:
         refresher: str,
         clock: Callable[[], float],
         default_headers: dict[str, str] | None,
+        governor: bool | None = None,
+        governor_url: str | None = None,
+        session_cache: bool | TokenCache = False,
     ) -> None:
         setup_from_env()  # CORTEXKIT_LOG=debug: redacted debug logging without code
         if refresher not in ("lazy", "background"):
@@ -165,11 +171,19 @@ class ClientCore:
                 config = replace(config, max_attempts=max_retries + 1)
             self.retry = RetryPolicy(config)
         if isinstance(rate_limit, RateLimiter):
-            self.limiter: RateLimiter | None = rate_limit
-        elif rate_limit:
-            self.limiter = shared_limiter(self.api_url, str(credentials.access_key_id))
+            self.limiter: Limiter | None = rate_limit
+        elif rate_limit:  # shared by every process on this key unless the governor is off (governor.py)
+            self.limiter = prisma_limiter(
+                self.api_url, str(credentials.access_key_id), governor=governor, governor_url=governor_url
+            )
         else:
             self.limiter = None
+        self.sharing: SharedSession | None = None  # the session shared through the token cache
+        if session_cache:
+            from cortexkit.session_cache import shared_session
+
+            key_id, secret = str(credentials.access_key_id), credentials.secret_key
+            self.sharing = shared_session(self.api_url, key_id, session_cache, clock, secret)
         self.session = SessionPolicy()
         self.refresher = refresher
         self.clock = clock
@@ -180,6 +194,7 @@ class ClientCore:
         s = self.stats
         s.logins, s.extends = self.session.logins, self.session.extends
         s.refresh_failures = self.session.failed_refreshes
+        s.adopted_sessions = self.session.adoptions
         return s
 
     def build(self, spec: RequestSpec, token: Token | None) -> tuple[str, RedactedDict]:
@@ -409,6 +424,8 @@ class RequestLoop:
         if status == 401 and spec.auth and not self.replayed:
             self.replayed = True
             core.stats.replays_401 += 1
+            if core.sharing is not None:
+                core.sharing.refused_token(self.token)  # never adopt it again from the shared cache
             self.attempt -= 1
             return Outcome(Next.REPLAY)
         if status < 400:

@@ -54,9 +54,16 @@ class CachedToken:
 
     value: str
     sent_at: float  # epoch seconds
+    secret_check: str = ""  # `secret_check()` of the secret key that logged in ("" when unknown)
 
     def __repr__(self) -> str:
         return f"CachedToken(value='***', sent_at={self.sent_at:.3f})"
+
+
+def secret_check(secret: str) -> str:
+    """Which secret key a cached token belongs to, kept inside the encrypted file: a process whose secret
+    differs (a wrong or rotated one) logs in itself instead of riding on another's session."""
+    return hashlib.sha256(b"cortexkit token cache\0" + secret.encode()).hexdigest()
 
 
 def fingerprint(value: str) -> str:
@@ -222,7 +229,7 @@ class TokenCache:
             raise TokenCacheError(f"cannot read {self.path}: {exc.strerror}") from exc
         try:
             data = json.loads(self._fernet().decrypt(blob))
-            token = CachedToken(str(data["token"]), float(data["sent_at"]))
+            token = CachedToken(str(data["token"]), float(data["sent_at"]), str(data.get("check", "")))
         except InvalidToken:
             # Another key (a new keyring entry, a deleted key file): not damage, just unusable; forget it.
             log.debug("token cache encrypted with another key; ignoring it")
@@ -232,11 +239,11 @@ class TokenCache:
             raise TokenCacheError(f"{self.path} is corrupt") from exc
         return token if token.value else None
 
-    def store(self, value: str, sent_at: float) -> None:
+    def store(self, value: str, sent_at: float, check: str = "") -> None:
         """Keep a token whose login or extend request was sent at `sent_at` (epoch seconds)."""
         from cortexkit.credentials import write_private
 
-        body = json.dumps({"token": value, "sent_at": sent_at}).encode()
+        body = json.dumps({"token": value, "sent_at": sent_at, "check": check}).encode()
         try:
             write_private(self.path, self._fernet().encrypt(body).decode())
         except OSError as exc:
@@ -317,8 +324,12 @@ class SharedSession:
         cache: TokenCache,
         clock: Callable[[], float],
         wall: Callable[[], float] = time.time,
+        *,
+        secret: Secret | str | None = None,
     ) -> None:
         self.cache = cache
+        plain = secret.get_secret_value() if isinstance(secret, Secret) else secret
+        self.check = secret_check(plain) if plain else ""
         self.clock = clock
         self.wall = wall
         self.refused: set[str] = set()
@@ -349,6 +360,8 @@ class SharedSession:
             return None
         if current is not None and cached.value == current.value:
             return None
+        if self.check and cached.secret_check != self.check:
+            return None  # logged in with another secret key: this one must prove itself
         sent_local = self.to_local(cached.sent_at)
         token = Token.received(cached.value, sent_local)
         if not token.usable(self.clock()):
@@ -362,7 +375,7 @@ class SharedSession:
         """Cache a token this process obtained (its request sent at `sent_local` on the client's clock)."""
         plain = value.get_secret_value() if isinstance(value, Secret) else value
         try:
-            self.cache.store(plain, self.to_wall(sent_local))
+            self.cache.store(plain, self.to_wall(sent_local), self.check)
         except TokenCacheError as exc:
             self.cache.warn_once(str(exc))
 
@@ -425,7 +438,11 @@ SESSION_CACHE_ENV = "CORTEXKIT_SESSION_CACHE"
 
 
 def shared_session(
-    api_url: str, access_key_id: str, setting: bool | TokenCache, clock: Callable[[], float]
+    api_url: str,
+    access_key_id: str,
+    setting: bool | TokenCache,
+    clock: Callable[[], float],
+    secret: Secret | str | None = None,
 ) -> SharedSession | None:
     """What a client with `session_cache=setting` shares, or None: `CORTEXKIT_SESSION_CACHE=off` turns it
     off, and without the `cryptography` package (never a token in clear text) there is no cache."""
@@ -437,4 +454,4 @@ def shared_session(
         log.warning("the session token cache needs the cryptography package; logging in without it")
         return None
     cache = setting if isinstance(setting, TokenCache) else TokenCache(api_url, access_key_id)
-    return SharedSession(cache, clock)
+    return SharedSession(cache, clock, secret=secret)

@@ -109,9 +109,7 @@ def test_onboard_three_subscriptions_from_csv(demo_ui: RunningUI, new_page: Call
     )
     page.get_by_role("button", name="Preview rows").click()
     expect(page.locator("#preview-title")).to_have_text("Preview: 3 rows ready")
-    page.get_by_label("Client secret for rows with an existing app registration (optional)").fill(
-        "csv-secret"
-    )
+    page.get_by_label("Client secret").fill("csv-secret")
     page.get_by_role("button", name="Start 3 onboarding jobs").click()
     rows = page.locator("#jobs-table tr[data-job]")
     expect(rows).to_have_count(3)

@@ -61,7 +61,8 @@ def test_export_50000_alerts_jsonl_and_csv(big: RunningEmulator, tmp_path: Path)
         for line in stream:
             ids.add(json.loads(line)["id"])
     assert len(ids) == total
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["alerts.jsonl"]  # no temporary file left
+    # no temporary file left (the config dir is this dir here: the token cache's key file is not one)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "token-cache.key") == ["alerts.jsonl"]
 
     table = tmp_path / "alerts.csv"
     done = _run(env, "-o", "json", "alerts", "export", "-f", "csv", "-o", str(table), "--status", "open")

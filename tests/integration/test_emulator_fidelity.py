@@ -181,3 +181,103 @@ def test_compliance_standards_requirements_and_sections_agree_with_the_posture(
     assert all(s["requirementId"] == requirements[0]["id"] for s in sections)
     unknown = client.get("/compliance/00000000-0000-0000-0000-000000000000/requirement")
     assert unknown.status_code == 400
+
+
+def test_alerts_carry_all_five_severities_and_the_posture_counts_them(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    _, client = api
+    assert client.get("/filter/alert/suggest").json()["policy.severity"]["options"] == [
+        "critical",
+        "high",
+        "medium",
+        "low",
+        "informational",
+    ]
+    seen = {a["policy"]["severity"] for a in _names(client, [])}  # type: ignore[index]
+    assert seen == {"critical", "high", "medium", "low", "informational"}
+    summary = client.get("/compliance/posture").json()["summary"]
+    assert summary["criticalSeverityFailedResources"] > 0
+    assert summary["informationalSeverityFailedResources"] > 0
+    assert summary["failedResources"] == sum(
+        summary[f"{s}SeverityFailedResources"] for s in ("critical", "high", "medium", "low", "informational")
+    )
+
+
+def test_alerts_per_day_follow_a_weekday_pattern_and_resolve_over_weeks(
+    api: tuple[RunningEmulator, httpx.Client],
+) -> None:
+    """Weekdays see about three times the alerts of weekend days; resolutions spread over weeks."""
+    _, client = api
+    newest = client.post("/v2/alert", json={"limit": 1}).json()["items"][0]["alertTime"]
+    day_ms = 86_400_000
+    today = newest - newest % day_ms
+    weekday: list[int] = []
+    weekend: list[int] = []
+    for back in range(1, 29):
+        start = today - back * day_ms
+        rng = {"type": "absolute", "value": {"startTime": start, "endTime": start + day_ms - 1}}
+        count = client.post("/v2/alert", json={"timeRange": rng, "limit": 1}).json()["totalRows"]
+        (weekend if ((start // day_ms) + 3) % 7 >= 5 else weekday).append(count)
+    assert sum(weekday) / len(weekday) > 2 * sum(weekend) / len(weekend)
+    resolved = _names(client, [("alert.status", "resolved")])
+    delays = [a["history"][-1]["modifiedOn"] - a["alertTime"] for a in resolved]  # type: ignore[index, operator]
+    assert min(delays) < day_ms < 7 * day_ms < max(delays)
+
+
+def test_cloud_types_and_saved_searches_that_run(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    """Routes prismacloud-cli calls: `cloud type` and the saved searches, whose queries this RQL answers."""
+    _, client = api
+    assert {"aws", "azure", "gcp"} <= set(client.get("/cloud/type").json())
+    assert client.get("/cloud/type", params={"onlyAccessible": "true"}).json() == ["aws", "azure", "gcp"]
+    saved = client.get("/search/history", params={"filter": "saved"}).json()
+    assert saved and all(s["searchName"] for s in saved)
+    assert len(client.get("/search/history", params={"filter": "recent", "limit": 3}).json()) == 3
+    answer = client.post("/search/config", json={"query": saved[0]["query"], "limit": 10})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["items"]
+    assert client.get("/search/history", params={"filter": "starred"}).status_code == 400
+    assert client.get("/search/history").status_code == 400
+
+
+def test_asset_inventory_groups_the_resources_and_follows_open_alerts() -> None:
+    """`pc inventory list` (prismacloud-cli) calls `/v2/inventory`; dismissing alerts passes resources."""
+    with private_emulator(alerts=400) as (_, client):
+        by_cloud = client.get("/v2/inventory").json()
+        summary = by_cloud["summary"]
+        assert {g["cloudTypeName"] for g in by_cloud["groupedAggregates"]} == {"aws", "azure", "gcp"}
+        assert summary["totalResources"] == summary["failedResources"] + summary["passedResources"] > 0
+        assert summary["failedResources"] > 0
+        assert sum(g["totalResources"] for g in by_cloud["groupedAggregates"]) == summary["totalResources"]
+        nested = client.get("/v3/inventory", params={"groupBy": "cloud.account,resource.type"}).json()
+        assert all(
+            {"accountName", "accountId", "resourceTypeName"} <= set(g) for g in nested["groupedAggregates"]
+        )
+        azure = client.post(
+            "/v2/inventory", json={"filters": [{"name": "cloud.type", "operator": "=", "value": "azure"}]}
+        ).json()
+        assert {g["cloudTypeName"] for g in azure["groupedAggregates"]} == {"azure"}
+        assert client.get("/v2/inventory", params={"groupBy": "colour"}).status_code == 400
+        open_ids = [a["id"] for a in _names(client, [("alert.status", "open")])]
+        client.post("/alert/dismiss", json={"alerts": open_ids, "dismissalNote": "all", "filter": {}})
+        after = client.get("/v2/inventory").json()["summary"]
+        assert after["failedResources"] == 0
+        assert after["passedResources"] == summary["totalResources"]
+
+
+def test_login_answers_with_the_documented_content_type(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    running, _ = api
+    with httpx.Client(base_url=running.url) as fresh:
+        response = fresh.post(
+            "/login", json={"username": running.access_key_id, "password": running.secret_key}
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=UTF-8"
+
+
+def test_posture_takes_to_now_only_as_epoch(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    _, client = api
+    assert client.post("/compliance/posture", json={"timeRange": TO_NOW}).status_code == 200
+    for value in ("login", "day", "year"):
+        refused = client.post("/compliance/posture", json={"timeRange": {"type": "to_now", "value": value}})
+        assert refused.status_code == 400, value

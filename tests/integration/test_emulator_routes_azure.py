@@ -358,3 +358,21 @@ def test_legacy_v1_update_renames_and_unknown_is_404() -> None:
         missing = client.put(f"/cloud/azure/{uuid.uuid4()}", json=body)
         assert missing.status_code == 404
         assert redlock_keys(missing) == ["invalid_account_id_format"]
+
+
+def test_an_azure_gov_account_shows_the_spec_deployment_type() -> None:
+    """Issue 15 item 6: onboarded as `azure_gov`, listed as the spec's AZURE_GOVERNMENT (lower case)."""
+    with private_emulator() as (_, client):
+        subscription = str(uuid.uuid4())
+        body = {
+            "cloudAccount": {"accountType": "account", "accountId": subscription, "name": "gov-sub"},
+            "clientId": str(uuid.uuid4()),
+            "key": "k",
+            "tenantId": str(uuid.uuid4()),
+            "servicePrincipalId": str(uuid.uuid4()),
+            "environmentType": "azure_gov",
+        }
+        assert client.post("/cas/v1/azure_account", json=body).status_code == 200
+        listed = {a["accountId"]: a for a in client.get("/cloud").json()}
+        assert listed[subscription]["deploymentType"] == "azure_government"
+        assert client.get(f"/cloud/azure/{subscription}").json()["deploymentType"] == "azure_government"

@@ -123,10 +123,17 @@ def test_cancel_pending_job_and_refuse_finished_one(env: dict[str, str]) -> None
     )
     job_id = store.create_job(spec, secret=SECRET)
     code, _, err = invoke(env, "onboard", "cancel", job_id[:8])
-    assert code == 0 and "cancel requested" in err
+    assert code == 0 and "cancelled" in err
     assert store.require_job(job_id).state == "cancelled"
     code, _, err = invoke(env, "onboard", "cancel", job_id)
     assert code == 1 and "already finished" in err
+    code, _, err = invoke(env, "onboard", "resume", job_id[:8], "--poll-interval", "0.1")
+    assert code == 2 and "--force" in err and store.require_job(job_id).state == "cancelled"
+    code, out, err = invoke(
+        env, "onboard", "resume", job_id[:8], "--force", "--poll-interval", "0.1", "-o", "json"
+    )
+    assert code == 0, err
+    assert "--force: running its remaining steps" in err and json.loads(out)[0]["state"] == "done"
     code, _, _ = invoke(env, "onboard", "show", "ffffffff")
     assert code == 2
 

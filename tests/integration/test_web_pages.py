@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,9 +70,10 @@ def _form(**overrides: str) -> dict[str, str]:
         "csrf_token": CSRF,
         "account_type": "account",
         "environment": "azure",
-        "name": "Prod EU",
+        # A fresh name and subscription: the emulator is shared, and the wizard refuses what it has.
+        "name": f"Prod EU {uuid.uuid4().hex[:6]}",
         "tenant_id": GOOD,
-        "subscription_id": GOOD,
+        "subscription_id": str(uuid.uuid4()),
         "provisioner": "existing",
         "client_id": CLIENT_ID,
         "service_principal_id": SP_ID,
@@ -99,6 +101,7 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
             "client_id": CLIENT_ID,
             "service_principal_id": SP_ID,
             "name": "x",
+            "has_client_secret": True,
         },
         headers={"x-csrf-token": CSRF},
     )
@@ -109,7 +112,8 @@ def test_validate_endpoint_returns_the_engines_field_errors(client: TestClient) 
 def test_a_valid_form_creates_and_starts_a_job_and_redirects_to_it(
     client: TestClient, stack: WebStack
 ) -> None:
-    response = client.post("/onboard", data=_form())
+    form = _form()
+    response = client.post("/onboard", data=form)
     assert response.status_code == 303
     job_id = response.headers["location"].rsplit("/", 1)[1]
     stack.engine.runner.join(job_id, 60)
@@ -118,10 +122,10 @@ def test_a_valid_form_creates_and_starts_a_job_and_redirects_to_it(
     secret = stack.store.get_secret(job_id, "client_secret")
     assert secret is not None and secret.reveal() == SECRET
     assert SECRET not in job.spec.model_dump_json()
-    again = client.post("/onboard", data=_form())
+    again = client.post("/onboard", data=form)
     assert again.headers["location"].endswith(job_id), "the idempotency key reuses the job"
     page = client.get(f"/jobs/{job_id}").text
-    assert SECRET not in page and "Prod EU" in page
+    assert SECRET not in page and form["name"] in page
     assert SECRET not in client.get(f"/api/jobs/{job_id}").text
 
 
@@ -175,6 +179,35 @@ def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack)
     for job_id in started:
         stack.engine.runner.join(job_id, 60)
     assert {j.name: j.state for j in stack.store.list_jobs()} == {f"S{i}": JobState.DONE for i in range(3)}
+
+
+def test_a_ui_bulk_runs_in_the_pool_on_one_shared_client(emulator: RunningEmulator, tmp_path: Path) -> None:
+    """Issue 13 §3: the UI started one thread and one login per row; now a bounded pool on the pages'
+    client: 8 rows, at most 2 running at once, one login for the pages and every job."""
+    import httpx
+
+    stack = web_stack(emulator, tmp_path, TOKEN, max_workers=2)
+    client = _client(stack, follow_redirects=False)
+    before = httpx.get(f"{emulator.url}/_emulator/stats", timeout=10).json()["logins"]
+    client.get("/onboard")  # the pages log in once
+    text = CSV_HEAD + "".join(_row(f"P{i}", str(uuid.uuid4())) for i in range(8))
+    response = client.post(
+        "/onboard/bulk/start",
+        data={"csrf_token": CSRF, "csv_text": text, "batch_key": "p", "client_secret": SECRET},
+    )
+    assert response.status_code == 303
+    most = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        jobs = stack.store.list_jobs()
+        most = max(most, sum(1 for j in jobs if j.state is JobState.RUNNING))
+        if len(jobs) == 8 and all(j.finished for j in jobs):
+            break
+        time.sleep(0.01)
+    assert [j.state for j in stack.store.list_jobs()] == [JobState.DONE] * 8
+    assert 1 <= most <= 2
+    assert httpx.get(f"{emulator.url}/_emulator/stats", timeout=10).json()["logins"] - before == 1
+    stack.close()
 
 
 def _sse_frames(body: str) -> list[dict[str, str]]:

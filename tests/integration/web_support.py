@@ -17,10 +17,9 @@ from typing import Any
 
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
-from cortexkit.onboarding.runner import Runner
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import JobStore
-from cortexkit.web.backend import Engine, close_engine, fixed_client_factory
+from cortexkit.web.backend import Engine, close_engine, engine_for, fixed_client_factory
 from cortexkit.web.settings import ProfileInfo, WebSettings
 
 GOOD = "11111111-2222-4333-8444-555555555555"
@@ -89,18 +88,22 @@ def web_stack(
     secret_key: str | None = None,
     poll_interval: float = 0.01,
     store_class: type[JobStore] = JobStore,
+    max_workers: int | None = None,
 ) -> WebStack:
     factory = fixed_client_factory(emulator.url, emulator.access_key_id, secret_key or emulator.secret_key)
     profile = ProfileInfo(PROFILE, emulator.url, emulator.access_key_id, is_default=True)
     store = store_class(f"sqlite:///{tmp_path / 'jobs.db'}")
-    runner = Runner(
+    settings = RunnerSettings(
+        verify_timeout=30.0, poll_interval=0.05, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
+    )
+    engine = engine_for(
         store,
         factory,
-        settings=RunnerSettings(
-            verify_timeout=30.0, poll_interval=0.05, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
-        ),
+        profiles=lambda: [profile],
+        runner_settings=settings,
+        max_workers=max_workers,
+        default_profile=PROFILE,
     )
-    engine = Engine(store=store, runner=runner, client_factory=factory, profiles=lambda: [profile])
     settings = WebSettings(
         backend=engine.backend(),
         session_token=token,

@@ -74,7 +74,7 @@ def account_body(subscription: str) -> dict[str, Any]:
             "accountType": "account",
             "name": f"soak-{subscription}",
             "enabled": True,
-            "groupIds": [],
+            # No groupIds: the account lands in the Default Account Group (an empty list is refused).
         },
         "clientId": str(uuid.uuid4()),
         "key": "soak-azure-client-secret",

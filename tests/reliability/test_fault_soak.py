@@ -20,6 +20,7 @@ from cortexkit.errors import CortexkitError, OutcomeUnknownError
 from tests.reliability.soak_workload import Outcome, control, soak
 
 CREATE_ROUTE = "POST /cas/v1/azure_account"
+SOAK_TOKEN_TTL = 8
 
 
 def check(running: RunningEmulator, outcome: Outcome, requests: int) -> dict[str, Any]:
@@ -71,11 +72,14 @@ def run_soak(
     batches: int,
     emulated_seconds: float,
 ) -> None:
-    running = make_emulator(fault_rate=0.1, seed=2026, token_ttl=4, alerts=400)
+    # 8 s tokens: the 30 s clock jumps between batches still expire every one, while a machine at load
+    # 30 (seen in CI) can stall a login-then-replay for more than 4 s and expire the fresh token too.
+    running = make_emulator(fault_rate=0.1, seed=2026, token_ttl=SOAK_TOKEN_TTL, alerts=400)
     outcome = soak(running, requests=requests, batches=batches, emulated_seconds=emulated_seconds)
     figures = check(running, outcome, requests)
     record_figures(
-        suite, {**figures, "emulated_seconds": emulated_seconds, "token_ttl": 4, "fault_rate": 0.1}
+        suite,
+        {**figures, "emulated_seconds": emulated_seconds, "token_ttl": SOAK_TOKEN_TTL, "fault_rate": 0.1},
     )
 
 

@@ -113,3 +113,15 @@ def test_a_million_alerts_are_a_few_compact_arrays() -> None:
 
 def test_no_accounts_means_no_alerts() -> None:
     assert AlertIndex(1, 100, NOW, generators.make_policies(1, NOW), []).n == 0
+
+
+def test_alerts_per_day_vary_with_a_few_incident_days() -> None:
+    """Some days (the seeded incidents) carry several times the median day's alerts."""
+    index = _index(20_000)
+    per_day = [0] * 90
+    for i in range(index.n):
+        per_day[min(89, (index.time_ms(i) - index.start_ms) // catalog.DAY_MS)] += 1  # 24 h buckets
+    ranked = sorted(per_day)
+    median = ranked[45]
+    assert ranked[-1] > 2.5 * median
+    assert ranked[0] < 0.6 * median

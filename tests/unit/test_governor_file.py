@@ -45,6 +45,16 @@ def test_a_429_seen_by_one_slows_the_other(tmp_path: Path) -> None:
     assert b.reserve("GET /alert/{id}", 5, 10) == pytest.approx(1 / (5 * SAFETY * 0.7))
 
 
+def test_a_released_slot_goes_back_to_every_process(tmp_path: Path) -> None:
+    clock = Clock()
+    a = FileBucketStore(tmp_path, "g", clock=clock)
+    b = FileBucketStore(tmp_path, "g", clock=clock)
+    waits = [a.reserve("GET /alert/{id}", 5, 10) for _ in range(10)]
+    assert waits[-1] > 0  # the tenth waits
+    a.release("GET /alert/{id}", 5, 10)  # its caller was cancelled: the slot is back
+    assert b.reserve("GET /alert/{id}", 5, 10) == pytest.approx(waits[-1])
+
+
 def test_headers_move_the_shared_ceiling(tmp_path: Path) -> None:
     clock = Clock()
     a = FileBucketStore(tmp_path, "g", clock=clock)

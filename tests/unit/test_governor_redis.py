@@ -30,10 +30,13 @@ def test_the_lua_bucket_is_the_python_bucket(redis_url: str, seed: int) -> None:
     for _ in range(200):
         now += rng.choice([0.0, 0.001, 0.05, 0.3, 2.0])
         op = rng.random()
-        if op < 0.6:
+        if op < 0.5:
             want = bucket.reserve(now)
             got = float(store.run("reserve", "k", rate, burst, now=now))
             assert got == pytest.approx(want, abs=1e-9)
+        elif op < 0.6:
+            bucket.release(now)
+            store.run("release", "k", rate, burst, now=now)
         else:
             seen = (
                 rng.choice([None, 20.0, rate]),

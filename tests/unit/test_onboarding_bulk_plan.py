@@ -38,6 +38,23 @@ def test_good_rows_become_specs_bad_rows_report_their_line() -> None:
     assert str(errors[0]).startswith("line 3: subscription_id:")
 
 
+def test_a_name_repeated_in_the_file_is_an_error_of_the_later_row() -> None:
+    other = SUB[:-1] + "9"
+    text = HEADER + f"prod,{SUB},{TENANT},{CLIENT},{SP},,\n" + f"prod,{other},{TENANT},{CLIENT},{SP},,\n"
+    specs, errors = parse_csv(text)
+    assert [s.name for s in specs] == ["prod"]
+    assert [(e.line, e.field, e.message) for e in errors] == [
+        (3, "name", "Same name as line 2; names are unique.")
+    ]
+
+
+def test_a_value_over_the_field_limit_is_one_clear_error_and_nothing_runs() -> None:
+    text = HEADER + f"prod,{SUB},{TENANT},{CLIENT},{SP},,\n" + '"' + "x" * 140_000 + "\n"
+    specs, errors = parse_csv(text)
+    assert specs == [] and len(errors) == 1
+    assert "longer than 128 KB" in errors[0].message and errors[0].line == 3
+
+
 def test_unknown_column_and_empty_file_are_reported() -> None:
     assert parse_csv("")[1][0].field == "header"
     specs, errors = parse_csv("name,password\nx,y\n")

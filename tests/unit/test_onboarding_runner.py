@@ -8,7 +8,7 @@ import pytest
 
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
-from cortexkit.onboarding.runner import Runner, shared_client_factory
+from cortexkit.onboarding.runner import JobNotResumableError, Runner, shared_client_factory
 from cortexkit.onboarding.store import JobStore
 from tests.unit.onboarding_fakes import CLIENT, GROUP_ID, SP, SUB, TENANT, FakeApi, FakeClock
 
@@ -185,12 +185,15 @@ def test_missing_secret_fails_identity_clearly(tmp_path: Path) -> None:
     assert job.state == "failed" and "AZURE_CLIENT_SECRET" in (job.error or "")
 
 
-def test_cancelled_job_resumes_when_asked(tmp_path: Path) -> None:
+def test_cancelled_job_resumes_only_when_forced(tmp_path: Path) -> None:
     api = FakeApi()
     store, runner = make(tmp_path, api)
     job_id = store.create_job(spec(), secret=SECRET)
     store.request_cancel(job_id)
-    job = runner.run(job_id)
+    with pytest.raises(JobNotResumableError, match="--force"):
+        runner.run(job_id)
+    assert api.adds() == 0
+    job = runner.run(job_id, force=True)
     assert job.state == "done" and not job.cancel_requested and api.adds() == 1
     assert runner.run(job_id).state == "done" and api.adds() == 1  # a done job is left alone
 

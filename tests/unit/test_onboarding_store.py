@@ -79,10 +79,14 @@ def test_cancel_pending_is_immediate_running_is_requested(store: JobStore) -> No
     assert store.require_job(pending).state == "cancelled"
     assert not store.request_cancel(pending)
     running = store.create_job(spec("b"))
-    store.set_state(running, "running")
+    store.claim(running, "another-host:1#live")  # a live runner's lease: it stops by itself
     assert store.request_cancel(running)
     job = store.require_job(running)
     assert job.state == "running" and job.cancel_requested
+    orphan = store.create_job(spec("c"))
+    store.set_state(orphan, JobState.RUNNING)  # running with no runner holding it: cancelled at once
+    assert store.request_cancel(orphan)
+    assert store.require_job(orphan).state == "cancelled"
 
 
 def test_secret_is_encrypted_at_rest_and_key_file_is_private(tmp_path: Path, store: JobStore) -> None:

@@ -205,3 +205,14 @@ def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
     assert len(keys) == 1
     assert keys == {(tmp_path / "config" / "token-cache.key").read_bytes()}
     assert oct((tmp_path / "config" / "token-cache.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_token_is_only_adopted_with_the_secret_that_logged_in(tmp_path: Path) -> None:
+    """The same key id with another (wrong or rotated) secret must log in itself: a cached session is
+    no proof that this secret works."""
+    c = cache(tmp_path)
+    SharedSession(c, time.monotonic, secret="right").remember(jwt(), time.monotonic())
+    assert SharedSession(c, time.monotonic, secret="wrong").candidate(None) is None
+    assert SharedSession(c, time.monotonic, secret="right").candidate(None) is not None
+    assert c.path.exists()  # not dropped: it is still good for whoever has the right secret
+    assert b"right" not in c.path.read_bytes()

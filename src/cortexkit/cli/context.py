@@ -73,7 +73,8 @@ class CliState:
                 )
 
             self._creds = self.credentials()
-            self._client = Client(self._creds)
+            # Consecutive commands share one login per profile (session_cache.py; `auth logout` forgets it).
+            self._client = Client(self._creds, session_cache=True)
         return self._client
 
     def dialect(self) -> Dialect:

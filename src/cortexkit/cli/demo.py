@@ -55,7 +55,13 @@ def demo_settings(emulator: RunningEmulator, store_url: str, token: str | None =
     runner_settings = RunnerSettings(
         verify_timeout=120.0, poll_interval=0.5, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
     )
-    engine = build_engine(factory, store_url, profiles=lambda: [profile], runner_settings=runner_settings)
+    engine = build_engine(
+        factory,
+        store_url,
+        profiles=lambda: [profile],
+        runner_settings=runner_settings,
+        default_profile=DEMO_PROFILE,
+    )
     return WebSettings(
         backend=engine.backend(),
         session_token=token or new_session_token(),

@@ -111,35 +111,13 @@ def _kill_hook() -> Callable[[str], None] | None:
     return hook
 
 
-def _endpoints() -> Any:
-    """Azure base URLs from CORTEXKIT_AZURE_{LOGIN,GRAPH,ARM}_URL (the emulator's, in tests)."""
-    from cortexkit.onboarding.context import AzureEndpoints
-
-    login = os.environ.get("CORTEXKIT_AZURE_LOGIN_URL")
-    if not login:
-        return None
-    return AzureEndpoints(
-        login,
-        os.environ.get("CORTEXKIT_AZURE_GRAPH_URL", ""),
-        os.environ.get("CORTEXKIT_AZURE_ARM_URL", ""),
-        os.environ.get("CORTEXKIT_AZURE_CA_BUNDLE") or True,
-    )
-
-
 def _runner(
     clients: _Clients, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
 ) -> Runner:
-    import shlex
-
-    from cortexkit.onboarding.context import RunnerSettings
+    from cortexkit.onboarding.runenv import runner_settings
     from cortexkit.onboarding.runner import Runner, shared_client_factory
 
-    settings = RunnerSettings(
-        verify_timeout=verify_timeout,
-        poll_interval=poll,
-        azure_endpoints=_endpoints(),
-        terraform_command=tuple(shlex.split(terraform)) if terraform else None,
-    )
+    settings = runner_settings(terraform=terraform, verify_timeout=verify_timeout, poll_interval=poll)
     return Runner(
         store, shared_client_factory(clients, per_profile=True), settings=settings, hook=_kill_hook()
     )
@@ -397,8 +375,12 @@ def resume_job(  # noqa: PLR0917
     verify_timeout: VerifyTimeout = 600.0,
     poll_interval: PollInterval = 5.0,
     terraform: Terraform = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Resume a cancelled or needs-attention job: runs its remaining steps."),
+    ] = False,
 ) -> None:
-    """Carry a job on from its last finished step."""
+    """Carry a job on from its last finished step (a cancelled one only with --force)."""
     cli = state(ctx)
     store = _store(data_dir, store_url)
     job = _job(store, job_ref)
@@ -406,6 +388,15 @@ def resume_job(  # noqa: PLR0917
         output.message(f"job {job.id[:8]} is already done")
         _finish(cli, [job])
         return
+    if job.state.resumable_with_force and not job.state.resumable:
+        if not force:
+            from cortexkit.onboarding.runner import JobNotResumableError
+
+            raise UsageProblem(str(JobNotResumableError(job)))
+        todo = [s.name for s in job.steps if s.state.value != "done"]
+        output.message(
+            f"job {job.id[:8]} is {job.state}; --force: running its remaining steps ({', '.join(todo)})"
+        )
     if terraform_outputs is not None:
         from cortexkit.onboarding.context import StepFailedError
         from cortexkit.onboarding.provisioners.terraform import outputs_from_file
@@ -425,7 +416,7 @@ def resume_job(  # noqa: PLR0917
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
     try:
         with _live(store, [job.id]):
-            finished = runner.run(job.id)
+            finished = runner.run(job.id, force=force)
     finally:
         clients.close()
     _finish(cli, [finished])
@@ -442,7 +433,16 @@ def cancel_job(
     job = _job(store, job_ref)
     if not store.request_cancel(job.id):
         raise CliError(f"job {job.id[:8]} already finished ({job.state})")
-    output.message(f"job {job.id[:8]}: cancel requested")
+    after = store.require_job(job.id)
+    if after.state.finished:
+        output.message(f"job {job.id[:8]}: cancelled")
+    else:
+        output.message(f"job {job.id[:8]}: cancel requested; its runner stops before its next step")
+    if after.account_id:
+        output.message(
+            f"Prisma Cloud account {after.account_id} was already added; remove it with "
+            f"'cortexkit api DELETE /cloud/azure/{after.account_id}' if it should not exist"
+        )
 
 
 if __name__ == "__main__":

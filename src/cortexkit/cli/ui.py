@@ -39,6 +39,7 @@ def ui(
     ] = None,
 ) -> None:
     """Serve the onboarding UI until Ctrl-C; prints the URL with this session's token."""
+    from cortexkit.onboarding.runenv import runner_settings
     from cortexkit.web.app import create_app
     from cortexkit.web.backend import build_engine, close_engine, list_profiles, profile_client_factory
     from cortexkit.web.security import new_session_token
@@ -47,7 +48,14 @@ def ui(
 
     cli = state(ctx)
     factory = profile_client_factory(cli.profile, cli.region)
-    engine = build_engine(factory, store, profiles=lambda: list_profiles(cli.profile))
+    # The same CORTEXKIT_AZURE_* / CORTEXKIT_TERRAFORM environment `cortexkit onboard` honours.
+    engine = build_engine(
+        factory,
+        store,
+        profiles=lambda: list_profiles(cli.profile),
+        runner_settings=runner_settings(),
+        default_profile=cli.profile,
+    )
     token = new_session_token()
     settings = WebSettings(
         backend=engine.backend(), session_token=token, host=host, default_profile=cli.profile

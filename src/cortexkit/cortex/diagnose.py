@@ -87,7 +87,7 @@ def verdict(obs: Observation) -> Diagnosis:
             return Diagnosis(
                 False,
                 "wrong_key_type",
-                f"the key is a {other} key but is used as {obs.key_type}",
+                f"the key is {_article(other)} {other} key but is used as {obs.key_type}",
                 f"set {ENV_KEY_TYPE}={other} (or re-add the profile with --api-key-type {other})",
                 4,
                 skew_seconds=skew,
@@ -197,3 +197,8 @@ def diagnose(
             probe.close()
     found = verdict(obs)
     return replace(found, identity=identity, details={"key_type": key_type, "api_url": credentials.api_url})
+
+
+def _article(word: str) -> str:
+    """'an advanced', 'a standard': the message is read by people."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -14,7 +14,14 @@ from cortexkit.emulator.entities import AccountGroup, CloudAccount
 
 BASE_FEATURE = "Cloud Visibility Compliance and Governance"
 WARNING_MARKER = "warn"
-DEPLOYMENT_TYPES = {"azure": "azure", "azure_gov": "azure_gov", "azure_china": "azure_china"}
+# The onboarding requests say `azure_gov` (AzureTemplateGenRequest, FeaturesAvailableRequest, the
+# `environmentType` of an add); the account views' `deploymentType` is the spec's Java enum
+# (AZURE, AZURE_GOVERNMENT, AZURE_CHINA, ...), rendered lower case like every enum here.
+DEPLOYMENT_TYPES = {"azure": "azure", "azure_gov": "azure_government", "azure_china": "azure_china"}
+
+
+def deployment_type(account: CloudAccount) -> str:
+    return DEPLOYMENT_TYPES.get(account.deployment_type, account.deployment_type)
 
 
 def group_infos(groups: list[AccountGroup]) -> list[dict[str, Any]]:
@@ -43,7 +50,7 @@ def list_view(
         "numberOfChildAccounts": 0,
         "groupIds": [g.id for g in groups],
         "protectionMode": account.protection_mode,
-        "deploymentType": account.deployment_type,
+        "deploymentType": deployment_type(account),
         "storageScanEnabled": False,
         "storageUUID": account.storage_uuid,
         "lastModifiedTs": account.last_modified_ts,
@@ -72,7 +79,7 @@ def detail_view(account: CloudAccount, groups: list[AccountGroup]) -> dict[str, 
         "accountGroupInfos": group_infos(groups),
         "associatedAccountGroupsCount": len(groups),
         "features": account.features,
-        "deploymentType": account.deployment_type,
+        "deploymentType": deployment_type(account),
         "protectionMode": account.protection_mode,
         "storageScanEnabled": False,
         "storageUUID": account.storage_uuid,

@@ -1,13 +1,18 @@
 """Lazy alerts: `n` alerts as compact columns, each alert's JSON computed on demand from `(seed, i)`.
 
 `AlertIndex` keeps three compact arrays (policy, account, base status; a few bytes per alert), so
-`--alerts 1000000` costs about 5 MB instead of a million dicts. Alert times grow with the index (alert
-`i` sits at `start + (i + jitter_i) * span / n`), which makes time order equal index order: a time range
-becomes an index range found by bisection, and sorting by time is free.
+`--alerts 1000000` costs about 5 MB instead of a million dicts. Alert times grow with the index, which
+makes time order equal index order: a time range becomes an index range found by bisection, and sorting
+by time is free.
+
+Alerts per day vary like a tenant's: `day_segments` gives weekdays about three times the alerts of
+weekend days, a slow upward trend, and a few seeded incident days with four times the usual count.
+Alert `i` sits at the point where the cumulative weight reaches `(i + jitter_i) / n` of the total.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 from array import array
 
@@ -18,6 +23,30 @@ from cortexkit.emulator.seeding import mix
 ALERT_SPAN_MS = 90 * DAY_MS
 ALERT_ID_BASE = 100_001
 BASE_STATUSES = ("open", "resolved", "dismissed")
+INCIDENT_DAYS = 3
+WEEKEND_WEIGHT = 0.35
+INCIDENT_WEIGHT = 4.0
+
+
+def day_segments(seed: int, start_ms: int, end_ms: int) -> list[tuple[int, int, float]]:
+    """(start, length, relative alert volume) of each calendar day (UTC) the span touches, oldest first;
+    the two partial days at the ends get the share of their volume that falls inside the span."""
+    rng = random.Random(mix(seed, "days"))
+    first_day = start_ms // DAY_MS
+    days = (end_ms - 1) // DAY_MS - first_day + 1
+    incidents = set(rng.sample(range(days), min(INCIDENT_DAYS, days)))
+    segments = []
+    for k in range(days):
+        lo = max(start_ms, (first_day + k) * DAY_MS)
+        hi = min(end_ms, (first_day + k + 1) * DAY_MS)
+        weight = 0.8 + 0.4 * k / days
+        if (first_day + k + 3) % 7 >= 5:  # 1970-01-01 was a Thursday (Monday = 0): Saturday or Sunday
+            weight *= WEEKEND_WEIGHT
+        if k in incidents:
+            weight *= INCIDENT_WEIGHT
+        weight *= 0.85 + 0.3 * rng.random()
+        segments.append((lo, hi - lo, weight * (hi - lo) / DAY_MS))
+    return segments
 
 
 class AlertIndex:
@@ -33,6 +62,10 @@ class AlertIndex:
         self.n = n
         self.end_ms = end_ms
         self.start_ms = end_ms - ALERT_SPAN_MS
+        self.segments = day_segments(seed, self.start_ms, end_ms)
+        self.cumulative = [0.0]
+        for _lo, _length, weight in self.segments:
+            self.cumulative.append(self.cumulative[-1] + weight)
         by_cloud: dict[str, list[int]] = {}
         for idx, account in enumerate(accounts):
             by_cloud.setdefault(account.cloud_type, []).append(idx)
@@ -56,9 +89,19 @@ class AlertIndex:
         )
 
     def time_ms(self, i: int) -> int:
-        """Alert time of index `i`: non-decreasing in `i`, spread over the 90 days before `end_ms`."""
+        """Alert time of index `i`: non-decreasing in `i`, spread over the 90 days before `end_ms` with
+        each day's share of alerts following `day_weights`."""
         jitter = (mix(self.seed, "t", i) % 1000) / 1000
-        return self.start_ms + int((i + jitter) * ALERT_SPAN_MS / max(self.n, 1))
+        target = (i + jitter) / max(self.n, 1) * self.cumulative[-1]
+        day = min(bisect.bisect_right(self.cumulative, target) - 1, len(self.segments) - 1)
+        lo, length, weight = self.segments[day]
+        within = min((target - self.cumulative[day]) / weight, 1.0) if weight else 0.0
+        return lo + int(within * length)
+
+    def resolved_ms(self, i: int) -> int:
+        """When a generated non-open alert changed state: an hour to a month after it opened."""
+        hours = 1 + mix(self.seed, "resolved", i) % (30 * 24)
+        return min(self.time_ms(i) + hours * 3_600_000, self.end_ms)
 
     def first_at_or_after(self, ts_ms: int) -> int:
         """Smallest index whose time is >= ts_ms (bisection over the monotonic times)."""

@@ -299,7 +299,7 @@ class AlertStore:
             history.append(
                 {
                     "modifiedBy": "System",
-                    "modifiedOn": alert_time + 3_600_000,
+                    "modifiedOn": index.resolved_ms(i),
                     "reason": "RESOURCE_UPDATED",
                     "status": BASE_STATUSES[index.status[i]],
                 }

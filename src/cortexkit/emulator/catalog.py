@@ -7,7 +7,8 @@ from __future__ import annotations
 
 DAY_MS = 86_400_000
 CLOUDS = ("azure", "aws", "gcp")
-SEVERITIES = ("high", "medium", "low")
+# Prisma added critical and informational to high/medium/low; tenants show all five.
+SEVERITIES = ("critical", "high", "medium", "low", "informational")
 
 # Alert rules of the tenant: (name, the policy severities it covers; None = every policy).
 ALERT_RULES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -80,7 +81,7 @@ POLICY_TEMPLATES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "azure-network-nsg-list": (
         ("Azure NSG allows SSH from the internet", "high", "properties.allowsSshFromInternet is true"),
-        ("Azure NSG allows RDP from the internet", "high", "properties.allowsRdpFromInternet is true"),
+        ("Azure NSG allows RDP from the internet", "critical", "properties.allowsRdpFromInternet is true"),
     ),
     "azure-key-vault-list": (
         (
@@ -91,7 +92,11 @@ POLICY_TEMPLATES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "aws-s3api-get-bucket-acl": (
         ("AWS S3 bucket is publicly readable", "high", "acl.publicRead is true"),
-        ("AWS S3 bucket versioning is disabled", "low", "versioningConfiguration.status != Enabled"),
+        (
+            "AWS S3 bucket versioning is disabled",
+            "informational",
+            "versioningConfiguration.status != Enabled",
+        ),
         ("AWS S3 bucket has no default encryption", "medium", "sseAlgorithm does not exist"),
     ),
     "aws-ec2-describe-instances": (
@@ -99,13 +104,13 @@ POLICY_TEMPLATES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("AWS EC2 instance uses IMDSv1", "medium", "metadataOptions.httpTokens == optional"),
     ),
     "aws-ec2-describe-security-groups": (
-        ("AWS Security Group allows all traffic from 0.0.0.0/0", "high", "allowsAllFromInternet is true"),
+        ("AWS Security Group allows all traffic from 0.0.0.0/0", "critical", "allowsAllFromInternet is true"),
     ),
     "aws-iam-get-account-password-policy": (
         ("AWS IAM password policy minimum length is below 14", "low", "minimumPasswordLength < 14"),
     ),
     "gcloud-storage-buckets-list": (
-        ("GCP Storage bucket is publicly accessible", "high", "iamConfiguration.publicAccess is true"),
+        ("GCP Storage bucket is publicly accessible", "critical", "iamConfiguration.publicAccess is true"),
         (
             "GCP Storage bucket has no uniform bucket-level access",
             "medium",
@@ -114,7 +119,11 @@ POLICY_TEMPLATES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "gcloud-compute-instances-list": (
         ("GCP VM instance has serial port access enabled", "medium", "metadata.serialPortEnable is true"),
-        ("GCP VM instance uses the default service account", "low", "usesDefaultServiceAccount is true"),
+        (
+            "GCP VM instance uses the default service account",
+            "informational",
+            "usesDefaultServiceAccount is true",
+        ),
     ),
     "gcloud-compute-firewall-rules-list": (
         ("GCP Firewall rule allows SSH from the internet", "high", "allowsSshFromInternet is true"),

@@ -146,7 +146,7 @@ def error_style(path: str) -> str:
         return "cas"
     if path.startswith(COMPUTE_PATH_PREFIX):
         return "compute"
-    if path.startswith(("/audit/api/", "/v2/inventory")):
+    if path.startswith(("/audit/api/", "/v2/inventory", "/v3/inventory")):
         return "v2"
     return "legacy"
 

@@ -109,7 +109,7 @@ def read_rows(text: str) -> Iterator[CsvRow]:
     try:
         yield from _rows(reader)
     except csv.Error as exc:
-        line = max(1, reader.line_num)
+        line = max(1, reader.reader.line_num)  # DictReader's own count stops at the last good row
         yield CsvRow(line, {}, None, (RowError(line, "row", _unreadable(exc)),), fatal=True)
 
 
@@ -150,6 +150,7 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[CsvRow]:
         return
     reader.fieldnames = header
     seen: dict[str, int] = {}
+    names: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         values = {k: v or "" for k, v in row.items() if isinstance(k, str)}
@@ -164,10 +165,14 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[CsvRow]:
         key = str(data.get("subscription_id") or data.get("tenant_id"))
         if not row_errors and key in seen:
             row_errors.append(RowError(line, "subscription_id", f"Duplicate of line {seen[key]}."))
+        name = str(data.get("name", ""))
+        if not row_errors and name in names:
+            row_errors.append(RowError(line, "name", f"Same name as line {names[name]}; names are unique."))
         if row_errors:
             yield CsvRow(line, values, None, tuple(row_errors))
             continue
         seen[key] = line
+        names[name] = line
         yield CsvRow(line, values, JobSpec.model_validate(data))
 
 

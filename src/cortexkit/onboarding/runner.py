@@ -8,6 +8,7 @@ returned, so a crash in between makes `resume` run that step again, which every 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
 from cortexkit.onboarding.store.owners import current_owner
 
-__all__ = ["JobBusyError", "LeaseLostError", "Runner", "shared_client_factory"]
+__all__ = ["JobBusyError", "JobNotResumableError", "LeaseLostError", "Runner", "shared_client_factory"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,33 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
 
 ClientFactory = Callable[[Any], Any]
 
+DEFAULT_WORKERS = 4
+"""Jobs a runner's pool runs at once (the CLI's bulk `--concurrency` default is the same)."""
+
 
 Hook = Callable[[str], None]
+
+
+class JobNotResumableError(api_errors.CortexkitError):
+    """The job was cancelled (or needs attention): resuming it takes `--force`."""
+
+    def __init__(self, job: JobRecord) -> None:
+        todo = [s.name for s in job.steps if s.state is not StepState.DONE]
+        super().__init__(
+            f"job {job.id[:8]} is {job.state}; 'cortexkit onboard resume --force {job.id[:8]}' runs its "
+            f"remaining steps ({', '.join(todo) or 'none'})"
+        )
+        self.job = job
+
+
+def _cancelled_after_add(job: JobRecord) -> str | None:
+    """What a cancel left behind: the account, when the add step had already created it."""
+    if not job.account_id:
+        return None
+    return (
+        f"cancelled after the account was added: Prisma Cloud account {job.account_id} exists; remove it "
+        f"with 'cortexkit api DELETE /cloud/azure/{job.account_id}' if it should not"
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -72,6 +98,7 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         lease_seconds: float = LEASE_SECONDS,
+        max_workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.store = store
         self.owner = current_owner()
@@ -84,25 +111,15 @@ class Runner:
         self.hook: Hook = hook or (lambda _point: None)
         self.sleep = sleep
         self.monotonic = monotonic
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
+        self._pool = JobPool(self._run_quietly, max_workers)
 
     def start(self, job_id: str) -> None:
-        """Run the job in a background thread (the web UI's path); a job already running is left alone."""
-        with self._lock:
-            current = self._threads.get(job_id)
-            if current is not None and current.is_alive():
-                return
-            thread = threading.Thread(
-                target=self._run_quietly, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True
-            )
-            self._threads[job_id] = thread
-            thread.start()
+        """Queue the job for the runner's worker pool (the web UI's path): at most `max_workers` jobs run
+        at once, however many a bulk submits; a job already queued or running is left alone."""
+        self._pool.submit(job_id)
 
     def join(self, job_id: str, timeout: float | None = None) -> None:
-        thread = self._threads.get(job_id)
-        if thread is not None:
-            thread.join(timeout)
+        self._pool.join(job_id, timeout)
 
     def _run_quietly(self, job_id: str) -> None:
         try:
@@ -110,16 +127,20 @@ class Runner:
         except Exception:  # the thread has no caller; the job record carries the failure
             log.exception("job %s crashed", job_id)
 
-    def run(self, job_id: str) -> JobRecord:
+    def run(self, job_id: str, *, force: bool = False) -> JobRecord:
         """Run (or resume) a job to a resting state and return it. Never raises for a step failure.
 
-        `JobBusyError` when another live runner holds the job. A runner that loses its lease mid-job
-        (it stalled past the lease and another runner took the job over) stops and writes nothing more.
+        A failed or waiting job carries on; a cancelled or needs-attention one only with `force`
+        (`JobNotResumableError` otherwise: cancel is final unless the user insists). `JobBusyError` when
+        another live runner holds the job. A runner that loses its lease mid-job (it stalled past the
+        lease and another runner took the job over) stops and writes nothing more.
         """
         job = self.store.require_job(job_id)
         if job.state is JobState.DONE:
-            return job  # a cancelled, failed or waiting job is resumed: the user asked for it
-        lease = self.store.claim(job_id, self.owner, lease_seconds=self.lease_seconds)
+            return job
+        if job.state.resumable_with_force and not job.state.resumable and not force:
+            raise JobNotResumableError(job)
+        lease = self.store.claim(job_id, self.owner, lease_seconds=self.lease_seconds, force=force)
         try:
             with Heartbeat(self.store, lease, self.lease_seconds) as heartbeat:
                 state, error = self._outcome(job, heartbeat)
@@ -136,7 +157,7 @@ class Runner:
         except LeaseLostError:
             raise
         except JobCancelledError:
-            return JobState.CANCELLED, None
+            return JobState.CANCELLED, _cancelled_after_add(self.store.require_job(job.id))
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
         except NeedsAttentionError as exc:
@@ -201,6 +222,46 @@ class Runner:
         outcome: str | None = None,
     ) -> None:
         self.store.finish_step(lease.job_id, name, state, output, outcome, lease=lease)
+
+
+class JobPool:
+    """At most `size` jobs at once, in daemon threads started as needed (a UI that exits does not wait
+    for them: the store has every step, and `resume` carries a job on). Each job id runs once at a time."""
+
+    def __init__(self, run: Callable[[str], None], size: int) -> None:
+        self._run = run
+        self._size = max(1, size)
+        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._done: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            current = self._done.get(job_id)
+            if current is not None and not current.is_set():
+                return
+            self._done[job_id] = threading.Event()
+            self._queue.put(job_id)
+            if len(self._threads) < self._size:
+                thread = threading.Thread(
+                    target=self._work, name=f"job-worker-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+
+    def join(self, job_id: str, timeout: float | None = None) -> None:
+        done = self._done.get(job_id)
+        if done is not None:
+            done.wait(timeout)
+
+    def _work(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            try:
+                self._run(job_id)
+            finally:
+                self._done[job_id].set()
 
 
 class _Borrowed:

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from cortexkit.web.deps import FriendlyError, render
 from cortexkit.web.errors import GENERIC, Explained, explain
+from cortexkit.web.formchecks import OnboardedCache
 from cortexkit.web.routes import jobs, onboard, pages
 from cortexkit.web.security import Scope, SessionGuard
 from cortexkit.web.settings import WebSettings
@@ -40,6 +41,7 @@ def _error_response(request: Request, info: Explained) -> Response:
 def create_app(settings: WebSettings) -> FastAPI:
     app = FastAPI(title="cortexkit", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    app.state.onboarded = OnboardedCache()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(onboard.router)

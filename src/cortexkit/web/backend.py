@@ -56,8 +56,8 @@ def fixed_client_factory(api_url: str, access_key_id: str, secret_key: str) -> C
 class SharedClients:
     """One client per profile for the pages, so viewing a page does not cost a login.
 
-    `Client` is thread-safe and refreshes its own token, so the request threads share it. Jobs keep
-    their own clients (the runner opens and closes one per run).
+    `Client` is thread-safe and refreshes its own token, so the request threads and the UI's jobs share
+    it (entering yields the shared client; leaving does not close it).
     """
 
     def __init__(self, factory: ClientFactory) -> None:
@@ -161,11 +161,44 @@ def build_engine(
     store_url: str | None = None,
     profiles: Callable[[], list[ProfileInfo]] = list,
     runner_settings: Any = None,
+    *,
+    max_workers: int | None = None,
+    default_profile: str | None = None,
 ) -> Engine:
     """The store and runner for a UI; `runner_settings` is a `RunnerSettings` (defaults: a real tenant)."""
-    from cortexkit.onboarding.runner import Runner
     from cortexkit.onboarding.store import JobStore
 
-    store = JobStore(store_url or default_store_url())
-    runner = Runner(store, client_factory, settings=runner_settings)
-    return Engine(store=store, runner=runner, client_factory=client_factory, profiles=profiles)
+    return engine_for(
+        JobStore(store_url or default_store_url()),
+        client_factory,
+        profiles=profiles,
+        runner_settings=runner_settings,
+        max_workers=max_workers,
+        default_profile=default_profile,
+    )
+
+
+def engine_for(
+    store: JobStore,
+    client_factory: ClientFactory,
+    *,
+    profiles: Callable[[], list[ProfileInfo]] = list,
+    runner_settings: Any = None,
+    max_workers: int | None = None,
+    default_profile: str | None = None,
+) -> Engine:
+    """A UI's engine on `store`: jobs run in the runner's bounded pool (a 200-row bulk is 4 threads, not
+    200) and share the pages' one client per profile (one login, one rate limiter, not one per row); a
+    job that names no profile uses `default_profile`, as the pages do."""
+    from cortexkit.onboarding.runner import DEFAULT_WORKERS, Runner
+
+    clients = SharedClients(client_factory)
+
+    def jobs_client(profile: Any = None) -> Any:
+        return clients(profile or default_profile)
+
+    workers = max_workers or DEFAULT_WORKERS
+    runner = Runner(store, jobs_client, settings=runner_settings, max_workers=workers)
+    return Engine(
+        store=store, runner=runner, client_factory=client_factory, profiles=profiles, page_clients=clients
+    )

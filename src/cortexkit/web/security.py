@@ -172,7 +172,8 @@ def _refusal_body(refusal: Refusal, wants_json: bool) -> tuple[bytes, bytes]:
 
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>cortexkit</title>"
-        "<link rel='stylesheet' href='/static/app.css'></head><body class='refusal'><main class='card'>"
+        "<link rel='stylesheet' href='/static/app.css'><link rel='icon' href='/static/favicon.svg' "
+        "type='image/svg+xml'></head><body class='refusal'><main class='card'>"
         f"<h1>{escape(refusal.title)}</h1><p>{escape(refusal.message)}</p></main></body></html>"
     )
     return page.encode(), b"text/html; charset=utf-8"

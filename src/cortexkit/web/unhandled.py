@@ -47,7 +47,8 @@ def plain_error_page(scope: Scope, error_id: str) -> Response:
         )
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>cortexkit</title>"
-        "<link rel='stylesheet' href='/static/app.css'></head><body class='refusal'><main class='card'>"
+        "<link rel='stylesheet' href='/static/app.css'><link rel='icon' href='/static/favicon.svg' "
+        "type='image/svg+xml'></head><body class='refusal'><main class='card'>"
         f"<h1>Something went wrong</h1><p>{escape(message)}</p><p>{escape(action)}</p></main></body></html>"
     )
     return HTMLResponse(page, status_code=500)

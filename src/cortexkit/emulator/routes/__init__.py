@@ -25,6 +25,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
     "search",
+    "search_history",
+    "inventory",
     "audit",
     "compute",
     "meta",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from .. import errors
@@ -28,7 +29,13 @@ class LoginModel(BaseModel):
     prismaId: str | None = None
 
 
-@router.post("/login")
+class LoginResponse(JSONResponse):
+    """Login.json gives `/login` the content type `application/json; charset=UTF-8` (extend: plain)."""
+
+    media_type = "application/json; charset=UTF-8"
+
+
+@router.post("/login", response_class=LoginResponse)
 async def login(
     body: LoginModel, request: Request, emu: Annotated[Emulator, Depends(get_emulator)]
 ) -> dict[str, Any]:

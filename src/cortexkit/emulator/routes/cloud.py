@@ -22,6 +22,7 @@ from cortexkit.emulator.routeutil import clip, empty_ok, flag, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
 
+# The clouds a tenant can onboard: valid `{cloud_type}` path values, and what `GET /cloud/type` lists.
 CLOUD_TYPES = ("aws", "azure", "gcp", "alibaba_cloud", "oci")
 
 
@@ -47,6 +48,22 @@ Emu = Annotated[Emulator, Depends(get_emulator)]
 def account_status(state: TenantState, account: CloudAccount) -> str:
     elapsed = (state.now_ms() - (account.onboarded_at_ms or 0)) / 1000
     return accountviews.overall_status(account, elapsed, state.config.status_delay)
+
+
+@router.get("/cloud/type")
+def cloud_types(
+    _: Auth,
+    emu: Emu,
+    only_accessible: Annotated[str | None, Query(alias="onlyAccessible")] = None,
+    include_others: Annotated[str | None, Query(alias="includeOthers")] = None,
+) -> list[str]:
+    """Every cloud type; `onlyAccessible=true` keeps the ones the tenant has accounts in."""
+    if flag(only_accessible, default=False):
+        state = state_of(emu)
+        with state.lock:
+            present = {a.cloud_type for a in state.accounts}
+        return [c for c in CLOUD_TYPES if c in present]
+    return list(CLOUD_TYPES)
 
 
 @router.get("/cloud")

@@ -95,20 +95,22 @@ def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> d
             "failedResources": failed,
             "passedResources": passed,
             "totalResources": failed + passed,
-            "criticalSeverityFailedResources": 0,
+            "criticalSeverityFailedResources": by_severity["critical"],
             "highSeverityFailedResources": by_severity["high"],
             "mediumSeverityFailedResources": by_severity["medium"],
             "lowSeverityFailedResources": by_severity["low"],
-            "informationalSeverityFailedResources": 0,
+            "informationalSeverityFailedResources": by_severity["informational"],
         }
         details.append(row)
         for key in (
             "failedResources",
             "passedResources",
             "totalResources",
+            "criticalSeverityFailedResources",
             "highSeverityFailedResources",
             "mediumSeverityFailedResources",
             "lowSeverityFailedResources",
+            "informationalSeverityFailedResources",
         ):
             totals[key] += int(row[key])
     summary = {
@@ -117,19 +119,27 @@ def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> d
             "failedResources",
             "passedResources",
             "totalResources",
+            "criticalSeverityFailedResources",
             "highSeverityFailedResources",
             "mediumSeverityFailedResources",
             "lowSeverityFailedResources",
+            "informationalSeverityFailedResources",
         )
     }
-    summary.update(
-        {"criticalSeverityFailedResources": 0, "informationalSeverityFailedResources": 0, "timestamp": end_ms}
-    )
+    summary["timestamp"] = end_ms
     return {"complianceDetails": details, "summary": summary, "requestedTimestamp": now, "timestamp": end_ms}
 
 
 def _end_of(state: TenantState, time_range: Any) -> int:
     """Posture is a snapshot: the end of the requested window (now when none was given)."""
+    # Posture's time model takes to_now only as `epoch` (api-facts "Compliance posture and asset
+    # inventory"); the schema's enum is the generic TimeRange one.
+    if (
+        isinstance(time_range, dict)
+        and str(time_range.get("type", "")).lower() == "to_now"
+        and str(time_range.get("value", "")).lower() != "epoch"
+    ):
+        raise _bad("timeRange: to_now takes only the value epoch here")
     try:
         window = timerange.resolve(time_range, state.now_ms(), state.anchor_ms)
     except timerange.TimeRangeError as exc:

@@ -144,6 +144,12 @@ class JobStore:
 
     # --- jobs ---------------------------------------------------------------------------------------
 
+    def job_for_key(self, idempotency_key: str) -> str | None:
+        """The id of the job created with this idempotency key, if any (a form sent twice)."""
+        with self._tx() as conn:
+            found = conn.execute(select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)).scalar()
+        return str(found) if found else None
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:
@@ -256,13 +262,22 @@ class JobStore:
                 body["error"] = error
             self._emit(conn, job_id, "job", body)
 
-    def claim(self, job_id: str, owner: str | None = None, *, lease_seconds: float = LEASE_SECONDS) -> Lease:
+    def claim(
+        self,
+        job_id: str,
+        owner: str | None = None,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
+        force: bool = False,
+    ) -> Lease:
         """Take the job for `owner` (this process by default) with a lease of `lease_seconds`.
 
         The claim is a conditional update on the job's fencing token (`lease_token`), checked by its row
         count, so of two runners released together exactly one wins, on SQLite and PostgreSQL alike. A
         job `running` under someone else's unexpired lease is refused (`JobBusyError`); one whose lease
-        expired (a crashed host), or whose owner is a dead process on this host, is taken over.
+        expired (a crashed host), or whose owner is a dead process on this host, is taken over. A cancel
+        requested of a runner that died before honouring it survives the takeover (the new runner stops
+        at once) unless `force`; a failed or waiting job's resume starts without it.
         """
         owner = owner or current_owner()
         with self._tx() as conn:
@@ -280,7 +295,10 @@ class JobStore:
                     state=JobState.RUNNING,
                     error=None,
                     owner=owner,
-                    cancel_requested=0,
+                    # A cancel the dead runner never honoured stays; a settled job's resume starts clean.
+                    cancel_requested=row["cancel_requested"]
+                    if row["state"] == JobState.RUNNING and not force
+                    else 0,
                     lease_token=lease.token,
                     lease_expires_at=lease.expires_at,
                     updated_at=now,
@@ -330,22 +348,31 @@ class JobStore:
             )
 
     def request_cancel(self, job_id: str) -> bool:
-        """Ask a job to stop. A job not running is cancelled at once; a running one stops between steps.
-
-        Returns False when the job had already finished.
+        """Ask a job to stop; final either way. A job whose runner holds its lease stops before its next
+        step (or poll); any other unfinished job (pending, waiting, or `running` under a dead or expired
+        runner) is cancelled at once, and its fencing token is bumped so a stalled runner that wakes up
+        cannot write to it. Returns False when the job had already finished.
         """
         with self._tx() as conn:
             row = self._row(conn, job_id)
-            if JobState(row["state"]) in TERMINAL_STATES:
+            state = JobState(row["state"])
+            if state in TERMINAL_STATES:
                 return False
-            if row["state"] == JobState.RUNNING:
+            now = self._now()
+            if state == JobState.RUNNING and row["owner"] and _lease_held(row, now):
                 conn.execute(update(jobs).where(jobs.c.id == job_id).values(cancel_requested=1))
                 self._emit(conn, job_id, "job", {"state": JobState.RUNNING, "cancel_requested": True})
             else:
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.id == job_id)
-                    .values(state=JobState.CANCELLED, cancel_requested=1, updated_at=self._now())
+                    .values(
+                        state=JobState.CANCELLED,
+                        cancel_requested=1,
+                        lease_token=int(row["lease_token"]) + 1,
+                        lease_expires_at=None,
+                        updated_at=now,
+                    )
                 )
                 self._emit(conn, job_id, "job", {"state": JobState.CANCELLED})
             return True

@@ -21,6 +21,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from cortexkit.resources.azure import ALWAYS_ON_FEATURE
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.errors import explain
+from cortexkit.web.formchecks import (
+    SECRET_PROVISIONERS,
+    Onboarded,
+    OnboardedCache,
+    duplicate_errors,
+    read_onboarded,
+    secret_error,
+)
 from cortexkit.web.views import get
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,13 +161,15 @@ async def submit(request: Request) -> Response:
     settings = settings_of(request)
     form = await request.form()
     data = form_to_data(form)
-    errors = settings.backend.field_errors(data)
-    if errors:
-        return await _in_thread(lambda: _wizard(request, data, errors, status_code=422))
-    secret_value = form.get(SECRET_FIELD)
-    secret = secret_value if isinstance(secret_value, str) and secret_value else None
+    secret = _secret_of(form)
     key_value = form.get("idempotency_key")
     key = key_value if isinstance(key_value, str) and key_value else None
+    sent_before = await _in_thread(lambda: settings.backend.store.job_for_key(key)) if key else None
+    if sent_before:  # the same form again (double click, reload): its job, not a duplicate's error
+        return RedirectResponse(f"/jobs/{sent_before}", status_code=303)
+    errors = await _in_thread(lambda: form_errors(request, data, secret is not None, fresh=True))
+    if errors:
+        return await _in_thread(lambda: _wizard(request, data, errors, status_code=422))
 
     def create() -> str:
         spec = settings.backend.build_spec(data)
@@ -173,6 +183,31 @@ async def submit(request: Request) -> Response:
 
 async def _in_thread(fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn)
+
+
+def _secret_of(form: FormData) -> str | None:
+    value = form.get(SECRET_FIELD)
+    return value if isinstance(value, str) and value else None
+
+
+def _onboarded(request: Request, profile: str | None, fresh: bool) -> Onboarded | None:
+    settings = settings_of(request)
+    cache: OnboardedCache = request.app.state.onboarded
+    return cache.get(profile, lambda: read_onboarded(settings.backend.client_factory, profile), fresh)
+
+
+def form_errors(request: Request, data: dict[str, Any], secret_given: bool, fresh: bool) -> dict[str, str]:
+    """Everything that would make the job fail, by field: the engine's rules, the secret, duplicates."""
+    settings = settings_of(request)
+    errors = dict(settings.backend.field_errors(data))
+    problem = secret_error(str(data.get("provisioner") or "existing"), secret_given)
+    if problem:
+        errors.setdefault(SECRET_FIELD, problem)
+    onboarded = _onboarded(request, data.get("profile") or settings.default_profile, fresh)
+    if onboarded is not None:
+        for name, message in duplicate_errors(data, onboarded).items():
+            errors.setdefault(name, message)
+    return errors
 
 
 @router.post("/api/validate", dependencies=[Depends(require_csrf)])
@@ -192,8 +227,9 @@ async def validate(request: Request) -> JSONResponse:
     if not isinstance(body, dict):
         raise FriendlyError(400, "Bad request", "Send the form fields as a JSON object.")
     body.pop(SECRET_FIELD, None)
+    secret_given = body.pop("has_client_secret", False) is True
     data = form_to_data(body)
-    errors = settings_of(request).backend.field_errors(data)
+    errors = await _in_thread(lambda: form_errors(request, data, secret_given, fresh=False))
     return JSONResponse({"errors": errors})
 
 
@@ -224,6 +260,12 @@ class Preview:
     valid: int = 0
     problems: int = 0
     hidden: int = 0
+    provisioners: set[str] = field(default_factory=set)
+    """The provisioners of the valid rows: whether the start form must ask for a secret."""
+
+    @property
+    def needs_secret(self) -> bool:
+        return bool(self.provisioners & SECRET_PROVISIONERS)
 
 
 MAX_SHOWN_PROBLEM_ROWS = 200
@@ -232,20 +274,31 @@ MAX_SHOWN_OK_ROWS = 100
 
 def build_preview(
     rows: Iterable[CsvRow],
+    onboarded: Callable[[str | None], Onboarded | None] = lambda _profile: None,
     max_problem_rows: int = MAX_SHOWN_PROBLEM_ROWS,
     max_ok_rows: int = MAX_SHOWN_OK_ROWS,
 ) -> Preview:
-    """Counts every row; keeps in file order the first rows with problems and the first good ones."""
+    """Counts every row; keeps in file order the first rows with problems and the first good ones.
+
+    `onboarded(profile)` gives the accounts a row's profile already has (None: not known), so a row
+    naming an existing account or subscription is a problem before any job exists.
+    """
     preview = Preview()
     shown_ok = shown_bad = 0
     for row in rows:
         problems = [f"{e.field}: {e.message}" if e.field else e.message for e in row.errors]
+        if row.spec is not None:
+            known = onboarded(row.spec.profile)
+            if known is not None:
+                clashes = duplicate_errors(row.spec.model_dump(), known)
+                problems += [f"{name}: {message}" for name, message in sorted(clashes.items())]
         if problems:
             preview.problems += 1
             keep = shown_bad < max_problem_rows
             shown_bad += keep
         else:
             preview.valid += 1
+            preview.provisioners.add(str(row.spec.provisioner) if row.spec is not None else "")
             keep = shown_ok < max_ok_rows
             shown_ok += keep
         if not keep:
@@ -282,31 +335,59 @@ def bulk_form(request: Request) -> Response:
     return render(request, "bulk.html", rows=None, csv_text="", columns=[], valid=0)
 
 
-@router.post("/onboard/bulk", dependencies=[Depends(require_csrf)])
-async def bulk_preview(request: Request) -> Response:
-    form = await request.form()
-    text = await _csv_text(form)
+def check_csv(request: Request, text: str) -> Preview:
+    """The preview of a CSV: the CLI's reader, the engine's rules, and this tenant's accounts."""
+    from cortexkit.onboarding.bulk import read_rows
 
-    def check() -> Preview:
-        from cortexkit.onboarding.bulk import read_rows
+    default = settings_of(request).default_profile
+    lists: dict[str | None, Onboarded | None] = {}
 
-        return build_preview(read_rows(text))
+    def onboarded(profile: str | None) -> Onboarded | None:
+        profile = profile or default
+        if profile not in lists:
+            lists[profile] = _onboarded(request, profile, fresh=True)
+        return lists[profile]
 
-    preview = await _in_thread(check)
+    return build_preview(read_rows(text), onboarded)
+
+
+def _preview_page(
+    request: Request, text: str, preview: Preview, secret_problem: str = "", status_code: int = 200
+) -> Response:
     columns = sorted({c for r in preview.rows for c in r["values"]}, key=_column_order)
     return render(
         request,
         "bulk.html",
+        status_code=status_code,
         rows=preview.rows,
         csv_text=text,
         columns=columns,
         valid=preview.valid,
         problems=preview.problems,
         hidden=preview.hidden,
+        needs_secret=preview.needs_secret,
+        provisioners=sorted(preview.provisioners & SECRET_PROVISIONERS),
+        secret_problem=secret_problem,
         max_problem_rows=MAX_SHOWN_PROBLEM_ROWS,
         max_ok_rows=MAX_SHOWN_OK_ROWS,
         batch_key=str(uuid.uuid4()),
     )
+
+
+@router.post("/onboard/bulk", dependencies=[Depends(require_csrf)])
+async def bulk_preview(request: Request) -> Response:
+    form = await request.form()
+    text = await _csv_text(form)
+    preview = await _in_thread(lambda: check_csv(request, text))
+    return _preview_page(request, text, preview)
+
+
+def _batch_jobs(store: Any, batch: str) -> list[str]:
+    """The jobs a batch key already created (`<batch>:<row index>`), in row order."""
+    ids: list[str] = []
+    while (job_id := store.job_for_key(f"{batch}:{len(ids)}")) is not None:
+        ids.append(job_id)
+    return ids
 
 
 def _column_order(name: str) -> tuple[int, str]:
@@ -319,18 +400,24 @@ async def bulk_start(request: Request) -> Response:
     settings = settings_of(request)
     form = await request.form()
     text = await _csv_text(form)
-    specs, row_errors = settings.backend.parse_csv(text)
-    if row_errors:
+    batch_value = form.get("batch_key")
+    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
+    sent_before = await _in_thread(lambda: _batch_jobs(settings.backend.store, batch))
+    if sent_before:  # the same batch again: its jobs, not errors about the accounts they onboarded
+        return RedirectResponse(f"/jobs?batch={','.join(sent_before)}", status_code=303)
+    preview = await _in_thread(lambda: check_csv(request, text))
+    if preview.problems or not preview.valid:
         raise FriendlyError(
             422,
             "The CSV still has problems",
             "Nothing was started because some rows are invalid.",
             "Fix the rows shown in the preview and upload the file again.",
         )
-    secret_value = form.get(SECRET_FIELD)
-    secret = secret_value if isinstance(secret_value, str) and secret_value else None
-    batch_value = form.get("batch_key")
-    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
+    secret = _secret_of(form)
+    if preview.needs_secret and secret is None:
+        problem = "Required: these rows sign in to Azure with a client secret."
+        return _preview_page(request, text, preview, secret_problem=problem, status_code=422)
+    specs, _row_errors = settings.backend.parse_csv(text)
 
     def create_all() -> list[str]:
         ids = []

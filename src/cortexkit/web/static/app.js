@@ -34,6 +34,7 @@
   function formData(form) {
     var data = {};
     $all("input, select, textarea", form).forEach(function (el) {
+      if (el.type === "password" && el.name && !el.closest("[hidden]")) { data["has_" + el.name] = !!el.value; return; }
       if (!el.name || el.disabled || el.type === "password" || el.type === "hidden" || el.closest("[hidden]")) { return; }
       if (el.type === "checkbox") {
         if (el.name === "account_group_ids" || el.name === "features") {
@@ -65,7 +66,8 @@
     $all(".only-account", form).forEach(function (el) { el.hidden = tenant; });
     $all(".only-tenant", form).forEach(function (el) { el.hidden = !tenant; });
     $all(".only-existing", form).forEach(function (el) { el.hidden = data.provisioner !== "existing"; });
-    $all(".needs-client", form).forEach(function (el) { el.hidden = data.provisioner === "terraform"; });
+    $all(".only-azure-api", form).forEach(function (el) { el.hidden = data.provisioner !== "azure-api"; });
+    $all(".needs-client, .needs-secret", form).forEach(function (el) { el.hidden = data.provisioner === "terraform"; });
   }
 
   function reloadFeatures(form) {
@@ -285,6 +287,8 @@
     });
     source.addEventListener("job", function (msg) {
       var ev = JSON.parse(msg.data);
+      // A checkpoint is the engine's own bookkeeping (which partial outputs it saved), not news for a person.
+      if (ev.type === "checkpoint") { refresh(); return; }
       var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
       log.appendChild(document.createTextNode(logLine(ev) + "\n"));
       if (atBottom) { log.scrollTop = log.scrollHeight; }
