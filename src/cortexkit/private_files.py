@@ -15,7 +15,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 def shared_mode(path: Path) -> int | None:
@@ -38,28 +38,61 @@ def check_private(path: Path, error: type[Exception]) -> None:
         raise error(shared_message(path, mode))
 
 
+class FileWriteError(OSError):
+    """The writer's own failure (creating, syncing or renaming the file), kept apart from whatever the
+    caller's block raised (a network error is an OSError too). `phase` is "create", "sync" or "replace"."""
+
+    def __init__(self, phase: str, exc: OSError, path: str) -> None:
+        super().__init__(exc.errno, exc.strerror, path)
+        self.phase = phase
+
+
 @contextlib.contextmanager
-def atomic_writer(
-    path: str | os.PathLike[str], *, suffix: str = ".tmp", newline: str | None = None
-) -> Iterator[IO[str]]:
-    """A text stream that replaces `path` (mode 0600) only when the block completes; removed on failure.
+def atomic_file(
+    path: str | os.PathLike[str],
+    *,
+    binary: bool = False,
+    suffix: str = ".tmp",
+    newline: str | None = None,
+) -> Iterator[IO[Any]]:
+    """A stream that replaces `path` (mode 0600) only when the block completes; removed on any failure.
 
     The temporary file is created by `mkstemp` (0600 from the first byte) in the same directory, so the
-    final `os.replace` is atomic.
+    final `os.replace` is atomic. The writer's own failures raise `FileWriteError`.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=suffix)
+    shown = os.fspath(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as exc:
+        raise FileWriteError("create", exc, shown) from None
+    try:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+        with opened as stream:
             yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, target)
+            try:
+                stream.flush()
+                os.fsync(stream.fileno())
+            except OSError as exc:  # a full disk, a lost mount
+                raise FileWriteError("sync", exc, shown) from None
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise FileWriteError("replace", exc, shown) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: str | os.PathLike[str], *, suffix: str = ".tmp", newline: str | None = None
+) -> Iterator[IO[str]]:
+    """`atomic_file` for text."""
+    with atomic_file(path, suffix=suffix, newline=newline) as stream:
+        yield stream
 
 
 def write_private(path: str | os.PathLike[str], text: str) -> None:
@@ -70,4 +103,12 @@ def write_private(path: str | os.PathLike[str], text: str) -> None:
         stream.write(text)
 
 
-__all__ = ["atomic_writer", "check_private", "shared_message", "shared_mode", "write_private"]
+__all__ = [
+    "FileWriteError",
+    "atomic_file",
+    "atomic_writer",
+    "check_private",
+    "shared_message",
+    "shared_mode",
+    "write_private",
+]

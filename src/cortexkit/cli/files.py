@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import FrameType
 from typing import IO, Any
 
 from cortexkit.cli.errors import Terminated, UsageProblem
+from cortexkit.private_files import FileWriteError, atomic_file
 
 STDOUT = "-"
 
@@ -74,26 +74,15 @@ def _atomic_file(destination: str | os.PathLike[str], *, binary: bool) -> Iterat
     if not directory.is_dir():
         raise UsageProblem(f"cannot write {shown!r}: the directory {str(directory)!r} does not exist.")
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
-    try:
-        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
-        with _sigterm_interrupts(), opened as stream:
+        with (
+            _sigterm_interrupts(),
+            atomic_file(target, binary=binary, suffix=".part", newline="") as stream,
+        ):
             yield stream  # what the caller raises (a network error is an OSError too) passes unchanged
-            try:
-                stream.flush()
-                os.fsync(stream.fileno())
-            except OSError as exc:  # a full disk, a lost mount: name the user's file, not ours
-                raise OSError(exc.errno, exc.strerror, shown) from None
-        try:
-            os.replace(temp_name, target)
-        except OSError as exc:
-            raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
+    except FileWriteError as exc:
+        if exc.phase == "sync":  # a full disk, a lost mount: a runtime failure, named as the user's file
+            raise OSError(exc.errno, exc.strerror, shown) from None
+        raise UsageProblem(f"cannot write {shown!r}: {_reason(exc)}.") from None
 
 
 def _reason(exc: OSError) -> str:
