@@ -143,7 +143,12 @@ def test_default_key_lives_in_a_private_file_without_a_keyring(
     """With no usable OS keyring (keyrings.alt and the fail backend do not count) the Fernet key is a
     0600 file in the config dir, and a second cache object reads the first one's token."""
     monkeypatch.setenv("CORTEXKIT_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # keyring picks its backend once a process (PYTHON_KEYRING_BACKEND is read only then), and an earlier
+    # test in this worker may have installed a usable one: replace the lookup itself.
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", fail.Keyring)
     from cortexkit import session_cache
 
     monkeypatch.setattr(session_cache, "_KEYS", session_cache._Keys())
