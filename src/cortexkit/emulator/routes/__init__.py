@@ -33,6 +33,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "cas_azure",
     "legacy_azure",
     "azure_identity",
+    "azure_arm",
 )
 
 
