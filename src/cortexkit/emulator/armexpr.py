@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[(),.\[\]]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[(),.\[\]]))"
+)
 
 
 class ExpressionError(ValueError):
@@ -34,7 +36,12 @@ class Context:
 
 
 def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("[") and value.endswith("]") and not value.startswith("[[")
+    return (
+        isinstance(value, str)
+        and value.startswith("[")
+        and value.endswith("]")
+        and not value.startswith("[[")
+    )
 
 
 def evaluate(value: Any, ctx: Context) -> Any:
@@ -82,7 +89,7 @@ class _Parser:
         while pos < len(text):
             match = _TOKEN.match(text, pos)
             if match is None or match.end() == pos:
-                raise ExpressionError(f"cannot read the expression at {text[pos:pos + 20]!r}")
+                raise ExpressionError(f"cannot read the expression at {text[pos : pos + 20]!r}")
             kind = match.lastgroup or ""
             self.tokens.append((kind, match.group(kind)))
             pos = match.end()

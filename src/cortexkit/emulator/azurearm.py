@@ -10,6 +10,7 @@ second run of the same template creates nothing twice (incremental mode). State 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import uuid
 from dataclasses import dataclass, field
@@ -128,10 +129,14 @@ class ArmDeployments:
         self.finished: list[FinishedRun] = []
 
     # -- planning -------------------------------------------------------------------------------------------
-    def plan(self, tenant_id: str, scope: str, name: str, body: Any) -> tuple[dict[str, Any], list[PlannedResource]]:
+    def plan(
+        self, tenant_id: str, scope: str, name: str, body: Any
+    ) -> tuple[dict[str, Any], list[PlannedResource]]:
         """Validate a create-or-update / what-if body and evaluate the resources' names and ids."""
         if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
-            raise TemplateProblem("InvalidRequestContent", "The request content must have a 'properties' object.")
+            raise TemplateProblem(
+                "InvalidRequestContent", "The request content must have a 'properties' object."
+            )
         if not isinstance(body.get("location"), str) or not body["location"]:
             raise TemplateProblem(
                 "LocationRequired",
@@ -139,7 +144,9 @@ class ArmDeployments:
             )
         props = body["properties"]
         if props.get("mode", "Incremental") not in ("Incremental", "Complete"):
-            raise TemplateProblem("InvalidDeploymentMode", "The deployment mode must be Incremental or Complete.")
+            raise TemplateProblem(
+                "InvalidDeploymentMode", "The deployment mode must be Incremental or Complete."
+            )
         if props.get("mode") == "Complete" and not scope.startswith("/subscriptions/"):
             raise TemplateProblem(
                 "InvalidDeploymentMode", "Complete mode is only supported at resource group scope."
@@ -153,7 +160,9 @@ class ArmDeployments:
             )
         resources = template.get("resources")
         if not isinstance(resources, (list, dict)):
-            raise TemplateProblem("InvalidTemplate", "Deployment template validation failed: 'resources' is missing.")
+            raise TemplateProblem(
+                "InvalidTemplate", "Deployment template validation failed: 'resources' is missing."
+            )
         passed = props.get("parameters") or {}
         if not isinstance(passed, dict):
             raise TemplateProblem("InvalidRequestContent", "properties.parameters must be an object.")
@@ -174,21 +183,24 @@ class ArmDeployments:
         if unknown:
             raise TemplateProblem(
                 "InvalidTemplate",
-                f"Deployment template validation failed: 'The template parameters '{', '.join(unknown)}' in the "
-                "parameters file are not valid; they are not present in the original template.'",
+                "Deployment template validation failed: 'The template parameters "
+                f"'{', '.join(unknown)}' in the parameters file are not valid; they are not present in the "
+                "original template.'",
             )
-        ctx = armexpr.Context(values, template.get("variables") or {}, self._scope_objects(tenant_id, scope, name))
+        ctx = armexpr.Context(
+            values, template.get("variables") or {}, self._scope_objects(tenant_id, scope, name)
+        )
         for pname, raw in list(values.items()):
             if armexpr.is_expression(raw):  # a default such as `[subscription().subscriptionId]`
-                try:
+                with contextlib.suppress(armexpr.ExpressionError):
                     values[pname] = armexpr.evaluate(raw, ctx)
-                except armexpr.ExpressionError:
-                    pass
         items = list(resources.values()) if isinstance(resources, dict) else list(resources)
         planned = []
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("type"), str) or "name" not in item:
-                raise TemplateProblem("InvalidTemplate", "Every template resource needs a 'type' and a 'name'.")
+                raise TemplateProblem(
+                    "InvalidTemplate", "Every template resource needs a 'type' and a 'name'."
+                )
             planned.append(self._planned(scope, item, ctx))
         return values, planned
 
@@ -224,7 +236,9 @@ class ArmDeployments:
         path = "/".join(f"{k}/{n}" for k, n in zip(kinds, names, strict=False))
         resource_id = f"{base}/providers/{namespace}/{path}"
         try:
-            body = armexpr.evaluate({k: v for k, v in item.items() if k not in ("dependsOn", "condition")}, ctx)
+            body = armexpr.evaluate(
+                {k: v for k, v in item.items() if k not in ("dependsOn", "condition")}, ctx
+            )
         except armexpr.ExpressionError:
             body = copy.deepcopy(item)
         body["name"] = name
@@ -356,7 +370,9 @@ class ArmDeployments:
             if state == "Failed" and deployment.failure:
                 props["statusCode"] = "BadRequest"
                 props["statusMessage"] = {"error": dict(deployment.failure)}
-            out.append({"id": f"{deployment.id}/operations/{op_id}", "operationId": op_id, "properties": props})
+            out.append(
+                {"id": f"{deployment.id}/operations/{op_id}", "operationId": op_id, "properties": props}
+            )
         return out
 
     def what_if(self, tenant_id: str, scope: str, name: str, body: dict[str, Any], now: float) -> str:
@@ -367,12 +383,26 @@ class ArmDeployments:
             existing = self.resources.get(resource.resource_id)
             after = {"id": resource.resource_id, **resource.body}
             if existing is None:
-                change: dict[str, Any] = {"resourceId": resource.resource_id, "changeType": "Create", "after": after}
+                change: dict[str, Any] = {
+                    "resourceId": resource.resource_id,
+                    "changeType": "Create",
+                    "after": after,
+                }
             elif existing.get("body") == resource.body:
-                change = {"resourceId": resource.resource_id, "changeType": "NoChange", "before": after, "after": after}
+                change = {
+                    "resourceId": resource.resource_id,
+                    "changeType": "NoChange",
+                    "before": after,
+                    "after": after,
+                }
             else:
                 before = {"id": resource.resource_id, **existing.get("body", {})}
-                change = {"resourceId": resource.resource_id, "changeType": "Modify", "before": before, "after": after}
+                change = {
+                    "resourceId": resource.resource_id,
+                    "changeType": "Modify",
+                    "before": before,
+                    "after": after,
+                }
             changes.append(change)
         token = uuid.uuid4().hex
         self.whatifs[token] = WhatIf(now + self.whatif_delay, changes)

@@ -110,7 +110,9 @@ class PreflightAnswers:
     """What the preflight reads return; every field is settable through `/_emulator/azure`."""
 
     permissions: list[dict[str, Any]] = field(
-        default_factory=lambda: [{"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}]
+        default_factory=lambda: [
+            {"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}
+        ]
     )
     deny_assignments: list[dict[str, Any]] = field(default_factory=list)
     unregistered_providers: list[str] = field(default_factory=list)
@@ -157,7 +159,9 @@ class AzureDirectory:
 
     def add_group(self, tenant_id: str, name: str, display_name: str, parent: str | None) -> None:
         tree = self.tree(tenant_id)
-        tree.groups[name] = ManagementGroup(name, display_name, self.group(tenant_id, parent or tree.root).name)
+        tree.groups[name] = ManagementGroup(
+            name, display_name, self.group(tenant_id, parent or tree.root).name
+        )
 
     def subscriptions_in_scope(self, tenant_id: str, scope: str) -> list[Subscription]:
         """The subscriptions a deployment at `scope` covers: one, a group's descendants, or all."""
@@ -165,7 +169,8 @@ class AzureDirectory:
         if scope.startswith("/subscriptions/"):
             return [self.subscription(tenant_id, scope.split("/")[2])]
         if scope.startswith(MG_PREFIX):
-            groups = set(tree.below(self.group(tenant_id, scope[len(MG_PREFIX) :].split("/")[0]).name))
+            name = scope[len(MG_PREFIX) :].split("/", maxsplit=1)[0]
+            groups = set(tree.below(self.group(tenant_id, name).name))
             return [s for s in tree.subscriptions.values() if s.parent in groups]
         return list(tree.subscriptions.values())
 
@@ -181,7 +186,10 @@ class AzureDirectory:
                         "id": g.id,
                         "type": MG_TYPE,
                         "name": g.name,
-                        "properties": {"displayName": g.display_name, "parent": {"id": MG_PREFIX + str(g.parent)}},
+                        "properties": {
+                            "displayName": g.display_name,
+                            "parent": {"id": MG_PREFIX + str(g.parent)},
+                        },
                     }
                 )
             for sub in tree.subscriptions.values():
@@ -191,7 +199,10 @@ class AzureDirectory:
                             "id": f"/subscriptions/{sub.subscription_id}",
                             "type": f"{MG_TYPE}/subscriptions",
                             "name": sub.subscription_id,
-                            "properties": {"displayName": sub.display_name, "parent": {"id": MG_PREFIX + name}},
+                            "properties": {
+                                "displayName": sub.display_name,
+                                "parent": {"id": MG_PREFIX + name},
+                            },
                         }
                     )
         return out

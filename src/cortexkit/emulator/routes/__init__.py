@@ -34,6 +34,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "legacy_azure",
     "azure_identity",
     "azure_arm",
+    "azure_directory",
+    "azure_control",
 )
 
 

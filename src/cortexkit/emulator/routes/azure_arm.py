@@ -26,7 +26,10 @@ router = APIRouter(tags=["Azure deployments (emulated)"])
 Emu = Annotated[Emulator, Depends(get_emulator)]
 
 SCOPES: tuple[tuple[str, Callable[[Request], str]], ...] = (
-    ("/_azure/arm/subscriptions/{subscription_id}", lambda r: f"/subscriptions/{r.path_params['subscription_id']}"),
+    (
+        "/_azure/arm/subscriptions/{subscription_id}",
+        lambda r: f"/subscriptions/{r.path_params['subscription_id']}",
+    ),
     (
         "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}",
         lambda r: MG_PREFIX + r.path_params["group_id"],
@@ -182,7 +185,9 @@ def post_what_if(scope_of: Callable[[Request], str]) -> Callable[[Request, Emula
     return handler
 
 
-def get_what_if_result(scope_of: Callable[[Request], str]) -> Callable[[Request, Emulator], Awaitable[Response]]:
+def get_what_if_result(
+    scope_of: Callable[[Request], str],
+) -> Callable[[Request, Emulator], Awaitable[Response]]:
     async def handler(request: Request, emu: Emu) -> Response:
         begun = _begin(request, emu, scope_of(request))
         if isinstance(begun, JSONResponse):
@@ -196,7 +201,10 @@ def get_what_if_result(scope_of: Callable[[Request], str]) -> Callable[[Request,
         if now < result.ready_at:
             return Response(
                 status_code=202,
-                headers={"Location": str(request.url), "Retry-After": str(max(1, round(result.ready_at - now)))},
+                headers={
+                    "Location": str(request.url),
+                    "Retry-After": str(max(1, round(result.ready_at - now))),
+                },
             )
         return JSONResponse({"status": "Succeeded", "properties": {"changes": result.changes}})
 

@@ -38,5 +38,9 @@ def checked_tenant(request: Request, emu: Emulator, audience: str = ARM_AUDIENCE
     if isinstance(tenant, JSONResponse):
         return tenant
     if audience == ARM_AUDIENCE and not request.query_params.get("api-version"):
-        return arm_error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+        return arm_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
     return tenant
