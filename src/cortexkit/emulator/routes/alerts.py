@@ -162,7 +162,7 @@ def _spec_from_query(
     )
 
 
-def _spec_from_body(
+def spec_from_body(
     state: TenantState, body: dict[str, Any], *, detailed: bool, default_limit: int
 ) -> dict[str, Any]:
     """A listing spec from a POST's FilterModel body."""
@@ -269,7 +269,7 @@ async def list_alerts_v2_post(
     override = flag(detailed) if detailed is not None else None
     if body.get("pageToken"):
         return _run(state, _spec_from_token(state, body["pageToken"]), override)
-    spec = _spec_from_body(state, body, detailed=bool(body.get("detailed", False)), default_limit=MAX_LIMIT)
+    spec = spec_from_body(state, body, detailed=bool(body.get("detailed", False)), default_limit=MAX_LIMIT)
     return _run(state, spec, override)
 
 
@@ -322,7 +322,7 @@ async def list_alerts_legacy_post(
     state = state_of(emu)
     body = await json_object(request, required=False)
     is_detailed = flag(detailed) if detailed is not None else bool(body.get("detailed", False))
-    spec = _spec_from_body(state, body, detailed=is_detailed, default_limit=LEGACY_CAP)
+    spec = spec_from_body(state, body, detailed=is_detailed, default_limit=LEGACY_CAP)
     return _legacy(state, spec, body.get("offset"))
 
 
