@@ -145,6 +145,42 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ),
     ("GET", "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/roleAssignments", None, None),
 ]
+# The emulated ARM deployments at their three scopes and the Azure hierarchy/preflight reads (issue 17).
+_ARM_SCOPES = (
+    "/_azure/arm/subscriptions/{subscription_id}",
+    "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}",
+    "/_azure/arm",
+)
+_DEPLOYMENT = "providers/Microsoft.Resources/deployments/{name}"
+OPERATIONS += [
+    (method, f"{scope}/{_DEPLOYMENT}{suffix}", None, None)
+    for scope in _ARM_SCOPES
+    for method, suffix in (
+        ("PUT", ""),
+        ("GET", ""),
+        ("POST", "/whatIf"),
+        ("GET", "/operations"),
+        ("GET", "/operationStatuses/{operation_id}"),
+    )
+] + [
+    ("GET", f"{scope}/providers/Microsoft.Resources/operationResults/{{token}}", None, None)
+    for scope in _ARM_SCOPES
+]
+OPERATIONS += [
+    ("GET", path, None, None)
+    for path in (
+        "/_azure/arm/subscriptions",
+        "/_azure/arm/subscriptions/{subscription_id}",
+        "/_azure/arm/subscriptions/{subscription_id}/providers",
+        "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}",
+        "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}/descendants",
+        "/_azure/arm/providers/Microsoft.Authorization/permissions",
+        "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/permissions",
+        "/_azure/arm/providers/Microsoft.Authorization/denyAssignments",
+        "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/denyAssignments",
+        "/_azure/graph/v1.0/identity/conditionalAccess/policies",
+    )
+]
 # Routes that are not Prisma API operations: the control plane, FastAPI's own documentation pages, and
 # the Cortex Cloud dialect (no Prisma spec; tests/integration/test_cortex_emulator.py covers it).
 NOT_FUZZED = ("/_emulator/", "/docs/", "/public_api/", "/api_keys/", "/_cortex/")

@@ -34,6 +34,9 @@ ROUTE_MODULES: tuple[str, ...] = (
     "cas_azure",
     "legacy_azure",
     "azure_identity",
+    "azure_arm",
+    "azure_directory",
+    "azure_control",
 )
 
 
