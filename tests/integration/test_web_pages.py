@@ -298,7 +298,7 @@ def test_a_waiting_terraform_job_shows_as_waiting_and_resumes(
     assert "--terraform-outputs" in data["error"]
     page = client.get(f"/jobs/{job_id}").text
     assert 'data-state="waiting"' in page and 'id="resume-form"' in page
-    assert "Waiting for you" in page
+    assert "Waiting: the reason is shown above" in page
     resumed = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
     assert resumed.status_code == 303
     stack.engine.runner.join(job_id, 60)

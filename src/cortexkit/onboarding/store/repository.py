@@ -211,6 +211,10 @@ class JobStore:
             created_at=float(row["created_at"]),
             updated_at=float(row["updated_at"]),
             steps=tuple(by_name.get(name, StepRecord(name)) for name in STEPS),
+            lease_owner=row["owner"],
+            lease_expires_at=row["lease_expires_at"],
+            runner_alive=row["state"] != JobState.RUNNING
+            or (bool(row["owner"]) and _lease_held(row, self._now())),
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:

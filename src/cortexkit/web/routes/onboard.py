@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -29,6 +29,7 @@ from cortexkit.web.formchecks import (
     read_onboarded,
     secret_error,
 )
+from cortexkit.web.jobview import failure_cause
 from cortexkit.web.views import get
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,6 +113,7 @@ def _wizard(
     data: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    source_job: str = "",
 ) -> Response:
     settings = settings_of(request)
     profile = data.get("profile") or settings.default_profile
@@ -146,14 +148,39 @@ def _wizard(
         profiles=profiles,
         current_profile=profile or "",
         idempotency_key=str(uuid.uuid4()),
+        source_job=source_job,
     )
 
 
 @router.get("/onboard")
-def wizard(request: Request, account_type: str = "account") -> Response:
+def wizard(
+    request: Request, account_type: str = "account", from_job: str = Query("", alias="from")
+) -> Response:
+    """The empty wizard, or (`?from=<job id>`) one pre-filled from a stopped job with the field its
+    failure needs changed marked: "Edit and start again"."""
+    if from_job:
+        data, errors = _from_job(request, from_job)
+        return _wizard(request, data, errors, source_job=from_job)
     return _wizard(
         request, {"account_type": account_type, "environment": "azure", "provisioner": "existing"}, {}
     )
+
+
+def _from_job(request: Request, job_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    job = settings_of(request).backend.store.get_job(job_id)
+    if job is None:
+        raise FriendlyError(
+            404, "No such job", f"There is no onboarding job with id {job_id}.", "See the Jobs page."
+        )
+    spec = job.spec.model_dump(mode="json")
+    data = form_to_data({k: v for k, v in spec.items() if v is not None})
+    errors: dict[str, str] = {}
+    cause = failure_cause(job)
+    if cause is not None and cause.field:
+        errors[cause.field] = f"Change this: {cause.text}" if cause.field != SECRET_FIELD else cause.fix
+    elif cause is not None:
+        errors["name"] = f"This job stopped: {cause.text}"
+    return data, errors
 
 
 @router.post("/onboard", dependencies=[Depends(require_csrf)])
