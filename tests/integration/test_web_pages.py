@@ -276,7 +276,7 @@ def test_cancel_and_resume_need_csrf_and_respect_the_state(client: TestClient, s
     assert client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": CSRF}).status_code == 303
     assert store.cancel_requested(job_id)
     refused = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
-    assert refused.status_code == 409 and "only failed or waiting jobs resume" in refused.text
+    assert refused.status_code == 409 and "only failed or waiting jobs" in refused.text
     finish(store, job_id, JobState.FAILED, "validate: the subscription is not in the tenant")
     assert client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF}).status_code == 303
     stack.engine.runner.join(job_id, 60)

@@ -134,7 +134,7 @@ def _keys(raw: str | None) -> tuple[str, ...]:
 def cause_of(step: str, error: str) -> Cause:
     """Read status, keys and request id out of the engine's failure sentence and pick the fix."""
     first = error.strip().splitlines()[0] if error.strip() else ""
-    text = _EXCEPTION_PREFIX.sub("", first)
+    text = " ".join(_REQUEST_ID.sub("", _EXCEPTION_PREFIX.sub("", first)).split())
     found = _STATUS.search(first)
     status = int(found.group(1)) if found else None
     keys = _keys(found.group(2)) if found else ()

@@ -19,7 +19,7 @@ from cortexkit.onboarding.states import JobState
 from cortexkit.web import sse
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.joblog import log_text
-from cortexkit.web.jobview import JobView, failure_cause, job_view
+from cortexkit.web.jobview import JobView, job_view
 from cortexkit.web.views import end_text, event_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,10 +130,7 @@ def job_page(request: Request, job_id: str) -> Response:
 
 @router.get("/api/jobs/{job_id}")
 def job_json(request: Request, job_id: str) -> JSONResponse:
-    """The record's `as_dict`, plus the failure's cause as the page shows it (`cause`, null if none)."""
-    job = _load(request, job_id)
-    cause = failure_cause(job)
-    return JSONResponse({**job.as_dict(), "cause": cause.as_dict() if cause else None})
+    return JSONResponse(_load(request, job_id).as_dict())
 
 
 @router.get("/jobs/{job_id}/log.txt")
