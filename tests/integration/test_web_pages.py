@@ -174,6 +174,7 @@ def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack)
     assert response.status_code == 303
     started = [j.id for j in stack.store.list_jobs()]
     assert len(started) == 3
+    assert response.headers["location"] == "/batches/b"
     listing = client.get(response.headers["location"]).text
     assert all(job_id in listing for job_id in started)
     for job_id in started:

@@ -150,6 +150,17 @@ class JobStore:
             found = conn.execute(select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)).scalar()
         return str(found) if found else None
 
+    def keyed_jobs(self, prefix: str) -> dict[str, str]:
+        """Idempotency key -> job id for every key starting with `prefix` (a web batch's `<batch>:<row>`
+        keys), in one query however many rows the batch has."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(jobs.c.idempotency_key, jobs.c.id).where(
+                    jobs.c.idempotency_key.startswith(prefix, autoescape=True)
+                )
+            ).all()
+        return {str(key): str(job_id) for key, job_id in rows}
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:

@@ -30,6 +30,7 @@ from cortexkit.web.formchecks import (
     secret_error,
 )
 from cortexkit.web.jobview import failure_cause
+from cortexkit.web.routes.batches import BATCH_ID, batch_job_ids
 from cortexkit.web.views import get
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -409,14 +410,6 @@ async def bulk_preview(request: Request) -> Response:
     return _preview_page(request, text, preview)
 
 
-def _batch_jobs(store: Any, batch: str) -> list[str]:
-    """The jobs a batch key already created (`<batch>:<row index>`), in row order."""
-    ids: list[str] = []
-    while (job_id := store.job_for_key(f"{batch}:{len(ids)}")) is not None:
-        ids.append(job_id)
-    return ids
-
-
 def _column_order(name: str) -> tuple[int, str]:
     preferred = ["name", "account_type", "subscription_id", "tenant_id", "environment", "provisioner"]
     return (preferred.index(name) if name in preferred else len(preferred), name)
@@ -428,10 +421,10 @@ async def bulk_start(request: Request) -> Response:
     form = await request.form()
     text = await _csv_text(form)
     batch_value = form.get("batch_key")
-    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
-    sent_before = await _in_thread(lambda: _batch_jobs(settings.backend.store, batch))
+    batch = batch_value if isinstance(batch_value, str) and BATCH_ID.match(batch_value) else str(uuid.uuid4())
+    sent_before = await _in_thread(lambda: batch_job_ids(settings.backend.store, batch))
     if sent_before:  # the same batch again: its jobs, not errors about the accounts they onboarded
-        return RedirectResponse(f"/jobs?batch={','.join(sent_before)}", status_code=303)
+        return RedirectResponse(f"/batches/{batch}", status_code=303)
     preview = await _in_thread(lambda: check_csv(request, text))
     if preview.problems or not preview.valid:
         raise FriendlyError(
@@ -446,15 +439,12 @@ async def bulk_start(request: Request) -> Response:
         return _preview_page(request, text, preview, secret_problem=problem, status_code=422)
     specs, _row_errors = settings.backend.parse_csv(text)
 
-    def create_all() -> list[str]:
-        ids = []
+    def create_all() -> None:
         for index, spec in enumerate(specs):
             job_id = settings.backend.store.create_job(
                 spec, secret=secret, idempotency_key=f"{batch}:{index}"
             )
             settings.backend.start_job(job_id)
-            ids.append(job_id)
-        return ids
 
-    ids = await _in_thread(create_all)
-    return RedirectResponse(f"/jobs?batch={','.join(ids)}", status_code=303)
+    await _in_thread(create_all)
+    return RedirectResponse(f"/batches/{batch}", status_code=303)

@@ -399,7 +399,30 @@
     setTimeout(tick, 1000);
   }
 
+  // ---------- batch page: counts and per-job states, polled until every job has finished ----------
+  function initBatch() {
+    var head = $("#batch");
+    if (!head) { return; }
+    var id = head.getAttribute("data-batch");
+    function tick() {
+      api("GET", "/api/batches/" + encodeURIComponent(id)).then(function (b) {
+        $("#batch-progress").textContent = b.text;
+        head.setAttribute("data-finished", String(b.finished));
+        b.jobs.forEach(function (j) {
+          var row = $('tr[data-job="' + CSS.escape(j.id) + '"]');
+          if (!row || row.getAttribute("data-state") === j.state) { return; }
+          row.setAttribute("data-state", j.state);
+          row.setAttribute("data-finished", String(j.finished));
+          setBadge($("[data-job-state]", row), j.state);
+        });
+        if (!b.finished) { setTimeout(tick, 1000); }
+      }).catch(function () { setTimeout(tick, 3000); });
+    }
+    if (head.getAttribute("data-finished") !== "true") { setTimeout(tick, 500); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initBatch();
     initWizard();
     initFilters();
     initConnection();
