@@ -65,7 +65,7 @@ def _logins(emulator: RunningEmulator) -> int:
 def test_a_50_row_bulk_logs_in_once_and_its_batch_page_counts_live(
     stack_ui: tuple[RunningEmulator, WebStack, RunningUI], new_page: Callable[..., Any], screenshot_dir: Path
 ) -> None:
-    emulator, stack, ui = stack_ui
+    emulator, _stack, ui = stack_ui
     before = _logins(emulator)
     page: Page = new_page()
     _start_bulk(page, ui, _csv(50, "Fifty"), 50)
