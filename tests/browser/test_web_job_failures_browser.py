@@ -1,5 +1,8 @@
 """Issue 14, the job page's failure paths, in Chromium against the real engine, store and emulator.
 
+Also takes the screenshots docs/img/job-live.png, job-failed.png, job-cancelled.png and job-waiting.png
+(`CORTEXKIT_UPDATE_SCREENSHOTS=1` writes them into docs/img).
+
 Each job here is run by the UI's own runner on the emulator; faults come from the emulator's fault plans
 (a 503 burst, a taken name) or from what a CLI user can do (a job created without a secret), and the
 orphaned job's runner is a real process killed with SIGKILL.
@@ -60,7 +63,10 @@ def _open(page: Page, ui: RunningUI, job_id: str) -> None:
 
 
 def test_a_503_burst_on_add_shows_status_and_request_id_once_next_to_the_step(
-    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+    make_emulator: Callable[..., RunningEmulator],
+    tmp_path: Path,
+    new_page: Callable[..., Any],
+    screenshot_dir: Path,
 ) -> None:
     emulator = make_emulator(status_delay=0.0)
     plan = {"route": "POST /cas/v1/azure_account", "statuses": [503], "count": 5}
@@ -82,7 +88,9 @@ def test_a_503_burst_on_add_shows_status_and_request_id_once_next_to_the_step(
         expect(page.locator("#job-error")).to_have_count(0)
         expect(page.locator("#edit-again")).to_have_count(0), "resume can help: no 'start again' offer"
         expect(page.get_by_role("button", name="Resume")).to_be_visible()
+        page.screenshot(path=str(screenshot_dir / "job-waiting.png"), full_page=True)
         assert "Traceback" not in page.content() and "ServerError:" not in page.content()
+        page.screenshot(path=str(screenshot_dir / "job-failed.png"), full_page=True)
 
 
 def test_a_taken_name_offers_edit_and_start_again_with_the_name_marked(
@@ -203,7 +211,10 @@ def test_an_orphaned_job_is_cancelled_from_its_page_and_the_stream_ends(
 
 
 def test_verify_fills_the_status_live_and_a_cancel_after_add_names_the_account(
-    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+    make_emulator: Callable[..., RunningEmulator],
+    tmp_path: Path,
+    new_page: Callable[..., Any],
+    screenshot_dir: Path,
 ) -> None:
     emulator = make_emulator(status_delay=3600.0)  # the account stays pending: verify keeps polling
     with ui_on(emulator, tmp_path) as (stack, ui):
@@ -219,6 +230,7 @@ def test_verify_fills_the_status_live_and_a_cancel_after_add_names_the_account(
         first = duration.inner_text()
         page.wait_for_timeout(1500)
         assert duration.inner_text() != first, "the running step's timer moves"
+        page.screenshot(path=str(screenshot_dir / "job-live.png"), full_page=True)
         page.get_by_role("button", name="Cancel").click()
         expect(page.locator("#job-state")).to_have_text("cancelled", timeout=FINISH_MS)
         account_id = stack.store.require_job(job_id).account_id
@@ -228,10 +240,14 @@ def test_verify_fills_the_status_live_and_a_cancel_after_add_names_the_account(
         expect(left.locator("[data-account-status]")).to_have_text(re.compile("enabled|disabled"))
         expect(left).to_contain_text("cortexkit api DELETE /cloud/azure/")
         expect(page.locator("#log details[data-log-step]").first).to_be_visible()
+        page.screenshot(path=str(screenshot_dir / "job-cancelled.png"), full_page=True)
 
 
 def test_a_waiting_job_shows_the_reason_the_engine_recorded(
-    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+    make_emulator: Callable[..., RunningEmulator],
+    tmp_path: Path,
+    new_page: Callable[..., Any],
+    screenshot_dir: Path,
 ) -> None:
     emulator = make_emulator(status_delay=0.0)
     with ui_on(emulator, tmp_path) as (stack, ui):
@@ -248,3 +264,4 @@ def test_a_waiting_job_shows_the_reason_the_engine_recorded(
         above_the_log = page.locator("#job-notices").inner_text() + page.locator("#timeline").inner_text()
         assert above_the_log.count("retrying every 30 s") == 1
         expect(page.get_by_role("button", name="Resume")).to_be_visible()
+        page.screenshot(path=str(screenshot_dir / "job-waiting.png"), full_page=True)
