@@ -88,7 +88,6 @@ def test_a_503_burst_on_add_shows_status_and_request_id_once_next_to_the_step(
         expect(page.locator("#job-error")).to_have_count(0)
         expect(page.locator("#edit-again")).to_have_count(0), "resume can help: no 'start again' offer"
         expect(page.get_by_role("button", name="Resume")).to_be_visible()
-        page.screenshot(path=str(screenshot_dir / "job-waiting.png"), full_page=True)
         assert "Traceback" not in page.content() and "ServerError:" not in page.content()
         page.screenshot(path=str(screenshot_dir / "job-failed.png"), full_page=True)
 
