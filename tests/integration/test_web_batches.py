@@ -42,6 +42,7 @@ def test_the_progress_sentence_counts_done_of_all_then_the_other_states() -> Non
     assert Progress(3, {"done": 2, "cancelled": 1}).finished
 
 
+@pytest.mark.slow
 def test_a_1750_row_batch_redirects_to_a_short_batch_address(stack: WebStack) -> None:
     client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765", follow_redirects=False)
     client.cookies.set(cookie_name(8765), TOKEN)
