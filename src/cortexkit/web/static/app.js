@@ -339,6 +339,14 @@
     if (atBottom) { pre.scrollTop = pre.scrollHeight; }
   }
 
+  function watchWaiting(id) {
+    var timer = setInterval(function () {
+      api("GET", "/api/jobs/" + encodeURIComponent(id)).then(function (job) {
+        if (job.state !== "waiting") { clearInterval(timer); location.reload(); }
+      }).catch(function () {});
+    }, 5000);
+  }
+
   function initJob() {
     var head = $("#job");
     if (!head) { return; }
@@ -377,7 +385,9 @@
       $("#live-status").textContent = data.message || ("Finished: " + data.state + ".");
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       if (wasMoving || data.orphaned) { swapFromServer().catch(function () {}); }
-      // A resumed job starts a new stream when the page reloads after the POST.
+      // A waiting job may carry on by itself (an outage waited out by the engine): keep an eye on it
+      // and reload once it moves, which opens a new stream. A resumed job reloads after the POST anyway.
+      if (data.state === "waiting") { watchWaiting(id); }
     });
   }
 
