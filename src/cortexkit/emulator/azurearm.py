@@ -166,6 +166,9 @@ class ArmDeployments:
         passed = props.get("parameters") or {}
         if not isinstance(passed, dict):
             raise TemplateProblem("InvalidRequestContent", "properties.parameters must be an object.")
+        for part in ("parameters", "variables"):
+            if not isinstance(template.get(part) or {}, dict):
+                raise TemplateProblem("InvalidTemplate", f"The template's '{part}' must be an object.")
         values: dict[str, Any] = {}
         for pname, decl in (template.get("parameters") or {}).items():
             given = passed.get(pname)

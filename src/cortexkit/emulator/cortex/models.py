@@ -331,8 +331,14 @@ class CortexTenant:
             inst.connected_at = at
             inst.settled, inst.messages = outcome.settle(inst)
         inst.pending_changes = 0
-        mods = (inst.scope_modifications or {}).get("subscriptions") or {}
-        listed = {str(i) for i in mods.get("subscription_ids") or []} if mods.get("enabled") else None
+        mods = (
+            inst.scope_modifications.get("subscriptions")
+            if isinstance(inst.scope_modifications, dict)
+            else None
+        )
+        mods = mods if isinstance(mods, dict) else {}
+        ids = mods.get("subscription_ids")
+        listed = {str(i) for i in ids} if mods.get("enabled") and isinstance(ids, list) else None
         known = {a["account_id"]: a for a in inst.accounts}
         accounts = []
         for sub in subscriptions:

@@ -120,7 +120,7 @@ def arm_template(inst: CortexInstance) -> dict[str, Any]:
                 "properties": {"logs": [{"category": "Administrative", "enabled": True}]},
             }
         )
-    tags = {t["key"]: t["value"] for t in inst.tags if isinstance(t, dict) and "key" in t}
+    tags = {str(t["key"]): str(t.get("value", "")) for t in inst.tags if isinstance(t, dict) and "key" in t}
     return {
         "$schema": schema,
         "contentVersion": "1.0.0.0",
