@@ -92,6 +92,8 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/v2/inventory", "AssetInventory.json", "/v2/inventory"),
     ("GET", "/v3/inventory", "AssetInventory.json", "/v3/inventory"),
     ("POST", "/v3/inventory", "AssetInventory.json", "/v3/inventory"),
+    ("GET", "/resource/scan_info", "AssetExplorer.json", "/resource/scan_info"),
+    ("POST", "/resource/scan_info", "AssetExplorer.json", "/resource/scan_info"),
     ("GET", "/compliance/{compliance_id}", STANDARDS, "/compliance/{complianceId}"),
     ("GET", "/compliance/{compliance_id}/requirement", STANDARDS, "/compliance/{complianceId}/requirement"),
     ("GET", "/compliance/{requirement_id}/section", STANDARDS, "/compliance/{requirementId}/section"),

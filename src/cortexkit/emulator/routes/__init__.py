@@ -28,6 +28,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "search",
     "search_history",
     "inventory",
+    "resource_scan",
     "audit",
     "compute",
     "meta",
