@@ -20,6 +20,7 @@ from cortexkit.emulator import errors, timerange
 from cortexkit.emulator.catalog import SEVERITIES
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.entities import Policy, Resource
+from cortexkit.emulator.routes.search import rrn_of
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
@@ -173,10 +174,7 @@ def _scan(state: TenantState, filters: dict[str, set[str]]) -> list[dict[str, An
             {
                 "id": resource.id,
                 "name": resource.name,
-                "rrn": ":".join(
-                    ("rrn", resource.cloud_type, resource.api_name, resource.region_id, resource.account_id)
-                    + (resource.id,)
-                ),
+                "rrn": rrn_of(resource),
                 "unifiedAssetId": resource.id,
                 "accountId": resource.account_id,
                 "accountName": resource.account_name,
