@@ -25,6 +25,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "policies",
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
+    "reports",
     "search",
     "search_history",
     "inventory",
