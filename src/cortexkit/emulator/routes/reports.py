@@ -128,12 +128,14 @@ def _counts(summary: dict[str, Any]) -> dict[str, int]:
 def _compliance_pdf(name: str, details: list[dict[str, Any]], end_ms: int) -> bytes:
     lines = [f"Prisma Cloud compliance report: {name}", f"Data as of {end_ms} (epoch ms)", ""]
     for row in details:
+        severities = ", ".join(
+            f"{s} {row[f'{s}SeverityFailedResources']}"
+            for s in ("critical", "high", "medium", "low", "informational")
+        )
         lines += [
-            f"{row['name']}",
+            str(row["name"]),
             f"  passed {row['passedResources']}, failed {row['failedResources']}, total {row['totalResources']}",
-            f"  failed by severity: critical {row['criticalSeverityFailedResources']}, high "
-            f"{row['highSeverityFailedResources']}, medium {row['mediumSeverityFailedResources']}, low "
-            f"{row['lowSeverityFailedResources']}, informational {row['informationalSeverityFailedResources']}",
+            f"  failed by severity: {severities}",
         ]
     return reportfile.pdf(lines)
 
