@@ -134,7 +134,8 @@ def _compliance_pdf(name: str, details: list[dict[str, Any]], end_ms: int) -> by
         )
         lines += [
             str(row["name"]),
-            f"  passed {row['passedResources']}, failed {row['failedResources']}, total {row['totalResources']}",
+            f"  passed {row['passedResources']}, failed {row['failedResources']}, "
+            f"total {row['totalResources']}",
             f"  failed by severity: {severities}",
         ]
     return reportfile.pdf(lines)
