@@ -240,7 +240,7 @@ def _answer(state: TenantState, filters: dict[str, set[str]], limit: int, offset
             "limit": limit,
             "lastRowIdx": offset + len(page) - 1,
             "previousTotalMatchedCount": len(rows),
-            "failedEventOffset": 0,
+            "failedEventOffset": False,
             "timestamp": now,
         }
     return result
