@@ -242,7 +242,10 @@
     });
     // The verify step's output only holds the final list; while it runs, the status events fill the table.
     if (job.account_status.length || job.finished) { renderComponents(job.account_status, job.ok); }
-    $("#resume-form").hidden = !job.can_resume;
+    // Resume is offered only where it can help: not for a failure that needs new input (the page
+    // offers "Edit and start again", or a secret form that resumes, instead).
+    var resume = $("#resume-form");
+    resume.hidden = !job.can_resume || resume.getAttribute("data-helps") === "false";
     $("#cancel-form").hidden = !job.can_cancel;
     tickTimers();
   }
