@@ -72,7 +72,9 @@ def test_failed_probe_opens_with_a_reason_and_probes_once_per_interval() -> None
     assert b.next_action() is Action.PROBE
     b.probe_result(False, "answered 503")
     assert b.is_open
-    assert b.reason() == "the API answered 503 since 08:00:00 UTC; retrying every 30 s (giving up after 15 min)"
+    assert (
+        b.reason() == "the API answered 503 since 08:00:00 UTC; retrying every 30 s (giving up after 15 min)"
+    )
     assert b.next_action() is Action.WAIT
     assert b.wait_hint() == 30.0
     clock.now += 29.5

@@ -284,7 +284,7 @@ class JobStore:
             row = self._row(conn, job_id)
             now = self._now()
             holder = row["owner"]
-            if row["state"] == JobState.RUNNING and holder and holder != owner and _lease_held(row, now):
+            if holder and holder != owner and _held_by_live_runner(row, now):
                 raise JobBusyError(job_id, str(holder))
             seen = int(row["lease_token"])
             lease = Lease(job_id, owner, seen + 1, now + lease_seconds)
@@ -505,6 +505,14 @@ class JobStore:
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
+
+
+def _held_by_live_runner(row: RowMapping, now: float) -> bool:
+    """A `running` job under a live lease, or a `waiting` one its runner still holds: paused by an API
+    outage, it carries on by itself when the API answers (a released waiting job has no expiry)."""
+    if row["state"] == JobState.RUNNING:
+        return _lease_held(row, now)
+    return row["state"] == JobState.WAITING and row["lease_expires_at"] is not None and _lease_held(row, now)
 
 
 def _lease_held(row: RowMapping, now: float) -> bool:
