@@ -1,7 +1,7 @@
 """The runner's side of the outage breaker: which failures mean "the API is down", the probe, the pause.
 
 `breaker.OutageBreaker` decides; this module does the I/O for one job: it runs the probe (the cheapest
-read, `GET /cloud/group/name`) when the breaker hands it the probe, and while the breaker is open it
+read, `GET /cloud/group/name`, sent once) when the breaker hands it the probe, and while the breaker is open it
 puts the job in `waiting` with the breaker's reason, keeps honouring cancel (and the lease), and puts it
 back to `running` when a probe got through. A job paused longer than the budget raises
 `OutageBudgetError`.
@@ -130,7 +130,7 @@ class OutageGuard:
     def _probe(self) -> None:
         """The one read that says whether the API is back; any answer but a 5xx or no answer is 'up'."""
         try:
-            self.client.account_groups.names()
+            self.client.account_groups.names(max_retries=0)  # one attempt: the breaker paces probes
         except Exception as exc:
             cause = outage_cause(exc)
             self.breaker.probe_result(cause is None, cause or "")
