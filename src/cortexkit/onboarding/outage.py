@@ -1,9 +1,9 @@
 """The runner's side of the outage breaker: which failures mean "the API is down", the probe, the pause.
 
 `breaker.OutageBreaker` decides; this module does the I/O for one job: it runs the probe (the cheapest
-read, `GET /cloud/group/name`, sent once) when the breaker hands it the probe, and while the breaker is open it
-puts the job in `waiting` with the breaker's reason, keeps honouring cancel (and the lease), and puts it
-back to `running` when a probe got through. A job paused longer than the budget raises
+read, `GET /cloud/group/name`, sent once) when the breaker hands it the probe, and while the breaker is
+open it puts the job in `waiting` with the breaker's reason, keeps honouring cancel (and the lease), and
+puts it back to `running` when a probe got through. A job paused longer than the budget raises
 `OutageBudgetError`.
 """
 
