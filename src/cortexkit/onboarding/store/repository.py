@@ -150,6 +150,16 @@ class JobStore:
             found = conn.execute(select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)).scalar()
         return str(found) if found else None
 
+    def batch_job_ids(self, batch: str) -> list[str]:
+        """The jobs one bulk created (idempotency keys `<batch>:<row>`, CLI and web alike), oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(jobs.c.id)
+                .where(jobs.c.idempotency_key.startswith(f"{batch}:", autoescape=True))
+                .order_by(jobs.c.created_at, jobs.c.id)
+            )
+            return [str(r) for r in rows.scalars()]
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:
