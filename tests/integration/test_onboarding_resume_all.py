@@ -116,6 +116,7 @@ def test_resume_all_takes_pending_failed_and_orphaned_jobs_but_not_done_ones(
     assert "left alone" in err and "another-host:4243#alive" in err
     assert "2 done, 1 run by another live runner (left alone)" in err
     assert store.require_job(held).state is JobState.RUNNING
+    assert store.require_job(pending).account_id is not None
 
     code, out, err = invoke(env, "onboard", "resume", "--all", "-o", "json")
     assert code == 0 and "resuming 1 job(s)" in err  # only the held one is still a candidate
@@ -128,7 +129,10 @@ def test_resume_all_takes_pending_failed_and_orphaned_jobs_but_not_done_ones(
         (["onboard", "resume", "--all", "--batch", "abc"], "resume takes one of"),
         (["onboard", "resume", "--batch", "nosuchbatch"], "no job belongs to batch 'nosuchbatch'"),
         (["onboard", "resume", "--all", "--force"], "take one job id"),
-        (["onboard", "resume", "--all", "--outage-budget", "soon"], "--outage-budget: 'soon' is not a duration"),
+        (
+            ["onboard", "resume", "--all", "--outage-budget", "soon"],
+            "--outage-budget: 'soon' is not a duration",
+        ),
     ],
 )
 def test_resume_many_usage_problems(env: dict[str, str], args: list[str], message: str) -> None:
