@@ -124,7 +124,12 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     assert not breaker.is_open and len(breaker.outages) >= 1
     reasons = waiting_reasons(store, job_ids)
     assert len(reasons) >= 4, "the running jobs paused in 'waiting'"
-    assert all(r.startswith("the API answered 503 since ") and "retrying every 0.5 s" in r for r in reasons)
+    # Switching the plan from 503 to drops (DELETE then POST) leaves a moment when the API answers: a
+    # probe that lands in it ends the first outage and the drops open a second one, as a flapping API would.
+    causes = {r.split(" since ", 1)[0] for r in reasons}
+    assert causes <= {"the API answered 503", "the API could not be reached"}, reasons
+    assert "the API answered 503" in causes
+    assert all("retrying every 0.5 s" in r for r in reasons)
     probes = sum(
         n
         for route, by_status in httpx.get(f"{running.url}/_emulator/stats", timeout=10)
@@ -133,7 +138,7 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
         if route == "GET /cloud/group/name"
         for n in by_status.values()
     )
-    assert 1 <= probes <= 8.0 / 0.5 + 4, f"{probes} probes: one per interval, not one per job"
+    assert 1 <= probes <= 2 * (8.0 / 0.5 + 4), f"{probes} probes: one per interval, not one per job"
     assert store.integrity_check() == "ok"
 
 
