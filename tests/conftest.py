@@ -122,8 +122,14 @@ def postgres_url(postgres_admin_url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The job store's URL on each database the engine supports: a SQLite file, a PostgreSQL database."""
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The job store's URL on each database the engine supports: a SQLite file, a PostgreSQL database.
+
+    A PostgreSQL store needs a key every host shares: the test's key goes in CORTEXKIT_STORE_KEY, as a
+    team's secret manager would put it (child processes inherit it)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'jobs.db'}"
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("CORTEXKIT_STORE_KEY", Fernet.generate_key().decode())
     return str(request.getfixturevalue("postgres_url"))

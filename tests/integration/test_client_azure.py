@@ -124,3 +124,25 @@ async def test_async_azure_and_compute(make_emulator: Callable[..., RunningEmula
         assert features.accountType == "tenantWithMgmt"
         images = [i async for i in client.compute.iterate("/images", page_size=25)]
         assert len(images) > 25
+
+
+def test_account_body_without_groups_goes_to_the_default_group(fresh: tuple[RunningEmulator, Client]) -> None:
+    """`account_body(group_ids=())` leaves `groupIds` out (Prisma then picks the Default Account Group):
+    an empty list is refused with `cannot_select_zero_account_groups` for a subscription."""
+    from cortexkit.resources.azure import account_body as build
+
+    _, client = fresh
+    subscription = str(uuid.uuid4())
+    body = build(
+        account_type="account",
+        name="no-groups",
+        tenant_id=str(uuid.uuid4()),
+        client_id=str(uuid.uuid4()),
+        key="azure-client-secret-value",
+        service_principal_id=str(uuid.uuid4()),
+        subscription_id=subscription,
+    )
+    assert "groupIds" not in body["cloudAccount"]
+    client.azure.add_account(body, skip_status_checks=True)
+    account = client.azure.find_by_subscription(subscription)
+    assert account is not None and account.groupIds

@@ -495,3 +495,57 @@ def test_every_tenant_is_approved_unless_the_control_plane_revokes_it() -> None:
         assert listed[fresh] is False
         httpx.post(control, json={"approved_tenants": {fresh: True}}).raise_for_status()
         assert tracking_guid(client.cloud_onboarding.create_instance_template(_template_body(fresh, "again")))
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_dropped_connections_both_clients(cortex: RunningEmulator, flavour: str) -> None:
+    """Both clients drive the same per-attempt decisions: a read survives dropped connections; a creating
+    call whose connection drops after the server acted raises OutcomeUnknownError (cause: the transport
+    error) and is sent once."""
+    faults = f"{cortex.url}/_emulator/faults"
+    retry = RetryConfig(base=0.01, cap=0.02)
+    read = {"route": f"POST {ONBOARD}/get_instances", "statuses": ["drop", "drop"], "count": 2}
+    create = {
+        "route": f"POST {ONBOARD}/create_instance_template",
+        "statuses": ["drop"],
+        "count": 1,
+        "when": "after",
+    }
+    name = f"dropped-{flavour}"
+
+    def check(instances: list[object], exc: BaseException, retries: float) -> None:
+        assert instances and retries >= 2
+        assert isinstance(exc, errors.OutcomeUnknownError)
+        assert isinstance(exc.__cause__, Exception) and "may or may not have taken effect" in str(exc)
+
+    tenant_id = "11111111-2222-3333-4444-555555555555"
+    try:
+        httpx.post(faults, json=read)
+        httpx.post(faults, json=create)
+        if flavour == "sync":
+            with cortex_client(cortex, retry=retry) as client:
+                instances: list[object] = list(client.cloud_onboarding.instances())
+                with pytest.raises(errors.OutcomeUnknownError) as caught:
+                    client.cloud_onboarding.create_instance_template(
+                        _template_body(tenant_id, name), reconcile=False
+                    )
+                check(instances, caught.value, client.stats.retries)
+        else:
+
+            async def main() -> tuple[list[object], BaseException, float]:
+                async with async_cortex_client(cortex, retry=retry) as client:
+                    found: list[object] = [i async for i in client.cloud_onboarding.instances()]
+                    try:
+                        await client.cloud_onboarding.create_instance_template(
+                            _template_body(tenant_id, name), reconcile=False
+                        )
+                    except errors.OutcomeUnknownError as exc:
+                        return found, exc, client.stats.retries
+                    raise AssertionError("the dropped create did not raise")
+
+            check(*asyncio.run(main()))
+    finally:
+        httpx.delete(faults)
+    with cortex_client(cortex) as client:
+        pending = client.cloud_onboarding.instances(status="PENDING")
+        assert sum(1 for i in pending if i.instance_name == name) == 1

@@ -139,6 +139,9 @@ def test_cancel_pending_job_and_refuse_finished_one(env: dict[str, str]) -> None
 
 
 def test_store_option_and_env_run_a_job_on_postgresql(env: dict[str, str], postgres_url: str) -> None:
+    from cryptography.fernet import Fernet
+
+    env = {**env, "CORTEXKIT_STORE_KEY": Fernet.generate_key().decode()}  # the team's shared key
     subscription = guid()
     code, out, err = invoke(env, *single(subscription), "--store", postgres_url, "-o", "json")
     assert code == 0, err

@@ -75,6 +75,9 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/alert/dismiss", ALERTS, "/alert/dismiss"),
     ("POST", "/alert/reopen", ALERTS, "/alert/reopen"),
     ("GET", "/alert/{alert_id}", ALERTS, "/alert/{id}"),
+    ("POST", "/alert/csv", ALERTS, "/alert/csv"),
+    ("GET", "/alert/csv/{job_id}/status", ALERTS, "/alert/csv/{id}/status"),
+    ("GET", "/alert/csv/{job_id}/download", ALERTS, "/alert/csv/{id}/download"),
     ("GET", "/filter/alert/suggest", ALERTS, "/filter/alert/suggest"),
     ("POST", "/filter/alert/suggest", ALERTS, "/filter/alert/suggest"),
     ("GET", "/policy", "Policy.json", "/policy"),
@@ -142,6 +145,42 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ),
     ("GET", "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/roleAssignments", None, None),
 ]
+# The emulated ARM deployments at their three scopes and the Azure hierarchy/preflight reads (issue 17).
+_ARM_SCOPES = (
+    "/_azure/arm/subscriptions/{subscription_id}",
+    "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}",
+    "/_azure/arm",
+)
+_DEPLOYMENT = "providers/Microsoft.Resources/deployments/{name}"
+OPERATIONS += [
+    (method, f"{scope}/{_DEPLOYMENT}{suffix}", None, None)
+    for scope in _ARM_SCOPES
+    for method, suffix in (
+        ("PUT", ""),
+        ("GET", ""),
+        ("POST", "/whatIf"),
+        ("GET", "/operations"),
+        ("GET", "/operationStatuses/{operation_id}"),
+    )
+] + [
+    ("GET", f"{scope}/providers/Microsoft.Resources/operationResults/{{token}}", None, None)
+    for scope in _ARM_SCOPES
+]
+OPERATIONS += [
+    ("GET", path, None, None)
+    for path in (
+        "/_azure/arm/subscriptions",
+        "/_azure/arm/subscriptions/{subscription_id}",
+        "/_azure/arm/subscriptions/{subscription_id}/providers",
+        "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}",
+        "/_azure/arm/providers/Microsoft.Management/managementGroups/{group_id}/descendants",
+        "/_azure/arm/providers/Microsoft.Authorization/permissions",
+        "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/permissions",
+        "/_azure/arm/providers/Microsoft.Authorization/denyAssignments",
+        "/_azure/arm/{scope:path}/providers/Microsoft.Authorization/denyAssignments",
+        "/_azure/graph/v1.0/identity/conditionalAccess/policies",
+    )
+]
 # Routes that are not Prisma API operations: the control plane, FastAPI's own documentation pages, and
 # the Cortex Cloud dialect (no Prisma spec; tests/integration/test_cortex_emulator.py covers it).
 NOT_FUZZED = ("/_emulator/", "/docs/", "/public_api/", "/api_keys/", "/_cortex/")
@@ -181,6 +220,10 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
     accounts = client.get("/cloud").json()
     groups = client.get("/cloud/group").json()
     standards = client.get("/compliance/posture").json()["complianceDetails"]
+    job = client.post(
+        "/alert/csv", json={"filters": [{"name": "alert.status", "operator": "=", "value": "open"}]}
+    )
+    client.post("/_emulator/clock", json={"advance": 5})  # the export job is ready to download
     return {
         "cloud_type": ["azure", "aws", "gcp"],
         "account_id": [a["accountId"] for a in accounts],
@@ -192,6 +235,7 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
             r["id"] for s in standards for r in client.get(f"/compliance/{s['id']}/requirement").json()
         ],
         "enabled": ["true", "false"],
+        "job_id": [job.json()["id"]],
     }
 
 

@@ -97,7 +97,13 @@ def test_secret_is_encrypted_at_rest_and_key_file_is_private(tmp_path: Path, sto
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path.name
     key = tmp_path / "jobs.key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    if store.url.startswith("sqlite"):
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "jobs.db").stat().st_mode) == 0o600
+        assert store.secrets.source == str(key)
+    else:  # a shared store takes the team's key, never a per-machine file
+        assert not key.exists()
+        assert store.secrets.source == "CORTEXKIT_STORE_KEY"
     assert "very" not in repr(Secret(SECRET)) and "very" not in str(Secret(SECRET))
 
 

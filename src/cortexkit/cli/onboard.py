@@ -1,4 +1,4 @@
-"""`cortexkit onboard azure|list|show|resume|cancel`: the onboarding engine on the command line.
+"""`cortexkit onboard azure|list|show|resume|cancel|rekey`: the onboarding engine on the command line.
 
 Job data goes to stdout in the chosen output format; step progress streams to stderr while a job runs.
 The Azure client secret comes from AZURE_CLIENT_SECRET, stdin or a prompt, never from an option value
@@ -60,7 +60,7 @@ StoreUrl = Annotated[
         "--store",
         envvar="CORTEXKIT_STORE_URL",
         help="Job store URL (sqlite:///path/jobs.db or postgresql+psycopg://user@host/db); "
-        "the key file stays in --data-dir.",
+        "a PostgreSQL store takes its key from CORTEXKIT_STORE_KEY, CORTEXKIT_STORE_KEY_FILE or the keyring.",
     ),
 ]
 Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Bulk jobs run at once.")]
@@ -102,15 +102,15 @@ def _seconds(text: str, option: str) -> float:
 
 
 def _store(data_dir: Path | None, store_url: str | None = None) -> JobStore:
-    """`--store` when given (the key file in `--data-dir`, else the user's data dir); else the SQLite file
-    in `--data-dir`; else the default store (`CORTEXKIT_STORE_URL` or the user's data dir)."""
+    """`--store` when given; else the SQLite file in `--data-dir`; else the default store
+    (`CORTEXKIT_STORE_URL` or the user's data dir). Its key sources: `onboarding.store_keys`."""
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from cortexkit.onboarding.store import JobStore
     from cortexkit.onboarding.store.engine import safe_url
 
     if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     url = store_url or (f"sqlite:///{data_dir / 'jobs.db'}" if data_dir is not None else None)
     try:
         return JobStore(url, data_dir=data_dir)
@@ -591,6 +591,30 @@ def cancel_job(
             f"Prisma Cloud account {after.account_id} was already added; remove it with "
             f"'cortexkit api DELETE /cloud/azure/{after.account_id}' if it should not exist"
         )
+
+
+@app.command("rekey")
+def rekey_store(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count the secrets that would be re-encrypted.")
+    ] = False,
+    data_dir: DataDir = None,
+    store_url: StoreUrl = None,
+) -> None:
+    """Re-encrypt every stored secret with the newest key (CORTEXKIT_STORE_KEY=new,old; see docs).
+
+    One transaction per job; secrets already under the newest key are skipped, so it can be run again
+    after an interruption. Nothing is written when a secret cannot be decrypted with the keys given.
+    """
+    store = _store(data_dir, store_url)
+    summary = store.rekey(dry_run=dry_run)
+    verb = "would re-encrypt" if dry_run else "re-encrypted"
+    output.message(
+        f"{verb} {summary.reencrypted} of {summary.secrets} stored secrets ({summary.jobs} jobs) with the "
+        f"newest key from {summary.source}; {summary.current} already used it"
+    )
+    state(ctx).emit(summary.as_dict())
 
 
 if __name__ == "__main__":

@@ -289,13 +289,13 @@ class PrismaBackend:
             yield prisma_account_row(account)
 
     def alerts(self, *, status: str | None = "open", max_items: int | None = None) -> Iterator[AlertRow]:
-        filters = None
+        filters: dict[str, str] | None = None
         if status:
             if status.lower() not in PRISMA_OPEN:
                 raise errors.ConfigurationError(
                     f"unknown alert status {status!r}: use {', '.join(PRISMA_OPEN)}"
                 )
-            filters = [{"name": "alert.status", "operator": "=", "value": PRISMA_OPEN[status.lower()]}]
+            filters = {"alert.status": PRISMA_OPEN[status.lower()]}
         for alert in self.client.alerts.iterate(filters=filters, max_items=max_items):
             yield prisma_alert_row(alert)
 

@@ -1,10 +1,12 @@
 """`CortexClient` and `AsyncCortexClient`: thin drivers over the shared core.
 
 One request loop per client: tenant-wide rate-limit reservation -> sign the attempt -> send -> classify
--> retry / raise. The decisions live in `transport.CallState` (per-call state, `retry.RetryPolicy`) and
-`ratelimit.Bucket` (one bucket for the whole tenant: Cortex counts every endpoint against one limit of
-10 requests/s and sends no rate-limit headers, so the client paces itself). This module only sleeps,
-locks and does I/O, so the sync and async clients cannot drift apart.
+-> retry / raise. The decisions live in `_Core` (`begin`, `prepare`, `on_transport_error`,
+`on_response`, answering with `request_loop.Outcome` as the Prisma loop does), `transport.CallState`
+(per-call state, `retry.RetryPolicy`) and `ratelimit.Bucket` (one bucket for the whole tenant: Cortex
+counts every endpoint against one limit of 10 requests/s and sends no rate-limit headers, so the client
+paces itself). This module only sleeps, locks and does I/O, so the sync and async clients cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from cortexkit.cortex.paging import CortexPager, Style
 from cortexkit.cortex.transport import CallState
 from cortexkit.pagination import Page, Pager, RequestSpec, aiterate, iterate
 from cortexkit.ratelimit import Bucket
+from cortexkit.request_loop import Next, Outcome
 from cortexkit.retry import RetryConfig, RetryPolicy, Verdict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -197,9 +200,53 @@ class _Core:
             request_id=state.request_id,
         )
 
-    def transport_error(self, exc: _http.TransportError, spec: RequestSpec) -> errors.CortexkitError:
-        cls = errors.APITimeoutError if _http.is_timeout(exc) else errors.APIConnectionError
-        return cls(f"{spec.method} {spec.path}: {type(exc).__name__}")
+    def begin(self, state: CallState) -> float:
+        """Reserve the tenant's slot for the next attempt: the seconds to wait before sending."""
+        if self.limiter is None:
+            return 0.0
+        wait = self.limiter.reserve(self.clock())
+        self.stats.rate_limit_wait += max(0.0, wait)
+        return wait
+
+    def prepare(self, state: CallState) -> tuple[str, dict[str, str], bytes | None]:
+        """URL, signed headers and body of the next attempt."""
+        self.stats.requests += 1
+        state.sent = self.clock()
+        return state.next_attempt()
+
+    def on_transport_error(self, state: CallState, exc: _http.TransportError) -> Outcome:
+        """No answer arrived: retry, or the error to raise (its cause set)."""
+        spec = state.spec
+        verdict, delay = state.after_failure(_http.classify(exc), self.clock())
+        if verdict is Verdict.RETRY:
+            self.stats.retries += 1
+            return Outcome(Next.RETRY, delay)
+        error: errors.CortexkitError
+        if verdict is Verdict.UNKNOWN:
+            error = self.outcome_unknown(state, type(exc).__name__)
+        else:
+            cls = errors.APITimeoutError if _http.is_timeout(exc) else errors.APIConnectionError
+            error = cls(f"{spec.method} {spec.path}: {type(exc).__name__}")
+        error.__cause__ = exc
+        return Outcome(Next.RAISE, error=error)
+
+    def on_response(self, state: CallState, response: _http.Response) -> Outcome:
+        """An answer arrived (its body read): return it, retry after a delay, or the error to raise."""
+        self.observed(response, state, state.sent)
+        if response.status_code < 400:
+            return Outcome(Next.RETURN)
+        verdict, delay = state.after_status(
+            response.status_code, self.clock(), response.headers.get("retry-after")
+        )
+        if verdict is Verdict.RETRY:
+            self.stats.retries += 1
+            return Outcome(Next.RETRY, delay)
+        error: errors.CortexkitError = self.error(response, state)
+        if verdict is Verdict.UNKNOWN:
+            unknown = self.outcome_unknown(state, f"status {response.status_code}")
+            unknown.__cause__ = error
+            error = unknown
+        return Outcome(Next.RAISE, error=error)
 
     def outcome_unknown(self, state: CallState, why: str) -> errors.OutcomeUnknownError:
         return errors.OutcomeUnknownError(
@@ -413,42 +460,28 @@ class CortexClient:
         core = self._core
         state = core.call(spec)
         while True:
-            if core.limiter is not None:
-                wait = core.limiter.reserve(core.clock())
-                if wait > 0:
-                    core.stats.rate_limit_wait += wait
-                    self._sleep(wait)
-            url, headers, content = state.next_attempt()
-            core.stats.requests += 1
-            sent = core.clock()
+            wait = core.begin(state)
+            if wait > 0:
+                self._sleep(wait)
+            url, headers, content = core.prepare(state)
+            response = None
             try:
                 response = self._http.request(
                     spec.method, url, params=spec.params, content=content, headers=headers
                 )
             except _http.TransportError as exc:
-                verdict, delay = state.after_failure(_http.classify(exc), core.clock())
-                if verdict is Verdict.RETRY:
-                    core.stats.retries += 1
-                    self._sleep(delay)
-                    continue
-                if verdict is Verdict.UNKNOWN:
-                    raise core.outcome_unknown(state, type(exc).__name__) from exc
-                raise core.transport_error(exc, spec) from exc
-            core.observed(response, state, sent)
-            if response.status_code < 400:
+                outcome = core.on_transport_error(state, exc)
+            else:
+                outcome = core.on_response(state, response)
+            if outcome.next is Next.RETURN and response is not None:
                 return response
-            verdict, delay = state.after_status(
-                response.status_code, core.clock(), response.headers.get("retry-after")
-            )
-            if verdict is Verdict.RETRY:
-                core.stats.retries += 1
+            if response is not None:
                 response.close()
-                self._sleep(delay)
+            if outcome.next is Next.RETRY:
+                self._sleep(outcome.delay)
                 continue
-            error = core.error(response, state)
-            if verdict is Verdict.UNKNOWN:
-                raise core.outcome_unknown(state, f"status {response.status_code}") from error
-            raise error
+            assert outcome.error is not None
+            raise outcome.error
 
 
 class AsyncCortexClient:
@@ -592,39 +625,25 @@ class AsyncCortexClient:
         core = self._core
         state = core.call(spec)
         while True:
-            if core.limiter is not None:
-                wait = core.limiter.reserve(core.clock())
-                if wait > 0:
-                    core.stats.rate_limit_wait += wait
-                    await asyncio.sleep(wait)
-            url, headers, content = state.next_attempt()
-            core.stats.requests += 1
-            sent = core.clock()
+            wait = core.begin(state)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            url, headers, content = core.prepare(state)
+            response = None
             try:
                 response = await self._http.request(
                     spec.method, url, params=spec.params, content=content, headers=headers
                 )
             except _http.TransportError as exc:
-                verdict, delay = state.after_failure(_http.classify(exc), core.clock())
-                if verdict is Verdict.RETRY:
-                    core.stats.retries += 1
-                    await asyncio.sleep(delay)
-                    continue
-                if verdict is Verdict.UNKNOWN:
-                    raise core.outcome_unknown(state, type(exc).__name__) from exc
-                raise core.transport_error(exc, spec) from exc
-            core.observed(response, state, sent)
-            if response.status_code < 400:
+                outcome = core.on_transport_error(state, exc)
+            else:
+                outcome = core.on_response(state, response)
+            if outcome.next is Next.RETURN and response is not None:
                 return response
-            verdict, delay = state.after_status(
-                response.status_code, core.clock(), response.headers.get("retry-after")
-            )
-            if verdict is Verdict.RETRY:
-                core.stats.retries += 1
+            if response is not None:
                 await response.aclose()
-                await asyncio.sleep(delay)
+            if outcome.next is Next.RETRY:
+                await asyncio.sleep(outcome.delay)
                 continue
-            error = core.error(response, state)
-            if verdict is Verdict.UNKNOWN:
-                raise core.outcome_unknown(state, f"status {response.status_code}") from error
-            raise error
+            assert outcome.error is not None
+            raise outcome.error

@@ -35,7 +35,7 @@ def profile_backend(
 ) -> str | None:
     """`"cortex"`, `"prisma"`, or None when there is no such profile (or no name and no default)."""
     st = _store(store, env)
-    data = st._load()
+    data = st.document()
     name = name or data.get("default")
     if not name:
         return None
@@ -49,7 +49,7 @@ def cortex_key(
     name: str, *, store: Any = None, env: Mapping[str, str] | None = None
 ) -> tuple[int, str] | None:
     """The key ID and type of Cortex profile `name` (for listings); None when it is not a Cortex one."""
-    entry = _store(store, env)._load()["profiles"].get(name)
+    entry = _store(store, env).document()["profiles"].get(name)
     if not is_cortex_entry(entry):
         return None
     return int(entry.get("api_key_id") or 0), str(entry.get("api_key_type", "advanced"))
@@ -60,7 +60,7 @@ def load_profile(
 ) -> CortexCredentials | None:
     """The Cortex credentials of profile `name` (or the default profile); None when it is not a Cortex one."""
     st = _store(store, env)
-    data = st._load()
+    data = st.document()
     name = name or data.get("default")
     if not name:
         return None
@@ -70,10 +70,11 @@ def load_profile(
     if not is_cortex_entry(entry):
         return None
     where = f"{st.path}: profile {name!r}"
-    if entry.get("secret_storage", "keyring") == "file":
-        key = entry.get("api_key")
-    else:
-        key = st._keyring.get_password("cortexkit", name) if st._keyring is not None else None
+    key = (
+        entry.get("api_key")
+        if entry.get("secret_storage", "keyring") == "file"
+        else st.keyring_secret(name, where)
+    )
     if not key:
         raise CredentialsError(f"{where}: the API key is not stored (add the profile again)")
     try:
@@ -102,7 +103,7 @@ def add_profile(
     st = _store(store, None)
     if not name or not name.strip() or any(c in name for c in "\n\r:"):
         raise CredentialsError(f"invalid profile name {name!r}")
-    data = st._load()
+    data = st.document()
     entry: dict[str, Any] = {
         "backend": BACKEND,
         "api_url": creds.api_url,
@@ -111,7 +112,7 @@ def add_profile(
         "verify": creds.verify,
     }
     if st.keyring_available and not insecure_storage:
-        st._keyring.set_password("cortexkit", name, creds.api_key.get_secret_value())
+        st.keep_in_keyring(name, creds.api_key.get_secret_value())
         entry["secret_storage"] = "keyring"
     elif insecure_storage:
         entry["secret_storage"] = "file"
@@ -124,5 +125,5 @@ def add_profile(
     data["profiles"][name] = entry
     if make_default or (make_default is None and not data["default"]):
         data["default"] = name
-    st._save(data)
+    st.save_document(data)
     return str(entry["secret_storage"])

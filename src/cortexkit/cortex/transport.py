@@ -58,6 +58,7 @@ class CallState:
     started: float
     request_id: str = field(default_factory=new_request_id)
     attempt: int = 0
+    sent: float = 0.0
 
     def __post_init__(self) -> None:
         given = {k.lower(): v for k, v in (self.spec.headers or {}).items()}

@@ -113,7 +113,8 @@ class ProfileStore:
 
     # -- file I/O
 
-    def _load(self) -> dict[str, Any]:
+    def document(self) -> dict[str, Any]:
+        """The file's `{default, profiles}` (a fresh read): also how other backends' entries are kept."""
         if not self.path.exists():
             return {"default": None, "profiles": {}}
         check_private(self.path, CredentialsError)
@@ -134,7 +135,8 @@ class ProfileStore:
             raise CredentialsError(f"{self.path}: the field 'profiles' must be a mapping")
         return {"default": data.get("default"), "profiles": profiles}
 
-    def _save(self, data: Mapping[str, Any]) -> None:
+    def save_document(self, data: Mapping[str, Any]) -> None:
+        """Write the whole document back atomically (0600)."""
         text = "# cortexkit profiles; secrets live in the OS keyring unless stored here on request\n"
         text += yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=False)
         write_private(self.path, text)
@@ -143,14 +145,14 @@ class ProfileStore:
 
     @property
     def default(self) -> str | None:
-        value = self._load()["default"]
+        value = self.document()["default"]
         return str(value) if value else None
 
     def names(self) -> list[str]:
-        return [str(n) for n in self._load()["profiles"]]
+        return [str(n) for n in self.document()["profiles"]]
 
     def list(self) -> list[ProfileInfo]:
-        data = self._load()
+        data = self.document()
         infos = []
         for name, entry in data["profiles"].items():
             where = f"{self.path}: profile {name!r}"
@@ -169,7 +171,7 @@ class ProfileStore:
         return infos
 
     def get(self, name: str) -> Credentials:
-        data = self._load()
+        data = self.document()
         entry = data["profiles"].get(name)
         if entry is None:
             known = ", ".join(map(str, data["profiles"])) or "none"
@@ -182,7 +184,7 @@ class ProfileStore:
         if entry.get("secret_storage", "keyring") == "file":
             secret = require_str(entry, "secret_key", where)
         else:
-            secret = self._keyring_get(name, where)
+            secret = self.keyring_secret(name, where)
         try:
             return Credentials(
                 api_url,
@@ -206,7 +208,7 @@ class ProfileStore:
         """Save a profile; returns where the secret went ("keyring" or "file")."""
         if not name or not name.strip() or any(c in name for c in "\n\r:"):
             raise ConfigurationError(f"invalid profile name {name!r}")
-        data = self._load()
+        data = self.document()
         entry: dict[str, Any] = {
             "api_url": credentials.api_url,
             "access_key_id": credentials.access_key_id,
@@ -226,11 +228,11 @@ class ProfileStore:
         data["profiles"][name] = entry
         if make_default or (make_default is None and not data["default"]):
             data["default"] = name
-        self._save(data)
+        self.save_document(data)
         return str(entry["secret_storage"])
 
     def remove(self, name: str) -> None:
-        data = self._load()
+        data = self.document()
         entry = data["profiles"].pop(name, None)
         if entry is None:
             raise CredentialsError(f"no profile {name!r} in {self.path}")
@@ -239,16 +241,17 @@ class ProfileStore:
                 self._keyring.delete_password(KEYRING_SERVICE, name)
         if data["default"] == name:
             data["default"] = next(iter(data["profiles"]), None)
-        self._save(data)
+        self.save_document(data)
 
     def set_default(self, name: str) -> None:
-        data = self._load()
+        data = self.document()
         if name not in data["profiles"]:
             raise CredentialsError(f"no profile {name!r} in {self.path}")
         data["default"] = name
-        self._save(data)
+        self.save_document(data)
 
-    def _keyring_get(self, name: str, where: str) -> str:
+    def keyring_secret(self, name: str, where: str) -> str:
+        """Profile `name`'s secret from the OS keyring; `where` names the profile in the error."""
         secret = None
         if self._keyring is not None:
             try:
@@ -261,3 +264,7 @@ class ProfileStore:
                 "`cortexkit profile add`"
             )
         return str(secret)
+
+    def keep_in_keyring(self, name: str, secret: str) -> None:
+        """Store profile `name`'s secret in the OS keyring (check `keyring_available` first)."""
+        self._keyring.set_password(KEYRING_SERVICE, name, secret)

@@ -1,67 +1,108 @@
 """Encryption at rest for Azure client secrets held by onboarding jobs.
 
 A job must survive a crash and resume without asking for its secret again, so the secret is kept, but
-only as Fernet ciphertext (AES-128-CBC + HMAC-SHA256). The key lives in a 0600 file next to the job
-database rather than in the OS keyring: the engine runs headless (CI, containers, the web UI's worker
-threads) where a keyring is often absent or prompts, and one key file per data dir keeps a copied
-database useless without its key. A key file that others can read is refused, like ssh refuses one.
+only as Fernet ciphertext (AES-128-CBC + HMAC-SHA256). Where the key comes from is `store_keys`'s job
+(the environment, a key file, the OS keyring, or a 0600 `jobs.key` beside a SQLite store). Several keys
+may be given, newest first (MultiFernet): new secrets are encrypted with the newest, and the older ones
+still decrypt what they wrote until `cortexkit onboard rekey` has re-encrypted it.
 """
 
 from __future__ import annotations
 
-import os
+import threading
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from cortexkit._redact import Secret
-from cortexkit.errors import CortexkitError
-from cortexkit.private_files import check_private
-
-KEY_FILE_NAME = "jobs.key"
+from cortexkit.onboarding.store_keys import (
+    KEY_FILE_NAME,
+    KeyResolver,
+    SecretStoreError,
+    StoreKeys,
+    local_key_file,
+)
 
 __all__ = ["KEY_FILE_NAME", "Secret", "SecretBox", "SecretStoreError"]
 
 
-class SecretStoreError(CortexkitError):
-    """The key file is unsafe or the ciphertext cannot be read with it."""
-
-
 class SecretBox:
-    """Encrypts and decrypts with the key in `key_path`, creating it (0600) on first use."""
+    """Encrypts with the newest key and decrypts with any; the keys are resolved on first use, so a store
+    that never touches a secret (listing jobs) needs no key.
 
-    def __init__(self, key_path: Path) -> None:
+    `SecretBox(path)` uses the key file at `path` alone (created 0600 on first use); `SecretBox(keys=...)`
+    asks a resolver, such as the job store's ordered key sources.
+    """
+
+    def __init__(self, key_path: Path | None = None, *, keys: KeyResolver | None = None) -> None:
+        if keys is None:
+            if key_path is None:
+                raise TypeError("SecretBox needs a key file path or a key resolver")
+            path = key_path
+
+            def keys() -> StoreKeys:
+                return local_key_file(path)
+
         self.key_path = key_path
-        self._fernet: Fernet | None = None
+        self._resolve = keys
+        self._lock = threading.Lock()
+        self._keys: StoreKeys | None = None
+        self._fernet: MultiFernet | None = None
 
-    def _load(self) -> Fernet:
-        if self._fernet is None:
-            self._fernet = Fernet(self._read_or_create_key())
-        return self._fernet
+    def __repr__(self) -> str:
+        return f"SecretBox(source={self._keys.source if self._keys else 'not yet resolved'!r})"
 
-    def _read_or_create_key(self) -> bytes:
-        path = self.key_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            check_private(path, SecretStoreError)
-            return path.read_bytes().strip()
-        key = Fernet.generate_key()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-        return key
+    def _load(self) -> MultiFernet:
+        with self._lock:
+            if self._fernet is None:
+                self._keys = self._resolve()
+                self._fernet = MultiFernet([Fernet(k) for k in self._keys.keys])
+            return self._fernet
+
+    @property
+    def source(self) -> str:
+        """Where the keys came from (never the keys): for messages and `rekey`'s summary."""
+        self._load()
+        assert self._keys is not None
+        return self._keys.source
+
+    @property
+    def key_count(self) -> int:
+        self._load()
+        assert self._keys is not None
+        return len(self._keys.keys)
 
     def encrypt(self, secret: Secret | str) -> bytes:
-        """Fernet ciphertext of the secret, for the job store."""
+        """Fernet ciphertext of the secret under the newest key, for the job store."""
         value = secret.reveal() if isinstance(secret, Secret) else secret
         return self._load().encrypt(value.encode())
 
     def decrypt(self, token: bytes) -> Secret:
-        """The secret back, wrapped; `SecretStoreError` when this key cannot read it."""
+        """The secret back, wrapped; `SecretStoreError` when none of the keys can read it."""
         try:
             return Secret(self._load().decrypt(token).decode())
         except InvalidToken:
-            raise SecretStoreError(
-                f"a stored secret cannot be decrypted with {self.key_path} (was the key file replaced?)"
-            ) from None
+            raise SecretStoreError(self._unreadable()) from None
+
+    def is_current(self, token: bytes) -> bool:
+        """Whether the newest key encrypted this token (nothing for `rekey` to do)."""
+        self._load()
+        assert self._keys is not None
+        try:
+            Fernet(self._keys.keys[0]).decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, token: bytes) -> bytes:
+        """The token re-encrypted under the newest key; `SecretStoreError` when no key can read it."""
+        try:
+            return self._load().rotate(token)
+        except InvalidToken:
+            raise SecretStoreError(self._unreadable()) from None
+
+    def _unreadable(self) -> str:
+        return (
+            f"a stored secret cannot be decrypted with the key(s) from {self.source}; give the key it "
+            "was written with (a rotated-out key goes after the new one, comma-separated)"
+        )

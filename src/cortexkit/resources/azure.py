@@ -65,13 +65,11 @@ def account_body(
     hierarchy_selection: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The `/cas/v1/azure_account` body, also sent to the pre-flight check. Holds the secret (`key`):
-    never log it."""
-    cloud_account: dict[str, Any] = {
-        "accountType": account_type,
-        "name": name,
-        "enabled": True,
-        "groupIds": list(group_ids),
-    }
+    never log it. No `group_ids` leaves `groupIds` out, so Prisma files the account in the Default Account
+    Group: an empty list is refused (`cannot_select_zero_account_groups`) for a subscription."""
+    cloud_account: dict[str, Any] = {"accountType": account_type, "name": name, "enabled": True}
+    if group_ids:
+        cloud_account["groupIds"] = list(group_ids)
     if account_type == "account":
         cloud_account["accountId"] = subscription_id
     body: dict[str, Any] = {

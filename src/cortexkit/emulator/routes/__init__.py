@@ -21,6 +21,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "cloud",
     "account_groups",
     "alerts",
+    "alert_exports",
     "policies",
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
@@ -33,6 +34,9 @@ ROUTE_MODULES: tuple[str, ...] = (
     "cas_azure",
     "legacy_azure",
     "azure_identity",
+    "azure_arm",
+    "azure_directory",
+    "azure_control",
 )
 
 

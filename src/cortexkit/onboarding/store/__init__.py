@@ -12,7 +12,13 @@ from cortexkit.onboarding.records import Event, JobRecord, StepRecord
 from cortexkit.onboarding.store.engine import default_data_dir, default_url
 from cortexkit.onboarding.store.migrations import MIGRATIONS, _migrate_1
 from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owner
-from cortexkit.onboarding.store.repository import JobBusyError, JobNotFoundError, JobStore, LeaseLostError
+from cortexkit.onboarding.store.repository import (
+    JobBusyError,
+    JobNotFoundError,
+    JobStore,
+    LeaseLostError,
+    RekeySummary,
+)
 from cortexkit.onboarding.store.schema import SCHEMA_VERSION, schema_version
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "JobStore",
     "Lease",
     "LeaseLostError",
+    "RekeySummary",
     "StepRecord",
     "_migrate_1",
     "current_owner",

@@ -8,11 +8,13 @@ are serialized), so a reader that remembers the last id it saw never misses an e
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from cortexkit.onboarding.store.engine import (
 from cortexkit.onboarding.store.migrations import current_version, migrate
 from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owner, owner_alive
 from cortexkit.onboarding.store.schema import events, job_secrets, jobs, steps
+from cortexkit.onboarding.store_keys import resolve_store_keys
 
 
 class JobNotFoundError(CortexkitError, KeyError):
@@ -79,8 +82,11 @@ class JobStore:
         self._lock = threading.RLock()
         db_path = sqlite_path(self.url) if is_sqlite(self.url) else None
         self.data_dir = data_dir or (db_path.parent if db_path else default_data_dir())
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.secrets = secret_box or SecretBox(self.data_dir / KEY_FILE_NAME)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if db_path is not None:
+            _create_private(db_path)
+        key_file = self.data_dir / KEY_FILE_NAME if is_sqlite(self.url) else None
+        self.secrets = secret_box or SecretBox(keys=lambda: resolve_store_keys(self.url, key_file))
         self.engine = make_engine(self.url, write=True)
         self._reader = make_engine(self.url, write=False)
         self._migrate()
@@ -512,6 +518,49 @@ class JobStore:
             ).scalar()
         return self.secrets.decrypt(bytes(blob)) if blob is not None else None
 
+    # --- key rotation -------------------------------------------------------------------------------
+
+    def rekey(self, *, dry_run: bool = False) -> RekeySummary:
+        """Re-encrypt every stored secret with the newest key, one transaction per job.
+
+        Every secret is first decrypted in a read pass, so a wrong or missing old key is reported
+        (`SecretStoreError`) before anything is written. Secrets already under the newest key are left as
+        they are, so a rekey interrupted half-way is finished by running it again. `dry_run` only counts.
+        """
+        with self._read() as conn:
+            rows = conn.execute(
+                select(job_secrets.c.job_id, job_secrets.c.name, job_secrets.c.ciphertext).order_by(
+                    job_secrets.c.job_id, job_secrets.c.name
+                )
+            ).all()
+        stale: dict[str, list[str]] = {}
+        for job_id, name, blob in rows:
+            token = bytes(blob)
+            if not self.secrets.is_current(token):
+                self.secrets.rotate(token)  # raises before any write when no key can read it
+                stale.setdefault(str(job_id), []).append(str(name))
+        summary = RekeySummary(
+            secrets=len(rows),
+            jobs=len({r[0] for r in rows}),
+            reencrypted=sum(len(v) for v in stale.values()),
+            source=self.secrets.source,
+            dry_run=dry_run,
+        )
+        if dry_run:
+            return summary
+        for job_id, names in stale.items():
+            with self._tx() as conn:
+                for name in names:
+                    where = (job_secrets.c.job_id == job_id, job_secrets.c.name == name)
+                    blob = conn.execute(select(job_secrets.c.ciphertext).where(*where)).scalar()
+                    if blob is None or self.secrets.is_current(bytes(blob)):
+                        continue  # removed or rewritten by a runner since the read pass
+                    conn.execute(
+                        update(job_secrets).where(*where).values(ciphertext=self.secrets.rotate(bytes(blob)))
+                    )
+                self._emit(conn, job_id, "secret", {"names": names, "rekeyed": True})
+        return summary
+
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
@@ -523,6 +572,39 @@ def _held_by_live_runner(row: RowMapping, now: float) -> bool:
     if row["state"] == JobState.RUNNING:
         return _lease_held(row, now)
     return row["state"] == JobState.WAITING and row["lease_expires_at"] is not None and _lease_held(row, now)
+
+
+@dataclass(frozen=True)
+class RekeySummary:
+    """What `rekey` found and did: counts and the key source's name, never a key."""
+
+    secrets: int
+    jobs: int
+    reencrypted: int
+    source: str
+    dry_run: bool
+
+    @property
+    def current(self) -> int:
+        return self.secrets - self.reencrypted
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "secrets": self.secrets,
+            "jobs": self.jobs,
+            "reencrypted": self.reencrypted,
+            "already_current": self.current,
+            "key_source": self.source,
+            "dry_run": self.dry_run,
+        }
+
+
+def _create_private(path: Path) -> None:
+    """Create a SQLite database file 0600 before SQLite does (it would follow the umask, often 0644);
+    its -wal and -shm files take the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _lease_held(row: RowMapping, now: float) -> bool:
