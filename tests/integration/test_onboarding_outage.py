@@ -9,6 +9,8 @@ which would ride out most of a short outage by itself and leave the breaker unte
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections import Counter
@@ -36,6 +38,14 @@ pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive: keep it off 
 Make = Callable[..., RunningEmulator]
 ROWS = 20
 EVERY_ROUTE = "* /*"
+
+
+def record_figures(name: str, figures: dict[str, Any]) -> None:
+    """The figures docs/RELIABILITY.md quotes, where CORTEXKIT_RELIABILITY_FIGURES points (if set)."""
+    target = os.environ.get("CORTEXKIT_RELIABILITY_FIGURES")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        (Path(target) / f"{name}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
 
 
 def outage(running: RunningEmulator, kind: int | str) -> None:
@@ -107,15 +117,20 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     job_ids = [store.create_job(s, secret="shared-sp-secret") for s in specs]
     with short_retry_client(running) as client:
         runner = make_runner(store, client)
+        started = time.monotonic()
         thread, jobs = run_in_background(runner, job_ids)
         wait_for_done(store, job_ids, 2)  # the bulk is under way: some done, the others mid-step
+        done_before = sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE)
+        outage_started = time.monotonic()
         outage(running, 503)
         time.sleep(4.0)
         outage(running, "drop")
         time.sleep(4.0)
         recover(running)
+        recovered = time.monotonic()
         thread.join(120)
         assert not thread.is_alive(), "the bulk did not carry on by itself after the outage"
+        finished = time.monotonic()
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
     counts = onboarded(running)
@@ -140,6 +155,24 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     )
     assert 1 <= probes <= 2 * (8.0 / 0.5 + 4), f"{probes} probes: one per interval, not one per job"
     assert store.integrity_check() == "ok"
+    record_figures(
+        "outage_bulk",
+        {
+            "rows": ROWS,
+            "done_before_outage": done_before,
+            "outage_s": round(recovered - outage_started, 1),
+            "bulk_wall_s": round(finished - started, 1),
+            "after_recovery_s": round(finished - recovered, 1),
+            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
+            "waiting_events": len(reasons),
+            "causes": sorted(causes),
+            "probes": probes,
+            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
+            "done": sum(1 for j in jobs if j.ok),
+            "accounts": sum(counts[s.subscription_id or ""] for s in specs),
+            "manual_resumes": 0,
+        },
+    )
 
 
 def test_outage_longer_than_the_budget_fails_the_jobs_resumably(make_emulator: Make, tmp_path: Path) -> None:
@@ -171,3 +204,14 @@ def test_outage_longer_than_the_budget_fails_the_jobs_resumably(make_emulator: M
     assert [j.state for j in resumed] == [JobState.DONE] * len(failed), [(j.name, j.error) for j in resumed]
     counts = onboarded(running)
     assert all(counts[s.subscription_id or ""] == 1 for s in specs), counts
+    record_figures(
+        "outage_budget",
+        {
+            "rows": len(specs),
+            "budget_s": 2.0,
+            "failed_by_budget": len(failed),
+            "done_before": len(jobs) - len(failed),
+            "done_after_resume": sum(1 for j in resumed if j.ok),
+            "accounts": sum(counts[s.subscription_id or ""] for s in specs),
+        },
+    )
