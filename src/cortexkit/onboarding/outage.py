@@ -129,8 +129,12 @@ class OutageGuard:
 
     def _probe(self) -> None:
         """The one read that says whether the API is back; any answer but a 5xx or no answer is 'up'."""
+        groups = getattr(self.client, "account_groups", None)
+        if groups is None:  # a client with no Prisma read to probe with (Cortex): never call it an outage
+            self.breaker.probe_result(True)
+            return
         try:
-            self.client.account_groups.names(max_retries=0)  # one attempt: the breaker paces probes
+            groups.names(max_retries=0)  # one attempt: the breaker paces probes
         except Exception as exc:
             cause = outage_cause(exc)
             self.breaker.probe_result(cause is None, cause or "")

@@ -28,7 +28,7 @@ from cortexkit.onboarding.context import (
     StepFailedError,
 )
 from cortexkit.onboarding.fencing import FencedIO, Heartbeat
-from cortexkit.onboarding.model import STEPS
+from cortexkit.onboarding.model import steps_for
 from cortexkit.onboarding.outage import OutageGuard, outage_cause
 from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState, StepState
@@ -47,6 +47,16 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
     "add_account": steps.add_account,
     "verify": steps.verify,
 }
+
+
+def _step_functions(job: JobRecord) -> dict[str, steps.StepFunction]:
+    """The step functions of the job's kind (a Cortex job's live in `cortexflow`)."""
+    if job.spec.cortex is None:
+        return STEP_FUNCTIONS
+    from cortexkit.onboarding.cortexflow import steps as cortex_steps
+
+    return cortex_steps.STEP_FUNCTIONS
+
 
 ClientFactory = Callable[[Any], Any]
 
@@ -175,6 +185,8 @@ class Runner:
         except LeaseLostError:
             raise
         except JobCancelledError:
+            if job.spec.cortex is not None:
+                return JobState.CANCELLED, self._cortex_cleanup(job.id, heartbeat)
             return JobState.CANCELLED, _cancelled_after_add(self.store.require_job(job.id))
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
@@ -185,6 +197,14 @@ class Runner:
         except Exception as exc:
             return JobState.FAILED, _describe(exc)
         return JobState.DONE, None
+
+    def _cortex_cleanup(self, job_id: str, heartbeat: Heartbeat) -> str | None:
+        """A cancelled Cortex job deletes the PENDING instance it created (or says why it could not)."""
+        from cortexkit.onboarding.cortexflow.cleanup import after_cancel
+
+        job = self.store.require_job(job_id)
+        with self.client_factory(job.spec.profile) as client:
+            return after_cancel(job, client, FencedIO(self.store, heartbeat))
 
     def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
@@ -198,7 +218,8 @@ class Runner:
             sleep=self.sleep,
             monotonic=self.monotonic,
         )
-        for name in STEPS:
+        functions = _step_functions(job)
+        for name in steps_for(job.spec):
             if name in outputs:
                 continue
             if io.cancel_requested(job.id):
@@ -221,7 +242,7 @@ class Runner:
             )
             lease = heartbeat.check()
             try:
-                output = self._attempt(ctx, guard, heartbeat)
+                output = self._attempt(ctx, functions[name], guard, heartbeat)
             except LeaseLostError:
                 raise
             except OutageBudgetError as exc:
@@ -243,7 +264,9 @@ class Runner:
             self._finish(heartbeat.check(), name, StepState.DONE, output)
             outputs[name] = output
 
-    def _attempt(self, ctx: StepContext, guard: OutageGuard, heartbeat: Heartbeat) -> dict[str, Any]:
+    def _attempt(
+        self, ctx: StepContext, function: steps.StepFunction, guard: OutageGuard, heartbeat: Heartbeat
+    ) -> dict[str, Any]:
         """Run the step; when it gave up because the API was down, wait the outage out and run it again
         (every step is safe to run again). Any other failure, or one the probe shows is not an outage,
         is the step's own."""
@@ -251,7 +274,7 @@ class Runner:
             self.store.start_step(ctx.job_id, ctx.step, lease=heartbeat.check())
             self.hook(f"{ctx.step}:start")
             try:
-                output = STEP_FUNCTIONS[ctx.step](ctx)
+                output = function(ctx)
             except (LeaseLostError, JobCancelledError, NeedsUserError, OutageBudgetError):
                 raise
             except Exception as exc:
