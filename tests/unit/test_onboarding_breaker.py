@@ -89,6 +89,7 @@ def test_failed_probe_opens_with_a_reason_and_probes_once_per_interval() -> None
     b.probe_result(True)
     assert not b.is_open and b.next_action() is Action.GO
     assert b.outages == [60.0]
+    assert b.probes == 3
 
 
 def test_budget_runs_out_after_a_last_probe() -> None:

@@ -82,6 +82,8 @@ class OutageBreaker:
         self._next_probe = 0.0
         self.outages: list[float] = []
         """How long each closed outage lasted (seconds), for the bulk's summary and the benchmarks."""
+        self.probes = 0
+        """Probes handed out (`Action.PROBE`), confirming ones included."""
 
     # --- what the jobs report -------------------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class OutageBreaker:
                 return Action.WAIT
             if self._outage is None or now >= self._next_probe:
                 self._probing = True
+                self.probes += 1
                 return Action.PROBE
             if now - self._outage.since >= self.budget:
                 return Action.GIVE_UP
