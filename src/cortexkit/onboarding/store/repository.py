@@ -166,6 +166,17 @@ class JobStore:
             )
             return [str(r) for r in rows.scalars()]
 
+    def keyed_jobs(self, prefix: str) -> dict[str, str]:
+        """Idempotency key -> job id for every key starting with `prefix` (a web batch's `<batch>:<row>`
+        keys), in one query however many rows the batch has."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(jobs.c.idempotency_key, jobs.c.id).where(
+                    jobs.c.idempotency_key.startswith(prefix, autoescape=True)
+                )
+            ).all()
+        return {str(key): str(job_id) for key, job_id in rows}
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:
@@ -228,6 +239,10 @@ class JobStore:
             created_at=float(row["created_at"]),
             updated_at=float(row["updated_at"]),
             steps=tuple(by_name.get(name, StepRecord(name)) for name in steps_for(spec)),
+            lease_owner=row["owner"],
+            lease_expires_at=row["lease_expires_at"],
+            runner_alive=row["state"] != JobState.RUNNING
+            or (bool(row["owner"]) and _lease_held(row, self._now())),
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:
