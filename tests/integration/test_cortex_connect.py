@@ -25,6 +25,7 @@ from .cortex_support import cortex_client
 
 Make = Callable[..., RunningEmulator]
 STATUS_DELAY = 60
+DEPLOY = 30  # emulator-clock seconds a deployment takes here; real time under load never ends one early
 ARM_FILES = {"template.json", "parameters.json", "parameters.sh", "graphAPIRoles.json", "onboard.sh"}
 
 
@@ -33,6 +34,7 @@ def cortex(make_emulator: Make) -> Iterator[tuple[RunningEmulator, CortexClient]
     running = make_emulator(
         alerts=10, accounts=2, status_delay=STATUS_DELAY, cortex_issues=5, cortex_assets=5
     )
+    httpx.post(f"{running.url}/_emulator/azure", json={"deployment_delay": DEPLOY}).raise_for_status()
     with cortex_client(running) as client:
         yield running, client
 
@@ -126,7 +128,7 @@ def test_deploying_the_arm_package_connects_the_instance(
     deploy(running, tenant, f"/subscriptions/{sub}", files, f"cortex-{guid}")
     pending = client.cloud_onboarding.find_instance(guid)
     assert pending is not None and pending.status == "PENDING"  # the deployment is still running
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     connected = client.cloud_onboarding.find_instance(guid)
     assert connected is not None and connected.status == "CONNECTED"
     assert set(labels(client, guid).values()) == {"Retrieving"}
@@ -177,7 +179,7 @@ def test_management_group_and_tenant_scopes_bring_their_subscriptions(
     org_guid, org_links = create(client, template_body(tenant, "org", scope="ORGANIZATION"))
     deploy(running, tenant, f"{MG}{tenant}", arm_package(mg_links["ARM"]), "cortex-mg")
     deploy(running, tenant, "", arm_package(org_links["ARM"]), "cortex-org")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     mg_accounts = sorted(a.account_id for a in client.cloud_onboarding.accounts(mg_guid))
     assert mg_accounts == [s for s in all_subs if s != excluded]
     org_accounts = sorted(a.account_id for a in client.cloud_onboarding.accounts(org_guid))
@@ -198,7 +200,7 @@ def test_warning_and_error_outcomes_from_the_control_plane(
     created = {name: create(client, template_body(tenant, name)) for name in ("warned", "errored", "plain")}
     for name, (_guid, links) in created.items():
         deploy(running, tenant, f"/subscriptions/{uuid.uuid4()}", arm_package(links["ARM"]), f"cortex-{name}")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     assert {name: client.cloud_onboarding.find_instance(g).status for name, (g, _) in created.items()} == {  # type: ignore[union-attr]
         "warned": "CONNECTED",
         "errored": "CONNECTED",
@@ -231,13 +233,13 @@ def test_failed_deployment_leaves_it_pending_until_a_redeploy_succeeds(
     files = arm_package(links["ARM"])
     httpx.post(f"{running.url}/_emulator/azure", json={"deployment_failure": {"code": "PolicyViolation"}})
     deploy(running, tenant, scope, files, "cortex")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     with azure_session(running, tenant) as arm:
         assert arm.get(deployment_path(scope, "cortex")).json()["properties"]["provisioningState"] == "Failed"
         assert client.cloud_onboarding.find_instance(guid).status == "PENDING"  # type: ignore[union-attr]
         again = arm.put(deployment_path(scope, "cortex"), json=_body(files))
         assert again.status_code == 200
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     assert client.cloud_onboarding.find_instance(guid).status == "CONNECTED"  # type: ignore[union-attr]
 
 
