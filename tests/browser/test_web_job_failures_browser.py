@@ -266,3 +266,26 @@ def test_a_waiting_job_shows_the_reason_the_engine_recorded(
         assert above_the_log.count("retrying every 30 s") == 1
         expect(page.get_by_role("button", name="Resume")).to_be_visible()
         page.screenshot(path=str(screenshot_dir / "job-waiting.png"), full_page=True)
+
+
+def test_a_client_id_azure_refuses_offers_edit_and_start_again_with_the_client_id_marked(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    emulator = make_emulator(status_delay=0.0)
+    with ui_on(emulator, tmp_path) as (stack, ui):
+        refused = _guid()  # an operator app the emulator's Azure does not know
+        job_id = _start(
+            stack, "Refused client", provisioner="azure-api", client_id=refused, service_principal_id=None
+        )
+        page: Page = new_page()
+        _open(page, ui, job_id)
+        expect(page.locator("#job-state")).to_have_text("failed", timeout=FINISH_MS)
+        cause = page.locator('li[data-step="identity"] [data-step-error]')
+        expect(cause.locator("[data-cause-text]")).to_contain_text("invalid_client")
+        expect(cause.locator("[data-cause-fix]")).to_contain_text("client id")
+        expect(page.locator("#resume-form")).to_be_hidden()
+        page.get_by_role("link", name="Edit and start again").click()
+        expect(page.get_by_label("Operator application (client) ID")).to_have_value(refused)
+        expect(page.get_by_label("Operator application (client) ID")).to_have_attribute(
+            "aria-invalid", "true"
+        )

@@ -299,6 +299,8 @@
     }
     var step = p.step || p.step_name || "";
     var st = p.state || p.status || "";
+    var title = step ? $('li[data-step="' + CSS.escape(step) + '"] .step-title') : null;
+    if (!text && ev.type === "step" && title) { text = title.textContent + ": " + st; }
     if (!text) { text = ev.type.replace(/_/g, " ") + (step ? " " + step : "") + (st ? ": " + st : ""); }
     var when = ev.ts ? new Date(ev.ts * 1000).toISOString().substr(11, 8) : "";
     return (when ? when + "  " : "") + text;
