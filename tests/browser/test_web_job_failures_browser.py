@@ -107,6 +107,7 @@ def test_a_taken_name_offers_edit_and_start_again_with_the_name_marked(
         cause = page.locator("#timeline [data-step-error]")  # the pre-flight check meets it first
         expect(cause.locator("[data-cause-keys]")).to_have_text("duplicate_cloud_account_name")
         expect(cause.locator("[data-cause-fix]")).to_contain_text("another name")
+        expect(page.get_by_role("button", name="Resume")).to_be_hidden()  # it would fail the same way
         subscription = stack.store.require_job(job_id).spec.subscription_id
         page.get_by_role("link", name="Edit and start again").click()
         expect(page).to_have_url(re.compile(r"/onboard\?from="))
@@ -135,6 +136,7 @@ def test_a_job_without_a_secret_is_given_one_from_its_page_and_finishes(
         cause = page.locator('li[data-step="identity"] [data-step-error]')
         expect(cause.locator("[data-cause-fix]")).to_contain_text("Give it below")
         expect(page.locator("#edit-again")).to_be_visible()
+        expect(page.locator("#resume-form")).to_be_hidden()  # the secret form resumes
         field = page.get_by_label("Azure client secret for this job")
         expect(field).to_have_attribute("type", "password")
         field.fill(secret)
@@ -264,3 +266,26 @@ def test_a_waiting_job_shows_the_reason_the_engine_recorded(
         assert above_the_log.count("retrying every 30 s") == 1
         expect(page.get_by_role("button", name="Resume")).to_be_visible()
         page.screenshot(path=str(screenshot_dir / "job-waiting.png"), full_page=True)
+
+
+def test_a_client_id_azure_refuses_offers_edit_and_start_again_with_the_client_id_marked(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    emulator = make_emulator(status_delay=0.0)
+    with ui_on(emulator, tmp_path) as (stack, ui):
+        refused = _guid()  # an operator app the emulator's Azure does not know
+        job_id = _start(
+            stack, "Refused client", provisioner="azure-api", client_id=refused, service_principal_id=None
+        )
+        page: Page = new_page()
+        _open(page, ui, job_id)
+        expect(page.locator("#job-state")).to_have_text("failed", timeout=FINISH_MS)
+        cause = page.locator('li[data-step="identity"] [data-step-error]')
+        expect(cause.locator("[data-cause-text]")).to_contain_text("invalid_client")
+        expect(cause.locator("[data-cause-fix]")).to_contain_text("client id")
+        expect(page.locator("#resume-form")).to_be_hidden()
+        page.get_by_role("link", name="Edit and start again").click()
+        expect(page.get_by_label("Operator application (client) ID")).to_have_value(refused)
+        expect(page.get_by_label("Operator application (client) ID")).to_have_attribute(
+            "aria-invalid", "true"
+        )

@@ -242,7 +242,10 @@
     });
     // The verify step's output only holds the final list; while it runs, the status events fill the table.
     if (job.account_status.length || job.finished) { renderComponents(job.account_status, job.ok); }
-    $("#resume-form").hidden = !job.can_resume;
+    // Resume is offered only where it can help: not for a failure that needs new input (the page
+    // offers "Edit and start again", or a secret form that resumes, instead).
+    var resume = $("#resume-form");
+    resume.hidden = !job.can_resume || resume.getAttribute("data-helps") === "false";
     $("#cancel-form").hidden = !job.can_cancel;
     tickTimers();
   }
@@ -296,6 +299,8 @@
     }
     var step = p.step || p.step_name || "";
     var st = p.state || p.status || "";
+    var title = step ? $('li[data-step="' + CSS.escape(step) + '"] .step-title') : null;
+    if (!text && ev.type === "step" && title) { text = title.textContent + ": " + st; }
     if (!text) { text = ev.type.replace(/_/g, " ") + (step ? " " + step : "") + (st ? ": " + st : ""); }
     var when = ev.ts ? new Date(ev.ts * 1000).toISOString().substr(11, 8) : "";
     return (when ? when + "  " : "") + text;
