@@ -5,8 +5,9 @@ Each resource (deleted ones left out) is scanned by the policies on its API name
 compliance standard, requirement or section when the filters name one; a resource with no policy left is
 not listed. A policy fails a resource by findings.py's rule (its criteria match the resource's document
 and it has an open alert in the resource's account), the rule of the inventory and the posture, so the
-three agree and dismissing alerts passes resources everywhere. The page token is the spec's `ResourceInfoPageOption` object (an offset, not an
-opaque string); clients send it back with the same filters, as prismacloud-api does.
+three agree and dismissing alerts passes resources everywhere. The page token is the spec's
+`ResourceInfoPageOption` object (an offset, not an opaque string); clients send it back with the same
+filters, as prismacloud-api does.
 """
 
 from __future__ import annotations
