@@ -97,15 +97,21 @@ def test_a_cortex_job_shows_resources_then_capabilities_live_and_the_accounts_fo
     assert resources.count() == len(job.step("deploy").output["resources"]) >= 1
     expect(resources.first).to_contain_text("Succeeded")
     labels = page.locator("#cortex-capabilities [data-label]")
-    assert set(labels.all_text_contents()) <= {"Connected", "Disabled"} and "Connected" in labels.all_text_contents()
+    assert (
+        set(labels.all_text_contents()) <= {"Connected", "Disabled"}
+        and "Connected" in labels.all_text_contents()
+    )
     expect(page.locator("#cortex-instance")).to_have_text(str(job.account_id))
+    expect(page.locator(".job-head")).to_contain_text("Cortex, deploy arm")
     expect(page.locator(f'#cortex-accounts tr[data-account="{spec.subscription_id}"]')).to_be_visible()
     expect(page.locator("#cortex-accounts-summary")).to_contain_text("matching the subscriptions")
 
     seen = page.evaluate("window.__seen")
     live = {(kind, label) for kind, label, state in seen if state != "done"}
     assert ("resource", "") in live, "the resources table filled while the job ran"
-    assert ("capability", "Retrieving") in live, "the capability table showed Retrieving while Cortex connected"
+    assert ("capability", "Retrieving") in live, (
+        "the capability table showed Retrieving while Cortex connected"
+    )
     assert emulator.secret_key not in page.content()
     page.screenshot(path=str(screenshot_dir / "cortex-job.png"), full_page=True)
 
@@ -116,7 +122,9 @@ def test_a_capability_in_error_shows_cortex_message(
     name = f"web-error-{uuid.uuid4().hex[:8]}"
     message = "the managed identity lacks Reader on the subscription"
     outcome = {"status": "Error", "message": message, "instance_name": name}
-    httpx.post(f"{emulator.url}/_emulator/cortex", json={"capability_outcome": outcome}, timeout=10).raise_for_status()
+    httpx.post(
+        f"{emulator.url}/_emulator/cortex", json={"capability_outcome": outcome}, timeout=10
+    ).raise_for_status()
     job_id = stack.store.create_job(cortex_spec(emulator, name), secret=emulator.secret_key)
     page = new_page()
     open_job(ui, page, stack, job_id)
