@@ -281,3 +281,47 @@ def test_posture_takes_to_now_only_as_epoch(api: tuple[RunningEmulator, httpx.Cl
     for value in ("login", "day", "year"):
         refused = client.post("/compliance/posture", json={"timeRange": {"type": "to_now", "value": value}})
         assert refused.status_code == 400, value
+
+
+@pytest.mark.parametrize(
+    ("params", "missing"),
+    [
+        ({}, "timeType"),
+        ({"timeType": "relative", "timeUnit": "day", "detailed": "false"}, "timeAmount"),
+        ({"timeType": "relative", "timeAmount": "3", "detailed": "false"}, "timeUnit"),
+        ({"timeType": "relative", "timeAmount": "3", "timeUnit": "day"}, "detailed"),
+        ({"timeType": "absolute", "endTime": "1", "detailed": "true"}, "startTime"),
+        ({"timeType": "to_now", "detailed": "true"}, "timeUnit"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v2/alert", "/alert"])
+def test_get_alert_lists_require_the_time_range_and_detailed(
+    api: tuple[RunningEmulator, httpx.Client], params: dict[str, str], missing: str, path: str
+) -> None:
+    """Alerts.json marks timeType, timeAmount, timeUnit and detailed required on GET /v2/alert and /alert."""
+    _, client = api
+    response = client.get(path, params={**params, "limit": "1"})
+    assert response.status_code == 400, response.text
+    assert redlock_keys(response) == ["missing_required_parameter"]
+    assert json.loads(response.headers["x-redlock-status"])[0]["subject"] == missing
+    complete = {
+        "timeType": "relative",
+        "timeAmount": "3",
+        "timeUnit": "day",
+        "detailed": "false",
+        "limit": "1",
+    }
+    assert client.get(path, params=complete).status_code == 200
+
+
+def test_relative_forward_ranges_look_ahead(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    """`relativeTimeType: FORWARD` counts from now on: no generated alert lies in the future."""
+    _, client = api
+    week = {"amount": 1, "unit": "week"}
+    backward = client.post("/v2/alert", json={"limit": 1, "timeRange": {"type": "relative", "value": week}})
+    forward = client.post(
+        "/v2/alert",
+        json={"limit": 1, "timeRange": {"type": "relative", "value": week, "relativeTimeType": "FORWARD"}},
+    )
+    assert backward.json()["totalRows"] > 0
+    assert forward.status_code == 200 and forward.json()["totalRows"] == 0

@@ -167,7 +167,8 @@ def test_tampered_page_token_is_rejected(api: tuple[RunningEmulator, httpx.Clien
 def test_legacy_alert_list_is_a_bare_array_capped_at_10k() -> None:
     with private_emulator(alerts=12_000) as (_, client):
         everything = client.get(
-            "/alert", params={"timeType": "relative", "timeAmount": "1", "timeUnit": "year"}
+            "/alert",
+            params={"timeType": "relative", "timeAmount": "1", "timeUnit": "year", "detailed": "false"},
         )
         assert everything.status_code == 200
         assert isinstance(everything.json(), list)

@@ -25,7 +25,7 @@ def client() -> Iterator[httpx.Client]:
         ("GET", "/alert/P-100001", None),
         ("GET", "/alert/count/open", None),
         ("POST", "/v2/alert", {"limit": 1}),
-        ("GET", "/v2/alert", None),
+        ("GET", "/v2/alert?timeType=relative&timeAmount=1&timeUnit=day&detailed=false", None),
         ("POST", "/alert", {"limit": 1}),
         ("GET", "/cloud/group", None),
         ("GET", "/cloud/group/name", None),

@@ -75,6 +75,9 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/alert/dismiss", ALERTS, "/alert/dismiss"),
     ("POST", "/alert/reopen", ALERTS, "/alert/reopen"),
     ("GET", "/alert/{alert_id}", ALERTS, "/alert/{id}"),
+    ("POST", "/alert/csv", ALERTS, "/alert/csv"),
+    ("GET", "/alert/csv/{job_id}/status", ALERTS, "/alert/csv/{id}/status"),
+    ("GET", "/alert/csv/{job_id}/download", ALERTS, "/alert/csv/{id}/download"),
     ("GET", "/filter/alert/suggest", ALERTS, "/filter/alert/suggest"),
     ("POST", "/filter/alert/suggest", ALERTS, "/filter/alert/suggest"),
     ("GET", "/policy", "Policy.json", "/policy"),
@@ -217,6 +220,10 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
     accounts = client.get("/cloud").json()
     groups = client.get("/cloud/group").json()
     standards = client.get("/compliance/posture").json()["complianceDetails"]
+    job = client.post(
+        "/alert/csv", json={"filters": [{"name": "alert.status", "operator": "=", "value": "open"}]}
+    )
+    client.post("/_emulator/clock", json={"advance": 5})  # the export job is ready to download
     return {
         "cloud_type": ["azure", "aws", "gcp"],
         "account_id": [a["accountId"] for a in accounts],
@@ -228,6 +235,7 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
             r["id"] for s in standards for r in client.get(f"/compliance/{s['id']}/requirement").json()
         ],
         "enabled": ["true", "false"],
+        "job_id": [job.json()["id"]],
     }
 
 

@@ -11,7 +11,8 @@ an https authority: the engine runs end to end against the plain-http emulator a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -84,6 +85,16 @@ def _error_of(body: dict[str, Any]) -> tuple[str, str]:
     return str(raw or ""), str(body.get("error_description", ""))
 
 
+@dataclass(frozen=True)
+class AzureResponse:
+    """A successful answer with what a long-running operation needs: its status and (lower-cased)
+    headers (`location`, `azure-asyncoperation`, `retry-after`)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
 class AzureClient:
     """One operator identity (tenant, client id, secret) talking to one Azure cloud."""
 
@@ -146,10 +157,42 @@ class AzureClient:
 
     def send(self, request: AzureRequest) -> dict[str, Any]:
         """Send one request (with a bearer token for its service) and return its JSON object body."""
+        return self.send_response(request).body
+
+    def send_response(self, request: AzureRequest) -> AzureResponse:
+        """As `send`, keeping the status and headers (a 202's `Location` is the operation to poll)."""
         bearer = None if request.api == "login" else self.token(self.endpoints.base(request.api))
-        return self._exchange(request, bearer)
+        return self._respond(request, bearer)
+
+    def wait_operation(
+        self, first: AzureResponse, *, timeout: float = 300.0, interval: float = 2.0
+    ) -> dict[str, Any]:
+        """The final body of a long-running operation that answered `first` (a 202 with `Location` or
+        `Azure-AsyncOperation`): polled, honouring Retry-After, until it stops answering 202 or `timeout`."""
+        from cortexkit.azure import deployments
+
+        answer = first
+        deadline = self.monotonic() + timeout
+        while answer.status == 202:
+            url = answer.headers.get("location") or answer.headers.get("azure-asyncoperation")
+            if not url:
+                return answer.body
+            if self.monotonic() >= deadline:
+                raise AzureError(
+                    f"the Azure operation did not finish within {timeout:.0f} s", method="GET", path=url
+                )
+            wait = interval
+            hinted = answer.headers.get("retry-after")
+            if hinted and hinted.isdigit():
+                wait = min(float(hinted), 60.0)
+            self.sleep(wait)
+            answer = self.send_response(deployments.poll(url, self.endpoints.arm))
+        return answer.body
 
     def _exchange(self, request: AzureRequest, bearer: str | None) -> dict[str, Any]:
+        return self._respond(request, bearer).body
+
+    def _respond(self, request: AzureRequest, bearer: str | None) -> AzureResponse:
         url = f"{self.endpoints.base(request.api)}/{request.path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else None
         started = self.monotonic()
@@ -184,7 +227,7 @@ class AzureClient:
                     outcome_unknown=decision.verdict is Verdict.UNKNOWN and failure is not Failure.FATAL,
                 ) from None
             if response.status_code < 400:
-                return _json(response)
+                return AzureResponse(response.status_code, _json(response), _http.lower_headers(response))
             headers_lower = _http.lower_headers(response)
             decision = self.retry.decide(
                 attempt=attempt,

@@ -392,13 +392,26 @@ def report_alerts(  # noqa: PLR0917
     fetch = report.fetch_since(window)
     selection = _selection(status, severity, None, None, cloud_type, account, None, None, fetch)
     body = _body(selection, limit=page_size)
+    open_body = None
+    if not selection.status or "open" in [s.lower() for s in selection.status]:
+        open_now = replace(selection, status=("open",), since="all")
+        open_body = _body(open_now, limit=page_size)
     client = cli.client()
     if progress and sys.stderr.isatty():
         with export.RichProgress("reading alerts") as bar:
             summary = report.collect(
-                client, body, window=window, sla=limits, since=since, top=top, progress=bar
+                client,
+                body,
+                window=window,
+                sla=limits,
+                since=since,
+                top=top,
+                progress=bar,
+                open_body=open_body,
             )
     else:
-        summary = report.collect(client, body, window=window, sla=limits, since=since, top=top)
+        summary = report.collect(
+            client, body, window=window, sla=limits, since=since, top=top, open_body=open_body
+        )
     report.write(summary, target, title=title, fmt=chosen, chromium=chromium)
     output.message(f"wrote the report ({summary.total:,} alerts) to {files.describe_destination(target)}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +26,7 @@ COLUMNS = (
     "scope",
     "accounts",
     "Created=creation_time",
+    "job",
 )
 ACCOUNT_COLUMNS = ("Id=account_id", "Name=account_name", "status", "type", "environment")
 CAPABILITY_COLUMNS = ("name", "Status=label", "description")
@@ -32,7 +34,7 @@ PRISMA = "use `cortexkit accounts list` there"
 
 
 @app.command("list")
-def list_instances(
+def list_instances(  # noqa: PLR0917 (typer maps parameters to options)
     ctx: typer.Context,
     cloud: Annotated[str | None, typer.Option("--cloud", help="Only AZURE, AWS, GCP ...")] = None,
     status: Annotated[
@@ -40,14 +42,52 @@ def list_instances(
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Only the instance of this name.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Most instances to print.")] = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only instances cortexkit onboarding jobs created (PENDING too).")
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder of the job database.", envvar="CORTEXKIT_DATA_DIR"),
+    ] = None,
+    store_url: Annotated[
+        str | None, typer.Option("--store", envvar="CORTEXKIT_STORE_URL", help="Job store URL.")
+    ] = None,
 ) -> None:
-    """List integration instances (the server hides PENDING ones unless --status PENDING)."""
+    """List integration instances, each with the cortexkit job that created it (the server hides PENDING
+    ones unless --status PENDING; --mine looks each of the jobs' instances up, PENDING included)."""
     cli = state(ctx)
     require_cortex(cli, "cloud-instances list", PRISMA)
-    rows = cli.cortex_client().cloud_onboarding.instances(
-        cloud_provider=cloud, status=status, name=name, max_items=limit
-    )
-    cli.emit(list(rows), output.columns(*COLUMNS))
+    jobs = _jobs_by_instance(data_dir, store_url)
+    onboarding = cli.cortex_client().cloud_onboarding
+    if mine:
+        found = [onboarding.find_instance(instance_id) for instance_id in jobs]
+        rows = [r for r in found if r is not None][: limit or None]
+    else:
+        rows = list(onboarding.instances(cloud_provider=cloud, status=status, name=name, max_items=limit))
+    plain = [{**output.to_plain(r), "job": jobs.get(r.instance_id)} for r in rows]
+    cli.emit(plain, output.columns(*COLUMNS))
+
+
+def _jobs_by_instance(data_dir: Path | None, store_url: str | None) -> dict[str, str]:
+    """Instance id -> id of the Cortex onboarding job that created it, from the job store (when there is
+    one: listing instances never creates a store)."""
+    try:
+        from cortexkit.onboarding.store.engine import default_url, sqlite_path
+    except ImportError:  # the onboarding extra is not installed: no job store to read
+        return {}
+    if data_dir is None and store_url is None:
+        path = sqlite_path(default_url())
+        if path is not None and not path.exists():
+            return {}
+    elif data_dir is not None and store_url is None and not (data_dir / "jobs.db").exists():
+        return {}
+    from cortexkit.cli.onboard import _store
+
+    store = _store(data_dir, store_url)
+    try:
+        return {j.account_id: j.id for j in store.list_jobs() if j.spec.cortex is not None and j.account_id}
+    finally:
+        store.close()
 
 
 @app.command("get")

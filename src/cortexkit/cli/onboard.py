@@ -134,6 +134,8 @@ class _Clients:
         self.extra: list[Any] = []
 
     def __call__(self, profile: str | None) -> Any:
+        if _cortex_profile(self.cli, profile):
+            return self._cortex(profile)
         if profile is None or profile == self.cli.profile:
             return self.cli.client()
         from cortexkit.client import Client
@@ -143,9 +145,30 @@ class _Clients:
         self.extra.append(client)
         return client
 
+    def _cortex(self, profile: str | None) -> Any:
+        if profile is None or profile == self.cli.profile:
+            return self.cli.cortex_client()
+        from cortexkit.cortex.client import CortexClient
+
+        client = CortexClient(profile=profile, api_url=self.cli.region)
+        self.extra.append(client)
+        return client
+
     def close(self) -> None:
         for client in self.extra:
             client.close()
+
+
+def _cortex_profile(cli: CliState, profile: str | None) -> bool:
+    """Whether jobs of this profile talk to Cortex Cloud (a Cortex profile, or CORTEXCLOUD_* settings)."""
+    if profile is not None and profile != cli.profile:
+        from cortexkit.cortex.profiles import profile_backend
+
+        return profile_backend(profile) == "cortex"
+    try:
+        return cli.dialect() == "cortex"
+    except UsageProblem:
+        return False
 
 
 @contextmanager
@@ -256,13 +279,73 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     verify_timeout: VerifyTimeout = 600.0,
     poll_interval: PollInterval = 5.0,
     terraform: Terraform = None,
+    scope: Annotated[
+        str | None, typer.Option("--scope", help="Cortex: subscription, management-group or tenant.")
+    ] = None,
+    management_group_id: Annotated[
+        str | None, typer.Option("--management-group-id", help="Cortex: the management group to onboard.")
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Cortex: only this subscription; repeatable.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Cortex: leave this subscription out; repeatable.")
+    ] = None,
+    capability: Annotated[
+        list[str] | None,
+        typer.Option("--capability", help="Cortex: turn a capability on (no-<name>: off); repeatable."),
+    ] = None,
+    deploy: Annotated[
+        str | None, typer.Option("--deploy", help="Cortex: arm, terraform or manual (default arm).")
+    ] = None,
+    location: Annotated[
+        str | None, typer.Option("--location", help="Cortex: the ARM deployment's region (eastus).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Cortex: KEY=VALUE on the resources; repeatable.")
+    ] = None,
+    no_audit_logs: Annotated[
+        bool, typer.Option("--no-audit-logs", help="Cortex: do not collect audit logs.")
+    ] = False,
 ) -> None:
-    """Onboard one Azure subscription or tenant, or one per row of a CSV file."""
+    """Onboard one Azure subscription or tenant, or one per row of a CSV file (through Cortex Cloud with a
+    Cortex profile or CORTEXCLOUD_* settings)."""
+    from cortexkit.cli import onboard_cortex
     from cortexkit.onboarding.model import JobSpec, field_errors
 
     cli = state(ctx)
+    cortex_given = {
+        "scope": scope,
+        "management_group_id": management_group_id,
+        "include": include,
+        "exclude": exclude,
+        "capability": capability,
+        "deploy": deploy,
+        "location": location,
+        "tag": tag,
+        "no_audit_logs": no_audit_logs,
+    }
     specs: list[JobSpec]
-    if from_csv is not None:
+    row_errors: list[Any]
+    cortex_flow = onboard_cortex.wants_cortex(cli, cortex_given)
+    if cortex_flow:
+        given = {
+            **cortex_given,
+            "tenant_id": tenant_id,
+            "subscription_id": subscription_id,
+            "name": name,
+            "client_id": client_id,
+        }
+        specs, csv_problems = onboard_cortex.specs(cli, given, from_csv)
+        for line in csv_problems:
+            output.message(line)
+        row_errors = list(csv_problems)
+        if dry_run:
+            rows = onboard_cortex.plan_rows(specs)
+            cli.emit(rows, output.columns("job", "step", "service", "method", "path", "purpose"))
+            return
+        onboard_cortex.require_cortex_credentials(cli)
+    elif from_csv is not None:
         from cortexkit.cli.files import read_text_argument
         from cortexkit.onboarding.bulk import parse_csv
 
@@ -301,7 +384,10 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         calls = [{"job": s.name, **c.as_dict()} for s in specs for c in plan(s)]
         cli.emit(calls, output.columns("job", "step", "service", "method", "path", "purpose"))
         return
-    needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
+    if cortex_flow:
+        needs_secret = onboard_cortex.needs_secret(specs)
+    else:
+        needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
     secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir, store_url)
     clients = _Clients(cli)
@@ -424,6 +510,7 @@ def resume_job(  # noqa: PLR0917
 
 @app.command("cancel")
 def cancel_job(
+    ctx: typer.Context,
     job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
     data_dir: DataDir = None,
     store_url: StoreUrl = None,
@@ -436,6 +523,11 @@ def cancel_job(
     after = store.require_job(job.id)
     if after.state.finished:
         output.message(f"job {job.id[:8]}: cancelled")
+        if after.spec.cortex is not None:
+            from cortexkit.cli.onboard_cortex import cancel_cleanup
+
+            cancel_cleanup(state(ctx), job.id, store)
+            return
     else:
         output.message(f"job {job.id[:8]}: cancel requested; its runner stops before its next step")
     if after.account_id:

@@ -108,25 +108,45 @@ def collect(
     since: str,
     top: int,
     progress: ProgressSink | None = None,
+    open_body: dict[str, Any] | None = None,
 ) -> ReportData:
-    """Page through the alerts of both periods (one page in memory) and fetch the compliance posture."""
+    """Page through the alerts of both periods (one page in memory) and fetch the compliance posture.
+
+    `open_body` lists the alerts open now over all time: an alert first seen before both periods and still
+    open is open now and was open at the start, though the periods' listing does not return it. Only the
+    ids of open alerts are kept between the two passes, so memory grows with the open count, not the total.
+    """
     from cortexkit.cli.export import total_rows
     from cortexkit.pagination import AlertPager
 
     extras.ensure("jinja2")  # the report extra, checked before paging through every alert
     stats = ReportStats(window, sla)
-    pager = AlertPager(body)
-    spec: RequestSpec | None = pager.first()
-    total: int | None = None
-    while spec is not None:
-        page = client.send_page(spec)
-        total = total_rows(page.body) if total is None else total
-        items, spec = pager.parse(page)
-        for alert in items:
-            if isinstance(alert, dict):
+    counted_open: set[str] = set()
+
+    def read(listing: dict[str, Any], first_pass: bool) -> None:
+        pager = AlertPager(listing)
+        spec: RequestSpec | None = pager.first()
+        total: int | None = None
+        while spec is not None:
+            page = client.send_page(spec)
+            total = total_rows(page.body) if total is None else total
+            items, spec = pager.parse(page)
+            for alert in items:
+                if not isinstance(alert, dict):
+                    continue
+                is_open = str(alert.get("status") or "").lower() == "open"
+                if first_pass:
+                    if is_open:
+                        counted_open.add(str(alert.get("id")))
+                elif not is_open or str(alert.get("id")) in counted_open:
+                    continue
                 stats.add(alert)
-        if progress is not None:
-            progress.update(stats.seen, total)
+            if progress is not None and first_pass:
+                progress.update(stats.seen, total)
+
+    read(body, True)
+    if open_body is not None and window.compare:
+        read(open_body, False)
     posture_body = client.compliance.posture().model_dump(mode="json")
     details, summary = posture_rows(posture_body)
     for row in details[:top]:  # the worst standards: which of their requirements fail

@@ -314,6 +314,17 @@ def _pager(
     return CortexPager(target, dict(request_data or {}), style=style, page_size=page_size)
 
 
+class LinkRefusedError(errors.CortexkitError):
+    """A signed template link answered 4xx: expired (`ExpiredToken`) or not signed right; `expired` says
+    which, so the caller asks `edit_instance` for fresh links instead of failing."""
+
+    def __init__(self, status: int, text: str) -> None:
+        self.status = status
+        self.expired = "expired" in text.lower()
+        reason = "it has expired" if self.expired else f"HTTP {status}"
+        super().__init__(f"the template link was refused: {reason}")
+
+
 class CortexClient:
     """Synchronous Cortex Cloud client; thread-safe (one pool, one tenant-wide limiter)."""
 
@@ -410,6 +421,27 @@ class CortexClient:
     ) -> Iterator[Any]:
         """Rows across pages, lazily: a pager, or a path plus the `request_data` to page through."""
         return iterate(self.send_page, _pager(target, request_data, style, page_size), max_items=max_items)
+
+    def download(self, url: str, *, max_bytes: int = 64 << 20, attempts: int = 3) -> bytes:
+        """The body of a signed template link (S3-style, outside the API; no API key is sent with it).
+        Transient failures are retried; a refused or expired link raises `LinkRefusedError`."""
+        problem = "no answer"
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._http.request("GET", url, headers={"Accept": "*/*"})
+            except _http.TransportError as exc:
+                problem = type(exc).__name__
+            else:
+                if response.status_code < 400:
+                    if len(response.content) > max_bytes:
+                        raise errors.UnexpectedResponseError(f"a template package is over {max_bytes} bytes")
+                    return response.content
+                if response.status_code not in (429, 500, 502, 503, 504):
+                    raise LinkRefusedError(response.status_code, response.text[:300])
+                problem = f"HTTP {response.status_code}"
+            if attempt < attempts:
+                self._sleep(min(2.0**attempt, 10.0))
+        raise errors.APIConnectionError(f"the template link could not be fetched ({problem})")
 
     def close(self) -> None:
         self._http.close()

@@ -44,16 +44,30 @@ def is_expression(value: Any) -> bool:
     )
 
 
-def evaluate(value: Any, ctx: Context) -> Any:
-    """`value` with every expression string resolved (recursively through lists and objects)."""
+MAX_DEPTH = 32
+"""Variables may refer to variables; deeper than this is treated as a cycle."""
+
+
+def evaluate(value: Any, ctx: Context, _depth: int = 0) -> Any:
+    """`value` with every expression string resolved (recursively through lists and objects).
+
+    Raises only ExpressionError, whatever the template holds (a wrong argument count, an index out of
+    range, a variable that refers to itself), so a caller can fall back instead of failing."""
+    if _depth > MAX_DEPTH:
+        raise ExpressionError("the template's variables refer to each other in a cycle")
     if is_expression(value):
-        return _Parser(value[1:-1], ctx).parse()
+        try:
+            return _Parser(value[1:-1], ctx, _depth).parse()
+        except ExpressionError:
+            raise
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise ExpressionError(f"cannot evaluate {value!r}: {exc}") from None
     if isinstance(value, str) and value.startswith("[["):
         return value[1:]  # `[[` escapes a literal leading bracket
     if isinstance(value, list):
-        return [evaluate(v, ctx) for v in value]
+        return [evaluate(v, ctx, _depth) for v in value]
     if isinstance(value, dict):
-        return {k: evaluate(v, ctx) for k, v in value.items()}
+        return {k: evaluate(v, ctx, _depth) for k, v in value.items()}
     return value
 
 
@@ -81,8 +95,9 @@ def _concat(*args: Any) -> Any:
 
 
 class _Parser:
-    def __init__(self, text: str, ctx: Context) -> None:
+    def __init__(self, text: str, ctx: Context, depth: int) -> None:
         self.ctx = ctx
+        self.depth = depth
         self.tokens: list[tuple[str, str]] = []
         pos = 0
         text = text.strip()
@@ -171,11 +186,11 @@ class _Parser:
         return value
 
     def _parameter(self, name: str) -> Any:
-        if name not in self.ctx.parameters:
+        if not isinstance(name, str) or name not in self.ctx.parameters:
             raise ExpressionError(f"the template parameter {name!r} is not defined")
         return self.ctx.parameters[name]
 
     def _variable(self, name: str) -> Any:
-        if name not in self.ctx.variables:
+        if not isinstance(name, str) or name not in self.ctx.variables:
             raise ExpressionError(f"the template variable {name!r} is not defined")
-        return evaluate(self.ctx.variables[name], self.ctx)
+        return evaluate(self.ctx.variables[name], self.ctx, self.depth + 1)

@@ -166,6 +166,9 @@ class ArmDeployments:
         passed = props.get("parameters") or {}
         if not isinstance(passed, dict):
             raise TemplateProblem("InvalidRequestContent", "properties.parameters must be an object.")
+        for part in ("parameters", "variables"):
+            if not isinstance(template.get(part) or {}, dict):
+                raise TemplateProblem("InvalidTemplate", f"The template's '{part}' must be an object.")
         values: dict[str, Any] = {}
         for pname, decl in (template.get("parameters") or {}).items():
             given = passed.get(pname)
@@ -281,9 +284,8 @@ class ArmDeployments:
     # -- time -----------------------------------------------------------------------------------------------
     def settle(self, now: float) -> None:
         """Apply every run that has reached its end: its resources recorded, a FinishedRun appended."""
-        for deployment in self.deployments.values():
-            if deployment.applied or now - deployment.started < deployment.delay:
-                continue
+        due = [d for d in self.deployments.values() if not d.applied and now - d.started >= d.delay]
+        for deployment in sorted(due, key=lambda d: d.started + d.delay):  # in the order they ended
             deployment.applied = True
             made = deployment.planned[:-1] if deployment.failure else deployment.planned
             for resource in made:

@@ -47,6 +47,17 @@ API_NAMES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("gcloud-sql-instances-list", "SQL Instance", "Google Cloud SQL"),
     ),
 }
+# api.names whose resources live in a VPC / virtual network (search results name it: vpcId, vpcName).
+NETWORKED_API_NAMES = frozenset(
+    {
+        "azure-vm-list",
+        "azure-network-nsg-list",
+        "aws-ec2-describe-instances",
+        "aws-ec2-describe-security-groups",
+        "gcloud-compute-instances-list",
+        "gcloud-compute-firewall-rules-list",
+    }
+)
 # api.name -> (resource type, cloud service name), as alerts show them.
 API_NAME_INFO: dict[str, tuple[str, str]] = {
     api: (rtype, service) for entries in API_NAMES.values() for api, rtype, service in entries

@@ -89,6 +89,9 @@ class Resource:
     created_ts: int
     tags: dict[str, str]
     data: dict[str, Any]
+    # The network a resource sits in ("" for storage, IAM and the like, which have none).
+    vpc_id: str = ""
+    vpc_name: str = ""
 
 
 @dataclass(frozen=True)

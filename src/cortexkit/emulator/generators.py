@@ -7,6 +7,7 @@ Each is a pure function of the seed and the clock at start (`now_ms`); alerts ar
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 from cortexkit.emulator.catalog import (
@@ -15,6 +16,7 @@ from cortexkit.emulator.catalog import (
     CLOUDS,
     DAY_MS,
     GROUP_NAMES,
+    NETWORKED_API_NAMES,
     POLICY_TEMPLATES,
     REGIONS,
     STANDARDS,
@@ -207,9 +209,27 @@ def make_resources(
                     created_ts=created,
                     tags={"env": account.name.split("-")[1], "owner": rng.choice(USERS).split("@")[0]},
                     data=_resource_json(api_name, rng),
+                    **(_vpc(account, j % 2) if api_name in NETWORKED_API_NAMES else {}),
                 )
             )
     return resources
+
+
+def _vpc(account: CloudAccount, number: int) -> dict[str, str]:
+    """One of the account's two networks, in its cloud's id form; derived without the RNG so adding it
+    changed no other generated value."""
+    name = f"{account.name}-vpc-{number + 1}"
+    if account.cloud_type == "azure":
+        group = f"rg-{account.name.split('-')[1]}"
+        vpc_id = (
+            f"/subscriptions/{account.account_id}/resourceGroups/{group}"
+            f"/providers/Microsoft.Network/virtualNetworks/{name}"
+        )
+    elif account.cloud_type == "aws":
+        vpc_id = "vpc-" + uuid.uuid5(uuid.NAMESPACE_OID, f"{account.account_id}/vpc/{number}").hex[:17]
+    else:
+        vpc_id = f"projects/{account.account_id}/global/networks/{name}"
+    return {"vpc_id": vpc_id, "vpc_name": name}
 
 
 def _resource_id(account: CloudAccount, rtype: str, name: str, rng: random.Random) -> str:

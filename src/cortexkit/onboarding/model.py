@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cortexkit.onboarding.cortexflow import spec as _cortex
 from cortexkit.resources import azure as _azure_resource
 
 AccountType = Literal["account", "tenant"]
@@ -36,7 +37,10 @@ STEP_TITLES: dict[str, str] = {
     "preflight": "Pre-flight status check",
     "add_account": "Add the account",
     "verify": "Verify ingestion",
+    **_cortex.STEP_TITLES,
 }
+CORTEX_STEPS: tuple[str, ...] = _cortex.STEPS
+"""The steps of a Cortex Cloud job (a spec with `cortex` options), in order."""
 
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -86,6 +90,12 @@ class JobSpec(BaseModel):
     root_sync_enabled: bool = False
     hierarchy_selection: tuple[HierarchyNode, ...] = ()
     default_account_group_id: str | None = None
+    cortex: _cortex.CortexOptions | None = None
+    """Set for an onboarding through Cortex Cloud (its steps are `CORTEX_STEPS`)."""
+
+    @property
+    def kind(self) -> str:
+        return "cortex" if self.cortex is not None else "prisma"
 
     @property
     def prisma_account_id(self) -> str:
@@ -97,6 +107,11 @@ class JobSpec(BaseModel):
     def requested_features(self) -> list[str]:
         """Features to send: deduplicated, without the always-on one the API refuses."""
         return _azure_resource.requestable(self.features)
+
+
+def steps_for(spec: JobSpec) -> tuple[str, ...]:
+    """The ordered steps of this job's kind."""
+    return CORTEX_STEPS if spec.cortex is not None else STEPS
 
 
 def _guid_error(data: dict[str, Any], name: str, required: bool) -> str | None:
@@ -112,6 +127,8 @@ def field_errors(data: dict[str, Any]) -> dict[str, str]:
     Checks the rules the API would otherwise reject late (after an Azure identity was already created):
     GUID shapes, the subscription/tenant split, and what each provisioner needs.
     """
+    if data.get("cortex") is not None:
+        return _cortex_field_errors(data)
     errors: dict[str, str] = {}
     account_type = data.get("account_type") or "account"
     provisioner = data.get("provisioner") or "existing"
@@ -148,5 +165,17 @@ def field_errors(data: dict[str, Any]) -> dict[str, str]:
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else "__all__"
+                errors.setdefault(field, str(err["msg"]))
+    return errors
+
+
+def _cortex_field_errors(data: dict[str, Any]) -> dict[str, str]:
+    errors = _cortex.field_errors(data)
+    if not errors:
+        try:
+            JobSpec.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][-1]) if err["loc"] else "__all__"
                 errors.setdefault(field, str(err["msg"]))
     return errors

@@ -108,8 +108,9 @@ class JobRecord:
 
     @property
     def account_status(self) -> tuple[ComponentStatus, ...]:
-        """The verify step's last component list."""
-        raw = self.step("verify").output.get("components", []) if self.steps else []
+        """The verify step's last component list (none for a Cortex job, which has no verify step)."""
+        verify = next((s for s in self.steps if s.name == "verify"), None)
+        raw = verify.output.get("components", []) if verify is not None else []
         if not isinstance(raw, list):
             return ()
         return tuple(
@@ -132,8 +133,11 @@ class JobRecord:
             "account_type": self.spec.account_type,
             "subscription_id": self.spec.subscription_id,
             "tenant_id": self.spec.tenant_id,
-            "provisioner": self.spec.provisioner,
+            "provisioner": self.spec.provisioner
+            if self.spec.cortex is None
+            else f"cortex-{self.spec.cortex.deploy}",
             "account_id": self.account_id,
+            "kind": self.spec.kind,
             "error": self.error,
             "cancel_requested": self.cancel_requested,
             "ok": self.ok,

@@ -26,7 +26,7 @@ from cortexkit.onboarding.context import (
     StepFailedError,
 )
 from cortexkit.onboarding.fencing import FencedIO, Heartbeat
-from cortexkit.onboarding.model import STEPS
+from cortexkit.onboarding.model import steps_for
 from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
@@ -44,6 +44,16 @@ STEP_FUNCTIONS: dict[str, steps.StepFunction] = {
     "add_account": steps.add_account,
     "verify": steps.verify,
 }
+
+
+def _step_functions(job: JobRecord) -> dict[str, steps.StepFunction]:
+    """The step functions of the job's kind (a Cortex job's live in `cortexflow`)."""
+    if job.spec.cortex is None:
+        return STEP_FUNCTIONS
+    from cortexkit.onboarding.cortexflow import steps as cortex_steps
+
+    return cortex_steps.STEP_FUNCTIONS
+
 
 ClientFactory = Callable[[Any], Any]
 
@@ -157,6 +167,8 @@ class Runner:
         except LeaseLostError:
             raise
         except JobCancelledError:
+            if job.spec.cortex is not None:
+                return JobState.CANCELLED, self._cortex_cleanup(job.id, heartbeat)
             return JobState.CANCELLED, _cancelled_after_add(self.store.require_job(job.id))
         except NeedsUserError as exc:
             return JobState.WAITING, str(exc)
@@ -168,10 +180,19 @@ class Runner:
             return JobState.FAILED, _describe(exc)
         return JobState.DONE, None
 
+    def _cortex_cleanup(self, job_id: str, heartbeat: Heartbeat) -> str | None:
+        """A cancelled Cortex job deletes the PENDING instance it created (or says why it could not)."""
+        from cortexkit.onboarding.cortexflow.cleanup import after_cancel
+
+        job = self.store.require_job(job_id)
+        with self.client_factory(job.spec.profile) as client:
+            return after_cancel(job, client, FencedIO(self.store, heartbeat))
+
     def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
         io = FencedIO(self.store, heartbeat)
-        for name in STEPS:
+        functions = _step_functions(job)
+        for name in steps_for(job.spec):
             if name in outputs:
                 continue
             if io.cancel_requested(job.id):
@@ -194,7 +215,7 @@ class Runner:
             self.store.start_step(job.id, name, lease=lease)
             self.hook(f"{name}:start")
             try:
-                output = STEP_FUNCTIONS[name](ctx)
+                output = functions[name](ctx)
             except LeaseLostError:
                 raise
             except JobCancelledError:

@@ -97,6 +97,58 @@ class CortexInstance:
         }
     )
     pending_changes: int = 0
+    scope_modifications: dict[str, Any] = field(default_factory=dict)
+    connected_at: float | None = None  # when a deployment of its template succeeded (emulator clock)
+    messages: dict[str, str] = field(default_factory=dict)  # capability name -> Cortex's message
+
+
+OUTCOME_CODES = {"Connected": 0, "Warning": 1, "Error": 3}
+OFF_WHEN = {
+    "DSPM": "data_security_posture_management",
+    "REGISTRY": "registry_scanning",
+    "SERVERLESS": "serverless_scanning",
+    "ADS": "agentless_disk_scanning",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a connect settles: every capability Connected, or one of them at Warning/Error with a message."""
+
+    status: str  # "Connected" | "Warning" | "Error"
+    capability: str | None = None  # default: AUDIT_LOGS for a Warning, PERMISSIONS for an Error
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in OUTCOME_CODES:
+            raise ValueError(f"status must be one of {', '.join(OUTCOME_CODES)}, not {self.status!r}")
+        names = [n for n, _ in CAPABILITIES]
+        if self.capability is not None and self.capability not in names:
+            raise ValueError(f"capability must be one of {', '.join(names)}, not {self.capability!r}")
+
+    def settle(self, inst: CortexInstance) -> tuple[tuple[int, ...], dict[str, str]]:
+        """The settled codes (Disabled for what the instance turned off) and the capability messages."""
+        on = inst.capabilities_on if isinstance(inst.capabilities_on, dict) else {}
+        audit = (inst.collection or {}).get("audit_logs") if isinstance(inst.collection, dict) else None
+        codes = []
+        for name, _ in CAPABILITIES:
+            off = (name in OFF_WHEN and on.get(OFF_WHEN[name]) is False) or (
+                name == "AUDIT_LOGS" and isinstance(audit, dict) and audit.get("enabled") is False
+            )
+            codes.append(2 if off else 0)
+        if self.status == "Connected":
+            return tuple(codes), {}
+        target = self.capability or ("AUDIT_LOGS" if self.status == "Warning" else "PERMISSIONS")
+        index = [n for n, _ in CAPABILITIES].index(target)
+        codes[index] = OUTCOME_CODES[self.status]
+        text = (
+            self.message
+            or f"{target}: Cortex reported {self.status} (planted by the emulator's control plane)"
+        )
+        return tuple(codes), {target: text}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "capability": self.capability, "message": self.message}
 
 
 class CortexTenant:
@@ -124,6 +176,10 @@ class CortexTenant:
             {"tenant_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "is_still_approved": False},
         ]
         self.audit = self._generate_audit(rng)
+        # How the next connect (or the connect of a named instance) settles; see `connect`.
+        self.next_outcome: Outcome | None = None
+        self.outcomes_by_name: dict[str, Outcome] = {}
+        self.deployments_seen = 0  # how many of the ARM side's finished runs were looked at
 
     # -- generation ---------------------------------------------------------------------------------------
     def _generate_instances(self, rng: random.Random) -> None:
@@ -248,9 +304,60 @@ class CortexTenant:
     # -- instances ----------------------------------------------------------------------------------------
     def capability_codes(self, inst: CortexInstance) -> list[int]:
         """Retrieving (4) for `status_delay` seconds after creation, then the settled codes."""
-        if inst.status == "PENDING" or self.clock.now() - inst.created < self.config.status_delay:
+        since = inst.created if inst.connected_at is None else inst.connected_at
+        if inst.status == "PENDING" or self.clock.now() - since < self.config.status_delay:
             return [4] * len(CAPABILITIES)
         return list(inst.settled)
+
+    def status_of(self, inst: CortexInstance) -> str:
+        """The row status: a deployed instance shows CONNECTED while Retrieving, then what it settled to."""
+        if not inst.enabled and inst.status != "PENDING":
+            return "DISABLED"
+        if inst.connected_at is None or 4 in self.capability_codes(inst):
+            return inst.status
+        codes = inst.settled
+        return "ERROR" if 3 in codes else "WARNING" if 1 in codes else "CONNECTED"
+
+    def connect(self, inst: CortexInstance, at: float, subscriptions: list[dict[str, str]]) -> None:
+        """A deployment of the instance's template succeeded at `at`: CONNECTED, capabilities Retrieving
+        for `status_delay`, then settled as the control plane asked (Connected unless told otherwise); the
+        subscriptions under the deployment's scope (minus the instance's exclusions) become its accounts."""
+        first = inst.status == "PENDING"
+        if first:
+            outcome = self.outcomes_by_name.pop(inst.name, None) or self.next_outcome or Outcome("Connected")
+            if outcome is self.next_outcome:
+                self.next_outcome = None
+            inst.status = "CONNECTED"
+            inst.connected_at = at
+            inst.settled, inst.messages = outcome.settle(inst)
+        inst.pending_changes = 0
+        mods = (
+            inst.scope_modifications.get("subscriptions")
+            if isinstance(inst.scope_modifications, dict)
+            else None
+        )
+        mods = mods if isinstance(mods, dict) else {}
+        ids = mods.get("subscription_ids")
+        listed = {str(i) for i in ids} if mods.get("enabled") and isinstance(ids, list) else None
+        known = {a["account_id"]: a for a in inst.accounts}
+        accounts = []
+        for sub in subscriptions:
+            if listed is not None and (sub["id"] in listed) != (
+                str(mods.get("type", "")).upper() == "INCLUDE"
+            ):
+                continue
+            accounts.append(
+                known.get(sub["id"])
+                or {
+                    "account_id": sub["id"],
+                    "account_name": sub["name"],
+                    "status": "ACTIVE",
+                    "environment": "COMMERCIAL",
+                    "type": "SUBSCRIPTION",
+                    "created_at": str(int(at)),
+                }
+            )
+        inst.accounts = accounts
 
     def instance_row(self, inst: CortexInstance) -> dict[str, Any]:
         """A `get_instances` row as the Go SDK reads it: nested fields as JSON strings, time in ms."""
@@ -266,7 +373,7 @@ class CortexTenant:
             "provisioning_method": {"AZURE": "ARM", "AWS": "CF", "GCP": "TF"}[inst.provider],
             "collection_configuration": json.dumps(inst.collection),
             "additional_capabilities": json.dumps(inst.capabilities_on),
-            "status": inst.status if inst.enabled or inst.status == "PENDING" else "DISABLED",
+            "status": self.status_of(inst),
             "deleted_at": 0,
             "outpost_id": "",
             "creation_time": int(inst.created * 1000),
@@ -279,6 +386,8 @@ class CortexTenant:
         caps = []
         for (name, description), code in zip(CAPABILITIES, codes, strict=True):
             cap: dict[str, Any] = {"name": name, "description": description, "status": code}
+            if code in (1, 3) and name in inst.messages:
+                cap["message"] = inst.messages[name]
             if name == "ADS":
                 cap["last_scan_coverage"] = {
                     "excluded": 0,
@@ -330,6 +439,8 @@ class CortexTenant:
                 inst.collection = data["collection_configuration"]
             if isinstance(data.get("additional_capabilities"), dict):
                 inst.capabilities_on = data["additional_capabilities"]
+            if isinstance(data.get("scope_modifications"), dict):
+                inst.scope_modifications = data["scope_modifications"]
             self.instances[inst.id] = inst
             return inst, self.links(inst, base_url)
 

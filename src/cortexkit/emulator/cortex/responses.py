@@ -9,6 +9,7 @@ its 422 in the reply shape, never FastAPI's own validation answer.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -16,11 +17,13 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
+from ..azurecloud import azure_cloud
 from ..ratelimit import TokenBucket
 from .errors import AppSecError, DataError, PlainError, ReplyError, RootError, bad_field, missing_field
 from .filters import FilterError, any_predicate, classic_predicate, sort_rows, tree_names, tree_predicate
 from .keys import check_key
-from .models import AZURE_REGIONS, CortexTenant
+from .models import AZURE_REGIONS, CortexTenant, Outcome
+from .packages import package
 
 PUBLIC = "/public_api/v1"
 ONBOARD = f"{PUBLIC}/cloud_onboarding"
@@ -139,7 +142,25 @@ def authorize(request: Request, svc: CortexService, changing: bool, licensed_api
         raise ReplyError(402, "User does not have the required license type")
     if tenant.role == "none" or (changing and tenant.role == "read_only"):
         raise ReplyError(403, "The API key's role does not have permission for this action")
+    connect_deployed(svc, tenant)
     return tenant
+
+
+def connect_deployed(svc: CortexService, tenant: CortexTenant) -> None:
+    """Connect the PENDING instances whose template a finished ARM deployment carried (by trackingGuid).
+
+    Read before every Cortex call, so the instance is connected whether the client polled Azure or not;
+    the connect time is the deployment's end on the emulator clock, not the time of this read."""
+    cloud = azure_cloud(svc.emulator)
+    with cloud.lock:
+        cloud.arm.settle(svc.emulator.clock.now())
+        runs = list(enumerate(cloud.arm.finished))
+    with tenant.lock:
+        for index, run in runs[tenant.deployments_seen :]:
+            tenant.deployments_seen = index + 1
+            inst = tenant.instances.get(run.tracking_guid or "")
+            if run.succeeded and inst is not None and inst.provider == "AZURE":
+                tenant.connect(inst, run.finished_at, run.subscriptions)
 
 
 def _window(data: Mapping[str, Any], limit: int) -> tuple[int, int]:
@@ -573,6 +594,9 @@ async def unknown_public_path(request: Request) -> Response:
     raise PlainError(404, "404 page not found")
 
 
+TEMPLATE_NAME = re.compile(r"(arm|tf|cf)-([a-f0-9]{32})-(\d+)\.(?:zip|tar\.gz|json)")
+
+
 async def template_download(request: Request) -> Response:
     """A signed template link: valid until `Expires` on the emulator clock (7 days after creation)."""
     svc = service(request)
@@ -595,11 +619,20 @@ async def template_download(request: Request) -> Response:
             400,
             media_type="application/xml",
         )
-    content = json.dumps({"template": name, "note": "emulated Cortex onboarding package"}).encode()
+    match = TEMPLATE_NAME.fullmatch(name)
+    inst = tenant.instances.get(match.group(2)) if match else None
+    if match is None or inst is None:
+        return Response(
+            b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>",
+            404,
+            media_type="application/xml",
+        )
+    with tenant.lock:
+        content, media_type = package(inst, match.group(1), int(match.group(3)))
     return Response(
         content,
         200,
-        media_type="application/octet-stream",
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -612,13 +645,33 @@ async def control_get(request: Request) -> Response:
         "auth_failures": dict(tenant.auth_failures),
         "instances": len(tenant.instances),
         "approved_tenants": {t["tenant_id"]: t["is_still_approved"] for t in tenant.approved_tenants},
+        "capability_outcome": tenant.next_outcome.as_dict() if tenant.next_outcome else None,
+        "capability_outcomes": {name: o.as_dict() for name, o in tenant.outcomes_by_name.items()},
     }
     return Response(json.dumps(body).encode(), media_type="application/json")
 
 
+def _outcome(value: Any) -> tuple[str | None, Outcome | None]:
+    """`{"status", "capability"?, "message"?, "instance_name"?}` -> (instance name or None, Outcome)."""
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise ValueError(
+            "capability_outcome must be an object {status, capability?, message?, instance_name?}"
+        )
+    extra = set(value) - {"status", "capability", "message", "instance_name"}
+    if extra:
+        raise ValueError(f"capability_outcome: unknown key(s) {', '.join(sorted(extra))}")
+    name = value.get("instance_name")
+    outcome = Outcome(str(value.get("status", "")), value.get("capability"), value.get("message"))
+    return (str(name) if name else None), outcome
+
+
 async def control_set(request: Request) -> Response:
     """`POST /_emulator/cortex {"licensed": false, "role": "read_only"|"none"|"admin", "approved_tenants":
-    {"<tenant guid>": false}}`: 402/403 tests, and an Azure tenant's admin consent revoked or given."""
+    {"<tenant guid>": false}, "capability_outcome": {"status": "Connected"|"Warning"|"Error", "capability":
+    "AUDIT_LOGS", "message": "...", "instance_name": "..."}}`: 402/403 tests, an Azure tenant's admin
+    consent revoked or given, and how the next connect (or that instance's) settles; `null` clears."""
     tenant = service(request).tenant
     try:
         body = json.loads(await request.body() or b"{}")
@@ -626,6 +679,18 @@ async def control_set(request: Request) -> Response:
         body = None
     if not isinstance(body, dict):
         return Response(b'{"error":"expected a JSON object"}', 400, media_type="application/json")
+    if "capability_outcome" in body:
+        try:
+            name, outcome = _outcome(body["capability_outcome"])
+        except ValueError as exc:
+            return Response(json.dumps({"error": str(exc)}).encode(), 400, media_type="application/json")
+        with tenant.lock:
+            if name is not None and outcome is not None:
+                tenant.outcomes_by_name[name] = outcome
+            else:
+                tenant.next_outcome = outcome
+                if outcome is None:
+                    tenant.outcomes_by_name.clear()
     if "licensed" in body:
         tenant.licensed = bool(body["licensed"])
     if body.get("role") in ("admin", "read_only", "none"):

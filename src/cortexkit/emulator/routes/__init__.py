@@ -21,6 +21,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "cloud",
     "account_groups",
     "alerts",
+    "alert_exports",
     "policies",
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`

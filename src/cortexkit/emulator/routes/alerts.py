@@ -162,7 +162,7 @@ def _spec_from_query(
     )
 
 
-def _spec_from_body(
+def spec_from_body(
     state: TenantState, body: dict[str, Any], *, detailed: bool, default_limit: int
 ) -> dict[str, Any]:
     """A listing spec from a POST's FilterModel body."""
@@ -217,6 +217,27 @@ def _run(state: TenantState, spec: dict[str, Any], detailed_override: bool | Non
     return result
 
 
+# The required query parameters of GET /v2/alert and GET /alert (Alerts.json marks timeType, timeAmount,
+# timeUnit and detailed required on both); the absolute and to_now forms of the time-range model
+# (api-facts section 6) need their own.
+REQUIRED_BY_TIME_TYPE: dict[str, tuple[str, ...]] = {
+    "relative": ("timeAmount", "timeUnit"),
+    "absolute": ("startTime", "endTime"),
+    "to_now": ("timeUnit",),
+}
+
+
+def _require_time_and_detailed(request: Request) -> None:
+    """400 `missing_required_parameter` naming the first required parameter a first-page GET lacks."""
+    params = request.query_params
+    kind = params.get("timeType")
+    if not kind:
+        raise errors.RedlockError(400, "missing_required_parameter", subject="timeType")
+    for name in (*REQUIRED_BY_TIME_TYPE.get(kind.lower(), ()), "detailed"):
+        if not params.get(name):
+            raise errors.RedlockError(400, "missing_required_parameter", subject=name)
+
+
 @router.get("/v2/alert")
 def list_alerts_v2_get(
     request: Request,
@@ -232,6 +253,7 @@ def list_alerts_v2_get(
     override = flag(detailed) if detailed is not None else None
     if page_token is not None:
         return _run(state, _spec_from_token(state, page_token), override)
+    _require_time_and_detailed(request)
     spec = _spec_from_query(
         state, request, sort_by=sort_by, limit=limit, detailed=bool(override), default_limit=MAX_LIMIT
     )
@@ -247,7 +269,7 @@ async def list_alerts_v2_post(
     override = flag(detailed) if detailed is not None else None
     if body.get("pageToken"):
         return _run(state, _spec_from_token(state, body["pageToken"]), override)
-    spec = _spec_from_body(state, body, detailed=bool(body.get("detailed", False)), default_limit=MAX_LIMIT)
+    spec = spec_from_body(state, body, detailed=bool(body.get("detailed", False)), default_limit=MAX_LIMIT)
     return _run(state, spec, override)
 
 
@@ -286,6 +308,7 @@ def list_alerts_legacy_get(
     sort_by: Annotated[list[str] | None, Query(alias="sortBy")] = None,
 ) -> list[dict[str, Any]]:
     state = state_of(emu)
+    _require_time_and_detailed(request)
     spec = _spec_from_query(
         state, request, sort_by=sort_by, limit=limit, detailed=flag(detailed), default_limit=LEGACY_CAP
     )
@@ -299,7 +322,7 @@ async def list_alerts_legacy_post(
     state = state_of(emu)
     body = await json_object(request, required=False)
     is_detailed = flag(detailed) if detailed is not None else bool(body.get("detailed", False))
-    spec = _spec_from_body(state, body, detailed=is_detailed, default_limit=LEGACY_CAP)
+    spec = spec_from_body(state, body, detailed=is_detailed, default_limit=LEGACY_CAP)
     return _legacy(state, spec, body.get("offset"))
 
 

@@ -84,8 +84,31 @@ def _event_of(line: str) -> dict[str, Any]:
     return payload
 
 
-def _run(ctx: StepContext, command: Sequence[str], args: Sequence[str], work: Path) -> list[str]:
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+def terraform_command_of(ctx: StepContext) -> tuple[str, ...] | None:
+    """The terraform command the job runs (the runner's setting, else PATH), None when there is none."""
+    return _command(ctx)
+
+
+def run_command(
+    ctx: StepContext,
+    command: Sequence[str],
+    args: Sequence[str],
+    work: Path,
+    extra_env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Run one terraform command in `work`, each output line a job event (the Cortex deploy uses it too,
+    with the azurerm provider's `ARM_*` sign-in in `extra_env`)."""
+    return _run(ctx, command, args, work, extra_env)
+
+
+def _run(
+    ctx: StepContext,
+    command: Sequence[str],
+    args: Sequence[str],
+    work: Path,
+    extra_env: Mapping[str, str] | None = None,
+) -> list[str]:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", **(extra_env or {})}
     errors: list[str] = []
     with subprocess.Popen(
         [*command, *args],

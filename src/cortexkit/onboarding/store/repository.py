@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from cortexkit.errors import CortexkitError
-from cortexkit.onboarding.model import STEPS, JobSpec
+from cortexkit.onboarding.model import JobSpec, steps_for
 from cortexkit.onboarding.records import Event, JobRecord, StepRecord
 from cortexkit.onboarding.secrets import KEY_FILE_NAME, Secret, SecretBox
 from cortexkit.onboarding.states import TERMINAL_STATES, JobState, StepState
@@ -207,16 +207,17 @@ class JobStore:
             )
             for r in step_rows
         }
+        spec = JobSpec.model_validate_json(row["spec_json"])
         return JobRecord(
             id=row["id"],
-            spec=JobSpec.model_validate_json(row["spec_json"]),
+            spec=spec,
             state=JobState(row["state"]),
             error=row["error"],
             account_id=row["account_id"],
             cancel_requested=bool(row["cancel_requested"]),
             created_at=float(row["created_at"]),
             updated_at=float(row["updated_at"]),
-            steps=tuple(by_name.get(name, StepRecord(name)) for name in STEPS),
+            steps=tuple(by_name.get(name, StepRecord(name)) for name in steps_for(spec)),
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:

@@ -1,0 +1,76 @@
+"""Create the Cortex template ONCE and record the instance id (the tracking GUID).
+
+A PENDING instance of the job's name is looked up first and adopted (fresh links from `edit_instance`);
+the intent is checkpointed before the create call, and a lost answer is reconciled by the same lookup
+inside `cloud_onboarding.create_instance_template`, never by a second create.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cortexkit import errors as api_errors
+from cortexkit.cortex.models import TemplateLinks
+from cortexkit.cortex.resources.cloud_onboarding import edit_changes, tracking_guid
+from cortexkit.onboarding.context import NeedsAttentionError, StepContext, StepFailedError
+from cortexkit.onboarding.cortexflow import access
+from cortexkit.onboarding.cortexflow.preflight import consent_link
+
+
+def links_of(links: TemplateLinks) -> dict[str, str]:
+    """The package links by kind (`ARM`, `TF`), from the `manual` part of the answer."""
+    return {str(k): str(v) for k, v in (links.manual or {}).items() if isinstance(v, str) and v}
+
+
+def pending_named(ctx: StepContext) -> list[str]:
+    rows = access.cortex(ctx).cloud_onboarding.instances(status="PENDING", name=ctx.spec.name)
+    return [r.instance_id for r in rows if r.instance_id]
+
+
+def _adopt(ctx: StepContext, instance_id: str, request: dict[str, Any], how: str) -> dict[str, Any]:
+    links = access.cortex(ctx).cloud_onboarding.edit_instance(instance_id, edit_changes(request))
+    ctx.io.set_account_id(ctx.job_id, instance_id)
+    ctx.log(f"{how}: Cortex instance {instance_id}", instance_id=instance_id)
+    return {"instance_id": instance_id, "links": links_of(links), "created": how == "created"}
+
+
+def _unapproved(exc: api_errors.APIError) -> bool:
+    text = f"{exc}".lower()
+    return "approv" in text or "consent" in text
+
+
+def create_template(ctx: StepContext) -> dict[str, Any]:
+    request = access.template_request(ctx)
+    found = pending_named(ctx)
+    if len(found) > 1:
+        raise NeedsAttentionError(
+            f"{len(found)} PENDING Cortex instances are named {ctx.spec.name!r} ({', '.join(found)}): keep "
+            "one, delete the others under Settings > Data Sources (PENDING filter), then resume with --force"
+        )
+    if found:
+        how = "adopted after an interrupted create" if ctx.partial.get("creating") else "adopted existing"
+        return _adopt(ctx, found[0], request, how)
+    ctx.checkpoint(creating=True)
+    try:
+        links = access.cortex(ctx).cloud_onboarding.create_instance_template(request)
+    except api_errors.OutcomeUnknownError as exc:
+        raise StepFailedError(f"creating the Cortex template: {exc}") from None
+    except api_errors.APIError as exc:
+        if _unapproved(exc):
+            raise StepFailedError(
+                f"Cortex refused the template: {exc}. An Entra administrator must grant admin consent to "
+                f"Cortex's app first: {consent_link(ctx.spec.tenant_id)}"
+            ) from None
+        raise StepFailedError(f"Cortex refused the template: {exc}") from None
+    ctx.hook("template:created")
+    instance_id = tracking_guid(links)
+    if not instance_id:
+        ids = pending_named(ctx)
+        if len(ids) != 1:
+            raise StepFailedError("the template answer carried no instance id and the lookup found none")
+        instance_id = ids[0]
+    ctx.io.set_account_id(ctx.job_id, instance_id)
+    ctx.log(
+        f"created Cortex instance {instance_id} (PENDING until the template runs)", instance_id=instance_id
+    )
+    return {"instance_id": instance_id, "links": links_of(links), "created": True}

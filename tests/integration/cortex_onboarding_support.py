@@ -1,0 +1,109 @@
+"""Helpers for the Cortex onboarding tests: the real `cortexkit onboard` CLI in a subprocess against the
+emulator over HTTP (Cortex API, signed template links, and the Azure side under /_azure)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.store import JobStore
+from tests.integration.cortex_support import cortex_client
+
+SECRET = "operator-secret-not-in-logs"
+
+
+def guid() -> str:
+    return str(uuid.uuid4())
+
+
+def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXCLOUD_"))}
+    env.update(running.cortex_env())
+    env.update(
+        CORTEXKIT_DATA_DIR=str(data_dir),
+        AZURE_CLIENT_SECRET=SECRET,
+        CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
+        CORTEXKIT_AZURE_GRAPH_URL=f"{running.url}/_azure/graph",
+        CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",
+        CORTEXKIT_GOVERNOR="off",
+    )
+    env.pop("CORTEXKIT_ONBOARD_KILL_AT", None)
+    env.pop("CORTEXKIT_PROFILE", None)
+    if kill_at:
+        env["CORTEXKIT_ONBOARD_KILL_AT"] = kill_at
+    return env
+
+
+def cli(
+    running: RunningEmulator, data_dir: Path, *args: str, kill_at: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", *args, "-o", "json"],
+        env=env_for(running, data_dir, kill_at),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def onboard_args(
+    tenant: str, subscription: str, name: str, *, deploy: str = "arm", client_id: str | None = None
+) -> list[str]:
+    args = [
+        "onboard",
+        "azure",
+        "--scope",
+        "subscription",
+        "--subscription-id",
+        subscription,
+        "--tenant-id",
+        tenant,
+        "--name",
+        name,
+        "--deploy",
+        deploy,
+        "--poll-interval",
+        "0.05",
+        "--verify-timeout",
+        "60",
+    ]
+    if client_id:
+        args += ["--client-id", client_id]
+    return args
+
+
+def only_job(data_dir: Path) -> Any:
+    store = JobStore(f"sqlite:///{data_dir / 'jobs.db'}")
+    try:
+        (job,) = store.list_jobs()
+        return job
+    finally:
+        store.close()
+
+
+def instances_named(running: RunningEmulator, name: str, status: str | None = None) -> list[Any]:
+    with cortex_client(running) as client:
+        rows = list(client.cloud_onboarding.instances(status="PENDING", name=name))
+        if status != "PENDING":
+            rows += list(client.cloud_onboarding.instances(name=name))
+    return [r for r in rows if r.instance_name == name and (status is None or r.status == status)]
+
+
+def control(running: RunningEmulator, path: str, body: dict[str, Any]) -> Any:
+    answer = httpx.post(f"{running.url}/_emulator/{path}", json=body, timeout=10)
+    answer.raise_for_status()
+    return answer.json() if answer.content else None
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    data = json.loads(result.stdout)
+    return data[0] if isinstance(data, list) else data
