@@ -69,6 +69,9 @@ def throwaway_cluster() -> Iterator[str]:
         os.chown(root, user.pw_uid, user.pw_gid)
     data, log = root / "data", root / "server.log"
     port = _free_port()
+    stop = [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
+    guard = _watchdog(stop, root)  # before the start: a session killed while it waits leaves nothing
+    atexit.register(_stop_quietly, stop, root)
     try:
         subprocess.run(
             [*prefix, initdb, "-D", str(data), "-U", ADMIN_USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
@@ -83,16 +86,11 @@ def throwaway_cluster() -> Iterator[str]:
             capture_output=True,
             timeout=120,
         )
-        stop = [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
-        guard = _watchdog(stop, root)
-        atexit.register(_stop_quietly, stop, root)
-        try:
-            yield f"postgresql+psycopg://{ADMIN_USER}@127.0.0.1:{port}/postgres"
-        finally:
-            atexit.unregister(_stop_quietly)
-            subprocess.run(stop, check=False, timeout=60, capture_output=True)
-            _release(guard)
+        yield f"postgresql+psycopg://{ADMIN_USER}@127.0.0.1:{port}/postgres"
     finally:
+        atexit.unregister(_stop_quietly)
+        subprocess.run(stop, check=False, timeout=60, capture_output=True)
+        _release(guard)
         shutil.rmtree(root, ignore_errors=True)
 
 
