@@ -17,8 +17,6 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.store import JobStore
 from tests.integration.cortex_support import cortex_client
 
-SECRET = "operator-secret-not-in-logs"
-
 
 def guid() -> str:
     return str(uuid.uuid4())
@@ -29,7 +27,7 @@ def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None
     env.update(running.cortex_env())
     env.update(
         CORTEXKIT_DATA_DIR=str(data_dir),
-        AZURE_CLIENT_SECRET=SECRET,
+        AZURE_CLIENT_SECRET=running.secret_key,  # the emulator's operator app secret
         CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
         CORTEXKIT_AZURE_GRAPH_URL=f"{running.url}/_azure/graph",
         CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",

@@ -14,7 +14,6 @@ import pytest
 
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from tests.integration.cortex_onboarding_support import (
-    SECRET,
     cli,
     control,
     guid,
@@ -173,5 +172,5 @@ def test_dry_run_lists_the_calls_without_credentials_or_a_store(
     assert run.returncode == 0, run.stderr
     steps = [(c["step"], c["method"]) for c in json.loads(run.stdout)]
     assert ("template", "POST") in steps and ("deploy", "PUT") in steps
-    assert SECRET not in run.stdout
+    assert emulator.secret_key not in run.stdout
     assert not (tmp_path / "jobs.db").exists()

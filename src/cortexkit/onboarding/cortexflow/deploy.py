@@ -214,10 +214,31 @@ def terraform(ctx: StepContext) -> dict[str, Any]:
         "ARM_CLIENT_SECRET": secret.reveal(),
         "ARM_SUBSCRIPTION_ID": str(ctx.spec.subscription_id or (subs[0] if subs else "")),
     }
+    _write_scope_vars(ctx, folder)
     ctx.checkpoint(applying=True)
     tf.run_command(ctx, command, ["init", "-input=false", "-no-color"], folder, env)
     tf.run_command(ctx, command, ["apply", "-auto-approve", "-input=false", "-json"], folder, env)
     return {"method": "terraform", "work_dir": str(folder), "state": "applied"}
+
+
+def scope_vars(ctx: StepContext, main_tf: str) -> dict[str, str]:
+    """Values of the scope variables the package's `main.tf` declares and its tfvars leave out."""
+    opts = access.options(ctx)
+    values: dict[str, str] = {}
+    if 'variable "subscription_id"' in main_tf and ctx.spec.subscription_id:
+        values["subscription_id"] = ctx.spec.subscription_id
+    if 'variable "management_group_id"' in main_tf:
+        values["management_group_id"] = opts.management_group_id or ctx.spec.tenant_id  # the tenant root
+    return values
+
+
+def _write_scope_vars(ctx: StepContext, folder: Path) -> None:
+    main_tf = "".join(p.read_text() for p in sorted(folder.glob("*.tf")))
+    values = scope_vars(ctx, main_tf)
+    if values:
+        path = folder / "cortexkit.auto.tfvars.json"
+        path.write_text(json.dumps(values, indent=2))
+        path.chmod(0o600)
 
 
 def deploy(ctx: StepContext) -> dict[str, Any]:

@@ -35,9 +35,11 @@ DISK_SCANNING_ACTIONS = ("Microsoft.Compute/galleries/write",)
 PROVIDERS = (
     "Microsoft.Security",
     "Microsoft.Insights",
-    "Microsoft.PolicyInsights",
-    "Microsoft.ManagedIdentity",
+    "Microsoft.Communication",
+    "Microsoft.Datadog",
+    "Microsoft.Aadiam",
 )
+"""The namespaces PANW's `cc-permissions-preflight` checks (reference/cortex-api.md §3.1)."""
 MAX_PROVIDER_CHECKS = 20
 """Subscriptions whose provider registration is read (a tenant may hold hundreds)."""
 
