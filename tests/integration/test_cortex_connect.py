@@ -266,3 +266,23 @@ def test_expired_links_are_refused_and_edit_instance_gives_fresh_ones(
     client.cloud_onboarding.delete_instances([guid])
     gone = httpx.get((fresh.manual or {})["ARM"], timeout=10)
     assert gone.status_code == 404 and b"NoSuchKey" in gone.content
+
+
+def test_redeploying_after_edit_instance_clears_pending_changes(
+    cortex: tuple[RunningEmulator, CortexClient],
+) -> None:
+    running, client = cortex
+    tenant, first_sub, second_sub = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    guid, links = create(client, template_body(tenant, "edited"))
+    deploy(running, tenant, f"/subscriptions/{first_sub}", arm_package(links["ARM"]), "cortex-1")
+    advance(running, DEPLOY + 1)
+    fresh = client.cloud_onboarding.edit_instance(guid, {"instance_name": "edited-2"})
+    edited = client.cloud_onboarding.find_instance(guid)
+    assert edited is not None and edited.is_pending_changes == 1 and edited.instance_name == "edited-2"
+    deploy(
+        running, tenant, f"/subscriptions/{second_sub}", arm_package((fresh.manual or {})["ARM"]), "cortex-2"
+    )
+    advance(running, DEPLOY + 1)
+    rerun = client.cloud_onboarding.find_instance(guid)
+    assert rerun is not None and rerun.is_pending_changes == 0 and rerun.status == "CONNECTED"
+    assert [a.account_id for a in client.cloud_onboarding.accounts(guid)] == [second_sub]
