@@ -126,15 +126,17 @@ def _runner(
 class _Clients:
     """The command's client for jobs of its own profile; a client per other profile a CSV row names.
 
-    The command's own client is closed with the root context; the others when the command ends.
+    The command's own client is closed with the root context; the others when the command ends. `cortex`:
+    the jobs are Cortex jobs (their profile's Cortex client), whatever else the environment selects.
     """
 
-    def __init__(self, cli: CliState) -> None:
+    def __init__(self, cli: CliState, *, cortex: bool = False) -> None:
         self.cli = cli
+        self.cortex = cortex
         self.extra: list[Any] = []
 
     def __call__(self, profile: str | None) -> Any:
-        if _cortex_profile(self.cli, profile):
+        if self.cortex:
             return self._cortex(profile)
         if profile is None or profile == self.cli.profile:
             return self.cli.client()
@@ -157,18 +159,6 @@ class _Clients:
     def close(self) -> None:
         for client in self.extra:
             client.close()
-
-
-def _cortex_profile(cli: CliState, profile: str | None) -> bool:
-    """Whether jobs of this profile talk to Cortex Cloud (a Cortex profile, or CORTEXCLOUD_* settings)."""
-    if profile is not None and profile != cli.profile:
-        from cortexkit.cortex.profiles import profile_backend
-
-        return profile_backend(profile) == "cortex"
-    try:
-        return cli.dialect() == "cortex"
-    except UsageProblem:
-        return False
 
 
 @contextmanager
@@ -390,7 +380,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
     secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir, store_url)
-    clients = _Clients(cli)
+    clients = _Clients(cli, cortex=cortex_flow)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
     job_ids = [store.create_job(s, secret=secret) for s in specs]
     for job_id, spec in zip(job_ids, specs, strict=True):
@@ -498,7 +488,11 @@ def resume_job(  # noqa: PLR0917
             "service_principal_id": sp_id,
         }
         store.complete_step_externally(job.id, "identity", identity, f"outputs read from {terraform_outputs}")
-    clients = _Clients(cli)
+    if job.spec.cortex is not None and job.spec.profile in (None, cli.profile):
+        from cortexkit.cli.onboard_cortex import require_cortex_credentials
+
+        require_cortex_credentials(cli)  # before the job is claimed: exit 2, the job untouched
+    clients = _Clients(cli, cortex=job.spec.cortex is not None)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
     try:
         with _live(store, [job.id]):
