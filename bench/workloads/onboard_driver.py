@@ -1,12 +1,14 @@
 """Drives cortexkit's onboarding engine the way `cortexkit onboard azure --from-csv` does (child side).
 
 One shared Client (one token, one rate limiter) lent to every job, `bulk.run_all` over `Runner.run`
-with `--concurrency 16`; the store is a SQLite file in the run's scratch directory.
+with `--concurrency 16` (one runner: one outage breaker for the bulk); the store is a SQLite file in the
+run's scratch directory. The process's RSS is read after the 100th job and at the end (flat memory).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from typing import Any
 
@@ -41,17 +43,45 @@ def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, An
         )
         job_ids.append(store.create_job(spec, secret="bench-client-secret"))
     settings = RunnerSettings(verify_timeout=120.0, poll_interval=POLL_INTERVAL_S)
+    finished = [0]
+    rss: dict[str, float | None] = {}
+    lock = threading.Lock()
     with Client(api_url=ctx.url, access_key_id=ctx.access_key_id, secret_key=ctx.secret_key) as client:
         runner = Runner(store, shared_client_factory(lambda: client), settings=settings)
-        jobs = run_all(job_ids, runner.run, CONCURRENCY)
+
+        def run(job_id: str) -> Any:
+            job = runner.run(job_id)
+            with lock:
+                finished[0] += 1
+                if finished[0] == 100:
+                    rss["rss_mb_at_100_jobs"] = current_rss_mb()
+            return job
+
+        jobs = run_all(job_ids, run, CONCURRENCY)
+        rss["rss_mb_at_end"] = current_rss_mb()
         stats = client.stats
+        breaker = runner.breaker(None)
     done = sum(1 for job in jobs if getattr(job, "ok", False))
     errors = sorted({str(getattr(job, "error", "")) for job in jobs if not getattr(job, "ok", False)})
     extra: dict[str, Any] = {
         "concurrency": CONCURRENCY,
         "client_retries": getattr(stats, "retries", None),
+        "outages": len(breaker.outages),
+        **{k: round(v, 1) for k, v in rss.items() if v is not None},
     }
     if errors:
         extra["job_errors"] = "; ".join(errors)[:300]
     store.close()
     return done, len(jobs) - done, extra
+
+
+def current_rss_mb() -> float | None:
+    """This process's resident set now (VmRSS), in MB; None where /proc is not there."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        pass
+    return None

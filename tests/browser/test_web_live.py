@@ -140,7 +140,7 @@ def test_a_waiting_job_offers_resume_and_says_it_waits(
     page.goto(f"{ui.base_url}/jobs/{job_id}")
     expect(page.locator("#job-state")).to_have_text("waiting")
     expect(page.locator("#resume-form")).to_be_visible()
-    expect(page.locator("#live-status")).to_contain_text("Waiting for you")
+    expect(page.locator("#live-status")).to_contain_text("Waiting: the reason is shown above")
 
 
 @pytest.mark.parametrize("width", [1280, 400])

@@ -111,7 +111,7 @@ def test_onboard_three_subscriptions_from_csv(demo_ui: RunningUI, new_page: Call
     expect(page.locator("#preview-title")).to_have_text("Preview: 3 rows ready")
     page.get_by_label("Client secret").fill("csv-secret")
     page.get_by_role("button", name="Start 3 onboarding jobs").click()
-    rows = page.locator("#jobs-table tr[data-job]")
+    rows = page.locator("#batch-table tr[data-job]")
     expect(rows).to_have_count(3)
     ids = [rows.nth(i).get_attribute("data-job") for i in range(3)]
     for job_id in ids:

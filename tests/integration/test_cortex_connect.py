@@ -25,6 +25,7 @@ from .cortex_support import cortex_client
 
 Make = Callable[..., RunningEmulator]
 STATUS_DELAY = 60
+DEPLOY = 30  # emulator-clock seconds a deployment takes here; real time under load never ends one early
 ARM_FILES = {"template.json", "parameters.json", "parameters.sh", "graphAPIRoles.json", "onboard.sh"}
 
 
@@ -33,6 +34,7 @@ def cortex(make_emulator: Make) -> Iterator[tuple[RunningEmulator, CortexClient]
     running = make_emulator(
         alerts=10, accounts=2, status_delay=STATUS_DELAY, cortex_issues=5, cortex_assets=5
     )
+    httpx.post(f"{running.url}/_emulator/azure", json={"deployment_delay": DEPLOY}).raise_for_status()
     with cortex_client(running) as client:
         yield running, client
 
@@ -126,7 +128,7 @@ def test_deploying_the_arm_package_connects_the_instance(
     deploy(running, tenant, f"/subscriptions/{sub}", files, f"cortex-{guid}")
     pending = client.cloud_onboarding.find_instance(guid)
     assert pending is not None and pending.status == "PENDING"  # the deployment is still running
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     connected = client.cloud_onboarding.find_instance(guid)
     assert connected is not None and connected.status == "CONNECTED"
     assert set(labels(client, guid).values()) == {"Retrieving"}
@@ -177,7 +179,7 @@ def test_management_group_and_tenant_scopes_bring_their_subscriptions(
     org_guid, org_links = create(client, template_body(tenant, "org", scope="ORGANIZATION"))
     deploy(running, tenant, f"{MG}{tenant}", arm_package(mg_links["ARM"]), "cortex-mg")
     deploy(running, tenant, "", arm_package(org_links["ARM"]), "cortex-org")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     mg_accounts = sorted(a.account_id for a in client.cloud_onboarding.accounts(mg_guid))
     assert mg_accounts == [s for s in all_subs if s != excluded]
     org_accounts = sorted(a.account_id for a in client.cloud_onboarding.accounts(org_guid))
@@ -198,7 +200,7 @@ def test_warning_and_error_outcomes_from_the_control_plane(
     created = {name: create(client, template_body(tenant, name)) for name in ("warned", "errored", "plain")}
     for name, (_guid, links) in created.items():
         deploy(running, tenant, f"/subscriptions/{uuid.uuid4()}", arm_package(links["ARM"]), f"cortex-{name}")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     assert {name: client.cloud_onboarding.find_instance(g).status for name, (g, _) in created.items()} == {  # type: ignore[union-attr]
         "warned": "CONNECTED",
         "errored": "CONNECTED",
@@ -231,13 +233,13 @@ def test_failed_deployment_leaves_it_pending_until_a_redeploy_succeeds(
     files = arm_package(links["ARM"])
     httpx.post(f"{running.url}/_emulator/azure", json={"deployment_failure": {"code": "PolicyViolation"}})
     deploy(running, tenant, scope, files, "cortex")
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     with azure_session(running, tenant) as arm:
         assert arm.get(deployment_path(scope, "cortex")).json()["properties"]["provisioningState"] == "Failed"
         assert client.cloud_onboarding.find_instance(guid).status == "PENDING"  # type: ignore[union-attr]
         again = arm.put(deployment_path(scope, "cortex"), json=_body(files))
         assert again.status_code == 200
-    advance(running, 4)
+    advance(running, DEPLOY + 1)
     assert client.cloud_onboarding.find_instance(guid).status == "CONNECTED"  # type: ignore[union-attr]
 
 
@@ -264,3 +266,23 @@ def test_expired_links_are_refused_and_edit_instance_gives_fresh_ones(
     client.cloud_onboarding.delete_instances([guid])
     gone = httpx.get((fresh.manual or {})["ARM"], timeout=10)
     assert gone.status_code == 404 and b"NoSuchKey" in gone.content
+
+
+def test_redeploying_after_edit_instance_clears_pending_changes(
+    cortex: tuple[RunningEmulator, CortexClient],
+) -> None:
+    running, client = cortex
+    tenant, first_sub, second_sub = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    guid, links = create(client, template_body(tenant, "edited"))
+    deploy(running, tenant, f"/subscriptions/{first_sub}", arm_package(links["ARM"]), "cortex-1")
+    advance(running, DEPLOY + 1)
+    fresh = client.cloud_onboarding.edit_instance(guid, {"instance_name": "edited-2"})
+    edited = client.cloud_onboarding.find_instance(guid)
+    assert edited is not None and edited.is_pending_changes == 1 and edited.instance_name == "edited-2"
+    deploy(
+        running, tenant, f"/subscriptions/{second_sub}", arm_package((fresh.manual or {})["ARM"]), "cortex-2"
+    )
+    advance(running, DEPLOY + 1)
+    rerun = client.cloud_onboarding.find_instance(guid)
+    assert rerun is not None and rerun.is_pending_changes == 0 and rerun.status == "CONNECTED"
+    assert [a.account_id for a in client.cloud_onboarding.accounts(guid)] == [second_sub]

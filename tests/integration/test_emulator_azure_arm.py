@@ -31,7 +31,7 @@ TENANT = "11111111-2222-4333-8444-555555555555"
 @pytest.fixture
 def azure(make_emulator: Make) -> Iterator[tuple[RunningEmulator, httpx.Client]]:
     running = make_emulator(alerts=10, accounts=2)
-    control(running, deployment_delay=30)  # Accepted for 10 s, Running until 30 s: room for real time
+    control(running, deployment_delay=60, whatif_delay=30)  # Accepted < 20 s, Running < 60 s: slack for load
     with azure_session(running, TENANT) as client:
         yield running, client
 
@@ -59,9 +59,9 @@ def test_deployment_moves_on_the_emulator_clock(
     status_url = created.headers["Azure-AsyncOperation"]
     assert httpx.get(status_url, headers=client.headers).json() == {"status": "Accepted"}
 
-    advance(running, 12)
+    advance(running, 22)
     assert client.get(path).json()["properties"]["provisioningState"] == "Running"
-    advance(running, 20)
+    advance(running, 40)
     done = client.get(path).json()
     assert done["properties"]["provisioningState"] == "Succeeded"
     assert httpx.get(status_url, headers=client.headers).json() == {"status": "Succeeded"}
@@ -85,13 +85,13 @@ def test_operations_show_each_resource_as_it_is_made(azure: tuple[RunningEmulato
     ops_path = deployment_path(scope, "d", "/operations")
     first = client.get(ops_path).json()["value"]
     assert [o["properties"]["provisioningState"] for o in first] == ["Accepted"]
-    advance(running, 11)  # Running: the first resource is still being made
+    advance(running, 22)  # Running: the first resource is still being made
     running_ops = client.get(ops_path).json()["value"]
     assert [o["properties"]["provisioningState"] for o in running_ops] == ["Running"] * 3
-    advance(running, 7)  # 18 s: first third of the Running phase (10..30 s) done
+    advance(running, 14)  # 36 s: first third of the Running phase (20..60 s) done
     states = [o["properties"]["provisioningState"] for o in client.get(ops_path).json()["value"]]
     assert states == ["Succeeded", "Running", "Running"]
-    advance(running, 20)
+    advance(running, 30)
     final = client.get(ops_path).json()["value"]
     assert [o["properties"]["provisioningState"] for o in final] == ["Succeeded"] * 3
     targets = [o["properties"]["targetResource"] for o in final]
@@ -118,7 +118,7 @@ def test_put_while_active_is_refused_and_a_redeploy_creates_nothing_twice(
     active = client.put(path, json=deploy_body())
     assert active.status_code == 409
     assert active.json()["error"]["code"] == "DeploymentActive"
-    advance(running, 31)
+    advance(running, 61)
     cloud = azure_cloud(running.emulator)
     assert client.get(path).json()["properties"]["provisioningState"] == "Succeeded"
     made = dict(cloud.arm.resources)
@@ -128,7 +128,7 @@ def test_put_while_active_is_refused_and_a_redeploy_creates_nothing_twice(
     assert again.status_code == 200  # an existing deployment replaced: 200, as Azure answers
     assert again.json()["properties"]["provisioningState"] == "Accepted"
     assert again.json()["properties"]["correlationId"] != first_run
-    advance(running, 31)
+    advance(running, 61)
     assert client.get(path).json()["properties"]["provisioningState"] == "Succeeded"
     assert set(cloud.arm.resources) == set(made)
     listed = httpx.get(f"{running.url}/_emulator/azure").json()
@@ -148,7 +148,7 @@ def test_planted_failure_fails_the_run_with_its_code(azure: tuple[RunningEmulato
     )
     client.put(deployment_path(scope, "good"), json=deploy_body(identityName="one")).raise_for_status()
     client.put(deployment_path(scope, "bad"), json=deploy_body(identityName="two")).raise_for_status()
-    advance(running, 31)
+    advance(running, 61)
     assert client.get(deployment_path(scope, "good")).json()["properties"]["provisioningState"] == "Succeeded"
     failed = client.get(deployment_path(scope, "bad")).json()["properties"]
     assert failed["provisioningState"] == "Failed"
@@ -178,7 +178,7 @@ def test_what_if_reports_create_then_no_change_then_modify(
         assert started.status_code == 202 and started.headers["Retry-After"]
         location = started.headers["Location"]
         assert httpx.get(location, headers=client.headers).status_code == 202
-        advance(running, 1.5)
+        advance(running, 31)
         result = httpx.get(location, headers=client.headers)
         assert result.status_code == 200
         assert result.json()["status"] == "Succeeded"
@@ -189,7 +189,7 @@ def test_what_if_reports_create_then_no_change_then_modify(
     assert [c["changeType"] for c in first] == ["Create", "Create"]
     assert client.get(deployment_path(scope, "cortex")).status_code == 404  # what-if deploys nothing
     client.put(deployment_path(scope, "cortex"), json=deploy_body()).raise_for_status()
-    advance(running, 31)
+    advance(running, 61)
     assert [c["changeType"] for c in what_if(deploy_body())] == ["NoChange", "NoChange"]
     moved = identity_template()
     moved["resources"][0]["location"] = "westeurope"
@@ -243,4 +243,4 @@ def test_control_plane_refuses_bad_knobs_and_changes_nothing(
     ):
         refused = httpx.post(url, json=body)
         assert refused.status_code == 400 and words in refused.json()["error"], body
-    assert httpx.get(url).json()["deployment_delay"] == 30
+    assert httpx.get(url).json()["deployment_delay"] == 60

@@ -156,3 +156,23 @@ def test_reads_need_a_token_and_an_api_version(running: RunningEmulator) -> None
     anonymous = httpx.get(f"{running.url}/_azure/arm/subscriptions?api-version=2022-12-01")
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_permissions_can_differ_per_scope(running: RunningEmulator) -> None:
+    sub = str(uuid.uuid4())
+    reader = [{"actions": ["*/read"]}]
+    control(
+        running, permissions_by_scope={f"{MG}{TENANT}": reader, f"subscriptions/{sub}": [{"actions": ["*"]}]}
+    )
+    with azure_session(running, TENANT) as client:
+
+        def actions(scope: str) -> list[str]:
+            value = client.get(f"{scope}/{AUTHZ}/permissions?api-version=2022-04-01").json()["value"]
+            return [a for p in value for a in p["actions"]]
+
+        assert actions(f"{MG}{TENANT}") == ["*/read"]
+        assert actions(f"/subscriptions/{sub}") == ["*"]
+        assert actions(f"/subscriptions/{sub}/resourceGroups/rg") == ["*"]  # below a listed scope
+        assert actions(f"{MG}elsewhere") == ["*"]  # the default list
+    refused = httpx.post(f"{running.url}/_emulator/azure", json={"permissions_by_scope": {"x": "all"}})
+    assert refused.status_code == 400 and "permissions_by_scope" in refused.json()["error"]

@@ -26,7 +26,13 @@ from openapi_schema_validator import OAS30ReadValidator
 
 from cortexkit.emulator.server import RunningEmulator
 from tests.integration.routes_support import private_emulator
-from tests.spec_validation import SpecViolation, find_path_template, load_spec, response_schema
+from tests.spec_validation import (
+    SpecViolation,
+    find_path_template,
+    load_spec,
+    response_schema,
+    validation_components,
+)
 
 
 def _enum_any_case(
@@ -92,7 +98,7 @@ def _schema(spec_file: str, method: str, path: str, status: int) -> dict[str, An
 def conforms(spec_file: str, method: str, path: str, status: int, body: Any) -> None:
     schema = _schema(spec_file, method, path, status)
     assert schema is not None, f"{method} {path} {status}: the spec documents no JSON body"
-    root = {**schema, "components": load_spec(spec_file).get("components", {})}
+    root = {**schema, "components": validation_components(spec_file)}
     problems = sorted(LenientValidator(root).iter_errors(body), key=lambda e: list(e.absolute_path))
     if problems:
         lines = [

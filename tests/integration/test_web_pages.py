@@ -174,6 +174,7 @@ def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack)
     assert response.status_code == 303
     started = [j.id for j in stack.store.list_jobs()]
     assert len(started) == 3
+    assert response.headers["location"] == "/batches/b"
     listing = client.get(response.headers["location"]).text
     assert all(job_id in listing for job_id in started)
     for job_id in started:
@@ -248,6 +249,27 @@ def test_sse_resumes_after_last_event_id_and_ends_when_the_job_settles(
     assert payload["job_id"] == job_id and payload["type"] in {"step", "output"}
 
 
+def test_the_stream_of_an_orphaned_job_ends_and_resume_and_cancel_work(
+    client: TestClient, store: JobStore
+) -> None:
+    """The defect: a job whose runner died stayed `running`; its stream never ended, Resume was a 409 and
+    the page had no word for it. The lease says the runner is gone."""
+    from cortexkit.onboarding.model import JobSpec
+    from tests.integration.web_support import spec_data
+
+    job_id = store.create_job(JobSpec.model_validate(spec_data("Orphan")), secret=SECRET)
+    store.claim(job_id, owner="gone-host:1#x", lease_seconds=0.2)
+    time.sleep(0.3)
+    with client.stream("GET", f"/jobs/{job_id}/events") as response:
+        frames = _sse_frames(response.read().decode())
+    end = json.loads(frames[-1]["data"])
+    assert frames[-1]["event"] == "end" and end["state"] == "running" and end["orphaned"] is True
+    assert "gone" in end["message"]
+    assert 'id="orphaned"' in client.get(f"/jobs/{job_id}").text
+    assert client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": CSRF}).status_code == 303
+    assert store.require_job(job_id).state is JobState.CANCELLED
+
+
 def test_job_json_lists_the_engines_steps_with_those_not_reached_pending(
     client: TestClient, store: JobStore
 ) -> None:
@@ -276,7 +298,7 @@ def test_cancel_and_resume_need_csrf_and_respect_the_state(client: TestClient, s
     assert client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": CSRF}).status_code == 303
     assert store.cancel_requested(job_id)
     refused = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
-    assert refused.status_code == 409 and "only failed or waiting jobs resume" in refused.text
+    assert refused.status_code == 409 and "only failed or waiting jobs" in refused.text
     finish(store, job_id, JobState.FAILED, "validate: the subscription is not in the tenant")
     assert client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF}).status_code == 303
     stack.engine.runner.join(job_id, 60)
@@ -298,7 +320,7 @@ def test_a_waiting_terraform_job_shows_as_waiting_and_resumes(
     assert "--terraform-outputs" in data["error"]
     page = client.get(f"/jobs/{job_id}").text
     assert 'data-state="waiting"' in page and 'id="resume-form"' in page
-    assert "Waiting for you" in page
+    assert "Waiting: the reason is shown above" in page
     resumed = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": CSRF})
     assert resumed.status_code == 303
     stack.engine.runner.join(job_id, 60)

@@ -51,6 +51,7 @@ POSTURE = "CompliancePosture.json"
 STANDARDS = "ComplianceStandards.json"
 SEARCH = "SearchMicroService.json"
 AUDIT = "AuditLogsMicroService.json"
+REPORTS = "Reports.json"
 # (method, the app's route template, spec file, the spec's template); spec None = no official spec.
 OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/login", "Login.json", "/login"),
@@ -92,6 +93,14 @@ OPERATIONS: list[tuple[str, str, str | None, str | None]] = [
     ("POST", "/v2/inventory", "AssetInventory.json", "/v2/inventory"),
     ("GET", "/v3/inventory", "AssetInventory.json", "/v3/inventory"),
     ("POST", "/v3/inventory", "AssetInventory.json", "/v3/inventory"),
+    ("GET", "/resource/scan_info", "AssetExplorer.json", "/resource/scan_info"),
+    ("GET", "/report", REPORTS, "/report"),
+    ("POST", "/report", REPORTS, "/report"),
+    ("GET", "/report/type", REPORTS, "/report/type"),
+    ("GET", "/report/{report_id}", REPORTS, "/report/{id}"),
+    ("DELETE", "/report/{report_id}", REPORTS, "/report/{id}"),
+    ("GET", "/report/{report_id}/download", REPORTS, "/report/{id}/download"),
+    ("POST", "/resource/scan_info", "AssetExplorer.json", "/resource/scan_info"),
     ("GET", "/compliance/{compliance_id}", STANDARDS, "/compliance/{complianceId}"),
     ("GET", "/compliance/{compliance_id}/requirement", STANDARDS, "/compliance/{complianceId}/requirement"),
     ("GET", "/compliance/{requirement_id}/section", STANDARDS, "/compliance/{requirementId}/section"),
@@ -223,7 +232,18 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
     job = client.post(
         "/alert/csv", json={"filters": [{"name": "alert.status", "operator": "=", "value": "open"}]}
     )
-    client.post("/_emulator/clock", json={"advance": 5})  # the export job is ready to download
+    report = client.post(
+        "/report",
+        json={
+            "cloudType": "aws",
+            "name": "fuzz",
+            "target": {
+                "timeRange": {"type": "to_now", "value": "epoch"},
+                "complianceStandardIds": [standards[0]["id"]],
+            },
+        },
+    )
+    client.post("/_emulator/clock", json={"advance": 5})  # the export job and the report are ready
     return {
         "cloud_type": ["azure", "aws", "gcp"],
         "account_id": [a["accountId"] for a in accounts],
@@ -236,6 +256,7 @@ def known(api: tuple[RunningEmulator, httpx.Client]) -> dict[str, list[str]]:
         ],
         "enabled": ["true", "false"],
         "job_id": [job.json()["id"]],
+        "report_id": [report.json()["id"]],
     }
 
 

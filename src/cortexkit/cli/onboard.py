@@ -74,6 +74,31 @@ Terraform = Annotated[
     str | None,
     typer.Option("--terraform", envvar="CORTEXKIT_TERRAFORM", help="terraform binary (default: PATH)."),
 ]
+OutageBudget = Annotated[
+    str,
+    typer.Option(
+        "--outage-budget",
+        help="How long the jobs wait out an API outage (paused, 'waiting') before they end failed and "
+        "resumable: 900, 90s, 15m, 1h.",
+    ),
+]
+DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _seconds(text: str, option: str) -> float:
+    """`900`, `90s`, `15m`, `1h` as seconds; anything else is a usage problem naming the option."""
+    value = text.strip().lower()
+    unit = DURATION_UNITS.get(value[-1:]) if value else None
+    number = value[:-1] if unit is not None else value
+    try:
+        seconds = float(number) * (unit or 1.0)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise UsageProblem(
+            f"{option}: {text!r} is not a duration; write seconds or a unit, like 900, 90s or 15m"
+        )
+    return seconds
 
 
 def _store(data_dir: Path | None, store_url: str | None = None) -> JobStore:
@@ -112,12 +137,21 @@ def _kill_hook() -> Callable[[str], None] | None:
 
 
 def _runner(
-    clients: _Clients, store: JobStore, verify_timeout: float, poll: float, terraform: str | None
+    clients: _Clients,
+    store: JobStore,
+    verify_timeout: float,
+    poll: float,
+    terraform: str | None,
+    *,
+    outage_budget: float | None = None,
 ) -> Runner:
     from cortexkit.onboarding.runenv import runner_settings
     from cortexkit.onboarding.runner import Runner, shared_client_factory
 
-    settings = runner_settings(terraform=terraform, verify_timeout=verify_timeout, poll_interval=poll)
+    tunables: dict[str, Any] = {"verify_timeout": verify_timeout, "poll_interval": poll}
+    if outage_budget is not None:
+        tunables["outage_budget"] = outage_budget
+    settings = runner_settings(terraform=terraform, **tunables)
     return Runner(
         store, shared_client_factory(clients, per_profile=True), settings=settings, hook=_kill_hook()
     )
@@ -127,16 +161,18 @@ class _Clients:
     """The command's client for jobs of its own profile; a client per other profile a CSV row names.
 
     The command's own client is closed with the root context; the others when the command ends. `cortex`:
-    the jobs are Cortex jobs (their profile's Cortex client), whatever else the environment selects.
+    True for Cortex jobs, False for Prisma jobs, None (a mix, `resume --all`) to follow each profile's
+    dialect (a Cortex profile, or CORTEXCLOUD_* for the command's own).
     """
 
-    def __init__(self, cli: CliState, *, cortex: bool = False) -> None:
+    def __init__(self, cli: CliState, *, cortex: bool | None = False) -> None:
         self.cli = cli
         self.cortex = cortex
         self.extra: list[Any] = []
 
     def __call__(self, profile: str | None) -> Any:
-        if self.cortex:
+        cortex = _cortex_profile(self.cli, profile) if self.cortex is None else self.cortex
+        if cortex:
             return self._cortex(profile)
         if profile is None or profile == self.cli.profile:
             return self.cli.client()
@@ -159,6 +195,18 @@ class _Clients:
     def close(self) -> None:
         for client in self.extra:
             client.close()
+
+
+def _cortex_profile(cli: CliState, profile: str | None) -> bool:
+    """Whether jobs of this profile talk to Cortex Cloud (a Cortex profile, or CORTEXCLOUD_* settings)."""
+    if profile is not None and profile != cli.profile:
+        from cortexkit.cortex.profiles import profile_backend
+
+        return profile_backend(profile) == "cortex"
+    try:
+        return cli.dialect() == "cortex"
+    except UsageProblem:
+        return False
 
 
 @contextmanager
@@ -216,6 +264,23 @@ def _finish(cli: CliState, jobs: list[JobRecord]) -> None:
             output.message(f"job {job.id[:8]} is {job.state}: {job.error}")
     if not all(j.ok for j in jobs):
         raise typer.Exit(1)
+
+
+def _summary(jobs: list[JobRecord], batch: str | None, busy: int = 0) -> None:
+    """The bulk's last line on stderr: how many jobs ended how, and the one command that carries the rest
+    on."""
+    from collections import Counter
+
+    counts = Counter(str(j.state) for j in jobs)
+    parts = [f"{n} {state}" for state, n in sorted(counts.items(), key=lambda kv: (kv[0] != "done", kv[0]))]
+    if busy:
+        parts.append(f"{busy} run by another live runner (left alone)")
+    line = f"{len(jobs) + busy} job(s): " + ", ".join(parts or ["none"])
+    if any(j.can_resume for j in jobs):
+        line += "; carry them on with 'cortexkit onboard resume " + (
+            f"--batch {batch}'" if batch else "--all'"
+        )
+    output.message(line)
 
 
 def _spec_data(**values: Any) -> dict[str, Any]:
@@ -297,6 +362,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     no_audit_logs: Annotated[
         bool, typer.Option("--no-audit-logs", help="Cortex: do not collect audit logs.")
     ] = False,
+    outage_budget: OutageBudget = "15m",
 ) -> None:
     """Onboard one Azure subscription or tenant, or one per row of a CSV file (through Cortex Cloud with a
     Cortex profile or CORTEXCLOUD_* settings)."""
@@ -374,6 +440,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         calls = [{"job": s.name, **c.as_dict()} for s in specs for c in plan(s)]
         cli.emit(calls, output.columns("job", "step", "service", "method", "path", "purpose"))
         return
+    budget = _seconds(outage_budget, "--outage-budget")
     if cortex_flow:
         needs_secret = onboard_cortex.needs_secret(specs)
     else:
@@ -381,17 +448,26 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir, store_url)
     clients = _Clients(cli, cortex=cortex_flow)
-    runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
-    job_ids = [store.create_job(s, secret=secret) for s in specs]
+    runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
+    from cortexkit.onboarding.bulk import new_batch_id, run_all
+
+    batch = new_batch_id() if from_csv is not None else None
+    job_ids = [
+        store.create_job(s, secret=secret, idempotency_key=f"{batch}:{i}" if batch else None)
+        for i, s in enumerate(specs)
+    ]
     for job_id, spec in zip(job_ids, specs, strict=True):
         output.message(f"job {job_id} created for {spec.name!r}")
-    from cortexkit.onboarding.bulk import run_all
+    if batch:
+        output.message(f"batch {batch}: {len(job_ids)} job(s)")
 
     try:
         with _live(store, job_ids):
             jobs = run_all(job_ids, runner.run, concurrency)
     finally:
         clients.close()
+    if batch:
+        _summary(jobs, batch)
     _finish(cli, jobs)
     if row_errors:
         raise typer.Exit(1)
@@ -441,7 +517,9 @@ def show_job(
 @app.command("resume")
 def resume_job(  # noqa: PLR0917
     ctx: typer.Context,
-    job_ref: Annotated[str, typer.Argument(help="Job id or a unique prefix of it.")],
+    job_ref: Annotated[
+        str | None, typer.Argument(help="Job id or a unique prefix of it (or --all / --batch).")
+    ] = None,
     terraform_outputs: Annotated[
         Path | None,
         typer.Option("--terraform-outputs", help="`terraform output -json` of the applied template."),
@@ -455,10 +533,41 @@ def resume_job(  # noqa: PLR0917
         bool,
         typer.Option("--force", help="Resume a cancelled or needs-attention job: runs its remaining steps."),
     ] = False,
+    resume_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every resumable job: failed, waiting, never started, or running under a runner that died.",
+        ),
+    ] = False,
+    batch: Annotated[
+        str | None, typer.Option("--batch", help="The resumable jobs of one bulk (its batch id).")
+    ] = None,
+    concurrency: Concurrency = 4,
+    outage_budget: OutageBudget = "15m",
 ) -> None:
-    """Carry a job on from its last finished step (a cancelled one only with --force)."""
+    """Carry a job on from its last finished step (a cancelled one only with --force); --all or --batch
+    carry on every resumable job, through the same worker pool as a bulk."""
     cli = state(ctx)
+    chosen = [name for name, on in (("a job id", job_ref), ("--all", resume_all), ("--batch", batch)) if on]
+    if len(chosen) != 1:
+        raise UsageProblem("resume takes one of: a job id, --all or --batch ID")
+    budget = _seconds(outage_budget, "--outage-budget")
     store = _store(data_dir, store_url)
+    if job_ref is None:
+        if terraform_outputs is not None or force:
+            raise UsageProblem("--terraform-outputs and --force take one job id, not --all or --batch")
+        _resume_many(
+            cli,
+            store,
+            batch,
+            concurrency=concurrency,
+            verify_timeout=verify_timeout,
+            poll_interval=poll_interval,
+            terraform=terraform,
+            budget=budget,
+        )
+        return
     job = _job(store, job_ref)
     if job.ok:
         output.message(f"job {job.id[:8]} is already done")
@@ -493,13 +602,67 @@ def resume_job(  # noqa: PLR0917
 
         require_cortex_credentials(cli)  # before the job is claimed: exit 2, the job untouched
     clients = _Clients(cli, cortex=job.spec.cortex is not None)
-    runner = _runner(clients, store, verify_timeout, poll_interval, terraform)
+    runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
     try:
         with _live(store, [job.id]):
             finished = runner.run(job.id, force=force)
     finally:
         clients.close()
     _finish(cli, [finished])
+
+
+def _resume_many(
+    cli: CliState,
+    store: JobStore,
+    batch: str | None,
+    *,
+    concurrency: int,
+    verify_timeout: float,
+    poll_interval: float,
+    terraform: str | None,
+    budget: float,
+) -> None:
+    """`resume --all` / `--batch`: every resumable job through one runner (one breaker, one client per
+    profile) and the bulk's pool; a job another live runner holds is left to it."""
+    from cortexkit.onboarding.bulk import resumable, run_all
+    from cortexkit.onboarding.runner import JobBusyError
+
+    if batch is not None:
+        ids = store.batch_job_ids(batch)
+        if not ids:
+            raise UsageProblem(f"--batch: no job belongs to batch {batch!r}; the bulk printed its batch id")
+        jobs = [store.require_job(i) for i in ids]
+    else:
+        jobs = store.list_jobs()
+    todo = resumable(jobs)
+    if not todo:
+        output.message("nothing to resume: no job is failed, waiting, pending or orphaned")
+        if batch is not None:
+            _finish(cli, jobs)
+        return
+    output.message(f"resuming {len(todo)} job(s)")
+    kinds = {j.spec.cortex is not None for j in todo}
+    clients = _Clients(cli, cortex=kinds.pop() if len(kinds) == 1 else None)
+    runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
+    busy: list[str] = []
+
+    def run(job_id: str) -> JobRecord | None:
+        try:
+            return runner.run(job_id)
+        except JobBusyError as exc:
+            output.message(f"job {job_id[:8]}: left alone: {exc}")
+            busy.append(job_id)
+            return None
+
+    try:
+        with _live(store, [j.id for j in todo]):
+            ran = [j for j in run_all([j.id for j in todo], run, concurrency) if j is not None]
+    finally:
+        clients.close()
+    _summary(ran, batch, len(busy))
+    if batch is not None:  # the whole batch, done ones included, as the bulk showed it
+        ran = [store.require_job(i) for i in store.batch_job_ids(batch) if i not in busy]
+    _finish(cli, ran)
 
 
 @app.command("cancel")

@@ -14,6 +14,7 @@ import contextlib
 import copy
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from . import armexpr
@@ -319,7 +320,7 @@ class ArmDeployments:
             "parameters": deployment.parameters,
             "mode": deployment.mode,
             "provisioningState": state,
-            "timestamp": _iso(now if state in ACTIVE else deployment.started + deployment.delay),
+            "timestamp": iso_time(now if state in ACTIVE else deployment.started + deployment.delay),
             "duration": _duration(min(now, deployment.started + deployment.delay) - deployment.started),
             "correlationId": deployment.correlation_id,
             "providers": _providers(deployment.planned),
@@ -359,7 +360,7 @@ class ArmDeployments:
             props: dict[str, Any] = {
                 "provisioningOperation": "Create",
                 "provisioningState": state,
-                "timestamp": _iso(min(now, done_at)),
+                "timestamp": iso_time(min(now, done_at)),
                 "duration": _duration(max(0.0, min(now, done_at) - deployment.started)),
                 "trackingId": op_id,
                 "serviceRequestId": op_id,
@@ -411,9 +412,8 @@ class ArmDeployments:
         return token
 
 
-def _iso(epoch: float) -> str:
-    from datetime import UTC, datetime
-
+def iso_time(epoch: float) -> str:
+    """ARM's timestamp format (UTC, microseconds, `Z`)."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
 
 

@@ -114,9 +114,21 @@ class PreflightAnswers:
             {"actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": []}
         ]
     )
+    permissions_by_scope: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     deny_assignments: list[dict[str, Any]] = field(default_factory=list)
     unregistered_providers: list[str] = field(default_factory=list)
     conditional_access: list[dict[str, Any]] = field(default_factory=list)
+
+
+def permissions_at(answers: PreflightAnswers, scope: str) -> list[dict[str, Any]]:
+    """The permissions at `scope`: those set for it or its nearest parent path, else the default list."""
+    path = scope.rstrip("/")
+    while True:
+        if path in answers.permissions_by_scope:
+            return answers.permissions_by_scope[path]
+        if not path:
+            return answers.permissions
+        path = path.rsplit("/", 1)[0]
 
 
 class AzureDirectory:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from cortexkit.onboarding.model import JobSpec, field_errors
+from cortexkit.onboarding.records import JobRecord
+from cortexkit.onboarding.states import JobState
 
 LIST_COLUMNS = frozenset({"account_group_ids", "features"})
 BOOL_COLUMNS = frozenset({"monitor_flow_logs", "root_sync_enabled"})
@@ -174,6 +177,21 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[CsvRow]:
         seen[key] = line
         names[name] = line
         yield CsvRow(line, values, JobSpec.model_validate(data))
+
+
+RESUME_ALL_STATES = frozenset({JobState.PENDING, JobState.FAILED, JobState.WAITING, JobState.RUNNING})
+"""What `resume --all` picks up: never started, failed (every failed job is resumable), waiting (Terraform
+outputs, an outage), and running (the claim takes it only when its runner died or its lease expired)."""
+
+
+def new_batch_id() -> str:
+    """A bulk's id: its jobs' idempotency keys are `<batch>:<row>` (the web UI's batches use the same)."""
+    return uuid.uuid4().hex[:12]
+
+
+def resumable(jobs: Sequence[JobRecord]) -> list[JobRecord]:
+    """The jobs `resume --all|--batch` carries on, in their order."""
+    return [j for j in jobs if j.state in RESUME_ALL_STATES]
 
 
 def run_all(

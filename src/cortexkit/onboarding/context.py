@@ -59,6 +59,20 @@ class NeedsUserError(CortexkitError):
         self.output = dict(output or {})
 
 
+class ApiUnavailableError(StepFailedError):
+    """The step gave up on answers that say the API is unavailable (5xx, connection failures); the
+    runner asks the bulk's outage breaker whether this is an outage to wait out or the step's failure."""
+
+    def __init__(self, message: str, api_cause: str, output: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, output)
+        self.api_cause = api_cause
+        """What the API did, as the breaker words it: "answered 503", "could not be reached"."""
+
+
+class OutageBudgetError(StepFailedError):
+    """The API stayed down longer than the outage budget; the job ends `failed` and stays resumable."""
+
+
 class JobCancelledError(CortexkitError):
     """The user asked the job to stop (not asyncio's `CancelledError`, which this name once shadowed)."""
 
@@ -76,6 +90,16 @@ class RunnerSettings:
     terraform_command: tuple[str, ...] | None = None
     work_root: Path | None = None
     propagation_timeout: float = 300.0
+    outage_budget: float = 900.0
+    """Seconds a bulk's jobs wait out an API outage before they end `failed` (`--outage-budget`)."""
+    outage_retry_interval: float = 30.0
+    """Seconds between the probes that ask whether the API is back."""
+    outage_threshold: int = 3
+    """Consecutive 5xx / connection failures (any job's) that make the API suspect enough to probe."""
+
+
+def _no_outage(_exc: BaseException) -> float:
+    return 0.0
 
 
 @dataclass
@@ -91,6 +115,11 @@ class StepContext:
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     hook: Callable[[str], None] = lambda _point: None
+    api_trouble: Callable[[BaseException], float] = _no_outage
+    """Report a 5xx / connection failure met at a retry point (a verify poll, an add round). Returns at
+    once unless the bulk's breaker says the API is down: then it pauses the job (`waiting`, with the
+    reason) until a probe gets through and returns the seconds paused; `OutageBudgetError` when the
+    outage outlasts the budget."""
 
     def emit(self, type_: str, **payload: Any) -> None:
         self.io.emit(self.job_id, type_, {"step": self.step, **payload})

@@ -72,6 +72,12 @@ class JobRecord:
     created_at: float
     updated_at: float
     steps: tuple[StepRecord, ...]
+    lease_owner: str | None = None
+    """The runner (`host:pid#id`) that last claimed the job."""
+    lease_expires_at: float | None = None
+    runner_alive: bool = True
+    """Whether that runner still held its lease when the record was read (false: a `running` job's
+    runner died or stalled past its lease, so nothing moves the job until someone resumes or cancels)."""
 
     @property
     def name(self) -> str:
@@ -90,9 +96,15 @@ class JobRecord:
         return self.state.at_rest
 
     @property
+    def orphaned(self) -> bool:
+        """`running`, but its runner is gone: a resume takes the job over, a cancel ends it at once."""
+        return self.state is JobState.RUNNING and not self.runner_alive
+
+    @property
     def can_resume(self) -> bool:
-        """Failed and waiting jobs carry on from the last finished step (others need `--force`)."""
-        return self.state.resumable
+        """Failed and waiting jobs carry on from the last finished step (others need `--force`), and so
+        does an orphaned one (its runner is gone, so the claim takes it over)."""
+        return self.state.resumable or self.orphaned
 
     @property
     def can_cancel(self) -> bool:
@@ -140,6 +152,7 @@ class JobRecord:
             "kind": self.spec.kind,
             "error": self.error,
             "cancel_requested": self.cancel_requested,
+            "orphaned": self.orphaned,
             "ok": self.ok,
             "finished": self.finished,
             "at_rest": self.at_rest,

@@ -17,16 +17,19 @@ from typing import Any
 
 from cortexkit import errors as api_errors
 from cortexkit.onboarding import provisioners, steps
+from cortexkit.onboarding.breaker import OutageBreaker
 from cortexkit.onboarding.context import (
     JobCancelledError,
     NeedsAttentionError,
     NeedsUserError,
+    OutageBudgetError,
     RunnerSettings,
     StepContext,
     StepFailedError,
 )
 from cortexkit.onboarding.fencing import FencedIO, Heartbeat
 from cortexkit.onboarding.model import steps_for
+from cortexkit.onboarding.outage import OutageGuard, outage_cause
 from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
@@ -122,6 +125,21 @@ class Runner:
         self.sleep = sleep
         self.monotonic = monotonic
         self._pool = JobPool(self._run_quietly, max_workers)
+        self._breakers: dict[str | None, OutageBreaker] = {}
+        self._breakers_lock = threading.Lock()
+
+    def breaker(self, profile: str | None = None) -> OutageBreaker:
+        """The outage breaker every job of this runner on `profile`'s tenant shares (a bulk's jobs, the
+        UI's jobs): one outage pauses them all, one probe resumes them all."""
+        with self._breakers_lock:
+            if profile not in self._breakers:
+                self._breakers[profile] = OutageBreaker(
+                    threshold=self.settings.outage_threshold,
+                    retry_interval=self.settings.outage_retry_interval,
+                    budget=self.settings.outage_budget,
+                    clock=self.monotonic,
+                )
+            return self._breakers[profile]
 
     def start(self, job_id: str) -> None:
         """Queue the job for the runner's worker pool (the web UI's path): at most `max_workers` jobs run
@@ -191,12 +209,22 @@ class Runner:
     def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
         io = FencedIO(self.store, heartbeat)
+        guard = OutageGuard(
+            self.breaker(job.spec.profile),
+            self.store,
+            job.id,
+            heartbeat,
+            client,
+            sleep=self.sleep,
+            monotonic=self.monotonic,
+        )
         functions = _step_functions(job)
         for name in steps_for(job.spec):
             if name in outputs:
                 continue
             if io.cancel_requested(job.id):
                 raise JobCancelledError("cancelled by the user")
+            guard.hold()  # a step boundary: no new step starts while the API is down
             partial = dict(job.step(name).output)
             ctx = StepContext(
                 job_id=job.id,
@@ -210,13 +238,15 @@ class Runner:
                 sleep=self.sleep,
                 monotonic=self.monotonic,
                 hook=self.hook,
+                api_trouble=guard.trouble,
             )
             lease = heartbeat.check()
-            self.store.start_step(job.id, name, lease=lease)
-            self.hook(f"{name}:start")
             try:
-                output = functions[name](ctx)
+                output = self._attempt(ctx, functions[name], guard, heartbeat)
             except LeaseLostError:
+                raise
+            except OutageBudgetError as exc:
+                self._finish(lease, name, StepState.PENDING, partial, str(exc))
                 raise
             except JobCancelledError:
                 self._finish(lease, name, StepState.CANCELLED, outcome="cancelled by the user")
@@ -233,6 +263,32 @@ class Runner:
             self.hook(f"{name}:done")
             self._finish(heartbeat.check(), name, StepState.DONE, output)
             outputs[name] = output
+
+    def _attempt(
+        self, ctx: StepContext, function: steps.StepFunction, guard: OutageGuard, heartbeat: Heartbeat
+    ) -> dict[str, Any]:
+        """Run the step; when it gave up because the API was down, wait the outage out and run it again
+        (every step is safe to run again). Any other failure, or one the probe shows is not an outage,
+        is the step's own."""
+        while True:
+            self.store.start_step(ctx.job_id, ctx.step, lease=heartbeat.check())
+            self.hook(f"{ctx.step}:start")
+            try:
+                output = function(ctx)
+            except (LeaseLostError, JobCancelledError, NeedsUserError, OutageBudgetError):
+                raise
+            except Exception as exc:
+                if outage_cause(exc) is None:
+                    raise
+                self._finish(
+                    heartbeat.check(), ctx.step, StepState.PENDING, ctx.partial, f"stopped: {_describe(exc)}"
+                )
+                if not guard.gave_up(exc):
+                    raise
+                ctx.log(f"the API was down ({_describe(exc)}); running the step again now that it answers")
+                continue
+            guard.breaker.success()
+            return output
 
     def _finish(
         self,

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cortexkit import errors as api_errors
-from cortexkit.onboarding.context import NeedsAttentionError, NeedsUserError, StepContext, StepFailedError
+from cortexkit.onboarding.context import (
+    ApiUnavailableError,
+    NeedsAttentionError,
+    NeedsUserError,
+    StepContext,
+    StepFailedError,
+)
 from cortexkit.onboarding.model import JobSpec, field_errors
 from cortexkit.onboarding.secrets import Secret
 from cortexkit.resources import azure as azure_resource
@@ -240,7 +246,10 @@ def add_account(ctx: StepContext) -> dict[str, Any]:
         return _adopt(ctx, existing, "found before adding")
     body = _body(ctx)
     refusal: _Refusal | None = None
-    for attempt in range(1, MAX_ADD_ATTEMPTS + 1):
+    refused: Exception | None = None
+    attempt = 0
+    while attempt < MAX_ADD_ATTEMPTS:
+        attempt += 1
         ctx.checkpoint(posting=attempt)
         try:
             ctx.client.azure.add_account(body)
@@ -250,9 +259,12 @@ def add_account(ctx: StepContext) -> dict[str, Any]:
             found = find_account(ctx)
             if found is not None:
                 return _adopt(ctx, found, "reconciled after an unknown outcome")
-            refusal = _Refusal.of(exc)  # confirmed absent: posting again is not blind
+            refusal, refused = _Refusal.of(exc), exc  # confirmed absent: posting again is not blind
         except (api_errors.RateLimitError, api_errors.ServerError) as exc:
-            refusal = _Refusal.of(exc)  # answered before acting (the client resends only such calls)
+            refusal, refused = (
+                _Refusal.of(exc),
+                exc,
+            )  # answered before acting (the client resends only such calls)
         except api_errors.APIError as exc:
             if _i18n_keys(exc) & DUPLICATE_KEYS:
                 found = find_account(ctx)
@@ -265,6 +277,10 @@ def add_account(ctx: StepContext) -> dict[str, Any]:
             if found is None:
                 raise StepFailedError("the add call succeeded but the account is not listed under /cloud")
             return _adopt(ctx, found, "created")
+        if ctx.api_trouble(refused) > 0:
+            attempt = 0  # an outage waited out: the rounds are for blips, the outage budget for outages
+            ctx.log(f"the API answers again after an outage ({refusal.describe()}); adding the account")
+            continue
         if attempt < MAX_ADD_ATTEMPTS:
             wait = _add_wait(attempt, refusal)
             ctx.log(
@@ -279,6 +295,10 @@ def add_account(ctx: StepContext) -> dict[str, Any]:
         f"the account could not be added after {MAX_ADD_ATTEMPTS} attempts; the API last answered {last}"
     )
     ctx.log(message, **(refusal.fields() if refusal else {}))
+    if refusal is not None and (refusal.status is None or refusal.status >= 500):
+        raise ApiUnavailableError(
+            message, f"answered {refusal.status}" if refusal.status else "could not be reached"
+        )
     raise StepFailedError(message)
 
 
@@ -318,6 +338,10 @@ def verify(ctx: StepContext) -> dict[str, Any]:
                     ) from None
                 components = last
                 break
+            paused = ctx.api_trouble(exc)
+            if paused > 0:
+                deadline += paused  # an outage waited out does not eat the account's time to settle
+                continue
             ctx.log(f"the account status could not be read ({exc}); polling again", account_id=account_id)
             ctx.sleep(ctx.settings.poll_interval)
             continue

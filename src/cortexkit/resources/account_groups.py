@@ -14,8 +14,9 @@ def list_call() -> Call[list[AccountGroup]]:
     return Call(RequestSpec("GET", "/cloud/group"), many(AccountGroup))
 
 
-def names_call() -> Call[list[AccountGroup]]:
-    return Call(RequestSpec("GET", "/cloud/group/name"), many(AccountGroup))
+def names_call(max_retries: int | None = None) -> Call[list[AccountGroup]]:
+    """The cheapest read of the API (names only); `max_retries=0` makes it a one-shot probe."""
+    return Call(RequestSpec("GET", "/cloud/group/name", max_retries=max_retries), many(AccountGroup))
 
 
 def get_call(group_id: str) -> Call[AccountGroup]:
@@ -26,8 +27,8 @@ class AccountGroups(SyncResource):
     def list(self) -> builtins.list[AccountGroup]:
         return self._run(list_call())
 
-    def names(self) -> builtins.list[AccountGroup]:
-        return self._run(names_call())
+    def names(self, *, max_retries: int | None = None) -> builtins.list[AccountGroup]:
+        return self._run(names_call(max_retries))
 
     def get(self, group_id: str) -> AccountGroup:
         return self._run(get_call(group_id))

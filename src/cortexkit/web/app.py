@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from cortexkit.web.deps import FriendlyError, render
 from cortexkit.web.errors import GENERIC, Explained, explain
 from cortexkit.web.formchecks import OnboardedCache
-from cortexkit.web.routes import jobs, onboard, pages
+from cortexkit.web.routes import batches, jobs, onboard, pages
 from cortexkit.web.security import Scope, SessionGuard
 from cortexkit.web.settings import WebSettings
 from cortexkit.web.unhandled import CatchUnhandled
@@ -46,6 +46,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(onboard.router)
     app.include_router(jobs.router)
+    app.include_router(batches.router)
 
     @app.exception_handler(FriendlyError)
     async def friendly(request: Request, exc: FriendlyError) -> Response:

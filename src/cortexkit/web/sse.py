@@ -48,6 +48,8 @@ class Frame:
 
     event: Event | None
     end_state: JobState | None = None
+    orphaned: bool = False
+    """The stream ended because the job's runner is gone (the job stays `running` until resumed)."""
 
 
 async def tail(
@@ -56,10 +58,12 @@ async def tail(
     after_id: int,
     *,
     job_state: Callable[[], JobState | None],
+    orphaned: Callable[[], bool] = lambda: False,
     poll_interval: float = 0.25,
     batch: int = 500,
 ) -> AsyncIterator[Frame]:
-    """Yield events newer than `after_id` until the job reaches a terminal state and is drained.
+    """Yield events newer than `after_id` until the job comes to rest (or its runner is found gone,
+    `orphaned()`, asked right after `job_state`) and is drained.
 
     The terminal check happens *before* the final read so no event written just before the state
     change is lost. `job_state` is called in a worker thread as well.
@@ -67,6 +71,7 @@ async def tail(
     cursor = after_id
     while True:
         state = await anyio.to_thread.run_sync(job_state)
+        stalled = orphaned()
         rows = await anyio.to_thread.run_sync(_read, source, job_id, cursor, batch)
         for event in rows:
             cursor = max(cursor, event.id)
@@ -75,5 +80,8 @@ async def tail(
             continue
         if job_id is not None and state is not None and state.at_rest:
             yield Frame(None, end_state=state)
+            return
+        if job_id is not None and state is not None and stalled:
+            yield Frame(None, end_state=state, orphaned=True)
             return
         await anyio.sleep(poll_interval)

@@ -74,15 +74,23 @@ def scrub(value: Any) -> Any:
 
 END_TEXT: dict[JobState, str] = {
     JobState.DONE: "Finished: every step is done.",
-    JobState.FAILED: "Stopped: a step failed. Fix the cause shown above, then resume.",
+    JobState.FAILED: "Stopped: a step failed. See the cause and what to do next to the step above.",
     JobState.CANCELLED: "Cancelled: the remaining steps will not run.",
-    JobState.WAITING: "Waiting for you: see the message above, then resume.",
+    JobState.WAITING: "Waiting: the reason is shown above. Resume carries the job on from where it stopped.",
     JobState.NEEDS_ATTENTION: "Stopped: the job needs your attention (see the message above).",
 }
 
 
-def end_text(state: JobState | str) -> str:
-    """The sentence a job page shows once the job has stopped moving."""
+ORPHANED_TEXT = (
+    "Stopped: the process that ran this job is gone (it exited or was killed), so nothing moves it now. "
+    "Resume takes it over from the last finished step; Cancel ends it."
+)
+
+
+def end_text(state: JobState | str, *, orphaned: bool = False) -> str:
+    """The sentence a job page shows once the job has stopped moving (or its runner is gone)."""
+    if orphaned:
+        return ORPHANED_TEXT
     return END_TEXT.get(JobState(state), f"Finished: {state}.")
 
 

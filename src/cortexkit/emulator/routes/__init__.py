@@ -25,9 +25,11 @@ ROUTE_MODULES: tuple[str, ...] = (
     "policies",
     "compliance",
     "standards",  # after compliance: its `/compliance/{id}` must not capture `/compliance/posture`
+    "reports",
     "search",
     "search_history",
     "inventory",
+    "resource_scan",
     "audit",
     "compute",
     "meta",

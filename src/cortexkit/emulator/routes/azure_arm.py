@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..azurearm import ACTIVE, DEPLOYMENTS, Deployment, TemplateProblem
+from ..azurearm import ACTIVE, DEPLOYMENTS, Deployment, TemplateProblem, iso_time
 from ..azurecloud import AzureCloud, azure_cloud
 from ..azuredirectory import MG_PREFIX
 from ..core import Emulator, get_emulator
@@ -89,7 +89,7 @@ def put_deployment(scope_of: Callable[[Request], str]) -> Callable[[Request, Emu
                     409,
                     "DeploymentActive",
                     f"Unable to edit or replace deployment '{name}': previous deployment from "
-                    f"'{cloud.arm.view(previous, now)['properties']['timestamp']}' is still active (state: "
+                    f"'{iso_time(previous.started)}' is still active (state: "
                     f"{previous.state_at(now)}). Please see https://aka.ms/arm-deploy for usage details.",
                 )
             try:

@@ -8,6 +8,8 @@ object sets any of the knobs and answers like `GET`. Never authenticated, faulte
 - `deployment_failure`: `{"code", "message", "deployment": name (optional), "count": n (1)}` makes the
   next n runs (of that name) end `Failed` with that error; `null` clears the plan;
 - `permissions`: the caller's effective permissions (`[{"actions", "notActions", ...}]`, default `["*"]`);
+- `permissions_by_scope`: `{"<scope path>": [...]}`, the permissions at that scope and below it
+  (the nearest listed parent path wins; `{}` clears);
 - `deny_assignments`: deny assignments' `properties` objects, listed at every scope;
 - `unregistered_providers`: namespaces `Providers - List` shows `NotRegistered`;
 - `conditional_access_policies`: Graph conditionalAccessPolicy objects (`id` and `state` filled in);
@@ -47,6 +49,7 @@ def snapshot(cloud: AzureCloud, now: float) -> dict[str, Any]:
                 for f in arm.failures
             ],
             "permissions": pre.permissions,
+            "permissions_by_scope": pre.permissions_by_scope,
             "deny_assignments": pre.deny_assignments,
             "unregistered_providers": pre.unregistered_providers,
             "conditional_access_policies": pre.conditional_access,
@@ -118,6 +121,7 @@ KNOWN = (
     "whatif_delay",
     "deployment_failure",
     "permissions",
+    "permissions_by_scope",
     "deny_assignments",
     "unregistered_providers",
     "conditional_access_policies",
@@ -140,6 +144,15 @@ def _checked(body: dict[str, Any]) -> dict[str, Any]:
     for key in ("permissions", "deny_assignments", "conditional_access_policies"):
         if key in body:
             out[key] = _objects(body, key)
+    if "permissions_by_scope" in body:
+        by_scope = body["permissions_by_scope"]
+        if not isinstance(by_scope, dict) or not all(
+            isinstance(v, list) and all(isinstance(p, dict) for p in v) for v in by_scope.values()
+        ):
+            raise BadKnob("permissions_by_scope must map a scope path to a list of permission objects")
+        out["permissions_by_scope"] = {
+            "/" + k.strip("/") if k.strip("/") else "": v for k, v in by_scope.items()
+        }
     if "unregistered_providers" in body:
         names = body["unregistered_providers"]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -171,6 +184,7 @@ def apply(cloud: AzureCloud, body: dict[str, Any]) -> None:
         else:
             arm.failures.append(failure)
     pre.permissions = knobs.get("permissions", pre.permissions)
+    pre.permissions_by_scope = knobs.get("permissions_by_scope", pre.permissions_by_scope)
     pre.deny_assignments = knobs.get("deny_assignments", pre.deny_assignments)
     pre.unregistered_providers = knobs.get("unregistered_providers", pre.unregistered_providers)
     if "conditional_access_policies" in knobs:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from ..azurecloud import azure_cloud
-from ..azuredirectory import MG_TYPE, PROVIDER_NAMESPACES
+from ..azuredirectory import MG_TYPE, PROVIDER_NAMESPACES, permissions_at
 from ..core import Emulator, get_emulator
 from .azure_calls import checked_tenant
 from .azure_identity import GRAPH_AUDIENCE
@@ -116,7 +116,7 @@ def list_providers(subscription_id: str, request: Request, emu: Emu) -> JSONResp
     )
 
 
-def _permissions(request: Request, emu: Emulator) -> JSONResponse:
+def _permissions(request: Request, emu: Emulator, scope: str) -> JSONResponse:
     tenant = checked_tenant(request, emu)
     if isinstance(tenant, JSONResponse):
         return tenant
@@ -124,7 +124,7 @@ def _permissions(request: Request, emu: Emulator) -> JSONResponse:
     with cloud.lock:
         granted = [
             {"actions": [], "notActions": [], "dataActions": [], "notDataActions": [], **p}
-            for p in cloud.directory.preflight.permissions
+            for p in permissions_at(cloud.directory.preflight, scope)
         ]
     return JSONResponse({"value": granted})
 
@@ -166,12 +166,12 @@ def _deny_assignments(request: Request, emu: Emulator, scope: str) -> JSONRespon
 
 @router.get(f"/_azure/arm/{AUTHZ}/permissions")
 def tenant_permissions(request: Request, emu: Emu) -> JSONResponse:
-    return _permissions(request, emu)
+    return _permissions(request, emu, "")
 
 
 @router.get(f"/_azure/arm/{{scope:path}}/{AUTHZ}/permissions")
 def scope_permissions(scope: str, request: Request, emu: Emu) -> JSONResponse:
-    return _permissions(request, emu)
+    return _permissions(request, emu, _scope(scope))
 
 
 @router.get(f"/_azure/arm/{AUTHZ}/denyAssignments")

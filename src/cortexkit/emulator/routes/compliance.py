@@ -61,7 +61,7 @@ def _failing(state: TenantState, allowed: set[int], end_ms: int) -> Counter[int]
     return failing
 
 
-def _posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> dict[str, Any]:
+def posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> dict[str, Any]:
     allowed = _allowed_accounts(state, filters)
     failing = _failing(state, allowed, end_ms)
     now = state.now_ms()
@@ -163,7 +163,7 @@ def posture_get(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
     except timerange.TimeRangeError as exc:
         raise _bad(str(exc)) from None
     with state.lock:
-        return _posture(state, _query_filters(request), _end_of(state, time_range))
+        return posture(state, _query_filters(request), _end_of(state, time_range))
 
 
 @router.post("/compliance/posture")
@@ -183,7 +183,7 @@ async def posture_post(request: Request, _: Auth, emu: Emu) -> dict[str, Any]:
             value.lower() if item["name"] == "cloud.type" else value
         )
     with state.lock:
-        return _posture(state, filters, _end_of(state, body.get("timeRange")))
+        return posture(state, filters, _end_of(state, body.get("timeRange")))
 
 
 @router.get("/compliance/posture/{compliance_id}")
@@ -200,7 +200,7 @@ def posture_for_standard(compliance_id: str, request: Request, _: Auth, emu: Emu
     filters["policy.complianceStandard"] = {match[1]}
     with state.lock:
         end_ms = _end_of(state, time_range)
-        result = _posture(state, filters, end_ms)
+        result = posture(state, filters, end_ms)
         failing = _failing(state, _allowed_accounts(state, filters), end_ms)
     passed = int(result["summary"]["passedResources"])
 

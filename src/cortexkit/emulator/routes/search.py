@@ -139,6 +139,12 @@ def _group_names(state: TenantState) -> dict[str, str]:
     return {account_id: ", ".join(group_names) for account_id, group_names in names.items()}
 
 
+def rrn_of(resource: Resource) -> str:
+    """The resource's RRN as search and scan-info items show it."""
+    parts = (resource.cloud_type, resource.api_name, resource.region_id, resource.account_id, resource.id)
+    return ":".join(("rrn", *parts))
+
+
 def resource_view(
     resource: Resource, with_json: bool, v2: bool = False, group_name: str = ""
 ) -> dict[str, Any]:
@@ -146,16 +152,7 @@ def resource_view(
     item: dict[str, Any] = {
         "id": resource.id,
         "name": resource.name,
-        "rrn": ":".join(
-            (
-                "rrn",
-                resource.cloud_type,
-                resource.api_name,
-                resource.region_id,
-                resource.account_id,
-                resource.id,
-            )
-        ),
+        "rrn": rrn_of(resource),
         "stateId": _state_id(resource),
         "assetId": uuid.uuid5(uuid.NAMESPACE_OID, resource.id).hex,
         "url": "",

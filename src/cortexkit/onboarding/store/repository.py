@@ -156,6 +156,27 @@ class JobStore:
             found = conn.execute(select(jobs.c.id).where(jobs.c.idempotency_key == idempotency_key)).scalar()
         return str(found) if found else None
 
+    def batch_job_ids(self, batch: str) -> list[str]:
+        """The jobs one bulk created (idempotency keys `<batch>:<row>`, CLI and web alike), oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(jobs.c.id)
+                .where(jobs.c.idempotency_key.startswith(f"{batch}:", autoescape=True))
+                .order_by(jobs.c.created_at, jobs.c.id)
+            )
+            return [str(r) for r in rows.scalars()]
+
+    def keyed_jobs(self, prefix: str) -> dict[str, str]:
+        """Idempotency key -> job id for every key starting with `prefix` (a web batch's `<batch>:<row>`
+        keys), in one query however many rows the batch has."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(jobs.c.idempotency_key, jobs.c.id).where(
+                    jobs.c.idempotency_key.startswith(prefix, autoescape=True)
+                )
+            ).all()
+        return {str(key): str(job_id) for key, job_id in rows}
+
     def create_job(
         self, spec: JobSpec, secret: Secret | str | None = None, idempotency_key: str | None = None
     ) -> str:
@@ -218,6 +239,10 @@ class JobStore:
             created_at=float(row["created_at"]),
             updated_at=float(row["updated_at"]),
             steps=tuple(by_name.get(name, StepRecord(name)) for name in steps_for(spec)),
+            lease_owner=row["owner"],
+            lease_expires_at=row["lease_expires_at"],
+            runner_alive=row["state"] != JobState.RUNNING
+            or (bool(row["owner"]) and _lease_held(row, self._now())),
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:
@@ -291,7 +316,7 @@ class JobStore:
             row = self._row(conn, job_id)
             now = self._now()
             holder = row["owner"]
-            if row["state"] == JobState.RUNNING and holder and holder != owner and _lease_held(row, now):
+            if holder and holder != owner and _held_by_live_runner(row, now):
                 raise JobBusyError(job_id, str(holder))
             seen = int(row["lease_token"])
             lease = Lease(job_id, owner, seen + 1, now + lease_seconds)
@@ -555,6 +580,14 @@ class JobStore:
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
+
+
+def _held_by_live_runner(row: RowMapping, now: float) -> bool:
+    """A `running` job under a live lease, or a `waiting` one its runner still holds: paused by an API
+    outage, it carries on by itself when the API answers (a released waiting job has no expiry)."""
+    if row["state"] == JobState.RUNNING:
+        return _lease_held(row, now)
+    return row["state"] == JobState.WAITING and row["lease_expires_at"] is not None and _lease_held(row, now)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from cortexkit import errors as api_errors
 from cortexkit.onboarding.states import JobState
 from cortexkit.web import sse
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
+from cortexkit.web.joblog import log_text
+from cortexkit.web.jobview import JobView, job_view
 from cortexkit.web.views import end_text, event_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 router = APIRouter()
 
 RETRY_MS = 2000
+SECRET_FIELD = "client_secret"
+LOG_SECRET_NAMES = (SECRET_FIELD, "key")
 
 
 def _not_found(job_id: str) -> FriendlyError:
@@ -84,15 +89,64 @@ def jobs_json(request: Request, state: str = "") -> JSONResponse:
     return JSONResponse({"jobs": [j.summary() for j in jobs]})
 
 
+def _api_url(request: Request, profile: str | None) -> str:
+    try:
+        profiles = settings_of(request).backend.profiles()
+    except Exception:
+        return ""
+    wanted = profile or settings_of(request).default_profile or ""
+    found = next((p for p in profiles if p.name == wanted), None) or next(
+        (p for p in profiles if p.is_default), None
+    )
+    return found.api_url if found else ""
+
+
+def _view(request: Request, job: JobRecord) -> JobView:
+    settings = settings_of(request)
+    profile = job.spec.profile or settings.default_profile
+
+    def read_account(account_id: str) -> object | None:
+        with settings.backend.client_factory(profile) as client:
+            try:
+                found: object = client.cloud_accounts.get("azure", account_id)
+            except api_errors.NotFoundError:
+                return None
+            return found
+
+    return job_view(job, read_account, _api_url(request, profile))
+
+
+def page_end_text(job: JobRecord) -> str:
+    if job.orphaned:
+        return end_text(job.state, orphaned=True)
+    return end_text(job.state) if job.at_rest else ""
+
+
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
     job = _load(request, job_id)
-    return render(request, "job.html", job=job, end_text=end_text(job.state) if job.at_rest else "")
+    return render(request, "job.html", job=job, view=_view(request, job), end_text=page_end_text(job))
 
 
 @router.get("/api/jobs/{job_id}")
 def job_json(request: Request, job_id: str) -> JSONResponse:
     return JSONResponse(_load(request, job_id).as_dict())
+
+
+@router.get("/jobs/{job_id}/log.txt")
+def job_log(request: Request, job_id: str) -> Response:
+    """The job's log as a text file, grouped by step, with the job's own secrets masked."""
+    store = settings_of(request).backend.store
+    job = _load(request, job_id)
+    events = []
+    after = 0
+    while batch := store.events_after(job_id, after, 1000):
+        events.extend(batch)
+        after = batch[-1].id
+    found = (store.get_secret(job_id, name) for name in LOG_SECRET_NAMES)
+    secrets = tuple(secret.reveal() for secret in found if secret is not None)
+    headers = {"Content-Disposition": f'attachment; filename="cortexkit-job-{job_id[:8]}.log"'}
+    return PlainTextResponse(log_text(job, events, secrets), headers=headers)
 
 
 async def existing_job(request: Request, job_id: str) -> None:
@@ -102,9 +156,18 @@ async def existing_job(request: Request, job_id: str) -> None:
         raise _not_found(job_id)
 
 
-def _state_of(store: JobStore, job_id: str) -> JobState:
-    job = store.get_job(job_id)
-    return job.state if job is not None else JobState.FAILED
+class _Watch:
+    """Reads the job once per poll of the stream: its state, and whether its runner is gone."""
+
+    def __init__(self, store: JobStore, job_id: str) -> None:
+        self.store = store
+        self.job_id = job_id
+        self.orphaned = False
+
+    def state(self) -> JobState:
+        job = self.store.get_job(self.job_id)
+        self.orphaned = job.orphaned if job is not None else False
+        return job.state if job is not None else JobState.FAILED
 
 
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, dependencies=[Depends(existing_job)])
@@ -119,17 +182,24 @@ async def job_events(
     store = settings.backend.store
     start = sse.parse_last_event_id(last_event_id, after)
 
+    watch = _Watch(store, job_id)
     yield ServerSentEvent(comment="stream open", retry=RETRY_MS)
     async for frame in sse.tail(
-        store, job_id, start, job_state=lambda: _state_of(store, job_id), poll_interval=settings.poll_interval
+        store,
+        job_id,
+        start,
+        job_state=watch.state,
+        orphaned=lambda: watch.orphaned,
+        poll_interval=settings.poll_interval,
     ):
         if await request.is_disconnected():
             return
         if frame.event is not None:
             yield ServerSentEvent(data=event_json(frame.event), event="job", id=str(frame.event.id))
         elif frame.end_state is not None:
+            message = end_text(frame.end_state, orphaned=frame.orphaned)
             yield ServerSentEvent(
-                data={"state": frame.end_state, "message": end_text(frame.end_state)}, event="end"
+                data={"state": frame.end_state, "orphaned": frame.orphaned, "message": message}, event="end"
             )
 
 
@@ -149,8 +219,40 @@ async def resume(request: Request, job_id: str) -> Response:
         raise FriendlyError(
             409,
             "Nothing to resume",
-            f"Job {job_id} is {job.state}; only failed or waiting jobs resume.",
+            f"Job {job_id} is {job.state}; only failed or waiting jobs, and running ones whose runner is "
+            "gone, resume.",
             "",
         )
     await anyio.to_thread.run_sync(settings.backend.start_job, job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/jobs/{job_id}/secret", dependencies=[Depends(require_csrf)])
+async def give_secret(request: Request, job_id: str) -> Response:
+    """Store the Azure client secret a job lacks (write-only: never shown again) and resume the job."""
+    settings = settings_of(request)
+    job = _load(request, job_id)
+    if not job.can_resume:
+        raise FriendlyError(
+            409,
+            "The job is not stopped",
+            f"Job {job_id} is {job.state}; a secret can be given to a failed or waiting job.",
+            "",
+        )
+    form = await request.form()
+    value = form.get(SECRET_FIELD)
+    secret = value.strip() if isinstance(value, str) else ""
+    if not secret:
+        raise FriendlyError(
+            400,
+            "No secret given",
+            "The client secret field was empty, so the job was not resumed.",
+            "Paste the Azure app registration's client secret and send it again.",
+        )
+
+    def store_and_start() -> None:
+        settings.backend.store.put_secret(job_id, SECRET_FIELD, secret)
+        settings.backend.start_job(job_id)
+
+    await anyio.to_thread.run_sync(store_and_start)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -29,6 +29,8 @@ from cortexkit.web.formchecks import (
     read_onboarded,
     secret_error,
 )
+from cortexkit.web.jobview import failure_cause
+from cortexkit.web.routes.batches import BATCH_ID, batch_job_ids
 from cortexkit.web.views import get
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,6 +114,7 @@ def _wizard(
     data: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    source_job: str = "",
 ) -> Response:
     settings = settings_of(request)
     profile = data.get("profile") or settings.default_profile
@@ -146,14 +149,39 @@ def _wizard(
         profiles=profiles,
         current_profile=profile or "",
         idempotency_key=str(uuid.uuid4()),
+        source_job=source_job,
     )
 
 
 @router.get("/onboard")
-def wizard(request: Request, account_type: str = "account") -> Response:
+def wizard(
+    request: Request, account_type: str = "account", from_job: str = Query("", alias="from")
+) -> Response:
+    """The empty wizard, or (`?from=<job id>`) one pre-filled from a stopped job with the field its
+    failure needs changed marked: "Edit and start again"."""
+    if from_job:
+        data, errors = _from_job(request, from_job)
+        return _wizard(request, data, errors, source_job=from_job)
     return _wizard(
         request, {"account_type": account_type, "environment": "azure", "provisioner": "existing"}, {}
     )
+
+
+def _from_job(request: Request, job_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    job = settings_of(request).backend.store.get_job(job_id)
+    if job is None:
+        raise FriendlyError(
+            404, "No such job", f"There is no onboarding job with id {job_id}.", "See the Jobs page."
+        )
+    spec = job.spec.model_dump(mode="json")
+    data = form_to_data({k: v for k, v in spec.items() if v is not None})
+    errors: dict[str, str] = {}
+    cause = failure_cause(job)
+    if cause is not None and cause.field:
+        errors[cause.field] = f"Change this: {cause.text}" if cause.field != SECRET_FIELD else cause.fix
+    elif cause is not None:
+        errors["name"] = f"This job stopped: {cause.text}"
+    return data, errors
 
 
 @router.post("/onboard", dependencies=[Depends(require_csrf)])
@@ -382,14 +410,6 @@ async def bulk_preview(request: Request) -> Response:
     return _preview_page(request, text, preview)
 
 
-def _batch_jobs(store: Any, batch: str) -> list[str]:
-    """The jobs a batch key already created (`<batch>:<row index>`), in row order."""
-    ids: list[str] = []
-    while (job_id := store.job_for_key(f"{batch}:{len(ids)}")) is not None:
-        ids.append(job_id)
-    return ids
-
-
 def _column_order(name: str) -> tuple[int, str]:
     preferred = ["name", "account_type", "subscription_id", "tenant_id", "environment", "provisioner"]
     return (preferred.index(name) if name in preferred else len(preferred), name)
@@ -401,10 +421,10 @@ async def bulk_start(request: Request) -> Response:
     form = await request.form()
     text = await _csv_text(form)
     batch_value = form.get("batch_key")
-    batch = batch_value if isinstance(batch_value, str) and batch_value else str(uuid.uuid4())
-    sent_before = await _in_thread(lambda: _batch_jobs(settings.backend.store, batch))
+    batch = batch_value if isinstance(batch_value, str) and BATCH_ID.match(batch_value) else str(uuid.uuid4())
+    sent_before = await _in_thread(lambda: batch_job_ids(settings.backend.store, batch))
     if sent_before:  # the same batch again: its jobs, not errors about the accounts they onboarded
-        return RedirectResponse(f"/jobs?batch={','.join(sent_before)}", status_code=303)
+        return RedirectResponse(f"/batches/{batch}", status_code=303)
     preview = await _in_thread(lambda: check_csv(request, text))
     if preview.problems or not preview.valid:
         raise FriendlyError(
@@ -419,15 +439,12 @@ async def bulk_start(request: Request) -> Response:
         return _preview_page(request, text, preview, secret_problem=problem, status_code=422)
     specs, _row_errors = settings.backend.parse_csv(text)
 
-    def create_all() -> list[str]:
-        ids = []
+    def create_all() -> None:
         for index, spec in enumerate(specs):
             job_id = settings.backend.store.create_job(
                 spec, secret=secret, idempotency_key=f"{batch}:{index}"
             )
             settings.backend.start_job(job_id)
-            ids.append(job_id)
-        return ids
 
-    ids = await _in_thread(create_all)
-    return RedirectResponse(f"/jobs?batch={','.join(ids)}", status_code=303)
+    await _in_thread(create_all)
+    return RedirectResponse(f"/batches/{batch}", status_code=303)

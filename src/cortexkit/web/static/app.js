@@ -200,37 +200,12 @@
     return Math.floor(whole / 60) + " min " + (rest < 10 ? "0" : "") + rest + " s";
   }
 
-  function renderJob(job) {
-    var head = $("#job");
-    head.setAttribute("data-state", job.state);
-    head.setAttribute("data-finished", String(job.finished));
-    setBadge($("#job-state"), job.state);
-    job.steps.forEach(function (s) {
-      var li = $('li[data-step="' + CSS.escape(s.name) + '"]');
-      if (!li) {
-        li = document.createElement("li");
-        li.setAttribute("data-step", s.name);
-        li.innerHTML = '<span class="dot" aria-hidden="true"></span><div class="step-body"><div class="step-line">' +
-          '<span class="step-title"></span> <span class="badge" data-step-state></span> <span class="duration muted" data-duration></span>' +
-          '</div><p class="step-error" data-step-error hidden></p></div>';
-        $(".step-title", li).textContent = s.title;
-        $("#timeline").appendChild(li);
-      }
-      li.className = "step " + s.state;
-      li.setAttribute("data-state", s.state);
-      setBadge($("[data-step-state]", li), s.state);
-      $("[data-duration]", li).textContent = duration(s.elapsed);
-      var err = $("[data-step-error]", li);
-      err.textContent = s.error || "";
-      err.hidden = !s.error;
-    });
-    var jobErr = $("#job-error");
-    jobErr.textContent = job.error || "";
-    jobErr.hidden = !job.error;
+  function renderComponents(components, healthy) {
     var table = $("#components"), empty = $("#components-empty");
+    if (!table) { return; }
     var body = $("tbody", table);
     body.textContent = "";
-    job.account_status.forEach(function (c) {
+    components.forEach(function (c) {
       var tr = document.createElement("tr");
       var a = document.createElement("td"); a.textContent = c.name;
       var b = document.createElement("td"); var badge = document.createElement("span");
@@ -243,14 +218,76 @@
       }
       tr.appendChild(a); tr.appendChild(b); tr.appendChild(d); body.appendChild(tr);
     });
-    table.hidden = job.account_status.length === 0;
-    empty.hidden = job.account_status.length !== 0;
-    if (job.ok && job.account_status.length === 0) { empty.textContent = "All components report healthy."; }
-    $("#resume-form").hidden = !job.can_resume;
-    $("#cancel-form").hidden = !job.can_cancel;
+    table.hidden = components.length === 0;
+    empty.hidden = components.length !== 0;
+    if (healthy && components.length === 0) { empty.textContent = "All components report healthy."; }
   }
 
-  function logLine(ev) {
+  function renderJob(job) {
+    var head = $("#job");
+    head.setAttribute("data-state", job.state);
+    head.setAttribute("data-finished", String(job.finished));
+    head.setAttribute("data-orphaned", String(job.orphaned));
+    head.setAttribute("data-updated", String(job.updated_at));
+    setBadge($("#job-state"), job.state);
+    job.steps.forEach(function (s) {
+      var li = $('li[data-step="' + CSS.escape(s.name) + '"]');
+      if (!li) { return; }
+      li.className = "step " + s.state;
+      li.setAttribute("data-state", s.state);
+      li.setAttribute("data-started", s.started_at === null ? "" : String(s.started_at));
+      li.setAttribute("data-finished-at", s.finished_at === null ? "" : String(s.finished_at));
+      setBadge($("[data-step-state]", li), s.state);
+      if (s.state !== "running") { $("[data-duration]", li).textContent = duration(s.elapsed); }
+    });
+    // The verify step's output only holds the final list; while it runs, the status events fill the table.
+    if (job.account_status.length || job.finished) { renderComponents(job.account_status, job.ok); }
+    // Resume is offered only where it can help: not for a failure that needs new input (the page
+    // offers "Edit and start again", or a secret form that resumes, instead).
+    var resume = $("#resume-form");
+    resume.hidden = !job.can_resume || resume.getAttribute("data-helps") === "false";
+    $("#cancel-form").hidden = !job.can_cancel;
+    tickTimers();
+  }
+
+  // Running steps and an unsettled job show a live timer; the rest show what the record says.
+  function tickTimers() {
+    var head = $("#job");
+    if (!head) { return; }
+    var now = Date.now() / 1000;
+    $all('li.step[data-state="running"]').forEach(function (li) {
+      var started = parseFloat(li.getAttribute("data-started"));
+      if (!isNaN(started)) { $("[data-duration]", li).textContent = duration(Math.max(0, now - started)); }
+    });
+    var total = $("#total-elapsed");
+    var created = parseFloat(head.getAttribute("data-created"));
+    var settled = head.getAttribute("data-finished") === "true" || head.getAttribute("data-state") === "waiting" ||
+      head.getAttribute("data-orphaned") === "true";
+    var until = settled ? parseFloat(head.getAttribute("data-updated")) : now;
+    if (total && !isNaN(created) && !isNaN(until)) { total.textContent = duration(Math.max(0, until - created)); }
+  }
+
+  // Once the job stops, the parts the server words (cause, fix, account left behind, actions) are taken
+  // from the page as the server renders it, so the live page and a reload say exactly the same.
+  function swapFromServer() {
+    return fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ["job-notices", "timeline", "status-card", "job-actions", "live-status"].forEach(function (id) {
+        var fresh = doc.getElementById(id), current = document.getElementById(id);
+        if (fresh && current) { current.replaceWith(fresh); }
+      });
+      var head = doc.getElementById("job");
+      if (head) {
+        ["data-state", "data-finished", "data-orphaned", "data-updated"].forEach(function (a) {
+          $("#job").setAttribute(a, head.getAttribute(a));
+        });
+        setBadge($("#job-state"), head.getAttribute("data-state"));
+      }
+      tickTimers();
+    });
+  }
+
+  function logText(ev) {
     var p = ev.payload || {};
     var text = p.line || p.message || p.output || p.text || "";
     if (ev.type === "secret") { text = "client secret stored (" + (p.stored || "encrypted") + ")"; }
@@ -262,16 +299,67 @@
     }
     var step = p.step || p.step_name || "";
     var st = p.state || p.status || "";
+    var title = step ? $('li[data-step="' + CSS.escape(step) + '"] .step-title') : null;
+    if (!text && ev.type === "step" && title) { text = title.textContent + ": " + st; }
     if (!text) { text = ev.type.replace(/_/g, " ") + (step ? " " + step : "") + (st ? ": " + st : ""); }
     var when = ev.ts ? new Date(ev.ts * 1000).toISOString().substr(11, 8) : "";
-    return (when ? when + "  " : "") + (step && text.indexOf(step) < 0 ? "[" + step + "] " : "") + text;
+    return (when ? when + "  " : "") + text;
+  }
+
+  // One expandable group per step, in the order the steps run; lines of no step go to "Job".
+  function logGroup(log, step) {
+    var key = step || "job";
+    var group = $('details[data-log-step="' + CSS.escape(key) + '"]', log);
+    if (group) { return group; }
+    group = document.createElement("details");
+    group.open = true;
+    group.setAttribute("data-log-step", key);
+    var summary = document.createElement("summary");
+    var li = step ? $('li[data-step="' + CSS.escape(step) + '"] .step-title') : null;
+    summary.textContent = li ? li.textContent : (step || "Job");
+    var count = document.createElement("span"); count.className = "muted count"; summary.appendChild(count);
+    var pre = document.createElement("pre"); pre.className = "log";
+    group.appendChild(summary); group.appendChild(pre);
+    var order = $all("li.step").map(function (el) { return el.getAttribute("data-step"); });
+    var mine = order.indexOf(step);
+    var before = null;
+    $all("details[data-log-step]", log).some(function (other) {
+      var theirs = order.indexOf(other.getAttribute("data-log-step"));
+      if (mine >= 0 && (theirs < 0 || theirs > mine)) { before = other; return true; }
+      return false;
+    });
+    log.insertBefore(group, before);
+    return group;
+  }
+
+  function appendLog(log, ev) {
+    var p = ev.payload || {};
+    var step = p.step || p.step_name || "";
+    var group = logGroup(log, step);
+    var pre = $("pre", group);
+    var atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.appendChild(document.createTextNode(logText(ev) + "\n"));
+    var n = pre.childNodes.length;
+    $(".count", group).textContent = " · " + n + " line" + (n === 1 ? "" : "s");
+    if (atBottom) { pre.scrollTop = pre.scrollHeight; }
+  }
+
+  function watchWaiting(id) {
+    var timer = setInterval(function () {
+      api("GET", "/api/jobs/" + encodeURIComponent(id)).then(function (job) {
+        if (job.state !== "waiting") { clearInterval(timer); location.reload(); }
+      }).catch(function () {});
+    }, 5000);
   }
 
   function initJob() {
     var head = $("#job");
-    if (!head || !window.EventSource) { return; }
+    if (!head) { return; }
+    setInterval(tickTimers, 1000);
+    tickTimers();
+    if (!window.EventSource) { return; }
     var id = head.getAttribute("data-job-id");
-    var log = $("#log"), live = $("#live-status");
+    var log = $("#log");
     var pending = null;
     function refresh() {
       if (pending) { return; }
@@ -280,26 +368,31 @@
         api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       }, 150);
     }
+    var wasMoving = head.getAttribute("data-finished") !== "true";
     var source = new EventSource("/jobs/" + encodeURIComponent(id) + "/events");
-    source.addEventListener("open", function () { live.textContent = "Live: updates stream as the job runs."; });
+    source.addEventListener("open", function () {
+      if (head.getAttribute("data-finished") !== "true") { $("#live-status").textContent = "Live: updates stream as the job runs."; }
+    });
     source.addEventListener("error", function () {
-      if (source.readyState !== EventSource.CLOSED) { live.textContent = "Connection lost; reconnecting and resuming where it stopped…"; }
+      if (source.readyState !== EventSource.CLOSED) { $("#live-status").textContent = "Connection lost; reconnecting and resuming where it stopped…"; }
     });
     source.addEventListener("job", function (msg) {
       var ev = JSON.parse(msg.data);
       // A checkpoint is the engine's own bookkeeping (which partial outputs it saved), not news for a person.
       if (ev.type === "checkpoint") { refresh(); return; }
-      var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-      log.appendChild(document.createTextNode(logLine(ev) + "\n"));
-      if (atBottom) { log.scrollTop = log.scrollHeight; }
+      if (ev.type === "status" && ev.payload && ev.payload.components) { renderComponents(ev.payload.components, false); }
+      appendLog(log, ev);
       refresh();
     });
     source.addEventListener("end", function (msg) {
       source.close();
       var data = JSON.parse(msg.data);
-      live.textContent = data.message || ("Finished: " + data.state + ".");
+      $("#live-status").textContent = data.message || ("Finished: " + data.state + ".");
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
-      // A resumed job starts a new stream when the page reloads after the POST.
+      if (wasMoving || data.orphaned) { swapFromServer().catch(function () {}); }
+      // A waiting job may carry on by itself (an outage waited out by the engine): keep an eye on it
+      // and reload once it moves, which opens a new stream. A resumed job reloads after the POST anyway.
+      if (data.state === "waiting") { watchWaiting(id); }
     });
   }
 
@@ -321,7 +414,30 @@
     setTimeout(tick, 1000);
   }
 
+  // ---------- batch page: counts and per-job states, polled until every job has finished ----------
+  function initBatch() {
+    var head = $("#batch");
+    if (!head) { return; }
+    var id = head.getAttribute("data-batch");
+    function tick() {
+      api("GET", "/api/batches/" + encodeURIComponent(id)).then(function (b) {
+        $("#batch-progress").textContent = b.text;
+        head.setAttribute("data-finished", String(b.finished));
+        b.jobs.forEach(function (j) {
+          var row = $('tr[data-job="' + CSS.escape(j.id) + '"]');
+          if (!row || row.getAttribute("data-state") === j.state) { return; }
+          row.setAttribute("data-state", j.state);
+          row.setAttribute("data-finished", String(j.finished));
+          setBadge($("[data-job-state]", row), j.state);
+        });
+        if (!b.finished) { setTimeout(tick, 1000); }
+      }).catch(function () { setTimeout(tick, 3000); });
+    }
+    if (head.getAttribute("data-finished") !== "true") { setTimeout(tick, 500); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initBatch();
     initWizard();
     initFilters();
     initConnection();

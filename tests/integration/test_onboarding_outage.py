@@ -1,0 +1,210 @@
+"""A bulk through a total API outage, against the emulator over HTTP with its fault plans and real time.
+
+The issue's proof is a 60 s outage; these tests keep it to about 8 s (503 on every route, then dropped
+connections) with the breaker's probe interval shortened by its setting, which is the same code path:
+the breaker does not know how long an outage will last, only that the probe still fails.
+The client here gives up after 2 attempts per call (the CLI's client tries 6 times over up to ~30 s,
+which would ride out most of a short outage by itself and leave the breaker untested).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cortexkit.client import Client
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.bulk import run_all
+from cortexkit.onboarding.context import RunnerSettings
+from cortexkit.onboarding.records import JobRecord
+from cortexkit.onboarding.runner import Runner, shared_client_factory
+from cortexkit.onboarding.states import JobState
+from cortexkit.onboarding.store import JobStore
+from cortexkit.retry import RetryConfig
+from tests.integration.onboarding_support import subscription_spec
+
+pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive: keep it off a busy worker's back
+
+Make = Callable[..., RunningEmulator]
+ROWS = 20
+EVERY_ROUTE = "* /*"
+
+
+def record_figures(name: str, figures: dict[str, Any]) -> None:
+    """The figures docs/RELIABILITY.md quotes, where CORTEXKIT_RELIABILITY_FIGURES points (if set)."""
+    target = os.environ.get("CORTEXKIT_RELIABILITY_FIGURES")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        (Path(target) / f"{name}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+
+def outage(running: RunningEmulator, kind: int | str) -> None:
+    """Every route fails with `kind` until `recover`."""
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+    plan = {"route": EVERY_ROUTE, "statuses": [kind], "count": 10**9}
+    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
+
+
+def recover(running: RunningEmulator) -> None:
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+
+
+@contextmanager
+def short_retry_client(running: RunningEmulator) -> Iterator[Client]:
+    with Client(
+        api_url=running.url,
+        access_key_id=running.access_key_id,
+        secret_key=running.secret_key,
+        retry=RetryConfig(max_attempts=2, base=0.2, cap=0.5, deadline=5.0),
+    ) as client:
+        yield client
+
+
+def make_runner(store: JobStore, client: Client, **settings: Any) -> Runner:
+    tunables: dict[str, Any] = {
+        "verify_timeout": 60.0,
+        "poll_interval": 0.2,
+        "outage_retry_interval": 0.5,
+        "outage_budget": 60.0,
+        **settings,
+    }
+    return Runner(store, shared_client_factory(lambda: client), settings=RunnerSettings(**tunables))
+
+
+def onboarded(running: RunningEmulator) -> Counter[str]:
+    return Counter(a.account_id for a in running.emulator.state.accounts if a.cloud_type == "azure")
+
+
+def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
+    return [
+        str(e.payload.get("error"))
+        for job_id in job_ids
+        for e in store.events_after(job_id, 0, limit=10_000)
+        if e.type == "job" and e.payload.get("state") == JobState.WAITING
+    ]
+
+
+def run_in_background(runner: Runner, job_ids: list[str]) -> tuple[threading.Thread, list[JobRecord]]:
+    results: list[JobRecord] = []
+    thread = threading.Thread(target=lambda: results.extend(run_all(job_ids, runner.run, 4)), daemon=True)
+    thread.start()
+    return thread, results
+
+
+def wait_for_done(store: JobStore, job_ids: list[str], count: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} jobs done after {timeout} s")
+
+
+def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make, tmp_path: Path) -> None:
+    running = make_emulator(status_delay=0.5)
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    specs = [subscription_spec(name=f"outage-{i:02d}") for i in range(ROWS)]
+    job_ids = [store.create_job(s, secret="shared-sp-secret") for s in specs]
+    with short_retry_client(running) as client:
+        runner = make_runner(store, client)
+        started = time.monotonic()
+        thread, jobs = run_in_background(runner, job_ids)
+        wait_for_done(store, job_ids, 2)  # the bulk is under way: some done, the others mid-step
+        done_before = sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE)
+        outage_started = time.monotonic()
+        outage(running, 503)
+        time.sleep(4.0)
+        outage(running, "drop")
+        time.sleep(4.0)
+        recover(running)
+        recovered = time.monotonic()
+        thread.join(120)
+        assert not thread.is_alive(), "the bulk did not carry on by itself after the outage"
+        finished = time.monotonic()
+
+    assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
+    counts = onboarded(running)
+    assert all(counts[s.subscription_id or ""] == 1 for s in specs), counts
+    breaker = runner.breaker(None)
+    assert not breaker.is_open and len(breaker.outages) >= 1
+    reasons = waiting_reasons(store, job_ids)
+    assert len(reasons) >= 4, "the running jobs paused in 'waiting'"
+    # Switching the plan from 503 to drops (DELETE then POST) leaves a moment when the API answers: a
+    # probe that lands in it ends the first outage and the drops open a second one, as a flapping API would.
+    causes = {r.split(" since ", 1)[0] for r in reasons}
+    assert causes <= {"the API answered 503", "the API could not be reached"}, reasons
+    assert "the API answered 503" in causes
+    assert all("retrying every 0.5 s" in r for r in reasons)
+    probes = breaker.probes
+    assert 1 <= probes <= 2 * (10.0 / 0.5 + 4), f"{probes} probes: one per interval, not one per job"
+    assert store.integrity_check() == "ok"
+    record_figures(
+        "outage_bulk",
+        {
+            "rows": ROWS,
+            "done_before_outage": done_before,
+            "outage_s": round(recovered - outage_started, 1),
+            "bulk_wall_s": round(finished - started, 1),
+            "after_recovery_s": round(finished - recovered, 1),
+            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
+            "waiting_events": len(reasons),
+            "causes": sorted(causes),
+            "probes": probes,
+            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
+            "done": sum(1 for j in jobs if j.ok),
+            "accounts": sum(counts[s.subscription_id or ""] for s in specs),
+            "manual_resumes": 0,
+        },
+    )
+
+
+def test_outage_longer_than_the_budget_fails_the_jobs_resumably(make_emulator: Make, tmp_path: Path) -> None:
+    running = make_emulator(status_delay=0.5)
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    specs = [subscription_spec(name=f"budget-{i:02d}") for i in range(8)]
+    job_ids = [store.create_job(s, secret="shared-sp-secret") for s in specs]
+    with short_retry_client(running) as client:
+        runner = make_runner(store, client, outage_budget=2.0)
+        thread, jobs = run_in_background(runner, job_ids)
+        wait_for_done(store, job_ids, 1)
+        outage(running, 503)
+        thread.join(60)
+        assert not thread.is_alive()
+        recover(running)
+
+    failed = [j for j in jobs if j.state is JobState.FAILED]
+    assert failed, [(j.name, j.state) for j in jobs]
+    assert {j.state for j in jobs} <= {JobState.DONE, JobState.FAILED}
+    for job in failed:
+        assert job.error is not None and "longer than the outage budget (2 s)" in job.error
+        assert "answered 503 since" in job.error and "resume --all" in job.error
+        assert job.can_resume
+        assert not any(s.state == "failed" for s in job.steps), "no step failed: the outage stopped them"
+
+    with short_retry_client(running) as client:
+        again = make_runner(store, client)
+        resumed = run_all([j.id for j in failed], again.run, 4)
+    assert [j.state for j in resumed] == [JobState.DONE] * len(failed), [(j.name, j.error) for j in resumed]
+    counts = onboarded(running)
+    assert all(counts[s.subscription_id or ""] == 1 for s in specs), counts
+    record_figures(
+        "outage_budget",
+        {
+            "rows": len(specs),
+            "budget_s": 2.0,
+            "failed_by_budget": len(failed),
+            "done_before": len(jobs) - len(failed),
+            "done_after_resume": sum(1 for j in resumed if j.ok),
+            "accounts": sum(counts[s.subscription_id or ""] for s in specs),
+        },
+    )

@@ -1,0 +1,141 @@
+"""`cortexkit onboard azure --from-csv ... --outage-budget` and `onboard resume --all|--batch`, in-process
+through the root app against the emulator: the budget runs out during an outage (jobs end failed,
+resumable, with the cause), then one command carries every resumable job on."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from cortexkit.cli.main import app
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.states import JobState
+from cortexkit.onboarding.store import JobStore
+from tests.integration.onboarding_support import guid, subscription_spec
+
+pytestmark = pytest.mark.xdist_group("outage")
+
+Make = Callable[..., RunningEmulator]
+SECRET = "cli-sp-secret-value"
+
+
+@pytest.fixture
+def running(make_emulator: Make) -> RunningEmulator:
+    return make_emulator(status_delay=0.3)
+
+
+@pytest.fixture
+def env(running: RunningEmulator, tmp_path: Path) -> dict[str, str]:
+    return {
+        **running.client_env(),
+        "CORTEXKIT_DATA_DIR": str(tmp_path),
+        "AZURE_CLIENT_SECRET": SECRET,
+        "CORTEXKIT_OUTAGE_RETRY_INTERVAL": "0.5",
+    }
+
+
+def invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def csv_file(tmp_path: Path, rows: int) -> tuple[Path, list[str]]:
+    tenant, client, sp = guid(), guid(), guid()
+    subs = [guid() for _ in range(rows)]
+    lines = ["name,subscription_id,tenant_id,client_id,service_principal_id,features"]
+    lines += [f"cli-outage-{i},{sub},{tenant},{client},{sp},Remediation" for i, sub in enumerate(subs)]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path, subs
+
+
+def onboarded(running: RunningEmulator) -> Counter[str]:
+    return Counter(a.account_id for a in running.emulator.state.accounts if a.cloud_type == "azure")
+
+
+def test_budget_runs_out_then_resume_batch_finishes_the_bulk(
+    running: RunningEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    path, subs = csv_file(tmp_path, 6)
+    plan = {"route": "* /*", "statuses": [503], "count": 10**9}
+    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
+    started = time.monotonic()
+    code, out, err = invoke(
+        env, "onboard", "azure", "--from-csv", str(path), "--poll-interval", "0.1",
+        "--outage-budget", "2s", "-o", "json",
+    )  # fmt: skip
+    assert code == 1, err
+    assert time.monotonic() - started < 90
+    jobs = json.loads(out)
+    assert [j["state"] for j in jobs] == ["failed"] * 6
+    assert all("longer than the outage budget (2 s)" in j["error"] for j in jobs)
+    assert "job waiting: the API answered 503 since" in err  # the pause streamed while it lasted
+    batch = re.search(r"batch ([0-9a-f]{12}): 6 job\(s\)", err)
+    assert batch is not None, err
+    assert f"6 job(s): 6 failed; carry them on with 'cortexkit onboard resume --batch {batch[1]}'" in err
+    assert "Traceback" not in err and SECRET not in out + err
+
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+    code, out, err = invoke(
+        env, "onboard", "resume", "--batch", batch[1], "--poll-interval", "0.1", "-o", "json"
+    )
+    assert code == 0, err
+    assert [j["state"] for j in json.loads(out)] == ["done"] * 6
+    assert "resuming 6 job(s)" in err and "6 job(s): 6 done" in err
+    counts = onboarded(running)
+    assert all(counts[s] == 1 for s in subs), counts
+
+    code, out, err = invoke(env, "onboard", "resume", "--all")
+    assert code == 0 and "nothing to resume" in err
+
+
+def test_resume_all_takes_pending_failed_and_orphaned_jobs_but_not_done_ones(
+    running: RunningEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    pending = store.create_job(subscription_spec(name="never-started"), secret=SECRET)
+    orphan = store.create_job(subscription_spec(name="orphaned"), secret=SECRET)
+    store.claim(orphan, "another-host:4242#dead", lease_seconds=0.01)  # its host died: the lease ran out
+    held = store.create_job(subscription_spec(name="held"), secret=SECRET)
+    store.claim(held, "another-host:4243#alive", lease_seconds=600)  # a live runner elsewhere holds it
+    time.sleep(0.05)
+    assert store.require_job(orphan).state is JobState.RUNNING
+
+    code, out, err = invoke(env, "onboard", "resume", "--all", "--poll-interval", "0.1", "-o", "json")
+    assert code == 0, err
+    states = {j["name"]: j["state"] for j in json.loads(out)}
+    assert states == {"never-started": "done", "orphaned": "done"}
+    assert "left alone" in err and "another-host:4243#alive" in err
+    assert "2 done, 1 run by another live runner (left alone)" in err
+    assert store.require_job(held).state is JobState.RUNNING
+    assert store.require_job(pending).account_id is not None
+
+    code, out, err = invoke(env, "onboard", "resume", "--all", "-o", "json")
+    assert code == 0 and "resuming 1 job(s)" in err  # only the held one is still a candidate
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["onboard", "resume"], "resume takes one of: a job id, --all or --batch ID"),
+        (["onboard", "resume", "--all", "--batch", "abc"], "resume takes one of"),
+        (["onboard", "resume", "--batch", "nosuchbatch"], "no job belongs to batch 'nosuchbatch'"),
+        (["onboard", "resume", "--all", "--force"], "take one job id"),
+        (
+            ["onboard", "resume", "--all", "--outage-budget", "soon"],
+            "--outage-budget: 'soon' is not a duration",
+        ),
+    ],
+)
+def test_resume_many_usage_problems(env: dict[str, str], args: list[str], message: str) -> None:
+    code, _out, err = invoke(env, *args)
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
