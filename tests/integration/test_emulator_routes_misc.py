@@ -158,3 +158,26 @@ def test_compute_images_page_with_offset_and_total_count(api: tuple[RunningEmula
         httpx.get(f"{running.url}/compute/api/v1/hosts", params={"offset": -1}, headers=headers).status_code
         == 400
     )
+
+
+def test_compute_images_list_their_packages(api: tuple[RunningEmulator, httpx.Client]) -> None:
+    """Image scans carry `packages` ({pkgsType, pkgs: [{name, version, license, cveCount, layerTime}]}),
+    the OS packages holding the image's vulnerabilities (issue 15: images with packages for Compute)."""
+    running, client = api
+    token = httpx.post(
+        f"{running.url}/compute/api/v1/authenticate", json={"token": client.headers["x-redlock-auth"]}
+    ).json()["token"]
+    images = httpx.get(
+        f"{running.url}/compute/api/v1/images",
+        params={"limit": 50},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    kinds = set()
+    for image in images:
+        groups = {g["pkgsType"]: g["pkgs"] for g in image["packages"]}
+        kinds.update(groups)
+        assert groups["package"], image["_id"]
+        assert sum(p["cveCount"] for p in groups["package"]) == image["vulnerabilitiesCount"]
+        for pkg in (p for pkgs in groups.values() for p in pkgs):
+            assert {"name", "version", "license", "cveCount", "layerTime"} <= pkg.keys()
+    assert kinds == {"package", "python", "nodejs"}

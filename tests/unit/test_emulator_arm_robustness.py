@@ -88,6 +88,12 @@ DEFECTS = [
     ),
     _body([{"type": "Microsoft.A/b", "name": "[format('{3}', 'a')]"}]),  # index out of range
     _body([{"type": "Microsoft.A/b", "name": "[toLower(1, 2)]"}]),  # wrong argument count
+    # Two resources with one id (found by the generated test: a type without a slash gave both the same id).
+    _body(
+        [{"type": "NoSlash", "name": "[parameters('p')]"}, {"type": "NoSlash", "name": "[variables('v')]"}]
+    ),
+    _body([{"type": "Microsoft.A/b", "name": "x"}, {"type": "Microsoft.A/b", "name": "x"}]),
+    _body([{"type": "Microsoft.A/b/c", "name": "[reference('x')]"}]),  # child type, unevaluated name
 ]
 SCOPE = st.sampled_from(["", "/subscriptions/s-1", "/providers/Microsoft.Management/managementGroups/g"])
 

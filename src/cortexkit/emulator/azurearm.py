@@ -199,13 +199,20 @@ class ArmDeployments:
                 with contextlib.suppress(armexpr.ExpressionError):
                     values[pname] = armexpr.evaluate(raw, ctx)
         items = list(resources.values()) if isinstance(resources, dict) else list(resources)
-        planned = []
+        planned: list[PlannedResource] = []
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("type"), str) or "name" not in item:
                 raise TemplateProblem(
                     "InvalidTemplate", "Every template resource needs a 'type' and a 'name'."
                 )
-            planned.append(self._planned(scope, item, ctx))
+            resource = self._planned(scope, item, ctx)
+            if any(p.resource_id == resource.resource_id for p in planned):
+                raise TemplateProblem(
+                    "InvalidTemplate",
+                    "Deployment template validation failed: 'The resource "
+                    f"'{resource.resource_id}' is defined multiple times in a template.'",
+                )
+            planned.append(resource)
         return values, planned
 
     def _scope_objects(self, tenant_id: str, scope: str, name: str) -> dict[str, dict[str, Any]]:
@@ -227,7 +234,26 @@ class ArmDeployments:
             except armexpr.ExpressionError:
                 return armexpr.stable_name(str(raw))
 
-        rtype, name = item["type"], value(item["name"])
+        rtype = item["type"]
+        namespace, *kinds = rtype.split("/")
+        if not namespace or not kinds or not all(kinds):
+            raise TemplateProblem(
+                "InvalidTemplate",
+                f"Deployment template validation failed: the resource type '{rtype}' is not of the form "
+                "'<namespace>/<type>[/<child type>...]'.",
+            )
+        try:
+            name = str(armexpr.evaluate(item["name"], ctx))
+        except armexpr.ExpressionError:  # one stable segment per type segment, so the id stays well formed
+            name = "/".join(armexpr.stable_name(f"{item['name']}#{i}") for i in range(len(kinds)))
+        names = name.split("/")
+        if len(names) != len(kinds):
+            raise TemplateProblem(
+                "InvalidTemplate",
+                f"Deployment template validation failed: 'The template resource '{name}' for type '{rtype}' "
+                "has incorrect segment lengths. A nested resource type must have identical number of "
+                "segments as its resource name.'",
+            )
         base = scope
         if item.get("subscriptionId"):
             base = f"/subscriptions/{value(item['subscriptionId'])}"
@@ -235,9 +261,7 @@ class ArmDeployments:
             base = f"{base}/resourceGroups/{value(item['resourceGroup'])}"
         if item.get("scope") and isinstance(item["scope"], str):
             base = "/" + value(item["scope"]).strip("/")
-        namespace, *kinds = rtype.split("/")
-        names = name.split("/")
-        path = "/".join(f"{k}/{n}" for k, n in zip(kinds, names, strict=False))
+        path = "/".join(f"{k}/{n}" for k, n in zip(kinds, names, strict=True))
         resource_id = f"{base}/providers/{namespace}/{path}"
         try:
             body = armexpr.evaluate(

@@ -152,11 +152,14 @@ def connect_deployed(svc: CortexService, tenant: CortexTenant) -> None:
     Read before every Cortex call, so the instance is connected whether the client polled Azure or not;
     the connect time is the deployment's end on the emulator clock, not the time of this read."""
     cloud = azure_cloud(svc.emulator)
+    seen = tenant.deployments_seen
     with cloud.lock:
         cloud.arm.settle(svc.emulator.clock.now())
-        runs = list(enumerate(cloud.arm.finished))
+        runs = cloud.arm.finished[seen:]
     with tenant.lock:
-        for index, run in runs[tenant.deployments_seen :]:
+        for index, run in enumerate(runs, start=seen):
+            if index < tenant.deployments_seen:
+                continue  # a concurrent call handled it
             tenant.deployments_seen = index + 1
             inst = tenant.instances.get(run.tracking_guid or "")
             if run.succeeded and inst is not None and inst.provider == "AZURE":

@@ -1,8 +1,9 @@
 """Compliance posture: `GET|POST /compliance/posture` and `GET /compliance/posture/{complianceId}`.
 
-Failed resources are the open alerts of the policies mapped to a standard (one alert = one failing
-resource), split by severity; passed resources are the inventory resources in scope. Both follow the
-same seed and alert changes, so dismissing alerts visibly improves the posture.
+A standard's resources are the inventory resources in scope that its policies scan; one fails when it
+fails one of those policies (findings.py: the policy's criteria match its document and the policy has an
+open alert in its account), counted under the worst such severity; the others pass. So pass rates differ
+across standards as the policies' criteria do, and dismissing alerts visibly improves the posture.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from cortexkit.emulator import errors, timerange
+from cortexkit.emulator import errors, findings, timerange
 from cortexkit.emulator.catalog import STANDARDS
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
+from cortexkit.emulator.entities import Policy, Resource
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
@@ -48,44 +50,46 @@ def _allowed_accounts(state: TenantState, filters: dict[str, set[str]]) -> set[i
     }
 
 
-def _failing(state: TenantState, allowed: set[int], end_ms: int) -> Counter[int]:
-    """Open alerts up to `end_ms` per policy index, in the allowed accounts."""
-    index = state.alerts.index
-    now = state.now_ms()
-    last = index.first_at_or_after(end_ms + 1)
-    failing: Counter[int] = Counter()
-    pol, acc = index.policy, index.account
-    for i in range(last):
-        if acc[i] in allowed and state.alerts.status_of(i, now) == "open":
-            failing[pol[i]] += 1
-    return failing
-
-
-def posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> dict[str, Any]:
-    allowed = _allowed_accounts(state, filters)
-    failing = _failing(state, allowed, end_ms)
-    now = state.now_ms()
+def _in_scope(state: TenantState, filters: dict[str, set[str]], allowed: set[int]) -> list[Resource]:
+    accounts = {state.alerts.accounts[i].account_id for i in allowed}
     regions = filters.get("cloud.region")
-    in_scope = [
+    return [
         r
         for r in state.resources
         if not r.deleted
         and (not regions or r.region_id in regions or r.region_name in regions)
-        and r.account_id in {state.alerts.accounts[i].account_id for i in allowed}
+        and r.account_id in accounts
     ]
+
+
+def posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> dict[str, Any]:
+    """Per standard: the in-scope resources its policies scan, failed when they fail one of those
+    policies (findings.py: the policy's criteria match and its alert is open), under the worst severity."""
+    allowed = _allowed_accounts(state, filters)
+    found = findings.Findings(state, end_ms)
+    in_scope = _in_scope(state, filters, allowed)
+    now = state.now_ms()
     details = []
     totals: Counter[str] = Counter()
-    for std_id, name, description, clouds, _reqs in STANDARDS:
+    for std_id, name, description, _clouds, _reqs in STANDARDS:
         if "policy.complianceStandard" in filters and name not in filters["policy.complianceStandard"]:
             continue
-        mapped = [
-            i for i, p in enumerate(state.policies) if any(r.standard_id == std_id for r in p.compliance)
-        ]
+        mapped = [p for p in state.policies if any(r.standard_id == std_id for r in p.compliance)]
+        by_api: dict[str, list[Policy]] = {}
+        for policy in mapped:
+            by_api.setdefault(policy.api_name, []).append(policy)
         by_severity: Counter[str] = Counter()
-        for i in mapped:
-            by_severity[state.policies[i].severity] += failing[i]
+        scanned = 0
+        for resource in in_scope:
+            policies = by_api.get(resource.api_name)
+            if not policies:
+                continue
+            scanned += 1
+            worst = found.worst(resource, policies)
+            if worst is not None:
+                by_severity[worst] += 1
         failed = sum(by_severity.values())
-        passed = sum(1 for r in in_scope if r.cloud_type in clouds)
+        passed = scanned - failed
         row: dict[str, Any] = {
             "id": standard_uuid(std_id),
             "name": name,
@@ -94,7 +98,7 @@ def posture(state: TenantState, filters: dict[str, set[str]], end_ms: int) -> di
             "default": True,
             "failedResources": failed,
             "passedResources": passed,
-            "totalResources": failed + passed,
+            "totalResources": scanned,
             "criticalSeverityFailedResources": by_severity["critical"],
             "highSeverityFailedResources": by_severity["high"],
             "mediumSeverityFailedResources": by_severity["medium"],
@@ -201,31 +205,28 @@ def posture_for_standard(compliance_id: str, request: Request, _: Auth, emu: Emu
     with state.lock:
         end_ms = _end_of(state, time_range)
         result = posture(state, filters, end_ms)
-        failing = _failing(state, _allowed_accounts(state, filters), end_ms)
-    passed = int(result["summary"]["passedResources"])
+        found = findings.Findings(state, end_ms)
+        in_scope = _in_scope(state, filters, _allowed_accounts(state, filters))
 
-    def failed_in(section: str) -> int:
-        return sum(
-            failing[i]
-            for i, p in enumerate(state.policies)
-            if any(r.standard_id == match[0] and r.section_id == section for r in p.compliance)
-        )
+        def section(req_name: str, section_id: str) -> dict[str, Any]:
+            policies = [
+                p
+                for p in state.policies
+                if any(r.standard_id == match[0] and r.section_id == section_id for r in p.compliance)
+            ]
+            apis = {p.api_name for p in policies}
+            scanned = [r for r in in_scope if r.api_name in apis]
+            failed = sum(1 for r in scanned if found.worst(r, policies) is not None)
+            return {
+                "id": section_id,
+                "name": f"{req_name} {section_id}",
+                "failedResources": failed,
+                "passedResources": len(scanned) - failed,
+                "totalResources": len(scanned),
+            }
 
-    result["requirementSummaries"] = [
-        {
-            "id": req_id,
-            "name": req_name,
-            "sectionSummaries": [
-                {
-                    "id": section,
-                    "name": f"{req_name} {section}",
-                    "failedResources": failed_in(section),
-                    "passedResources": passed,
-                    "totalResources": failed_in(section) + passed,
-                }
-                for section in sections
-            ],
-        }
-        for req_id, req_name, sections in match[4]
-    ]
+        result["requirementSummaries"] = [
+            {"id": req_id, "name": req_name, "sectionSummaries": [section(req_name, s) for s in sections]}
+            for req_id, req_name, sections in match[4]
+        ]
     return result

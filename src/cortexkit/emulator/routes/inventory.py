@@ -1,9 +1,10 @@
 """Asset inventory (AssetInventory.json): `GET|POST /v2/inventory` and `/v3/inventory`.
 
 The inventory is the tenant's resources (the ones RQL lists, deleted ones left out), grouped by
-`groupBy` (cloud.type by default). A resource fails when its account has an open alert of a policy on
-its API name; it counts under the worst such policy's severity. So dismissing alerts moves resources from
-failed to passed here as it does on the compliance posture. Vulnerability counts are 0 (no Compute
+`groupBy` (cloud.type by default). A resource fails when it fails a policy on its API name (findings.py:
+the policy's criteria match its document and the policy has an open alert in its account); it counts
+under the worst such policy's severity. So dismissing alerts moves resources from failed to passed here
+as it does on the compliance posture. Vulnerability counts are 0 (no Compute
 findings are tied to these resources), and nothing is unscanned.
 """
 
@@ -14,10 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from cortexkit.emulator import errors, timerange
+from cortexkit.emulator import errors, findings, timerange
 from cortexkit.emulator.catalog import SEVERITIES
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
-from cortexkit.emulator.entities import Resource
+from cortexkit.emulator.entities import Policy, Resource
 from cortexkit.emulator.routeutil import clip, json_object, state_of
 from cortexkit.emulator.state import TenantState
 from cortexkit.emulator.tokens import Principal
@@ -76,24 +77,11 @@ def _value(resource: Resource, name: str) -> str:
     }[name]
 
 
-def _failing(state: TenantState) -> dict[tuple[str, str], str]:
-    """(account id, api name) -> the worst severity among its open alerts' policies."""
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    index, store = state.alerts.index, state.alerts
-    now = state.now_ms()
-    worst: dict[tuple[str, str], str] = {}
-    for i in range(index.n):
-        if store.status_of(i, now) != "open":
-            continue
-        policy = store.policies[index.policy[i]]
-        key = (store.accounts[index.account[i]].account_id, policy.api_name)
-        if key not in worst or rank[policy.severity] < rank[worst[key]]:
-            worst[key] = policy.severity
-    return worst
-
-
 def _snapshot(state: TenantState, group_by: list[str], filters: dict[str, set[str]]) -> dict[str, Any]:
-    failing = _failing(state)
+    found = findings.Findings(state)
+    by_api: dict[str, list[Policy]] = {}
+    for policy in state.policies:
+        by_api.setdefault(policy.api_name, []).append(policy)
     groups: dict[tuple[str, ...], Counter[str]] = {}
     labels: dict[tuple[str, ...], dict[str, str]] = {}
     total: Counter[str] = Counter()
@@ -107,7 +95,7 @@ def _snapshot(state: TenantState, group_by: list[str], filters: dict[str, set[st
             for g in group_by
             for field in GROUP_FIELDS[g]
         }
-        severity = failing.get((resource.account_id, resource.api_name))
+        severity = found.worst(resource, by_api.get(resource.api_name, []))
         for bucket in (counts, total):
             bucket["totalResources"] += 1
             if severity is None:

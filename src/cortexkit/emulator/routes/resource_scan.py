@@ -3,10 +3,11 @@
 
 Each resource (deleted ones left out) is scanned by the policies on its API name, narrowed to a
 compliance standard, requirement or section when the filters name one; a resource with no policy left is
-not listed. A policy fails a resource when the resource's account has an open alert of that policy: the
-account-level rule the inventory and the posture use, so the three agree and dismissing alerts passes
-resources everywhere. The page token is the spec's `ResourceInfoPageOption` object (an offset, not an
-opaque string); clients send it back with the same filters, as prismacloud-api does.
+not listed. A policy fails a resource by findings.py's rule (its criteria match the resource's document
+and it has an open alert in the resource's account), the rule of the inventory and the posture, so the
+three agree and dismissing alerts passes resources everywhere. The page token is the spec's
+`ResourceInfoPageOption` object (an offset, not an opaque string); clients send it back with the same
+filters, as prismacloud-api does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from cortexkit.emulator import errors, timerange
+from cortexkit.emulator import errors, findings, timerange
 from cortexkit.emulator.catalog import SEVERITIES
 from cortexkit.emulator.core import Emulator, authenticated, get_emulator
 from cortexkit.emulator.entities import Policy, Resource
@@ -142,6 +143,7 @@ def _resource_value(state: TenantState, resource: Resource, name: str) -> set[st
 def _scan(state: TenantState, filters: dict[str, set[str]]) -> list[dict[str, Any]]:
     by_api = _policies(state, filters)
     alerts = _open_alerts(state)
+    found = findings.Findings(state)
     status = (filters.get("scan.status") or {"all"}) - {"all"}
     out = []
     for resource in state.resources:
@@ -155,8 +157,7 @@ def _scan(state: TenantState, filters: dict[str, set[str]]) -> list[dict[str, An
         counts = {s: 0 for s in SEVERITIES}
         policies = []
         for policy in scanned:
-            found = alerts.get((resource.account_id, policy.policy_id), {})
-            for severity, n in found.items():
+            for severity, n in alerts.get((resource.account_id, policy.policy_id), {}).items():
                 counts[severity] += n
             policies.append(
                 {
@@ -164,7 +165,7 @@ def _scan(state: TenantState, filters: dict[str, set[str]]) -> list[dict[str, An
                     "name": policy.name,
                     "severity": policy.severity,
                     "labels": list(policy.labels),
-                    "passed": not found,
+                    "passed": not found.fails(resource, policy),
                 }
             )
         passed = all(p["passed"] for p in policies)
