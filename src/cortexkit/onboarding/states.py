@@ -13,7 +13,9 @@ class JobState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     WAITING = "waiting"
-    """The job needs the user (Terraform outputs to supply, an outage to pass); `resume` carries it on."""
+    """The job needs the user (Terraform outputs to supply, verify to run again); `resume` carries it on.
+    Also a job its runner paused for an API outage (the bulk's breaker is open): that runner still holds
+    the lease and carries it on by itself when the API answers (`error` says why it waits)."""
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
