@@ -41,11 +41,19 @@ def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None
 
 
 def cli(
-    running: RunningEmulator, data_dir: Path, *args: str, kill_at: str | None = None, timeout: float = 120
+    running: RunningEmulator,
+    data_dir: Path,
+    *args: str,
+    kill_at: str | None = None,
+    timeout: float = 120,
+    without_cortex: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    env = env_for(running, data_dir, kill_at)
+    if without_cortex:  # Prisma credentials only, as a shell set up for the Prisma flow has
+        env = {k: v for k, v in env.items() if not k.startswith("CORTEXCLOUD_")} | running.client_env()
     return subprocess.run(
         [sys.executable, "-m", "cortexkit.cli.main", *args, "-o", "json"],
-        env=env_for(running, data_dir, kill_at),
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

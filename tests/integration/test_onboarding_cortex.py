@@ -51,6 +51,10 @@ def test_manual_deploy_waits_with_the_links_and_cancel_deletes_the_pending_insta
     assert stat.S_IMODE(work.stat().st_mode) == 0o700
     for entry in files.values():
         assert len(entry["sha256"]) == 64 and Path(entry["path"]).is_file()
+    # without Cortex credentials, resume refuses before touching the job
+    refused = cli(emulator, tmp_path, "onboard", "resume", job["id"], without_cortex=True)
+    assert refused.returncode == 2 and "Cortex Cloud credentials" in refused.stderr
+    assert only_job(tmp_path).state == "waiting"
     # resuming while Cortex still shows PENDING waits again (no second instance)
     again = cli(emulator, tmp_path, "onboard", "resume", job["id"])
     assert summary(again)["state"] == "waiting"

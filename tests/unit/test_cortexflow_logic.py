@@ -165,3 +165,16 @@ def test_packages_unpack_privately_and_refuse_escaping_paths(tmp_path: Path) -> 
         packages.unpack(_zip({"../evil": b"x"}), tmp_path / "bad")
     assert packages.unpack(b"not an archive", tmp_path / "raw") == []
     assert packages.sha256(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_the_arm_package_is_read_from_a_nested_folder_with_its_parameters(tmp_path: Path) -> None:
+    from cortexkit.onboarding.cortexflow.deploy import arm_package
+
+    template_json = b'{"parameters": {"trackingGuid": {"type": "string"}}, "resources": []}'
+    params_json = b'{"$schema": "x", "parameters": {"trackingGuid": {"value": "abc"}}}'
+    files = {"cortex/template.json": template_json, "cortex/parameters.json": params_json}
+    packages.unpack(_zip(files), tmp_path / "arm")
+    template, params = arm_package(tmp_path)
+    assert template["resources"] == [] and params == {"trackingGuid": {"value": "abc"}}
+    with pytest.raises(StepFailedError, match=r"no template\.json"):
+        arm_package(tmp_path / "elsewhere")

@@ -160,15 +160,19 @@ def _runner(
 class _Clients:
     """The command's client for jobs of its own profile; a client per other profile a CSV row names.
 
-    The command's own client is closed with the root context; the others when the command ends.
+    The command's own client is closed with the root context; the others when the command ends. `cortex`:
+    True for Cortex jobs, False for Prisma jobs, None (a mix, `resume --all`) to follow each profile's
+    dialect (a Cortex profile, or CORTEXCLOUD_* for the command's own).
     """
 
-    def __init__(self, cli: CliState) -> None:
+    def __init__(self, cli: CliState, *, cortex: bool | None = False) -> None:
         self.cli = cli
+        self.cortex = cortex
         self.extra: list[Any] = []
 
     def __call__(self, profile: str | None) -> Any:
-        if _cortex_profile(self.cli, profile):
+        cortex = _cortex_profile(self.cli, profile) if self.cortex is None else self.cortex
+        if cortex:
             return self._cortex(profile)
         if profile is None or profile == self.cli.profile:
             return self.cli.client()
@@ -443,7 +447,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
     secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir, store_url)
-    clients = _Clients(cli)
+    clients = _Clients(cli, cortex=cortex_flow)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
     from cortexkit.onboarding.bulk import new_batch_id, run_all
 
@@ -593,7 +597,11 @@ def resume_job(  # noqa: PLR0917
             "service_principal_id": sp_id,
         }
         store.complete_step_externally(job.id, "identity", identity, f"outputs read from {terraform_outputs}")
-    clients = _Clients(cli)
+    if job.spec.cortex is not None and job.spec.profile in (None, cli.profile):
+        from cortexkit.cli.onboard_cortex import require_cortex_credentials
+
+        require_cortex_credentials(cli)  # before the job is claimed: exit 2, the job untouched
+    clients = _Clients(cli, cortex=job.spec.cortex is not None)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
     try:
         with _live(store, [job.id]):
@@ -633,7 +641,8 @@ def _resume_many(
             _finish(cli, jobs)
         return
     output.message(f"resuming {len(todo)} job(s)")
-    clients = _Clients(cli)
+    kinds = {j.spec.cortex is not None for j in todo}
+    clients = _Clients(cli, cortex=kinds.pop() if len(kinds) == 1 else None)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
     busy: list[str] = []
 

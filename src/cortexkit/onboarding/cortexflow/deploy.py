@@ -23,12 +23,19 @@ WHAT_IF_TIMEOUT = 300.0
 AZ_GROUPS = {"subscription": "sub", "management-group": "mg", "tenant": "tenant"}
 
 
+def arm_folder(work: Path) -> Path:
+    """The folder of the unpacked ARM package holding `template.json` (the package may nest it)."""
+    root = work / "arm"
+    found = sorted(root.rglob("template.json"), key=lambda p: len(p.parts)) if root.exists() else []
+    return found[0].parent if found else root
+
+
 def arm_package(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(template, parameters) from the unpacked ARM package; parameters as in an ARM parameters file."""
-    folder = work / "arm"
+    folder = arm_folder(work)
     path = folder / "template.json"
     if not path.exists():
-        raise StepFailedError(f"the ARM package has no template.json (looked in {folder})")
+        raise StepFailedError(f"the ARM package has no template.json (looked in {work / 'arm'})")
     try:
         template = json.loads(path.read_text())
         params_path = folder / "parameters.json"
@@ -47,7 +54,7 @@ def body_of(ctx: StepContext) -> dict[str, Any]:
 def az_command(ctx: StepContext) -> str:
     """The az CLI line that runs the package by hand (what `--deploy manual` prints)."""
     opts = access.options(ctx)
-    folder = ctx.work_dir / "arm"
+    folder = arm_folder(ctx.work_dir)
     where = {
         "subscription": f" --subscription {ctx.spec.subscription_id}",
         "management-group": f" --management-group-id {opts.management_group_id}",
@@ -192,9 +199,11 @@ def terraform(ctx: StepContext) -> dict[str, Any]:
 
     if ctx.partial.get("applying") and _connected_already(ctx):
         return {"method": "terraform", "work_dir": str(ctx.work_dir / "terraform"), "state": "connected"}
-    folder = ctx.work_dir / "terraform"
-    if not any(folder.glob("*.tf")) and not any(folder.glob("*.tf.json")):
-        raise StepFailedError(f"the Terraform package has no .tf file (looked in {folder})")
+    root = ctx.work_dir / "terraform"
+    found = sorted(root.rglob("*.tf"), key=lambda p: len(p.parts)) if root.exists() else []
+    if not found:
+        raise StepFailedError(f"the Terraform package has no .tf file (looked in {root})")
+    folder = found[0].parent  # the package may hold its module in a sub-folder
     command = tf.terraform_command_of(ctx)
     if command is None:
         if _connected_already(ctx):

@@ -103,6 +103,7 @@ def plan(
         calls += [
             _azure("deploy", deployments.get(scope, dep), "adopt the job's deployment if it exists"),
             _azure("deploy", deployments.what_if(scope, dep, placeholder), "what-if (shown, recorded)"),
+            PlannedCall("deploy", "arm", "GET", "<the what-if's Location>", "the what-if result (polled)"),
             _azure("deploy", deployments.create_or_update(scope, dep, placeholder), "deploy (fixed name)"),
             _azure("deploy", deployments.get(scope, dep), "poll to a terminal state"),
             _azure("deploy", deployments.operations(scope, dep), "the resources as they are made"),

@@ -577,7 +577,7 @@ class JobStore:
                     conn.execute(
                         update(job_secrets).where(*where).values(ciphertext=self.secrets.rotate(bytes(blob)))
                     )
-                self._emit(conn, job_id, "secret", {"names": names, "rekeyed": True})
+                    self._emit(conn, job_id, "secret", {"name": name, "stored": "re-encrypted (rekey)"})
         return summary
 
     def close(self) -> None:
