@@ -138,3 +138,39 @@ def test_a_capability_in_error_shows_cortex_message(
     expect(page.locator("#account-left")).to_have_count(0)
     page.reload()
     expect(page.locator("#cortex-capabilities [data-message]", has_text=message)).to_have_count(1)
+
+
+def test_the_wizard_checks_the_form_then_starts_a_cortex_job_that_reaches_done(
+    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+) -> None:
+    page = new_page()
+    page.goto(ui.url)
+    page.get_by_role("link", name="Onboard", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Onboard Azure to Cortex Cloud")
+    tenant, subscription = str(uuid.uuid4()), str(uuid.uuid4())
+    page.get_by_label("Tenant (directory) ID").fill("not-a-tenant")
+    page.get_by_label("Subscription ID").fill(subscription)
+    page.get_by_label("Instance name").fill(f"wizard-{uuid.uuid4().hex[:8]}")
+    page.get_by_label("Azure app (client) ID").fill(emulator.access_key_id)
+    page.get_by_role("button", name="Start onboarding").click()
+    expect(page.locator("#form-summary")).to_be_visible()
+    expect(page.locator('[data-error-for="tenant_id"]')).to_contain_text("tenant (directory) id")
+    expect(page.locator('[data-error-for="client_secret"]')).to_contain_text("client secret")
+    assert stack.store.list_jobs() == [], "nothing is created before the form is right"
+
+    page.get_by_label("Tenant (directory) ID").fill(tenant)
+    page.get_by_label("Azure app client secret").fill(emulator.secret_key)
+    page.get_by_role("button", name="Start onboarding").click()
+    expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=60_000)
+    (job,) = stack.store.list_jobs()
+    assert job.spec.kind == "cortex" and (job.spec.tenant_id, job.spec.subscription_id) == (
+        tenant,
+        subscription,
+    )
+    assert job.spec.cortex is not None and job.spec.cortex.deploy == "arm" and job.spec.cortex.audit_logs
+    expect(page.locator('#cortex-preflight tr[data-check="ARM permissions"]')).to_have_attribute(
+        "data-ok", "pass"
+    )
+    labels = page.locator("#cortex-capabilities [data-label]")
+    assert "Connected" in labels.all_text_contents()
+    assert emulator.secret_key not in page.content()

@@ -39,6 +39,7 @@ def cortex_web_stack(emulator: RunningEmulator, tmp_path: Path, token: str) -> W
         emulator_url=emulator.url,
         default_profile=PROFILE,
         poll_interval=0.05,
+        cortex=True,
     )
     return WebStack(web, engine)
 

@@ -41,7 +41,13 @@ def ui(
     """Serve the onboarding UI until Ctrl-C; prints the URL with this session's token."""
     from cortexkit.onboarding.runenv import runner_settings
     from cortexkit.web.app import create_app
-    from cortexkit.web.backend import build_engine, close_engine, list_profiles, profile_client_factory
+    from cortexkit.web.backend import (
+        build_engine,
+        close_engine,
+        list_profiles,
+        profile_client_factory,
+        speaks_cortex,
+    )
     from cortexkit.web.security import new_session_token
     from cortexkit.web.server import RunningUI, base_url, bind, serve_forever
     from cortexkit.web.settings import WebSettings
@@ -58,7 +64,11 @@ def ui(
     )
     token = new_session_token()
     settings = WebSettings(
-        backend=engine.backend(), session_token=token, host=host, default_profile=cli.profile
+        backend=engine.backend(),
+        session_token=token,
+        host=host,
+        default_profile=cli.profile,
+        cortex=speaks_cortex(cli.profile),
     )
     try:
         sock = bind(host, port)

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from cortexkit.web.deps import FriendlyError, render
 from cortexkit.web.errors import GENERIC, Explained, explain
 from cortexkit.web.formchecks import OnboardedCache
-from cortexkit.web.routes import batches, jobs, onboard, pages
+from cortexkit.web.routes import batches, cortex_onboard, jobs, onboard, pages
 from cortexkit.web.security import Scope, SessionGuard
 from cortexkit.web.settings import WebSettings
 from cortexkit.web.unhandled import CatchUnhandled
@@ -44,6 +44,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.onboarded = OnboardedCache()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(pages.router)
+    app.include_router(cortex_onboard.router)
     app.include_router(onboard.router)
     app.include_router(jobs.router)
     app.include_router(batches.router)

@@ -61,3 +61,5 @@ class WebSettings:
     default_profile: str | None = None
     poll_interval: float = 0.25
     secure_cookie: bool = False
+    cortex: bool = False
+    """The UI runs on a Cortex connection: Onboard opens the Cortex form (`/onboard/cortex`)."""

@@ -159,6 +159,8 @@ def wizard(
 ) -> Response:
     """The empty wizard, or (`?from=<job id>`) one pre-filled from a stopped job with the field its
     failure needs changed marked: "Edit and start again"."""
+    if settings_of(request).cortex and not from_job:
+        return RedirectResponse("/onboard/cortex", status_code=303)
     if from_job:
         data, errors = _from_job(request, from_job)
         return _wizard(request, data, errors, source_job=from_job)

@@ -1,0 +1,119 @@
+"""The Cortex onboarding form (`/onboard/cortex`), shown instead of the Prisma wizard when the UI runs on
+a Cortex connection (a Cortex profile or CORTEXCLOUD_*).
+
+The form's values become the same spec data `cortexkit onboard azure` builds, checked by the engine's
+own `field_errors` (the cortexflow spec rules) before any job exists; the preflight then runs as the
+job's first Azure step and its checks show on the job page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from cortexkit.cortex.template import CAPABILITY_DEFAULTS
+from cortexkit.web.deps import render, require_csrf, settings_of
+
+router = APIRouter()
+
+SECRET_FIELD = "client_secret"
+SCOPES = (("subscription", "Subscription"), ("management-group", "Management group"), ("tenant", "Tenant"))
+DEPLOYS = (
+    ("arm", "ARM deployment (cortexkit deploys the template)"),
+    ("terraform", "Terraform (cortexkit applies the template)"),
+    ("manual", "Manual (download the template and run it yourself)"),
+)
+CAPABILITY_TITLES = {name: name.replace("_", " ").capitalize() for name in CAPABILITY_DEFAULTS}
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(part for part in re.split(r"[\s,;]+", text) if part)
+
+
+def form_to_cortex_data(form: FormData) -> dict[str, Any]:
+    """Spec data as `cortexkit onboard azure` builds it; a capability box that differs from Cortex's
+    default becomes `<name>` (on) or `no-<name>` (off), the CLI's `--capability` values."""
+    wanted = set(form.getlist("capability"))
+    capabilities = tuple(
+        name if name in wanted else f"no-{name}"
+        for name, default in CAPABILITY_DEFAULTS.items()
+        if (name in wanted) != default
+    )
+    cortex: dict[str, Any] = {
+        "scope": _text(form, "scope") or "subscription",
+        "deploy": _text(form, "deploy") or "arm",
+        "audit_logs": _text(form, "audit_logs") == "on",
+        "include": _ids(_text(form, "include")),
+        "exclude": _ids(_text(form, "exclude")),
+        "capabilities": capabilities,
+        "location": _text(form, "location") or "eastus",
+    }
+    if _text(form, "management_group_id"):
+        cortex["management_group_id"] = _text(form, "management_group_id")
+    data: dict[str, Any] = {"cortex": cortex}
+    for name in ("tenant_id", "subscription_id", "name", "client_id", "profile"):
+        if _text(form, name):
+            data[name] = _text(form, name)
+    return data
+
+
+def _page(request: Request, data: dict[str, Any], errors: dict[str, str], status_code: int = 200) -> Response:
+    cortex = data.get("cortex") or {}
+    flat = {**{k: v for k, v in data.items() if k != "cortex"}, **cortex}
+    flat["include"] = ", ".join(cortex.get("include") or ())
+    flat["exclude"] = ", ".join(cortex.get("exclude") or ())
+    overrides = set(cortex.get("capabilities") or ())
+    checked = {
+        name: (name in overrides) or (default and f"no-{name}" not in overrides)
+        for name, default in CAPABILITY_DEFAULTS.items()
+    }
+    return render(
+        request,
+        "cortex_wizard.html",
+        status_code=status_code,
+        data=flat,
+        errors=errors,
+        scopes=SCOPES,
+        deploys=DEPLOYS,
+        capabilities=[(name, CAPABILITY_TITLES[name], checked[name]) for name in CAPABILITY_DEFAULTS],
+    )
+
+
+@router.get("/onboard/cortex")
+def cortex_wizard(request: Request) -> Response:
+    return _page(request, {"cortex": {"audit_logs": True, "scope": "subscription", "deploy": "arm"}}, {})
+
+
+@router.post("/onboard/cortex", dependencies=[Depends(require_csrf)])
+async def cortex_submit(request: Request) -> Response:
+    settings = settings_of(request)
+    form = await request.form()
+    data = form_to_cortex_data(form)
+    secret = _text(form, SECRET_FIELD) or None
+    errors = dict(settings.backend.field_errors(data))
+    deploy = data["cortex"]["deploy"]
+    if deploy in ("arm", "terraform") and secret is None:
+        errors.setdefault(
+            SECRET_FIELD, f"Deploy {deploy} signs in to Azure as the app above: give its client secret."
+        )
+    if errors:
+        return _page(request, data, errors, status_code=422)
+
+    def create() -> str:
+        spec = settings.backend.build_spec(data)
+        job_id = settings.backend.store.create_job(spec, secret=secret)
+        settings.backend.start_job(job_id)
+        return job_id
+
+    job_id = await anyio.to_thread.run_sync(create)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
