@@ -62,6 +62,8 @@ def test_the_ui_resumes_a_cortex_job_the_cli_left_behind(emulator: RunningEmulat
         base, token = url.split("/?", 1)[0], url.rsplit("=", 1)[1]
         with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as http:
             http.get(url)
+            wizard = http.get("/onboard")
+            assert (wizard.status_code, wizard.headers["location"]) == (303, "/onboard/cortex")
             page = http.get(f"/jobs/{job_id}")
             assert page.status_code == 200 and 'id="cortex-card"' in page.text
             resumed = http.post(f"/jobs/{job_id}/resume", data={"csrf_token": csrf_token(token)})

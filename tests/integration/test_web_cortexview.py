@@ -91,3 +91,30 @@ def test_the_view_reads_what_each_step_recorded(tmp_path: Path) -> None:
         assert view.reconciled and view.accounts == [account] and view.missing == ["s2"]
     finally:
         store.close()
+
+
+def test_the_cortex_form_becomes_the_clis_spec_data() -> None:
+    from starlette.datastructures import FormData
+
+    from cortexkit.web.routes.cortex_onboard import form_to_cortex_data
+
+    form = FormData(
+        [
+            ("scope", "tenant"),
+            ("tenant_id", " t "),
+            ("name", "n"),
+            ("include", "a, b;c\nd"),
+            ("capability", "xsiam_analytics"),
+            ("capability", "data_security_posture_management"),
+            ("capability", "serverless_scanning"),
+            ("capability", "agentless_disk_scanning"),
+            ("deploy", "manual"),
+        ]
+    )
+    data = form_to_cortex_data(form)
+    assert (data["tenant_id"], data["name"]) == ("t", "n") and "subscription_id" not in data
+    cortex = data["cortex"]
+    assert cortex["include"] == ("a", "b", "c", "d") and cortex["exclude"] == ()
+    assert cortex["capabilities"] == ("data_security_posture_management", "no-registry_scanning")
+    assert cortex["audit_logs"] is False, "an unticked box is not sent"
+    assert (cortex["scope"], cortex["deploy"]) == ("tenant", "manual")
