@@ -1,17 +1,21 @@
 """A throwaway PostgreSQL cluster for the tests: Debian's `postgresql` binaries, an unprivileged user,
-a temporary directory, a free loopback port; stopped and deleted at the end.
+a temporary directory, a free loopback port; stopped and deleted at the end. A watchdog process stops it
+too when the test process dies without cleaning up (SIGKILL, a timeout), so no cluster outlives a session.
 
 `make test` installs Debian's `postgresql` when it is missing; without it the PostgreSQL tests skip.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -65,6 +69,9 @@ def throwaway_cluster() -> Iterator[str]:
         os.chown(root, user.pw_uid, user.pw_gid)
     data, log = root / "data", root / "server.log"
     port = _free_port()
+    stop = [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
+    guard = _watchdog(stop, root)  # before the start: a session killed while it waits leaves nothing
+    atexit.register(_stop_quietly, stop, root)
     try:
         subprocess.run(
             [*prefix, initdb, "-D", str(data), "-U", ADMIN_USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
@@ -79,14 +86,46 @@ def throwaway_cluster() -> Iterator[str]:
             capture_output=True,
             timeout=120,
         )
-        try:
-            yield f"postgresql+psycopg://{ADMIN_USER}@127.0.0.1:{port}/postgres"
-        finally:
-            subprocess.run(
-                [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], check=False, timeout=60
-            )
+        yield f"postgresql+psycopg://{ADMIN_USER}@127.0.0.1:{port}/postgres"
     finally:
+        atexit.unregister(_stop_quietly)
+        subprocess.run(stop, check=False, timeout=60, capture_output=True)
+        _release(guard)
         shutil.rmtree(root, ignore_errors=True)
+
+
+WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.read()  # returns at EOF: the test process closed its end, or died (even by SIGKILL)
+subprocess.run(sys.argv[2:], check=False, capture_output=True, timeout=60)
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
+
+
+def _watchdog(stop: list[str], root: Path) -> subprocess.Popen[bytes]:
+    """A process that stops the cluster when the test process goes away however it ends: PostgreSQL runs
+    detached, so a test session killed by a timeout or SIGKILL would otherwise leave it running."""
+    return subprocess.Popen(
+        [sys.executable, "-c", WATCHDOG, str(root), *stop],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C to the session's process group must not kill the guard first
+    )
+
+
+def _release(guard: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        assert guard.stdin is not None
+        guard.stdin.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        guard.wait(timeout=60)
+
+
+def _stop_quietly(stop: list[str], root: Path) -> None:
+    """atexit: the session ended without leaving the context (an exception escaping pytest)."""
+    subprocess.run(stop, check=False, timeout=60, capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def fresh_database(admin_url: str) -> str:

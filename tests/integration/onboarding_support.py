@@ -32,8 +32,11 @@ def client_factory(running: RunningEmulator) -> Any:
     return factory
 
 
-def engine(running: RunningEmulator, tmp_path: Path, **settings: Any) -> tuple[JobStore, Runner]:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def engine(
+    running: RunningEmulator, tmp_path: Path, *, url: str | None = None, **settings: Any
+) -> tuple[JobStore, Runner]:
+    """The store (a SQLite file in `tmp_path` unless `url` names another, e.g. PostgreSQL) and a runner."""
+    store = JobStore(url or f"sqlite:///{tmp_path / 'jobs.db'}", data_dir=tmp_path)
     defaults: dict[str, Any] = {
         "verify_timeout": 600.0,
         "poll_interval": 10.0,

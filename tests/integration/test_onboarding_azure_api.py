@@ -17,12 +17,12 @@ Make = Callable[..., RunningEmulator]
 
 
 def test_subscription_creates_identity_waits_for_replication_and_onboards(
-    make_emulator: Make, tmp_path: Path
+    make_emulator: Make, tmp_path: Path, store_url: str
 ) -> None:
     running = make_emulator(status_delay=30)
     azure = identity_state(running.emulator)
     azure.propagation_delay = 20.0
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(
         provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
     )
@@ -51,11 +51,13 @@ def test_subscription_creates_identity_waits_for_replication_and_onboards(
     assert len(azure_accounts(running, spec.prisma_account_id)) == 1
 
 
-def test_rerun_of_identity_step_reuses_what_it_created(make_emulator: Make, tmp_path: Path) -> None:
+def test_rerun_of_identity_step_reuses_what_it_created(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
     azure.propagation_delay = 0.0
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(
         provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
     )
@@ -76,11 +78,11 @@ def test_rerun_of_identity_step_reuses_what_it_created(make_emulator: Make, tmp_
 
 
 def test_tenant_with_root_sync_assigns_at_the_root_management_group(
-    make_emulator: Make, tmp_path: Path
+    make_emulator: Make, tmp_path: Path, store_url: str
 ) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = tenant_spec(provisioner="azure-api", client_id=running.access_key_id, root_sync_enabled=True)
     job = runner.run(store.create_job(spec, secret=running.secret_key))
     assert job.state == "done", job.error
@@ -93,10 +95,10 @@ def test_tenant_with_root_sync_assigns_at_the_root_management_group(
     assert {g["appRoleId"] for g in azure.app_role_assignments[sp_id]} == set(GRAPH_READ_ROLES)
 
 
-def test_entra_only_tenant_gets_no_rbac(make_emulator: Make, tmp_path: Path) -> None:
+def test_entra_only_tenant_gets_no_rbac(make_emulator: Make, tmp_path: Path, store_url: str) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = tenant_spec(provisioner="azure-api", client_id=running.access_key_id)
     job = runner.run(store.create_job(spec, secret=running.secret_key))
     assert job.state == "done", job.error
@@ -107,9 +109,11 @@ def test_entra_only_tenant_gets_no_rbac(make_emulator: Make, tmp_path: Path) -> 
     ]
 
 
-def test_wrong_operator_secret_fails_with_a_clear_reason(make_emulator: Make, tmp_path: Path) -> None:
+def test_wrong_operator_secret_fails_with_a_clear_reason(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator()
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(
         provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
     )

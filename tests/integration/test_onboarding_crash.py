@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cortexkit.emulator.routes.azure_identity import identity_state
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.model import STEPS
 from cortexkit.onboarding.store import JobStore
+from cortexkit.onboarding.store.schema import job_secrets
 from tests.integration.onboarding_support import azure_accounts, guid
 
 POINTS = [
@@ -50,6 +52,7 @@ def cli(
     *args: str,
     secret: str = "sp-secret",
     kill_at: str | None = None,
+    store_url: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -57,6 +60,9 @@ def cli(
         "CORTEXKIT_DATA_DIR": str(data_dir),
         "AZURE_CLIENT_SECRET": secret,
     }
+    env.pop("CORTEXKIT_STORE_URL", None)
+    if store_url and not store_url.startswith("sqlite"):
+        env["CORTEXKIT_STORE_URL"] = store_url  # and CORTEXKIT_STORE_KEY, set by the store_url fixture
     env.update(
         CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
         CORTEXKIT_AZURE_GRAPH_URL=f"{running.url}/_azure/graph",
@@ -98,7 +104,18 @@ def onboard_args(provisioner: str, subscription: str, running: RunningEmulator) 
     return args
 
 
-def check_sound(data_dir: Path, secret: str) -> None:
+def check_sound(data_dir: Path, secret: str, store_url: str | None = None) -> None:
+    if store_url and not store_url.startswith("sqlite"):
+        store = JobStore(store_url, data_dir=data_dir)
+        try:
+            with store.engine.connect() as conn:
+                stored = conn.execute(select(job_secrets.c.ciphertext)).scalars().all()
+            payloads = str([e.payload for e in store.events_after(None, 0, limit=100_000)])
+        finally:
+            store.close()
+        assert stored and all(secret.encode() not in bytes(c) for c in stored)
+        assert secret not in payloads
+        return
     with sqlite3.connect(data_dir / "jobs.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         text = b"".join(
@@ -107,8 +124,9 @@ def check_sound(data_dir: Path, secret: str) -> None:
     assert secret.encode() not in text
 
 
-def job_state(data_dir: Path) -> tuple[str, str]:
-    store = JobStore(f"sqlite:///{data_dir / 'jobs.db'}")
+def job_state(data_dir: Path, store_url: str | None = None) -> tuple[str, str]:
+    sqlite_url = f"sqlite:///{data_dir / 'jobs.db'}"
+    store = JobStore(store_url if store_url and not store_url.startswith("sqlite") else sqlite_url)
     try:
         (job,) = store.list_jobs()
         return job.id, job.state
@@ -149,20 +167,21 @@ def test_killed_at_every_point_in_turn_still_finishes_with_one_account(
     ],
 )
 def test_killed_once_then_resumed_to_exactly_one_account(
-    crash_emulator: RunningEmulator, tmp_path: Path, provisioner: str, point: str
+    crash_emulator: RunningEmulator, tmp_path: Path, provisioner: str, point: str, store_url: str
 ) -> None:
+    """On SQLite and on PostgreSQL (the process is killed with its transaction open or just after)."""
     running = crash_emulator
     subscription = guid()
     # azure-api signs in to the emulated Entra with the emulator's own key pair (the operator credential)
     secret = running.secret_key if provisioner == "azure-api" else "sp-secret"
     args = onboard_args(provisioner, subscription, running)
-    killed = cli(running, tmp_path, *args, secret=secret, kill_at=point)
+    killed = cli(running, tmp_path, *args, secret=secret, kill_at=point, store_url=store_url)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    job_id, state = job_state(tmp_path)
+    job_id, state = job_state(tmp_path, store_url)
     assert state == "running"
-    check_sound(tmp_path, secret)
+    check_sound(tmp_path, secret, store_url)
 
-    resumed = cli(running, tmp_path, "resume", job_id, secret=secret)
+    resumed = cli(running, tmp_path, "resume", job_id, secret=secret, store_url=store_url)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)[0]["state"] == "done"
     assert len(azure_accounts(running, subscription)) == 1
@@ -170,4 +189,4 @@ def test_killed_once_then_resumed_to_exactly_one_account(
         azure = identity_state(running.emulator)
         mine = [a for a in azure.applications.values() if a["displayName"].endswith(job_id[:8])]
         assert len(mine) == 1
-    check_sound(tmp_path, secret)
+    check_sound(tmp_path, secret, store_url)

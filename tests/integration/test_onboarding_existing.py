@@ -13,9 +13,9 @@ Make = Callable[..., RunningEmulator]
 SECRET = "existing-sp-secret-value"
 
 
-def test_subscription_onboards_and_settles(make_emulator: Make, tmp_path: Path) -> None:
+def test_subscription_onboards_and_settles(make_emulator: Make, tmp_path: Path, store_url: str) -> None:
     running = make_emulator(status_delay=60)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(monitor_flow_logs=True)
     job = runner.run(store.create_job(spec, secret=SECRET))
     assert job.state == "done", job.error
@@ -26,9 +26,9 @@ def test_subscription_onboards_and_settles(make_emulator: Make, tmp_path: Path) 
     assert SECRET not in str([e.payload for e in store.events_after(job.id, 0)])
 
 
-def test_tenant_with_management_groups_onboards(make_emulator: Make, tmp_path: Path) -> None:
+def test_tenant_with_management_groups_onboards(make_emulator: Make, tmp_path: Path, store_url: str) -> None:
     running = make_emulator(status_delay=30)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = tenant_spec(root_sync_enabled=True)
     job = runner.run(store.create_job(spec, secret=SECRET))
     assert job.state == "done", job.error
@@ -37,10 +37,10 @@ def test_tenant_with_management_groups_onboards(make_emulator: Make, tmp_path: P
 
 
 def test_warnings_are_reported_with_remediation_at_the_time_limit(
-    make_emulator: Make, tmp_path: Path
+    make_emulator: Make, tmp_path: Path, store_url: str
 ) -> None:
     running = make_emulator(status_delay=30)
-    store, runner = engine(running, tmp_path, verify_timeout=120.0)
+    store, runner = engine(running, tmp_path, url=store_url, verify_timeout=120.0)
     job = runner.run(store.create_job(subscription_spec(name="warn-me"), secret=SECRET))
     assert job.state == "done", job.error
     statuses = {c.status for c in job.account_status}
@@ -51,9 +51,11 @@ def test_warnings_are_reported_with_remediation_at_the_time_limit(
     assert logs, "each warning is shown to the user"
 
 
-def test_second_job_for_the_same_subscription_adopts_it(make_emulator: Make, tmp_path: Path) -> None:
+def test_second_job_for_the_same_subscription_adopts_it(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec()
     first = runner.run(store.create_job(spec, secret=SECRET))
     second = runner.run(store.create_job(spec, secret=SECRET))

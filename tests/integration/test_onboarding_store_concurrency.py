@@ -29,6 +29,22 @@ JobStore(sys.argv[1], data_dir=Path(sys.argv[2])).close()
 """
 
 
+CLAIMER = """
+import sys
+from pathlib import Path
+from cortexkit.onboarding.store import JobBusyError, JobStore
+store = JobStore(sys.argv[1], data_dir=Path(sys.argv[2]))
+print("ready", flush=True)
+for line in sys.stdin:
+    try:
+        store.claim(line.strip(), sys.argv[3])
+        print("won", flush=True)
+    except JobBusyError:
+        print("busy", flush=True)
+store.close()
+"""
+
+
 def _spec(name: str) -> JobSpec:
     return JobSpec(
         name=name, subscription_id=SUB, tenant_id=TENANT, client_id=CLIENT, service_principal_id=SP
@@ -75,4 +91,43 @@ def test_processes_opening_a_fresh_database_together_all_succeed(store_url: str,
     assert failures == []
     store = JobStore(store_url, data_dir=tmp_path)
     assert store.schema_version == SCHEMA_VERSION
+    store.close()
+
+
+def test_two_processes_released_together_on_a_stale_job_one_wins_300_times(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The issue's race: both processes won 299 of 300 times on PostgreSQL before claims were conditional.
+    Each trial's job was left `running` by a crashed host whose lease has run out; the job id is written
+    to both processes' stdin at once, the moment they are blocked reading it."""
+    trials = 300
+    store = JobStore(store_url, data_dir=tmp_path)
+    jobs = [store.create_job(_spec(f"race-{i}")) for i in range(trials)]
+    for job in jobs:
+        store.claim(job, "crashed-host:1#gone", lease_seconds=0.0)
+    claimers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, store_url, str(tmp_path), f"host-{name}:1#w"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    pipes = [(c.stdin, c.stdout) for c in claimers]
+    assert all(out is not None and out.readline().strip() == "ready" for _, out in pipes)
+    outcomes: list[tuple[str, ...]] = []
+    for job in jobs:
+        for stdin, _ in pipes:
+            assert stdin is not None
+            stdin.write(job + "\n")
+            stdin.flush()
+        outcomes.append(tuple(sorted(out.readline().strip() for _, out in pipes if out is not None)))
+    for stdin, _ in pipes:
+        assert stdin is not None
+        stdin.close()
+    assert all(c.wait(timeout=60) == 0 for c in claimers)
+    assert outcomes.count(("busy", "won")) == trials, {o: outcomes.count(o) for o in set(outcomes)}
+    owners = {store.require_job(j).state for j in jobs}
+    assert owners == {"running"}
     store.close()

@@ -43,8 +43,9 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = web_stack(emulator, tmp_path, TOKEN)
+def stack(emulator: RunningEmulator, tmp_path: Path, store_url: str) -> Iterator[WebStack]:
+    """The pages on each database (`store_url`: a SQLite file, a PostgreSQL database)."""
+    built = web_stack(emulator, tmp_path, TOKEN, store_url=store_url)
     yield built
     built.close()
 

@@ -89,10 +89,12 @@ def web_stack(
     poll_interval: float = 0.01,
     store_class: type[JobStore] = JobStore,
     max_workers: int | None = None,
+    store_url: str | None = None,
 ) -> WebStack:
+    """The UI's engine on a SQLite file in `tmp_path`, or on `store_url` (PostgreSQL)."""
     factory = fixed_client_factory(emulator.url, emulator.access_key_id, secret_key or emulator.secret_key)
     profile = ProfileInfo(PROFILE, emulator.url, emulator.access_key_id, is_default=True)
-    store = store_class(f"sqlite:///{tmp_path / 'jobs.db'}")
+    store = store_class(store_url or f"sqlite:///{tmp_path / 'jobs.db'}")
     settings = RunnerSettings(
         verify_timeout=30.0, poll_interval=0.05, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
     )

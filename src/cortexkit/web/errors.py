@@ -25,6 +25,13 @@ _BY_CLASS: dict[str, Explained] = {
         "Add one with `cortexkit profile add`, or set PRISMA_API_URL, PRISMA_ACCESS_KEY_ID and "
         "PRISMA_SECRET_KEY before starting the UI.",
     ),
+    "StoreKeyError": Explained(
+        500,
+        "The job store has no usable key",
+        "Client secrets are stored encrypted with the job store's key, and no usable key was found.",
+        "Give every UI and worker the team's key (CORTEXKIT_STORE_KEY, CORTEXKIT_STORE_KEY_FILE or the OS "
+        "keyring; see 'Team deployment' in docs/onboarding.md), then restart the UI.",
+    ),
     "ConfigurationError": Explained(
         400,
         "The configuration is incomplete",
