@@ -124,6 +124,8 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
         outage_started = time.monotonic()
         outage(running, 503)
         time.sleep(4.0)
+        paused = [store.require_job(j) for j in job_ids]
+        paused = [j for j in paused if j.paused]
         outage(running, "drop")
         time.sleep(4.0)
         recover(running)
@@ -139,6 +141,8 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     assert not breaker.is_open and len(breaker.outages) >= 1
     reasons = waiting_reasons(store, job_ids)
     assert len(reasons) >= 4, "the running jobs paused in 'waiting'"
+    assert paused, "during the outage the paused jobs read as paused (not at rest) in the store"
+    assert all(j.state is JobState.WAITING and not j.at_rest and not j.can_resume for j in paused)
     # Switching the plan from 503 to drops (DELETE then POST) leaves a moment when the API answers: a
     # probe that lands in it ends the first outage and the drops open a second one, as a flapping API would.
     causes = {r.split(" since ", 1)[0] for r in reasons}

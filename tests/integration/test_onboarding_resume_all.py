@@ -139,3 +139,45 @@ def test_resume_many_usage_problems(env: dict[str, str], args: list[str], messag
     code, _out, err = invoke(env, *args)
     assert code == 2, err
     assert message in err and "Traceback" not in err
+
+
+def test_cli_bulk_rides_out_a_total_outage_and_exits_0(
+    running: RunningEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The issue's proof through the command itself (default client retries, so the outage is longer
+    than one call's retries: 503 on every route for 8 s, then dropped connections for 4 s)."""
+    import threading
+
+    path, subs = csv_file(tmp_path, 20)
+    result: list[tuple[int, str, str]] = []
+    command = threading.Thread(
+        target=lambda: result.append(
+            invoke(env, "onboard", "azure", "--from-csv", str(path), "--poll-interval", "0.1", "-o", "json")
+        ),
+        daemon=True,
+    )
+    command.start()
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(j.ok for j in store.list_jobs()) < 2:
+        time.sleep(0.05)
+    faults = f"{running.url}/_emulator/faults"
+    httpx.post(
+        faults, json={"route": "* /*", "statuses": [503], "count": 10**9}, timeout=10
+    ).raise_for_status()
+    time.sleep(8.0)
+    httpx.delete(faults, timeout=10).raise_for_status()
+    httpx.post(
+        faults, json={"route": "* /*", "statuses": ["drop"], "count": 10**9}, timeout=10
+    ).raise_for_status()
+    time.sleep(4.0)
+    httpx.delete(faults, timeout=10).raise_for_status()
+    command.join(180)
+    assert not command.is_alive() and result
+    code, out, err = result[0]
+    assert code == 0, err
+    assert [j["state"] for j in json.loads(out)] == ["done"] * 20
+    assert "20 job(s): 20 done" in err
+    assert "job waiting: the API answered 503 since" in err  # the breaker, not only the client's retries
+    counts = onboarded(running)
+    assert all(counts[s] == 1 for s in subs), counts

@@ -246,3 +246,20 @@ def test_of_two_runners_released_together_exactly_one_claims(store_url: str, tmp
     assert doubles == []
     for s in stores:
         s.close()
+
+
+def test_a_waiting_job_its_runner_still_holds_is_paused_not_at_rest(store: JobStore) -> None:
+    """An outage pause: `waiting` under a live lease carries on by itself (not at rest, not resumable
+    here, and another runner's claim is refused); released, the same state is an ordinary waiting job."""
+    job_id = store.create_job(spec())
+    lease = store.claim(job_id, "another-host:11#paused", lease_seconds=600)
+    store.set_state(job_id, JobState.WAITING, "the API answered 503 since 12:04:05 UTC", lease=lease)
+    job = store.require_job(job_id)
+    assert job.paused and not job.at_rest and not job.can_resume
+    assert job.summary()["paused"] is True and job.error == "the API answered 503 since 12:04:05 UTC"
+    with pytest.raises(JobBusyError):
+        store.claim(job_id, "another-host:12#resumer")
+    store.release(lease)
+    job = store.require_job(job_id)
+    assert not job.paused and job.at_rest and job.can_resume
+    store.claim(job_id, "another-host:12#resumer")

@@ -78,6 +78,9 @@ class JobRecord:
     runner_alive: bool = True
     """Whether that runner still held its lease when the record was read (false: a `running` job's
     runner died or stalled past its lease, so nothing moves the job until someone resumes or cancels)."""
+    paused: bool = False
+    """`waiting` while its runner, still holding the lease, waits out an API outage: the job carries on by
+    itself when the API answers, so it is not at rest and a resume would be refused as busy."""
 
     @property
     def name(self) -> str:
@@ -93,7 +96,7 @@ class JobRecord:
 
     @property
     def at_rest(self) -> bool:
-        return self.state.at_rest
+        return self.state.at_rest and not self.paused
 
     @property
     def orphaned(self) -> bool:
@@ -104,7 +107,7 @@ class JobRecord:
     def can_resume(self) -> bool:
         """Failed and waiting jobs carry on from the last finished step (others need `--force`), and so
         does an orphaned one (its runner is gone, so the claim takes it over)."""
-        return self.state.resumable or self.orphaned
+        return (self.state.resumable and not self.paused) or self.orphaned
 
     @property
     def can_cancel(self) -> bool:
@@ -156,6 +159,7 @@ class JobRecord:
             "ok": self.ok,
             "finished": self.finished,
             "at_rest": self.at_rest,
+            "paused": self.paused,
             "can_resume": self.can_resume,
             "can_cancel": self.can_cancel,
             "created_at": self.created_at,

@@ -31,13 +31,30 @@ def _profile_of(arg: Any) -> str | None:
     return str(value) if value else None
 
 
+def speaks_cortex(profile: str | None) -> bool:
+    """Whether a profile (or, with none, CORTEXCLOUD_* / the default profile) is a Cortex connection, as
+    `cortexkit onboard` decides it; an ambiguous environment stays Prisma, the UI's behaviour before."""
+    from cortexkit.cortex.backend import dialect_for
+
+    try:
+        return dialect_for(profile=profile) == "cortex"
+    except Exception:  # both PRISMA_* and CORTEXCLOUD_* set, or an unreadable profiles file
+        return False
+
+
 def profile_client_factory(default_profile: str | None = None, api_url: str | None = None) -> ClientFactory:
-    """Clients from the user's profiles (args > env > profile file/keyring), never prompting."""
+    """Clients from the user's profiles (args > env > profile file/keyring), never prompting: a
+    `CortexClient` for a Cortex profile or CORTEXCLOUD_*, so Cortex jobs resume and cancel from the UI."""
 
     def factory(arg: Any = None) -> Any:
+        profile = _profile_of(arg) or default_profile
+        if speaks_cortex(profile):
+            from cortexkit.cortex.client import CortexClient
+
+            return CortexClient(profile=profile, api_url=api_url)
         from cortexkit.client import Client
 
-        return Client(profile=_profile_of(arg) or default_profile, api_url=api_url)
+        return Client(profile=profile, api_url=api_url)
 
     return factory
 

@@ -81,8 +81,9 @@ def account_todo(job: JobRecord, status: str) -> str:
 
 def left_account(job: JobRecord, read: Any) -> LeftAccount | None:
     """The account a cancelled or failed job left behind, with its status as `read(account_id)` gives
-    it (an object with `name` and `enabled`, None when not listed; an exception says it is unknown)."""
-    if not job.account_id or job.state not in STOPPED_WITH_ACCOUNT:
+    it (an object with `name` and `enabled`, None when not listed; an exception says it is unknown).
+    A Cortex job's `account_id` is its instance, which its own card shows: no Prisma account is left."""
+    if not job.account_id or job.state not in STOPPED_WITH_ACCOUNT or job.spec.kind == "cortex":
         return None
     name = ""
     try:

@@ -243,6 +243,9 @@ class JobStore:
             lease_expires_at=row["lease_expires_at"],
             runner_alive=row["state"] != JobState.RUNNING
             or (bool(row["owner"]) and _lease_held(row, self._now())),
+            paused=row["state"] == JobState.WAITING
+            and bool(row["owner"])
+            and _held_by_live_runner(row, self._now()),
         )
 
     def get_job(self, job_id: str) -> JobRecord | None:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from cortexkit import errors as api_errors
 from cortexkit.onboarding.states import JobState
 from cortexkit.web import sse
+from cortexkit.web.cortexview import cortex_view
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.joblog import log_text
 from cortexkit.web.jobview import JobView, job_view
@@ -125,7 +126,14 @@ def page_end_text(job: JobRecord) -> str:
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
     job = _load(request, job_id)
-    return render(request, "job.html", job=job, view=_view(request, job), end_text=page_end_text(job))
+    return render(
+        request,
+        "job.html",
+        job=job,
+        view=_view(request, job),
+        cx=cortex_view(job),
+        end_text=page_end_text(job),
+    )
 
 
 @router.get("/api/jobs/{job_id}")

@@ -223,6 +223,52 @@
     if (healthy && components.length === 0) { empty.textContent = "All components report healthy."; }
   }
 
+  // ---------- Cortex job: deployment resources and capabilities, live from their events ----------
+  var CAPABILITY_BADGES = { connected: "done", disabled: "skipped", retrieving: "running", warning: "warning", error: "error" };
+
+  function cell(tr, text, badge) {
+    var td = document.createElement("td");
+    if (badge !== undefined) {
+      var span = document.createElement("span"); span.className = "badge " + badge; span.textContent = text;
+      td.appendChild(span);
+    } else { td.textContent = text; }
+    tr.appendChild(td);
+    return td;
+  }
+
+  function fillTable(tableId, emptyId, rows, build) {
+    var table = document.getElementById(tableId), empty = document.getElementById(emptyId);
+    if (!table) { return; }
+    var body = $("tbody", table);
+    body.textContent = "";
+    rows.forEach(function (row) { var tr = document.createElement("tr"); build(tr, row); body.appendChild(tr); });
+    table.hidden = rows.length === 0;
+    if (empty) { empty.hidden = rows.length !== 0; }
+  }
+
+  function renderResources(p) {
+    fillTable("cortex-resources", "cortex-resources-empty", p.resources || [], function (tr, r) {
+      var code = document.createElement("code"); code.textContent = r.type || "";
+      cell(tr, "").appendChild(code);
+      cell(tr, r.name || "");
+      cell(tr, r.state || "", String(r.state || "").toLowerCase());
+    });
+  }
+
+  function renderCapabilities(p) {
+    var card = $("#cortex-card");
+    if (card && p.instance_id) { card.setAttribute("data-instance", p.instance_id); }
+    var state = $("#cortex-state");
+    if (state && p.state) { state.hidden = false; state.className = "badge " + p.state; state.textContent = String(p.state).replace(/_/g, " "); }
+    fillTable("cortex-capabilities", "cortex-capabilities-empty", p.capabilities || [], function (tr, c) {
+      var label = String(c.label || c.status || "");
+      tr.setAttribute("data-capability", c.name || "");
+      cell(tr, c.description || c.name || "");
+      cell(tr, label, CAPABILITY_BADGES[label.toLowerCase()] || "unknown").firstChild.setAttribute("data-label", "");
+      cell(tr, c.message || "\u2014").setAttribute("data-message", "");
+    });
+  }
+
   function renderJob(job) {
     var head = $("#job");
     head.setAttribute("data-state", job.state);
@@ -272,7 +318,7 @@
   function swapFromServer() {
     return fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      ["job-notices", "timeline", "status-card", "job-actions", "live-status"].forEach(function (id) {
+      ["job-notices", "timeline", "status-card", "cortex-card", "job-actions", "live-status"].forEach(function (id) {
         var fresh = doc.getElementById(id), current = document.getElementById(id);
         if (fresh && current) { current.replaceWith(fresh); }
       });
@@ -296,6 +342,15 @@
       text = "account status: " + (p.components.length ? p.components.map(function (c) {
         return c.name + " " + c.status;
       }).join(", ") : "all components healthy");
+    }
+    if (ev.type === "resources" && p.resources) {
+      text = "deployment " + (p.deployment || "") + ": " + p.resources.map(function (r) {
+        return r.type + " " + r.name + " " + r.state;
+      }).join(", ");
+    }
+    if (ev.type === "capabilities" && p.capabilities) {
+      text = "Cortex instance " + (p.instance_id || "") + " " + String(p.state || "").replace(/_/g, " ") + ": " +
+        p.capabilities.map(function (c) { return (c.description || c.name) + " " + (c.label || c.status); }).join(", ");
     }
     var step = p.step || p.step_name || "";
     var st = p.state || p.status || "";
@@ -381,6 +436,8 @@
       // A checkpoint is the engine's own bookkeeping (which partial outputs it saved), not news for a person.
       if (ev.type === "checkpoint") { refresh(); return; }
       if (ev.type === "status" && ev.payload && ev.payload.components) { renderComponents(ev.payload.components, false); }
+      if (ev.type === "resources" && ev.payload) { renderResources(ev.payload); }
+      if (ev.type === "capabilities" && ev.payload) { renderCapabilities(ev.payload); }
       appendLog(log, ev);
       refresh();
     });
