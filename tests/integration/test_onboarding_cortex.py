@@ -72,15 +72,17 @@ def test_manual_deploy_waits_with_the_links_and_cancel_deletes_the_pending_insta
     assert [(r["id"], r["name"], r["state"]) for r in listing] == [(job["id"], name, "cancelled")]
 
 
+@pytest.mark.parametrize("when", ["after", "before"])
 def test_a_lost_create_answer_is_reconciled_to_one_instance(
-    emulator: RunningEmulator, tmp_path: Path
+    emulator: RunningEmulator, tmp_path: Path, when: str
 ) -> None:
-    name = f"lost-{guid()[:8]}"
+    """`after`: Cortex made the instance and the answer was lost (adopted by lookup); `before`: it made
+    nothing (the lookup finds none, so the create is sent again, not blindly)."""
+    name = f"lost-{when}-{guid()[:8]}"
     faults = f"{emulator.url}/_emulator/faults"
     route = f"POST {ONBOARD}/create_instance_template"
-    httpx.post(
-        faults, json={"route": route, "statuses": [503], "count": 1, "when": "after"}
-    ).raise_for_status()
+    plan = {"route": route, "statuses": [503], "count": 1, "when": when}
+    httpx.post(faults, json=plan).raise_for_status()
     try:
         run = cli(emulator, tmp_path, *onboard_args(guid(), guid(), name, deploy="manual"))
     finally:

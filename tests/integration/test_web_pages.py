@@ -165,7 +165,10 @@ def test_csv_preview_lists_rows_with_their_problems_and_starts_nothing(
 
 
 def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack) -> None:
-    text = CSV_HEAD + "".join(_row(f"S{i}", str(uuid.uuid4())) for i in range(3))
+    tag = uuid.uuid4().hex[
+        :6
+    ]  # unique names: the module's emulator keeps the other database's run's accounts
+    text = CSV_HEAD + "".join(_row(f"S{i}-{tag}", str(uuid.uuid4())) for i in range(3))
     preview = client.post("/onboard/bulk", data={"csrf_token": CSRF, "csv_text": text})
     assert "Start 3 onboarding jobs" in preview.text
     response = client.post(
@@ -180,7 +183,9 @@ def test_a_clean_csv_starts_one_job_per_row(client: TestClient, stack: WebStack)
     assert all(job_id in listing for job_id in started)
     for job_id in started:
         stack.engine.runner.join(job_id, 60)
-    assert {j.name: j.state for j in stack.store.list_jobs()} == {f"S{i}": JobState.DONE for i in range(3)}
+    assert {j.name: j.state for j in stack.store.list_jobs()} == {
+        f"S{i}-{tag}": JobState.DONE for i in range(3)
+    }
 
 
 def test_a_ui_bulk_runs_in_the_pool_on_one_shared_client(emulator: RunningEmulator, tmp_path: Path) -> None:

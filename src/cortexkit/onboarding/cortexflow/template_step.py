@@ -15,6 +15,10 @@ from cortexkit.cortex.resources.cloud_onboarding import edit_changes, tracking_g
 from cortexkit.onboarding.context import NeedsAttentionError, StepContext, StepFailedError
 from cortexkit.onboarding.cortexflow import access
 from cortexkit.onboarding.cortexflow.preflight import consent_link
+from cortexkit.retry import RetryConfig, RetryPolicy
+
+CREATE_ATTEMPTS = 5
+CREATE_BACKOFF = RetryPolicy(RetryConfig(base=1.0, cap=16.0))
 
 
 def links_of(links: TemplateLinks) -> dict[str, str]:
@@ -39,6 +43,38 @@ def _unapproved(exc: api_errors.APIError) -> bool:
     return "approv" in text or "consent" in text
 
 
+def _create_once(ctx: StepContext, request: dict[str, Any]) -> tuple[TemplateLinks | None, str | None]:
+    """(links, None) from a create that answered, or (None, instance id) of the one a lost answer made.
+
+    A lost answer is looked up by name: one PENDING instance is adopted, several need a person, none means
+    the call did not act, so sending it again is not blind (a few rounds, with jitter)."""
+    onboarding = access.cortex(ctx).cloud_onboarding
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return onboarding.create_instance_template(request, reconcile=False), None
+        except api_errors.OutcomeUnknownError as exc:
+            ctx.hook("template:created")
+            found = pending_named(ctx)
+            if len(found) > 1:
+                raise NeedsAttentionError(
+                    f"creating the Cortex template: {exc}; {len(found)} PENDING instances are named "
+                    f"{ctx.spec.name!r} ({', '.join(found)}): keep one, delete the others, then resume "
+                    "with --force"
+                ) from None
+            if found:
+                return None, found[0]
+            if attempt == CREATE_ATTEMPTS:
+                raise StepFailedError(f"creating the Cortex template kept failing: {exc}") from None
+            wait = CREATE_BACKOFF.backoff(attempt)
+            ctx.log(
+                "the create call's answer was lost and no instance appeared; sending it again in "
+                f"{wait:.1f} s"
+            )
+            ctx.sleep(wait)
+            ctx.check_cancel()
+    raise StepFailedError("creating the Cortex template: no attempt left")  # pragma: no cover
+
+
 def create_template(ctx: StepContext) -> dict[str, Any]:
     request = access.template_request(ctx)
     found = pending_named(ctx)
@@ -52,9 +88,7 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
         return _adopt(ctx, found[0], request, how)
     ctx.checkpoint(creating=True)
     try:
-        links = access.cortex(ctx).cloud_onboarding.create_instance_template(request)
-    except api_errors.OutcomeUnknownError as exc:
-        raise StepFailedError(f"creating the Cortex template: {exc}") from None
+        links, adopted = _create_once(ctx, request)
     except api_errors.APIError as exc:
         if _unapproved(exc):
             raise StepFailedError(
@@ -62,6 +96,9 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
                 f"Cortex's app first: {consent_link(ctx.spec.tenant_id)}"
             ) from None
         raise StepFailedError(f"Cortex refused the template: {exc}") from None
+    if adopted is not None:
+        return _adopt(ctx, adopted, request, "reconciled after a lost answer")
+    assert links is not None
     ctx.hook("template:created")
     instance_id = tracking_guid(links)
     if not instance_id:
