@@ -254,11 +254,12 @@ def test_a_waiting_job_shows_the_reason_the_engine_recorded(
     with ui_on(emulator, tmp_path) as (stack, ui):
         spec = JobSpec.model_validate(spec_data("Waits", subscription_id=_guid(), tenant_id=_guid()))
         job_id = stack.store.create_job(spec, secret=SP_SECRET)
-        stack.store.claim(job_id, owner="test-driver")
+        lease = stack.store.claim(job_id, owner="test-driver")
         stack.store.start_step(job_id, "add_account")
         reason = "the API answered 503 since 12:04; retrying every 30 s"
         stack.store.finish_step(job_id, "add_account", StepState.PENDING, {}, reason)
         stack.store.set_state(job_id, JobState.WAITING, reason)
+        stack.store.release(lease)  # at rest, as the runner leaves it (a live lease would read as paused)
         page: Page = new_page()
         _open(page, ui, job_id)
         expect(page.locator("#waiting-reason")).to_contain_text(reason)

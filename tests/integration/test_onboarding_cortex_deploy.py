@@ -77,7 +77,7 @@ def test_arm_flow_end_to_end(emulator: RunningEmulator, tmp_path: Path) -> None:
     (made,) = deployments_named(emulator, deploy["deployment"])
     assert made["tracking_guid"] == instance.instance_id
     checks = record.step("preflight").output["checks"]
-    assert [c["ok"] for c in checks if c["name"] != "approved tenant"] == [True] * 4
+    assert [c["ok"] for c in checks if c["name"] != "approved tenant"] == [True] * 5  # sign-in + 4 reads
     caps = record.step("wait_cortex").output["capabilities"]
     assert caps and {c["label"] for c in caps} <= {"Connected", "Disabled"}
     reconcile = record.step("reconcile").output

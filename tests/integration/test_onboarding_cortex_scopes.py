@@ -141,6 +141,7 @@ def test_every_preflight_failure_is_reported_with_its_fix_and_nothing_is_made(
     checks = {c["name"]: c["ok"] for c in only_job(tmp_path).step("preflight").output["checks"]}
     assert checks == {
         "approved tenant": None,
+        "Azure sign-in": True,
         "ARM permissions": False,
         "deny assignments": False,
         "resource providers": False,
@@ -227,3 +228,25 @@ def test_a_bulk_under_random_faults_ends_with_one_instance_per_row(tmp_path: Pat
         assert [j["state"] for j in jobs] == ["done"] * 20
         for job in jobs:
             assert len(instances_named(running, job["name"])) == 1
+
+
+def test_a_refused_azure_sign_in_fails_the_preflight_before_anything_is_made(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """A wrong operator secret is a setup error: the preflight fails on it (with the fix) instead of
+    reporting every Azure read `unknown`, creating a Cortex instance and failing at the deployment."""
+    name = f"badsecret-{guid()[:8]}"
+    args = ["onboard", "azure", "--scope", "subscription", "--subscription-id", guid(), "--tenant-id", guid()]
+    env = env_for(emulator, tmp_path) | {"AZURE_CLIENT_SECRET": "not-the-operator-secret"}
+    run = subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", *args, "--name", name, "--client-id",
+         emulator.access_key_id, "--deploy", "arm", "-o", "json"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    error = summary(run)["error"]
+    assert "[FAIL] Azure sign-in" in error and "AZURE_CLIENT_SECRET" in error
+    assert "not-the-operator-secret" not in run.stdout + run.stderr
+    checks = {c["name"]: c["ok"] for c in only_job(tmp_path).step("preflight").output["checks"]}
+    assert checks["Azure sign-in"] is False
+    assert instances_named(emulator, name) == []

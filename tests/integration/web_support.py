@@ -130,12 +130,18 @@ def spec_data(name: str = "Prod EU", **over: Any) -> dict[str, Any]:
     return data
 
 
+_LEASES: dict[str, Any] = {}
+"""The leases `running_job` took, for `finish` to release (the runner releases its lease at rest)."""
+
+
 def running_job(store: JobStore, name: str = "n", **over: Any) -> str:
     """A job the test drives by hand: claimed by the test (state `running`), no step started yet."""
     from cortexkit.onboarding.model import JobSpec
 
     job_id = store.create_job(JobSpec.model_validate(spec_data(name, **over)), secret=SP_SECRET)
-    store.claim(job_id, owner="test-driver")
+    lease = store.claim(job_id, owner="test-driver")
+    if lease is not None:
+        _LEASES[job_id] = lease
     return job_id
 
 
@@ -148,4 +154,9 @@ def run_step(store: JobStore, job_id: str, step: str, *lines: str) -> None:
 
 
 def finish(store: JobStore, job_id: str, state: JobState = JobState.DONE, error: str | None = None) -> None:
+    """End the job as the runner does: the state, then (at rest) the test's lease released, so a
+    `waiting` job reads as waiting for the user, not as paused under a live runner."""
     store.set_state(job_id, state, error)
+    lease = _LEASES.pop(job_id, None)
+    if lease is not None and state.at_rest:
+        store.release(lease)

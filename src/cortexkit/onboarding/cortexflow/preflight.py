@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cortexkit.azure import preflight as reads
-from cortexkit.azure.client import AzureClient, AzureError
+from cortexkit.azure.client import AzureCallError, AzureClient, AzureError
 from cortexkit.onboarding.context import StepContext, StepFailedError
 from cortexkit.onboarding.cortexflow import access
 from cortexkit.onboarding.cortexflow.spec import CortexOptions, permission_scope
@@ -185,12 +185,37 @@ def azure_checks(ctx: StepContext, azure: AzureClient, subscriptions: list[str])
     ]
 
 
+def sign_in(azure: AzureClient) -> Check:
+    """Azure refusing the operator app's credentials is a setup error: found here, before the template
+    creates an instance, not as every read `unknown` and then a failed deployment."""
+    try:
+        azure.token(azure.endpoints.arm)
+    except AzureCallError as exc:
+        if exc.status in (400, 401):
+            return Check(
+                "Azure sign-in",
+                False,
+                f"Azure refused the operator app's sign-in ({exc})",
+                "check --client-id, its secret in AZURE_CLIENT_SECRET (the secret's value, not its id) and "
+                "--tenant-id (the app's home tenant)",
+            )
+        raise
+    return Check("Azure sign-in", True, f"the operator app {azure.client_id} signed in")
+
+
 def preflight(ctx: StepContext) -> dict[str, Any]:
     """Every check, reported pass/fail with its fix; any failure fails the step (nothing was made yet)."""
     checks = [approved_tenant(ctx)]
     subscriptions: list[str] = [str(ctx.spec.subscription_id)] if ctx.spec.subscription_id else []
     if access.has_azure(ctx):
         with access.azure_client(ctx) as azure:
+            try:
+                signed_in = sign_in(azure)
+            except AzureError as exc:
+                signed_in = Check("Azure sign-in", None, f"could not be checked ({exc})")
+            checks.append(signed_in)
+            if signed_in.ok is False:
+                return _report(ctx, checks, subscriptions)
             try:
                 subscriptions = list_subscriptions(ctx, azure)
             except AzureError as exc:
@@ -200,6 +225,10 @@ def preflight(ctx: StepContext) -> dict[str, Any]:
             checks += azure_checks(ctx, azure, in_scope(access.options(ctx), subscriptions))
     else:
         checks.append(Check("Azure checks", None, "skipped: no Azure sign-in for --deploy manual"))
+    return _report(ctx, checks, subscriptions)
+
+
+def _report(ctx: StepContext, checks: list[Check], subscriptions: list[str]) -> dict[str, Any]:
     for check in checks:
         ctx.log(check.line(), check=check.name, ok=check.ok)
     output = {

@@ -173,8 +173,12 @@ class _Watch:
         self.orphaned = False
 
     def state(self) -> JobState:
+        """The job's state for the stream; a job paused by an outage under its live runner reads as
+        running, so the stream stays open and shows it carrying on by itself."""
         job = self.store.get_job(self.job_id)
         self.orphaned = job.orphaned if job is not None else False
+        if job is not None and job.paused:
+            return JobState.RUNNING
         return job.state if job is not None else JobState.FAILED
 
 
