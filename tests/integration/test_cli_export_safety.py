@@ -120,8 +120,17 @@ def test_an_interrupted_export_keeps_the_older_file_and_leaves_no_partial_one(
     target.write_text("the older export\n", encoding="utf-8")
     # Small pages make the export long enough to be caught in the middle.
     args = ["alerts", "export", "-f", "csv", "-o", str(target), "--page-size", "10", "--no-progress"]
+    # Ctrl-C as at a terminal: a test run started in the background (`make test &`, a CI runner's shell)
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler in the child.
+    interruptible = [
+        sys.executable,
+        "-c",
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv[0] = 'cortexkit'; runpy.run_module('cortexkit.cli.main', run_name='__main__')",
+        *args,
+    ]
     process = subprocess.Popen(
-        _command(*args), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        interruptible, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         deadline = time.monotonic() + 60
