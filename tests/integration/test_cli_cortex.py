@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -223,6 +224,11 @@ def test_cloud_instances_list_get_accounts(cx_env: dict[str, str]) -> None:
         cx_env, "cloud-instances", "list", "--cloud", "azure", "--query", "[].instance_name", "-o", "json"
     )
     assert body(names) == [r["instance_name"] for r in listed]
+    # Cortex's `creation_time` is epoch milliseconds: a table shows a UTC time, JSON keeps the number.
+    assert all(isinstance(r["creation_time"], int) for r in listed)
+    table = cli({**cx_env, "COLUMNS": "200"}, "cloud-instances", "list", "--cloud", "azure", "-o", "table")
+    assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d\b", table.stdout), table.stdout
+    assert str(listed[0]["creation_time"]) not in table.stdout
 
 
 def test_issues_list_get_update_and_the_same_list_on_prisma(

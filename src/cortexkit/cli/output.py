@@ -275,7 +275,16 @@ def _print_table(data: Any, cols: Sequence[Column] | None, out: IO[str]) -> None
     console.print(table)
 
 
-_TIME_FIELDS = {"alertTime", "firstSeen", "lastSeen", "timestamp", "addedOn", "lastModifiedTs", "createdOn"}
+_TIME_FIELDS = {
+    "alertTime",
+    "firstSeen",
+    "lastSeen",
+    "timestamp",
+    "addedOn",
+    "lastModifiedTs",
+    "createdOn",
+    "creation_time",  # Cortex instances (milliseconds)
+}
 _MS_2001 = 978_307_200_000
 
 
