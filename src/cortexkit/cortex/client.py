@@ -232,7 +232,7 @@ class _Core:
 
     def on_response(self, state: CallState, response: _http.Response) -> Outcome:
         """An answer arrived (its body read): return it, retry after a delay, or the error to raise."""
-        self.observed(response, state, state.sent)
+        self.observed(response, state)
         if response.status_code < 400:
             return Outcome(Next.RETURN)
         verdict, delay = state.after_status(
@@ -254,7 +254,7 @@ class _Core:
             f"item up (request id {state.request_id}) before sending it again"
         )
 
-    def observed(self, response: _http.Response, state: CallState, sent: float) -> None:
+    def observed(self, response: _http.Response, state: CallState) -> None:
         self.last_date = response.headers.get("date") or self.last_date
         if self.limiter is not None:
             self.limiter.on_status(response.status_code, self.clock())
@@ -269,7 +269,7 @@ class _Core:
                 state.spec.method,
                 state.spec.path,
                 response.status_code,
-                self.clock() - sent,
+                self.clock() - state.sent,
                 state.attempt,
                 state.request_id,
                 body[:1000],
