@@ -69,7 +69,9 @@ def _by_name(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in answer["checks"]}
 
 
-def test_the_checks_run_on_the_form_and_nothing_is_created(emulator: RunningEmulator, stack: WebStack) -> None:
+def test_the_checks_run_on_the_form_and_nothing_is_created(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
     form = _form(emulator)
     answer = _check(stack, form)
     assert answer.status_code == 200, answer.text
@@ -111,7 +113,9 @@ def test_a_wrong_operator_secret_is_a_sign_in_failure_and_never_echoed(
     assert wrong not in answer.text
 
 
-def test_without_a_secret_the_azure_checks_say_what_to_give(emulator: RunningEmulator, stack: WebStack) -> None:
+def test_without_a_secret_the_azure_checks_say_what_to_give(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
     data = _check(stack, _form(emulator, client_secret="")).json()
     skipped = _by_name(data)["Azure checks"]
     assert skipped["ok"] is None and "client secret" in skipped["detail"]
