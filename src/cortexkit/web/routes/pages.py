@@ -28,7 +28,7 @@ def connection(request: Request) -> Response:
         problem = None
     except Exception as exc:
         profiles, problem = [], explain(exc)
-    return render(request, "connection.html", profiles=profiles, problem=problem, cortex=settings.cortex)
+    return render(request, "connection.html", profiles=profiles, problem=problem)
 
 
 @router.get("/api/connection")
@@ -120,6 +120,5 @@ def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", p
         cloud=cloud,
         status=status,
         problem=problem,
-        cortex=settings.cortex,
         instances=sorted(instances, key=lambda r: (r["name"] or "").lower()),
     )
