@@ -73,9 +73,8 @@ def test_cancel_and_clean_up_deletes_the_pending_instance_the_failed_job_made(
     button.click()
 
     expect(page.locator("#job")).to_have_attribute("data-state", "cancelled")
-    expect(page.locator("#cleanup-result")).to_contain_text(
-        f"Cancelled after it failed; deleted the PENDING Cortex instance {pending.instance_id} this job created"
-    )
+    deleted = f"deleted the PENDING Cortex instance {pending.instance_id} this job created"
+    expect(page.locator("#cleanup-result")).to_contain_text(f"Cancelled after it failed; {deleted}")
     expect(page.locator("#cancel-form")).to_be_hidden()
     assert instances_named(emulator, name) == []
     job = stack.store.get_job(job_id)
