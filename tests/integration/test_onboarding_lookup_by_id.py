@@ -60,7 +60,11 @@ def test_a_pending_account_hidden_from_the_by_id_read_is_confirmed_through_the_l
     spec = subscription_spec()
     job = runner.run(store.create_job(spec, secret=SECRET))
     assert job.state is JobState.DONE, job.error
-    assert job.step("add_account").output == {"account_id": spec.prisma_account_id, "adopted": False, "how": "created"}
+    assert job.step("add_account").output == {
+        "account_id": spec.prisma_account_id,
+        "adopted": False,
+        "how": "created",
+    }
     assert count(running, LIST_ROUTE) == 1  # the by-id miss after the 2xx add, and only it
     assert count(running, ADD_ROUTE) == 1
     assert job.step("verify").output["settled"] is True  # verify polls past the pending window
