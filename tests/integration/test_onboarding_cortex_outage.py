@@ -114,20 +114,15 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
         runner = runner_for(emulator, store, client, tmp_path)
         bulk = threading.Thread(target=lambda: jobs.extend(run_all(job_ids, runner.run, 4)), daemon=True)
         bulk.start()
-        # The outage starts once the bulk is under way: some jobs past their template, none finished.
-        wait_until(
-            "a job past its template step",
-            lambda: any(
-                s.name == "template" and s.state == "done"
-                for j in job_ids
-                for s in store.require_job(j).steps
-            ),
-        )
+        # The outage starts once a job is done: the others are at every step (preflight and template
+        # calls, deployments, Cortex polls).
+        wait_until("a job done", lambda: any(store.require_job(j).ok for j in job_ids))
         cortex_outage(emulator, 503)
         time.sleep(4.0)
         paused_during = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
         cortex_outage(emulator, "drop")
         time.sleep(4.0)
+        paused_during += [j for j in (store.require_job(i) for i in job_ids) if j.paused]
         recover(emulator)
         bulk.join(240)
         assert not bulk.is_alive(), "the bulk did not carry on by itself after the outage"
@@ -141,6 +136,8 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     reasons = waiting_reasons(store, job_ids)
     assert reasons, "the jobs paused in 'waiting' during the outage"
     assert paused_during and all(j.state is JobState.WAITING and not j.can_resume for j in paused_during)
+    at = {s.name for j in paused_during for s in j.steps if s.state in ("running", "pending") and s.attempts}
+    assert at - {"wait_cortex"}, f"a job paused outside the Cortex poll too (steps: {sorted(at)})"
     causes = {r.split(" since ", 1)[0] for r in reasons}
     assert "the API answered 503" in causes, reasons
     assert causes <= {"the API answered 503", "the API could not be reached", "the API dropped the connection"}
