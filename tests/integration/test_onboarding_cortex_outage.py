@@ -140,7 +140,11 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     assert at - {"wait_cortex"}, f"a job paused outside the Cortex poll too (steps: {sorted(at)})"
     causes = {r.split(" since ", 1)[0] for r in reasons}
     assert "the API answered 503" in causes, reasons
-    assert causes <= {"the API answered 503", "the API could not be reached", "the API dropped the connection"}
+    assert causes <= {
+        "the API answered 503",
+        "the API could not be reached",
+        "the API dropped the connection",
+    }
     assert all("retrying every 0.5 s" in r for r in reasons)
     assert store.integrity_check() == "ok"
 
