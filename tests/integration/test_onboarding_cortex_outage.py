@@ -32,6 +32,7 @@ from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
 from tests.integration.cortex_onboarding_support import control, guid, instances_named
 from tests.integration.cortex_support import cortex_client
+from tests.integration.test_onboarding_outage import record_figures
 
 pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive, as the Prisma outage tests
 ROWS = 10
@@ -113,10 +114,13 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     ) as client:
         runner = runner_for(emulator, store, client, tmp_path)
         bulk = threading.Thread(target=lambda: jobs.extend(run_all(job_ids, runner.run, 4)), daemon=True)
+        started = time.monotonic()
         bulk.start()
         # The outage starts once a job is done: the others are at every step (preflight and template
         # calls, deployments, Cortex polls).
         wait_until("a job done", lambda: any(store.require_job(j).ok for j in job_ids))
+        outage_started = time.monotonic()
+        done_before = sum(1 for j in job_ids if store.require_job(j).ok)
         cortex_outage(emulator, 503)
         time.sleep(4.0)
         paused_during = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
@@ -124,8 +128,10 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
         time.sleep(4.0)
         paused_during += [j for j in (store.require_job(i) for i in job_ids) if j.paused]
         recover(emulator)
+        recovered = time.monotonic()
         bulk.join(240)
         assert not bulk.is_alive(), "the bulk did not carry on by itself after the outage"
+        finished = time.monotonic()
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
     for name in names:
@@ -147,6 +153,24 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     }
     assert all("retrying every 0.5 s" in r for r in reasons)
     assert store.integrity_check() == "ok"
+    record_figures(
+        "cortex_outage_bulk",
+        {
+            "rows": ROWS,
+            "done_before_outage": done_before,
+            "outage_s": round(recovered - outage_started, 1),
+            "bulk_wall_s": round(finished - started, 1),
+            "after_recovery_s": round(finished - recovered, 1),
+            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
+            "paused_at_steps": sorted(at),
+            "causes": sorted(causes),
+            "probes": breaker.probes,
+            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
+            "done": sum(1 for j in jobs if j.ok),
+            "instances": ROWS,
+            "manual_resumes": 0,
+        },
+    )
 
 
 def test_the_probe_is_one_attempt_at_one_row(emulator: RunningEmulator) -> None:
