@@ -6,7 +6,6 @@ name or subscription the tenant already has, and a subscription or name repeated
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from html import unescape
@@ -18,10 +17,10 @@ import pytest
 
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
 from cortexkit.web.formchecks import Onboarded, OnboardedCache, duplicate_errors, secret_error
 from cortexkit.web.security import csrf_token
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import demo_ui, job_count, session_http
 
 GOOD = "11111111-2222-4333-8444-555555555555"
 
@@ -38,17 +37,13 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ui(emulator: RunningEmulator, store_path: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store_path}")
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
+    with demo_ui(emulator, store_path) as running:
         yield running
 
 
 @pytest.fixture
 def http(ui: RunningUI) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=60) as client:
-        assert client.get(ui.url).status_code == 303
+    with session_http(ui) as client:
         yield client
 
 
@@ -63,11 +58,6 @@ def existing(emulator: RunningEmulator) -> Any:
             for a in client.cloud_accounts.list()
             if (a.cloudType or "").lower() == "azure" and a.accountType == "account"
         )
-
-
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0])
 
 
 def _form(ui: RunningUI, **overrides: str) -> dict[str, str]:
@@ -104,14 +94,14 @@ def test_the_wizard_refuses_a_missing_secret_before_a_job_exists(
     response = http.post("/onboard", data=form)
     assert response.status_code == 422
     assert word in _field_error(response.text, "client_secret")
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
 
 
 def test_with_the_secret_given_the_job_is_created(
     ui: RunningUI, http: httpx.Client, store_path: Path
 ) -> None:
     assert http.post("/onboard", data=_form(ui)).status_code == 303
-    assert _jobs(store_path) == 1
+    assert job_count(store_path) == 1
 
 
 def test_live_validation_knows_whether_a_secret_was_typed_without_seeing_it(
@@ -138,13 +128,13 @@ def test_a_bulk_start_without_the_secret_its_rows_need_starts_nothing(
     )
     assert refused.status_code == 422
     assert "Required" in _field_error(refused.text, "client_secret")
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
     form = {"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s", "batch_key": "b1"}
     started = http.post("/onboard/bulk/start", data=form)
-    assert started.status_code == 303 and _jobs(store_path) == 1
+    assert started.status_code == 303 and job_count(store_path) == 1
     again = http.post("/onboard/bulk/start", data=form)
     assert again.headers["location"] == started.headers["location"], "the same batch, not a second one"
-    assert _jobs(store_path) == 1
+    assert job_count(store_path) == 1
 
 
 # --- duplicates ----------------------------------------------------------------------------------------
@@ -159,7 +149,7 @@ def test_the_wizard_flags_a_name_and_a_subscription_already_onboarded(
     by_subscription = http.post("/onboard", data=_form(ui, subscription_id=existing.accountId.upper()))
     assert by_subscription.status_code == 422
     assert repr(existing.name) in _field_error(by_subscription.text, "subscription_id")
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
     headers = {"x-csrf-token": csrf_token(ui.token)}
     live = http.post(
         "/api/validate", json={"name": existing.name, "has_client_secret": True}, headers=headers
@@ -194,7 +184,7 @@ def test_the_csv_preview_flags_onboarded_accounts_and_repeats_within_the_file(
         "/onboard/bulk/start",
         data={"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s"},
     )
-    assert refused.status_code == 422 and _jobs(store_path) == 0
+    assert refused.status_code == 422 and job_count(store_path) == 0
 
 
 # --- the pure parts ------------------------------------------------------------------------------------

@@ -18,19 +18,11 @@ import httpx
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
 from cortexkit.web.security import cookie_name, csrf_token
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import demo_ui, job_count, session_http
 
 GOOD = "11111111-2222-4333-8444-555555555555"
-
-
-def _serve(emulator: RunningEmulator, store: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store}")
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
-        yield running
 
 
 @pytest.fixture
@@ -45,14 +37,13 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ui(emulator: RunningEmulator, store_path: Path) -> Iterator[RunningUI]:
-    yield from _serve(emulator, store_path)
+    with demo_ui(emulator, store_path) as running:
+        yield running
 
 
 @pytest.fixture
 def http(ui: RunningUI) -> Iterator[httpx.Client]:
-    """A client holding the session cookie, as the browser does after opening the printed URL."""
-    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=60) as client:
-        assert client.get(ui.url).status_code == 303
+    with session_http(ui) as client:
         yield client
 
 
@@ -62,12 +53,6 @@ def _port(ui: RunningUI) -> str:
 
 def _csrf(ui: RunningUI) -> str:
     return csrf_token(ui.token)
-
-
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return db.execute("SELECT count(*) FROM jobs").fetchone()[0] if "jobs" in tables else 0
 
 
 def _wizard_form(ui: RunningUI, **overrides: str) -> dict[str, str]:
@@ -105,16 +90,14 @@ def test_two_uis_on_two_ports_keep_their_own_sessions_in_one_cookie_jar(
     ui: RunningUI, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     # Cookies are not port-scoped: with one name for both, the second UI's cookie replaced the first's.
-    second_ui = _serve(emulator, tmp_path / "second.db")
-    second = next(second_ui)
-    try:
-        with httpx.Client(follow_redirects=False, timeout=30) as browser:
-            assert browser.get(ui.url).status_code == 303
-            assert browser.get(second.url).status_code == 303
-            assert browser.get(ui.base_url + "/jobs").status_code == 200
-            assert browser.get(second.base_url + "/jobs").status_code == 200
-    finally:
-        second_ui.close()
+    with (
+        demo_ui(emulator, tmp_path / "second.db") as second,
+        httpx.Client(follow_redirects=False, timeout=30) as browser,
+    ):
+        assert browser.get(ui.url).status_code == 303
+        assert browser.get(second.url).status_code == 303
+        assert browser.get(ui.base_url + "/jobs").status_code == 200
+        assert browser.get(second.base_url + "/jobs").status_code == 200
 
 
 # --- no-store, same-origin POSTs ----------------------------------------------------------------------
@@ -146,7 +129,7 @@ def test_a_post_from_another_origin_is_refused_even_with_the_csrf_token(
     response = http.post("/onboard", data=_wizard_form(ui), headers=headers)
     assert response.status_code == 403
     assert "Request from another site refused" in response.text
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
     api = http.post("/api/validate", json={}, headers={**headers, "x-csrf-token": _csrf(ui)})
     assert api.status_code == 403 and api.json()["error"] == "Request from another site refused"
 
@@ -155,7 +138,7 @@ def test_a_same_origin_post_goes_through(ui: RunningUI, http: httpx.Client, stor
     same = {"sec-fetch-site": "same-origin", "origin": ui.base_url}
     response = http.post("/onboard", data=_wizard_form(ui), headers=same)
     assert response.status_code == 303 and re.match(r"/jobs/[0-9a-f-]{36}$", response.headers["location"])
-    assert _jobs(store_path) == 1
+    assert job_count(store_path) == 1
 
 
 # --- /api/validate and the bulk preview ---------------------------------------------------------------
