@@ -195,3 +195,25 @@ def job_count(store: Path) -> int:
     with sqlite3.connect(store) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0]) if "jobs" in tables else 0
+
+
+def wizard_form(ui: RunningUI, label: str, **overrides: str) -> dict[str, str]:
+    """The wizard's fields for a valid `existing`-provisioner subscription with this UI's CSRF token: fresh
+    ids, and a name starting with `label`, so two forms never clash."""
+    import uuid
+
+    from cortexkit.web.security import csrf_token
+
+    form = {
+        "csrf_token": csrf_token(ui.token),
+        "account_type": "account",
+        "environment": "azure",
+        "provisioner": "existing",
+        "name": f"{label} {uuid.uuid4().hex[:6]}",
+        "tenant_id": GOOD,
+        "subscription_id": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
+        "service_principal_id": str(uuid.uuid4()),
+        "client_secret": f"{label.lower().replace(' ', '-')}-secret",
+    }
+    return {**form, **overrides}
