@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cortexkit.web.security import new_session_token
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.context import RunnerSettings
     from cortexkit.onboarding.store import JobStore
 
 
@@ -24,7 +25,10 @@ class ProfileInfo:
     name: str
     api_url: str
     access_key_id: str
+    """Prisma's access key id, or a Cortex profile's API key id."""
     is_default: bool = False
+    key_type: str = ""
+    """A Cortex profile's API key type (standard or advanced); empty for Prisma."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,11 @@ class ConnectionReport:
     tenant: str = ""
     token_refresh: float | None = None
     message: str = ""
+    dialect: str = "prisma"
+    key_id: str = ""
+    """The key the check used (Cortex: its API key id; never the key itself)."""
+    key_type: str = ""
+    role: str = ""
 
 
 @dataclass
@@ -50,6 +59,9 @@ class Backend:
     parse_csv: Callable[[str], tuple[list[Any], list[Any]]]
     profiles: Callable[[], list[ProfileInfo]]
     check_profile: Callable[[str], ConnectionReport]
+    runner_settings: RunnerSettings | None = None
+    """The runner's settings (Azure endpoints, timeouts): the wizard's live preflight uses the ones the
+    job's own preflight will."""
 
 
 @dataclass
