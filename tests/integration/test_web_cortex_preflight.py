@@ -140,3 +140,14 @@ def test_an_emulator_outage_is_could_not_check_not_a_500(tmp_path: Path) -> None
         assert "Traceback" not in answer.text and form["client_secret"] not in answer.text
     finally:
         stack.close()
+
+
+def test_a_scope_left_empty_by_include_is_said_though_no_check_failed(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
+    form = _form(emulator, scope="tenant", subscription_id="", include=str(uuid.uuid4()))
+    answer = _check(stack, form)
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["checked"] is True and data["failed"] == 0, data
+    assert data["message"].startswith("No subscription is left under the scope"), data["message"]
