@@ -14,13 +14,14 @@ import pytest
 from starlette.datastructures import FormData
 
 from cortexkit.onboarding.bulk import read_rows
+from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.web import security, sse
 from cortexkit.web.errors import GENERIC, explain
 from cortexkit.web.routes.onboard import build_preview, form_to_data
 from cortexkit.web.views import end_text, event_json, format_duration, scrub, to_epoch
-from tests.integration.web_support import running_job
+from tests.integration.web_support import finish, running_job
 
 
 def test_tokens_compare_in_constant_time_and_refuse_empty() -> None:
@@ -68,20 +69,24 @@ def test_tail_drains_everything_then_ends_when_the_job_comes_to_rest(tmp_path: P
     for i in range(7):
         store.emit(job, "output", {"line": f"l{i}"})
     ids = [e.id for e in store.events_after(job, 0)]
-    calls: list[int] = []
+    reads: list[int] = []
 
-    def job_state() -> JobState:
-        calls.append(1)
-        return JobState.RUNNING if len(calls) == 1 else JobState.WAITING
+    def record() -> JobRecord | None:
+        reads.append(1)
+        if len(reads) == 2:  # the job comes to rest between two polls
+            finish(store, job, JobState.WAITING, "apply the Terraform folder, then resume")
+        return store.get_job(job)
 
     async def collect() -> list[sse.Frame]:
         frames = []
-        async for frame in sse.tail(store, job, ids[1], job_state=job_state, poll_interval=0, batch=3):
+        async for frame in sse.tail(store, job, ids[1], job=record, poll_interval=0, batch=3):
             frames.append(frame)
         return frames
 
     frames = anyio.run(collect)
-    assert [f.event.id for f in frames if f.event] == ids[2:]
+    delivered = [f.event.id for f in frames if f.event]
+    assert delivered == [e.id for e in store.events_after(job, ids[1])], "every event, the state's too"
+    assert delivered[: len(ids) - 2] == ids[2:]
     assert frames[-1].end_state is JobState.WAITING, "a job waiting for the user ends the stream too"
     store.close()
 

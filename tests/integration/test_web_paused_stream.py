@@ -1,28 +1,51 @@
 """The live stream of a job paused by an outage stays open: the job is `waiting` under its live runner's
-lease (`JobRecord.paused`) and carries on by itself, so the page must keep following it."""
+lease (`JobRecord.paused`) and carries on by itself, so the page must keep following it. The stream ends
+on `JobRecord.at_rest`, which leaves paused jobs out, so the state it reports is the job's own."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
+
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
-from cortexkit.web.routes.jobs import _Watch
+from cortexkit.web import sse
 from tests.integration.web_support import SP_SECRET, spec_data
 
 
-def test_a_paused_job_reads_as_running_to_the_stream_until_its_runner_lets_go(tmp_path: Path) -> None:
+def test_the_stream_of_a_paused_job_stays_open_until_its_runner_lets_go(tmp_path: Path) -> None:
     store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}", data_dir=tmp_path)
     try:
         job_id = store.create_job(JobSpec.model_validate(spec_data("Paused")), secret=SP_SECRET)
         lease = store.claim(job_id, owner="runner-a")
+        assert lease is not None
         store.set_state(job_id, JobState.WAITING, "the API answered 503 since 12:04; retrying every 30 s")
-        watch = _Watch(store, job_id)
-        job = store.get_job(job_id)
-        assert job is not None and job.paused
-        assert watch.state() is JobState.RUNNING and not watch.orphaned  # the stream stays open
-        store.release(lease)  # the runner gave up (budget spent) and left the job waiting for a person
-        assert watch.state() is JobState.WAITING
+        paused = store.get_job(job_id)
+        assert paused is not None and paused.paused and not paused.at_rest
+        frames: list[sse.Frame] = []
+
+        async def follow() -> None:
+            async for frame in sse.tail(
+                store, job_id, 0, job=lambda: store.get_job(job_id), poll_interval=0.01
+            ):
+                frames.append(frame)
+
+        async def scenario() -> None:
+            with anyio.fail_after(20):
+                async with anyio.create_task_group() as group:
+                    group.start_soon(follow)
+                    await anyio.sleep(0.3)  # ~30 polls of a paused job
+                    assert not [f for f in frames if f.end_state is not None], "the stream stayed open"
+                    store.emit(job_id, "log", {"message": "the API answers again"})
+                    while not [f for f in frames if f.event is not None]:
+                        await anyio.sleep(0.01)
+                    store.release(lease)  # the runner gave up and left the job waiting for a person
+
+        anyio.run(scenario)
+        assert [f.event.type for f in frames if f.event is not None][-1] == "log"
+        end = frames[-1]
+        assert end.end_state is JobState.WAITING and not end.orphaned
     finally:
         store.close()

@@ -12,7 +12,13 @@ import pytest
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret, SecretBox, SecretStoreError
 from cortexkit.onboarding.states import JobState, StepState
-from cortexkit.onboarding.store import MIGRATIONS, JobBusyError, JobStore, LeaseLostError
+from cortexkit.onboarding.store import (
+    MIGRATIONS,
+    JobBusyError,
+    JobStateChangedError,
+    JobStore,
+    LeaseLostError,
+)
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 SECRET = "very-secret-client-value-123"
@@ -196,6 +202,24 @@ def test_another_hosts_job_is_taken_over_only_when_its_lease_expires(store_url: 
     with pytest.raises(LeaseLostError):
         store.renew(crashed)  # the crashed host's heartbeat, had it woken up: refused
     store.close()
+
+
+def test_a_claim_limited_to_states_leaves_a_job_that_moved_on_alone(store: JobStore) -> None:
+    """Cancel-with-cleanup of a failed job claims it only while it is still failed: a resume that carried
+    it on meanwhile is not undone (the state is read inside the claim's transaction)."""
+    job_id = store.create_job(spec())
+    lease = store.claim(job_id, "this-host:1#r1")
+    store.set_state(job_id, JobState.DONE, lease=lease)
+    store.release(lease)
+    with pytest.raises(JobStateChangedError, match="is done now"):
+        store.claim(job_id, "this-host:1#r2", states={JobState.FAILED, JobState.NEEDS_ATTENTION})
+    assert store.require_job(job_id).state == JobState.DONE
+    other = store.create_job(spec("other"))
+    first = store.claim(other, "this-host:1#r1")
+    store.set_state(other, JobState.FAILED, "boom", lease=first)
+    store.release(first)
+    taken = store.claim(other, "this-host:1#r2", force=True, states={JobState.FAILED})
+    assert taken.token == first.token + 1 and store.require_job(other).state == JobState.RUNNING
 
 
 def test_a_stale_runners_writes_are_refused(store: JobStore) -> None:

@@ -676,9 +676,19 @@ def cancel_job(
     data_dir: DataDir = None,
     store_url: StoreUrl = None,
 ) -> None:
-    """Cancel a job; a running one stops after its current step."""
+    """Cancel a job; a running one stops after its current step. A failed Cortex job's cancel deletes the
+    PENDING instance it created."""
     store = _store(data_dir, store_url)
     job = _job(store, job_ref)
+    if job.cancel_cleans_up:  # a failed Cortex job: its cleanup (the PENDING instance it made) runs now
+        from cortexkit.cli.onboard_cortex import cancel_settled
+
+        clients = _Clients(state(ctx), cortex=True)
+        try:
+            cancel_settled(state(ctx), job, store, clients(job.spec.profile))
+        finally:
+            clients.close()
+        return
     if not store.request_cancel(job.id):
         raise CliError(f"job {job.id[:8]} already finished ({job.state})")
     after = store.require_job(job.id)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cortexkit.cli import output
-from cortexkit.cli.errors import UsageProblem
+from cortexkit.cli.errors import CliError, UsageProblem
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.cli.context import CliState
@@ -138,7 +138,10 @@ def cancel_cleanup(cli: CliState, job_id: str, store: Any) -> None:
     from cortexkit.onboarding.cortexflow.cleanup import after_cancel, created_instance
 
     job = store.require_job(job_id)
-    if job.spec.cortex is None or created_instance(job) is None or not job.state.finished:
+    if job.spec.cortex is None or not job.state.finished:
+        return
+    if created_instance(job) is None:  # nothing of its own to delete: no Cortex call needed to say so
+        output.message(f"job {job.id[:8]}: {after_cancel(job, None, store).message}")
         return
     try:
         client = cli.cortex_client()
@@ -148,6 +151,26 @@ def cancel_cleanup(cli: CliState, job_id: str, store: Any) -> None:
             "this cancel again with the Cortex profile, or delete it under Settings > Data Sources"
         )
         return
-    message = after_cancel(job, client, store)
-    if message:
-        output.message(f"job {job.id[:8]}: {message}")
+    result = after_cancel(job, client, store)
+    output.message(f"job {job.id[:8]}: {result.message}")
+    if result.left_behind:
+        raise CliError(f"job {job.id[:8]} is cancelled but its PENDING Cortex instance is left behind")
+
+
+def cancel_settled(cli: CliState, job: Any, store: Any, client: Any) -> None:
+    """Cancel a Cortex job that failed or needs attention: delete the PENDING instance it made, end it
+    `cancelled`. Exit 1 when Cortex refused the deletion (the instance is listed with the reason)."""
+    from cortexkit.onboarding.cortexflow.cleanup import cancel_settled as run_cleanup
+    from cortexkit.onboarding.store import JobBusyError, JobStateChangedError
+
+    try:
+        after, result = run_cleanup(store, job.id, client)
+    except (JobBusyError, JobStateChangedError) as exc:
+        raise CliError(f"job {job.id[:8]} was not cancelled: {exc}") from None
+    output.message(f"job {job.id[:8]}: cancelled; {result.message}")
+    cli.emit(after.summary() | {"cleanup": result.as_dict()})
+    if result.left_behind:
+        raise CliError(
+            f"job {job.id[:8]} is cancelled but its PENDING Cortex instance {result.instance_id} is left "
+            "behind (see above)"
+        )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cortexkit.onboarding.model import STEP_TITLES, JobSpec
-from cortexkit.onboarding.states import JobState, StepState
+from cortexkit.onboarding.states import SETTLED_CANCELLABLE_STATES, JobState, StepState
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,14 @@ class JobRecord:
 
     @property
     def can_cancel(self) -> bool:
-        return self.state.cancellable
+        """Unfinished jobs stop; a failed or needs-attention Cortex job is cancelled to clean up."""
+        return self.state.cancellable or self.cancel_cleans_up
+
+    @property
+    def cancel_cleans_up(self) -> bool:
+        """A Cortex job that failed or needs attention: its cancel deletes the PENDING instance it made
+        (`cortexflow.cleanup.cancel_settled`) and ends it `cancelled`, though the job is finished."""
+        return self.spec.cortex is not None and self.state in SETTLED_CANCELLABLE_STATES
 
     @property
     def prisma_account_id(self) -> str:
@@ -162,6 +169,7 @@ class JobRecord:
             "paused": self.paused,
             "can_resume": self.can_resume,
             "can_cancel": self.can_cancel,
+            "cancel_cleans_up": self.cancel_cleans_up,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

@@ -204,7 +204,8 @@ class Runner:
 
         job = self.store.require_job(job_id)
         with self.client_factory(job.spec.profile) as client:
-            return after_cancel(job, client, FencedIO(self.store, heartbeat))
+            cleanup = after_cancel(job, client, FencedIO(self.store, heartbeat))
+        return f"cancelled by the user; {cleanup.message}"
 
     def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}

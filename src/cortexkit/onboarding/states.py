@@ -64,3 +64,5 @@ TERMINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED,
 RESUMABLE_STATES = frozenset({JobState.FAILED, JobState.WAITING})
 FORCE_RESUMABLE_STATES = frozenset({JobState.CANCELLED, JobState.NEEDS_ATTENTION})
 CANCELLABLE_STATES = frozenset({JobState.PENDING, JobState.RUNNING, JobState.WAITING})
+SETTLED_CANCELLABLE_STATES = frozenset({JobState.FAILED, JobState.NEEDS_ATTENTION})
+"""Finished states a Cortex job can still be cancelled from: its cancel cleans up what it made."""

@@ -163,6 +163,7 @@ class Engine:
             parse_csv=bulk.parse_csv,
             profiles=self.profiles,
             check_profile=lambda name: check(name, factory),
+            runner_settings=self.runner.settings,
         )
 
 

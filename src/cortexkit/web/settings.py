@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cortexkit.web.security import new_session_token
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cortexkit.onboarding.context import RunnerSettings
     from cortexkit.onboarding.store import JobStore
 
 
@@ -50,6 +51,9 @@ class Backend:
     parse_csv: Callable[[str], tuple[list[Any], list[Any]]]
     profiles: Callable[[], list[ProfileInfo]]
     check_profile: Callable[[str], ConnectionReport]
+    runner_settings: RunnerSettings | None = None
+    """The runner's settings (Azure endpoints, timeouts): the wizard's live preflight uses the ones the
+    job's own preflight will."""
 
 
 @dataclass

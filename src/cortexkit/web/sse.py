@@ -14,7 +14,7 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 
-from cortexkit.onboarding.records import Event
+from cortexkit.onboarding.records import Event, JobRecord
 from cortexkit.onboarding.states import JobState
 
 
@@ -54,34 +54,36 @@ class Frame:
 
 async def tail(
     source: EventSource,
-    job_id: str | None,
+    job_id: str,
     after_id: int,
     *,
-    job_state: Callable[[], JobState | None],
-    orphaned: Callable[[], bool] = lambda: False,
+    job: Callable[[], JobRecord | None],
     poll_interval: float = 0.25,
     batch: int = 500,
 ) -> AsyncIterator[Frame]:
-    """Yield events newer than `after_id` until the job comes to rest (or its runner is found gone,
-    `orphaned()`, asked right after `job_state`) and is drained.
+    """Yield events newer than `after_id` until the job comes to rest (`JobRecord.at_rest`: finished, or
+    waiting for a person; a job its live runner paused for an outage is not) or its runner is found gone
+    (`JobRecord.orphaned`), and is drained. A job that is no longer in the store ends the stream as failed.
 
-    The terminal check happens *before* the final read so no event written just before the state
-    change is lost. `job_state` is called in a worker thread as well.
+    The job is read *before* the final read of events so no event written just before the state change
+    is lost. `job` is called in a worker thread as well.
     """
     cursor = after_id
     while True:
-        state = await anyio.to_thread.run_sync(job_state)
-        stalled = orphaned()
+        record = await anyio.to_thread.run_sync(job)
         rows = await anyio.to_thread.run_sync(_read, source, job_id, cursor, batch)
         for event in rows:
             cursor = max(cursor, event.id)
             yield Frame(event)
         if len(rows) >= batch:
             continue
-        if job_id is not None and state is not None and state.at_rest:
-            yield Frame(None, end_state=state)
+        if record is None:
+            yield Frame(None, end_state=JobState.FAILED)
             return
-        if job_id is not None and state is not None and stalled:
-            yield Frame(None, end_state=state, orphaned=True)
+        if record.at_rest:
+            yield Frame(None, end_state=record.state)
+            return
+        if record.orphaned:
+            yield Frame(None, end_state=record.state, orphaned=True)
             return
         await anyio.sleep(poll_interval)

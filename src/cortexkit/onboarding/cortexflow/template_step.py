@@ -31,11 +31,20 @@ def pending_named(ctx: StepContext) -> list[str]:
     return [r.instance_id for r in rows if r.instance_id]
 
 
-def _adopt(ctx: StepContext, instance_id: str, request: dict[str, Any], how: str) -> dict[str, Any]:
-    links = access.cortex(ctx).cloud_onboarding.edit_instance(instance_id, edit_changes(request))
+def _record(ctx: StepContext, instance_id: str, owned: bool) -> None:
+    """Checkpoint the instance and whether this job made it before anything else can fail: cleanup on
+    cancel deletes only an instance the job made (`owned`), never one it found already there."""
+    ctx.checkpoint(instance_id=instance_id, owned=owned)
     ctx.io.set_account_id(ctx.job_id, instance_id)
+
+
+def _adopt(
+    ctx: StepContext, instance_id: str, request: dict[str, Any], how: str, *, owned: bool
+) -> dict[str, Any]:
+    links = access.cortex(ctx).cloud_onboarding.edit_instance(instance_id, edit_changes(request))
+    _record(ctx, instance_id, owned)
     ctx.log(f"{how}: Cortex instance {instance_id}", instance_id=instance_id)
-    return {"instance_id": instance_id, "links": links_of(links), "created": how == "created"}
+    return {"instance_id": instance_id, "links": links_of(links), "created": False, "owned": owned}
 
 
 def _unapproved(exc: api_errors.APIError) -> bool:
@@ -84,8 +93,10 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
             "one, delete the others under Settings > Data Sources (PENDING filter), then resume with --force"
         )
     if found:
-        how = "adopted after an interrupted create" if ctx.partial.get("creating") else "adopted existing"
-        return _adopt(ctx, found[0], request, how)
+        # After this job's own create was interrupted the instance is its own; otherwise it was there first.
+        mine = bool(ctx.partial.get("creating"))
+        how = "adopted after an interrupted create" if mine else "adopted existing"
+        return _adopt(ctx, found[0], request, how, owned=mine)
     ctx.checkpoint(creating=True)
     try:
         links, adopted = _create_once(ctx, request)
@@ -97,7 +108,7 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
             ) from None
         raise StepFailedError(f"Cortex refused the template: {exc}") from None
     if adopted is not None:
-        return _adopt(ctx, adopted, request, "reconciled after a lost answer")
+        return _adopt(ctx, adopted, request, "reconciled after a lost answer", owned=True)
     assert links is not None
     ctx.hook("template:created")
     instance_id = tracking_guid(links)
@@ -106,8 +117,8 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
         if len(ids) != 1:
             raise StepFailedError("the template answer carried no instance id and the lookup found none")
         instance_id = ids[0]
-    ctx.io.set_account_id(ctx.job_id, instance_id)
+    _record(ctx, instance_id, owned=True)
     ctx.log(
         f"created Cortex instance {instance_id} (PENDING until the template runs)", instance_id=instance_id
     )
-    return {"instance_id": instance_id, "links": links_of(links), "created": True}
+    return {"instance_id": instance_id, "links": links_of(links), "created": True, "owned": True}

@@ -15,6 +15,7 @@ from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owne
 from cortexkit.onboarding.store.repository import (
     JobBusyError,
     JobNotFoundError,
+    JobStateChangedError,
     JobStore,
     LeaseLostError,
     RekeySummary,
@@ -29,6 +30,7 @@ __all__ = [
     "JobBusyError",
     "JobNotFoundError",
     "JobRecord",
+    "JobStateChangedError",
     "JobStore",
     "Lease",
     "LeaseLostError",

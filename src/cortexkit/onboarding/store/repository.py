@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +53,15 @@ class JobBusyError(CortexkitError):
         super().__init__(f"job {job_id} is being run by another live runner ({holder})")
         self.job_id = job_id
         self.holder = holder
+
+
+class JobStateChangedError(CortexkitError):
+    """The job left the state a claim expected (another runner or user acted on it meanwhile)."""
+
+    def __init__(self, job_id: str, state: JobState) -> None:
+        super().__init__(f"job {job_id[:8]} is {state} now; look at it again before acting on it")
+        self.job_id = job_id
+        self.state = state
 
 
 class LeaseLostError(CortexkitError):
@@ -304,6 +313,7 @@ class JobStore:
         *,
         lease_seconds: float = LEASE_SECONDS,
         force: bool = False,
+        states: Collection[JobState] | None = None,
     ) -> Lease:
         """Take the job for `owner` (this process by default) with a lease of `lease_seconds`.
 
@@ -312,12 +322,16 @@ class JobStore:
         job `running` under someone else's unexpired lease is refused (`JobBusyError`); one whose lease
         expired (a crashed host), or whose owner is a dead process on this host, is taken over. A cancel
         requested of a runner that died before honouring it survives the takeover (the new runner stops
-        at once) unless `force`; a failed or waiting job's resume starts without it.
+        at once) unless `force`; a failed or waiting job's resume starts without it. `states`: take the
+        job only while it is in one of them (`JobStateChangedError` otherwise), read in the claim's
+        transaction, so a job another runner carried on meanwhile is left alone.
         """
         owner = owner or current_owner()
         with self._tx() as conn:
             row = self._row(conn, job_id)
             now = self._now()
+            if states is not None and JobState(row["state"]) not in states:
+                raise JobStateChangedError(job_id, JobState(row["state"]))
             holder = row["owner"]
             if holder and holder != owner and _held_by_live_runner(row, now):
                 raise JobBusyError(job_id, str(holder))

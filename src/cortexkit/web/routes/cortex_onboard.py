@@ -2,8 +2,9 @@
 a Cortex connection (a Cortex profile or CORTEXCLOUD_*).
 
 The form's values become the same spec data `cortexkit onboard azure` builds, checked by the engine's
-own `field_errors` (the cortexflow spec rules) before any job exists; the preflight then runs as the
-job's first Azure step and its checks show on the job page.
+own `field_errors` (the cortexflow spec rules) before any job exists. `POST /api/cortex/preflight` runs
+the job's read-only preflight on the form as it stands (the page's Check button, and on change), so each
+check's pass/fail and fix shows before anything is created; the job runs it again as its first step.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from cortexkit.cortex.template import CAPABILITY_DEFAULTS
-from cortexkit.web.deps import render, require_csrf, settings_of
+from cortexkit.errors import CortexkitError
+from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
+from cortexkit.web.livecheck import not_checked, run_preflight
 
 router = APIRouter()
 
@@ -117,3 +120,32 @@ async def cortex_submit(request: Request) -> Response:
 
     job_id = await anyio.to_thread.run_sync(create)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/api/cortex/preflight", dependencies=[Depends(require_csrf)])
+async def cortex_preflight(request: Request) -> Response:
+    """The preflight's checks for the form's values as JSON; field errors (422) instead when the form
+    does not make a job yet. Creates nothing, starts no job; the secret is used for this call only."""
+    settings = settings_of(request)
+    if not settings.cortex:
+        raise FriendlyError(
+            409, "Not a Cortex connection", "The live preflight checks Cortex onboardings only.", ""
+        )
+    form = await request.form()
+    data = form_to_cortex_data(form)
+    errors = dict(settings.backend.field_errors(data))
+    if errors:
+        return JSONResponse({"errors": errors}, status_code=422)
+    secret = _text(form, SECRET_FIELD) or None
+    profile = data.get("profile") or settings.default_profile
+
+    def check() -> dict[str, Any]:
+        spec = settings.backend.build_spec(data)
+        try:
+            with settings.backend.client_factory(profile) as client:
+                found = run_preflight(spec, secret, client, settings.backend.runner_settings)
+        except CortexkitError as exc:  # the client could not be made (no usable Cortex credentials)
+            found = not_checked(exc, secret)
+        return found.as_dict()
+
+    return JSONResponse({"errors": {}, **await anyio.to_thread.run_sync(check)})

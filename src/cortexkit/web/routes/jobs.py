@@ -25,7 +25,6 @@ from cortexkit.web.views import end_text, event_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.onboarding.records import JobRecord
-    from cortexkit.onboarding.store import JobStore
 
 router = APIRouter()
 
@@ -164,24 +163,6 @@ async def existing_job(request: Request, job_id: str) -> None:
         raise _not_found(job_id)
 
 
-class _Watch:
-    """Reads the job once per poll of the stream: its state, and whether its runner is gone."""
-
-    def __init__(self, store: JobStore, job_id: str) -> None:
-        self.store = store
-        self.job_id = job_id
-        self.orphaned = False
-
-    def state(self) -> JobState:
-        """The job's state for the stream; a job paused by an outage under its live runner reads as
-        running, so the stream stays open and shows it carrying on by itself."""
-        job = self.store.get_job(self.job_id)
-        self.orphaned = job.orphaned if job is not None else False
-        if job is not None and job.paused:
-            return JobState.RUNNING
-        return job.state if job is not None else JobState.FAILED
-
-
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, dependencies=[Depends(existing_job)])
 async def job_events(
     request: Request,
@@ -194,15 +175,9 @@ async def job_events(
     store = settings.backend.store
     start = sse.parse_last_event_id(last_event_id, after)
 
-    watch = _Watch(store, job_id)
     yield ServerSentEvent(comment="stream open", retry=RETRY_MS)
     async for frame in sse.tail(
-        store,
-        job_id,
-        start,
-        job_state=watch.state,
-        orphaned=lambda: watch.orphaned,
-        poll_interval=settings.poll_interval,
+        store, job_id, start, job=lambda: store.get_job(job_id), poll_interval=settings.poll_interval
     ):
         if await request.is_disconnected():
             return
