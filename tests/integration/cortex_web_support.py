@@ -22,7 +22,13 @@ PROFILE = "cortex-emulator"
 
 def cortex_web_stack(emulator: RunningEmulator, tmp_path: Path, token: str) -> WebStack:
     env = emulator.cortex_env()
-    profile = ProfileInfo(PROFILE, env["CORTEXCLOUD_API_URL"], env["CORTEXCLOUD_API_KEY_ID"], is_default=True)
+    profile = ProfileInfo(
+        PROFILE,
+        env["CORTEXCLOUD_API_URL"],
+        env["CORTEXCLOUD_API_KEY_ID"],
+        is_default=True,
+        key_type=env["CORTEXCLOUD_API_KEY_TYPE"],
+    )
     settings = RunnerSettings(
         verify_timeout=60.0, poll_interval=0.05, azure_endpoints=AzureEndpoints.for_emulator(emulator.url)
     )

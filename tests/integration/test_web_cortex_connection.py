@@ -64,6 +64,11 @@ def test_the_ui_resumes_a_cortex_job_the_cli_left_behind(emulator: RunningEmulat
             http.get(url)
             wizard = http.get("/onboard")
             assert (wizard.status_code, wizard.headers["location"]) == (303, "/onboard/cortex")
+            connection = http.get("/")  # CORTEXCLOUD_* listed like an unnamed profile, checked as Cortex
+            assert f"key id {env['CORTEXCLOUD_API_KEY_ID']}" in connection.text
+            report = http.get("/api/connection", params={"profile": ""}).json()
+            assert (report["ok"], report["dialect"]) == (True, "cortex"), report
+            assert env["CORTEXCLOUD_API_KEY"] not in connection.text + str(report)
             page = http.get(f"/jobs/{job_id}")
             assert page.status_code == 200 and 'id="cortex-card"' in page.text
             resumed = http.post(f"/jobs/{job_id}/resume", data={"csrf_token": csrf_token(token)})

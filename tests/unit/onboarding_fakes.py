@@ -97,10 +97,19 @@ class FakeApi:
         if path == "/cas/v1/azure_account":
             return self._add(json)
         if path.startswith("/cloud/azure/"):
-            return {"accountId": path.rsplit("/", 1)[1], "enabled": True}
+            return self._by_id(path.rsplit("/", 1)[1])
         if path.endswith("/config/status"):
             return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         raise AssertionError(f"unexpected call {method} {path}")
+
+    def _by_id(self, account_id: str) -> dict[str, Any]:
+        """`GET /cloud/azure/{id}` as the emulator answers it: the account, or the unknown id's 404."""
+        for account in self.accounts:
+            if account["accountId"] == account_id:
+                return {**account, "enabled": True}
+        raise errors.NotFoundError(
+            404, ("invalid_account_id_format",), method="GET", path=f"/cloud/azure/{account_id}"
+        )
 
     def _add(self, body: Mapping[str, Any]) -> None:
         fault, self.add_fault = self.add_fault, (self.add_fault if self.fault_count > 1 else None)

@@ -90,7 +90,8 @@ def test_plan_lists_every_prisma_call_in_order_without_the_secret() -> None:
         ("GET", "/cloud/group"),
         ("POST", "/cas/v1/features/cloud/azure"),
     ]
-    assert paths.index(("GET", "/cloud")) < paths.index(("POST", "/cas/v1/azure_account"))
+    assert paths.index(("GET", f"/cloud/azure/{SUB}")) < paths.index(("POST", "/cas/v1/azure_account"))
+    assert ("GET", "/cloud") not in paths  # the tenant's list is read only on the add step's rare paths
     assert ("GET", f"/account/{SUB}/config/status") in paths
     add = next(c for c in calls if c.path == "/cas/v1/azure_account")
     assert add.body is not None and add.body["key"] == SECRET_MARKER

@@ -96,7 +96,9 @@ def test_unknown_outcome_with_nothing_created_posts_again_after_lookup(tmp_path:
 
 
 def test_existing_account_is_adopted_without_posting(tmp_path: Path) -> None:
-    api = FakeApi(accounts=[{"accountId": SUB, "name": "someone else's", "cloudType": "azure"}])
+    # The same name as the job's: an account that differs needs attention (the fake's by-id read now
+    # answers with the account's real name, as the emulator does).
+    api = FakeApi(accounts=[{"accountId": SUB, "name": spec().name, "cloudType": "azure"}])
     store, runner = make(tmp_path, api)
     job = runner.run(store.create_job(spec(), secret=SECRET))
     assert job.state == "done" and api.adds() == 0

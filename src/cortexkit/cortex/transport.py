@@ -103,6 +103,7 @@ class CallState:
         failure: Failure | None = None,
         retry_after: str | None = None,
     ) -> tuple[Verdict, float]:
+        spec = self.spec
         d = self.policy.decide(
             attempt=self.attempt,
             started=self.started,
@@ -111,6 +112,8 @@ class CallState:
             status=status,
             failure=failure,
             retry_after=retry_after,
+            max_attempts=None if spec.max_retries is None else spec.max_retries + 1,
+            deadline=spec.deadline,
         )
         return d.verdict, d.delay
 

@@ -36,6 +36,10 @@ class EmulatorConfig:
     access_key_id: str | None = None
     secret_key: str | None = field(default=None, repr=False)
     status_delay: float = 120.0
+    # Whether `GET /cloud/{cloud_type}/{id}` answers for an account still pending (within `status_delay` of
+    # its add). Prisma does not document it; False answers 404 until the account settles, the case the
+    # Terraform provider's poll-until-found allows, while `GET /cloud?includePendingAccounts=true` lists it.
+    pending_by_id: bool = True
     # Seconds to send in Retry-After on an injected 503 (the only status the API documents it for).
     retry_after: int = 1
     # Also send Retry-After on 429 responses (the real API documents none; off by default).

@@ -1,7 +1,7 @@
 """The runner's side of the outage breaker: which failures mean "the API is down", the probe, the pause.
 
 `breaker.OutageBreaker` decides; this module does the I/O for one job: it runs the probe (the cheapest
-read, `GET /cloud/group/name`, sent once) when the breaker hands it the probe, and while the breaker is
+read, sent once: `probe_for`) when the breaker hands it the probe, and while the breaker is
 open it puts the job in `waiting` with the breaker's reason, keeps honouring cancel (and the lease), and
 puts it back to `running` when a probe got through. A job paused longer than the budget raises
 `OutageBudgetError`.
@@ -42,6 +42,19 @@ def outage_cause(exc: BaseException) -> str | None:
         return "dropped the connection"
     if isinstance(exc, api_errors.UnexpectedResponseError):
         return "answered with a page that is not the API's"
+    return None
+
+
+def probe_for(client: Any) -> Callable[[], object] | None:
+    """The probe read of the client's API, sent once (the breaker paces probes): Prisma's
+    `GET /cloud/group/name`; Cortex's one-row `cloud_onboarding/get_instances`, the API the Cortex job
+    itself calls (a `healthcheck` that answers says less about it). None for a client with neither."""
+    groups = getattr(client, "account_groups", None)
+    if groups is not None:
+        return lambda: groups.names(max_retries=0)
+    onboarding = getattr(client, "cloud_onboarding", None)
+    if onboarding is not None and callable(getattr(onboarding, "probe", None)):
+        return lambda: onboarding.probe(max_retries=0)
     return None
 
 
@@ -133,12 +146,12 @@ class OutageGuard:
 
     def _probe(self) -> None:
         """The one read that says whether the API is back; any answer but a 5xx or no answer is 'up'."""
-        groups = getattr(self.client, "account_groups", None)
-        if groups is None:  # a client with no Prisma read to probe with (Cortex): never call it an outage
+        probe = probe_for(self.client)
+        if probe is None:  # a client with no read to probe with: never call it an outage
             self.breaker.probe_result(True)
             return
         try:
-            groups.names(max_retries=0)  # one attempt: the breaker paces probes
+            probe()
         except Exception as exc:
             cause = outage_cause(exc)
             self.breaker.probe_result(cause is None, cause or "")

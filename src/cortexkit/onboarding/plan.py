@@ -134,9 +134,11 @@ def plan(spec: JobSpec) -> list[PlannedCall]:
         _prisma("features", azure.features_call(**features_args(spec)), "supported features"),
         *_identity_calls(spec),
         _prisma("preflight", azure.status_check_call(body), "pre-flight check"),
-        _prisma("add_account", azure.lookup_call(), "look the account up (adopt it if present)"),
+        _prisma(
+            "add_account", azure.by_id_call(account_id), "look the account up by id (adopt it if present)"
+        ),
         _prisma("add_account", azure.add_call(body), "add the account (once)"),
-        _prisma("add_account", azure.lookup_call(), "confirm and record the account id"),
+        _prisma("add_account", azure.by_id_call(account_id), "confirm and record the account id"),
         _prisma("verify", cloud_accounts.get_call("azure", account_id), "account details (polled)"),
         _prisma("verify", azure.config_status_call(account_id), "component status (polled)"),
     ]

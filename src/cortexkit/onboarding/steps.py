@@ -148,14 +148,27 @@ def preflight(ctx: StepContext) -> dict[str, Any]:
     return {"components": components}
 
 
-def find_account(ctx: StepContext) -> CloudAccount | None:
-    """The Azure account with this job's subscription (or tenant) id, pending ones included, if any."""
-    return ctx.client.azure.find_by_subscription(ctx.spec.prisma_account_id)
+def find_account(ctx: StepContext, *, thorough: bool = True) -> CloudAccount | None:
+    """The Azure account with this job's subscription (or tenant) id, pending ones included, if any.
+
+    By id first: one read whose size does not grow with the tenant (a subscription account's Prisma id is
+    its subscription id). When that finds nothing, `thorough` adds the listing with
+    `includePendingAccounts=true`, the one proof that an account is absent: a pending account may not be
+    readable by id (what is known and assumed: `cortexkit.resources.azure`). The happy path (a first add
+    and its confirmation) never lists; the rare paths do (a resume after a post, an unknown outcome, a
+    `duplicate_cloud_account` refusal, a by-id miss after a 2xx add).
+    """
+    account_id = ctx.spec.prisma_account_id
+    found = ctx.client.azure.get_by_id(account_id)
+    if found is not None or not thorough:
+        return found
+    return ctx.client.azure.find_by_subscription(account_id)
 
 
-def _differences(ctx: StepContext, account_id: str) -> list[str]:
-    """How an existing account differs from what this job would create: name, client id, groups."""
-    detail = ctx.client.cloud_accounts.get("azure", account_id)
+def _differences(ctx: StepContext, account: CloudAccount) -> list[str]:
+    """How an existing account differs from what this job would create: name, client id, groups. A
+    pending account the by-id read cannot see yet is judged on its list view (no client id there)."""
+    detail = ctx.client.azure.get_by_id(str(account.accountId)) or account
     found: list[str] = []
     if detail.name is not None and detail.name != ctx.spec.name:
         found.append(f"it is named {detail.name!r}, the job says {ctx.spec.name!r}")
@@ -176,7 +189,7 @@ def _adopt(ctx: StepContext, account: CloudAccount, how: str) -> dict[str, Any]:
     """Record the account as the job's, unless it is someone else's: then stop for a person to decide."""
     account_id = str(account.accountId)
     if how != "created":
-        differences = _differences(ctx, account_id)
+        differences = _differences(ctx, account)
         if differences:
             identity = ctx.outputs.get("identity", {})
             created = ", ".join(
@@ -240,8 +253,13 @@ def _add_wait(round_: int, refusal: _Refusal) -> float:
 def add_account(ctx: StepContext) -> dict[str, Any]:
     """Create the account exactly once: look up, post, and on any doubt look up again and adopt. A
     transient refusal is waited out (Retry-After, jitter) for a few rounds; giving up says what the API
-    last answered and its request id."""
-    existing = find_account(ctx)
+    last answered and its request id.
+
+    Before the first post the lookup is by id only: an account this job has not posted yet that the
+    by-id read cannot see (someone else's, still pending) makes the post answer `duplicate_cloud_account`,
+    which is reconciled through the listing. Once a post may have happened (`posting` recorded: a resume),
+    the lookup is thorough from the start."""
+    existing = find_account(ctx, thorough="posting" in ctx.partial)
     if existing is not None:
         return _adopt(ctx, existing, "found before adding")
     body = _body(ctx)
@@ -326,7 +344,8 @@ def verify(ctx: StepContext) -> dict[str, Any]:
     while True:
         ctx.check_cancel()
         try:
-            enabled = ctx.client.cloud_accounts.get("azure", account_id).enabled
+            detail = ctx.client.azure.get_by_id(account_id)  # None while pending, if Prisma hides those
+            enabled = detail.enabled if detail is not None else None
             components = _components(ctx.client.azure.config_status(account_id))
         except TRANSIENT_ERRORS as exc:
             if ctx.monotonic() >= deadline:

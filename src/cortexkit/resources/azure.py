@@ -1,9 +1,21 @@
 """Azure onboarding, v2 (`/cas/v1/...`): supported features, Terraform template, pre-flight status,
-add, update, config status, and a lookup of an existing account by subscription id.
+add, update, config status, and two lookups of an existing account: by its id (`get_by_id`, one small
+answer) and through the tenant's whole list (`find_by_subscription`, pending accounts included).
 
 `add_account` is the one creating call: it is never resent after an ambiguous failure (the client raises
 `OutcomeUnknownError`); reconcile with `find_by_subscription` before trying again. The body carries the
 Azure client secret (`key`); the client never logs bodies.
+
+What is known and what is assumed about the two lookups:
+- Known: an Azure subscription account's Prisma id is the subscription id (`cloudAccount.accountId`,
+  `/work/shared/reference/azure.md` "accountType=account is a subscription"); `GET /cloud/{cloud_type}/{id}`
+  reads one account (spec `CloudAccountOnboardingMicroServices.json`, operation `get-cloud-account`, which
+  documents only its 200); `GET /cloud?includePendingAccounts=true` lists pending accounts too.
+- Not documented: whether the by-id read answers for an account that is still pending. The Terraform
+  provider polls its by-id read after a create "until success" (reference `azure.md`, Create), so a
+  just-added account may not be readable by id at once. Assumed: a 404 (or a 400
+  `invalid_account_id_format`, the key the sibling DELETE documents for an unknown id) from the by-id read
+  means "not readable by id", never "absent": only the listing may say an account is absent.
 """
 
 from __future__ import annotations
@@ -11,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from cortexkit import errors
 from cortexkit.pagination import RequestSpec
 from cortexkit.resources._base import AsyncResource, Call, SyncResource, clean, many, none, one
+from cortexkit.resources.cloud_accounts import get_call as cloud_get_call
 from cortexkit.resources.cloud_accounts import list_call as cloud_list_call
 from cortexkit.resources.cloud_accounts import seg
 from cortexkit.resources.cloud_accounts import status_call as cloud_status_call
@@ -148,6 +162,29 @@ def lookup_call() -> Call[list[CloudAccount]]:
     return cloud_list_call(include_pending=True)
 
 
+def by_id_call(account_id: str) -> Call[CloudAccount]:
+    """One Azure account by its Prisma id (a subscription's is its subscription id): a constant-size
+    answer, however many accounts the tenant has."""
+    return cloud_get_call("azure", account_id)
+
+
+NOT_READABLE_KEYS = frozenset({"invalid_account_id_format"})
+
+
+def not_readable_by_id(exc: errors.APIError) -> bool:
+    """Whether a by-id read's error means "no account readable under this id" (see the module doc: not
+    proof that the account is absent)."""
+    if isinstance(exc, errors.NotFoundError):
+        return True
+    return exc.status == 400 and bool(NOT_READABLE_KEYS & set(exc.i18n_keys))
+
+
+def same_account(account: CloudAccount, account_id: str) -> CloudAccount | None:
+    """The by-id answer when it is the account asked for (ids compared case-insensitively)."""
+    found = (account.accountId or "").lower()
+    return account if not found or found == account_id.lower() else None
+
+
 def pick_subscription(accounts: list[CloudAccount], subscription_id: str) -> CloudAccount | None:
     want = subscription_id.lower()
     for account in accounts:
@@ -186,9 +223,19 @@ class Azure(SyncResource):
     def config_status(self, account_id: str) -> list[AccountStatus]:
         return self._run(config_status_call(account_id))
 
+    def get_by_id(self, account_id: str) -> CloudAccount | None:
+        """The Azure account with this Prisma id, or None when none is readable by id (which a pending
+        account may not be: only `find_by_subscription` proves an account absent)."""
+        try:
+            return same_account(self._run(by_id_call(account_id)), account_id)
+        except errors.APIError as exc:
+            if not_readable_by_id(exc):
+                return None
+            raise
+
     def find_by_subscription(self, subscription_id: str) -> CloudAccount | None:
-        """The onboarded account for a subscription (or tenant) id, pending ones included, if any
-        (reconciliation after an unknown outcome)."""
+        """The onboarded account for a subscription (or tenant) id, pending ones included, if any: the
+        whole tenant's list, so it costs what the tenant's size does (reconciliation on the rare paths)."""
         return pick_subscription(self._run(lookup_call()), subscription_id)
 
 
@@ -220,6 +267,14 @@ class AsyncAzure(AsyncResource):
 
     async def config_status(self, account_id: str) -> list[AccountStatus]:
         return await self._run(config_status_call(account_id))
+
+    async def get_by_id(self, account_id: str) -> CloudAccount | None:
+        try:
+            return same_account(await self._run(by_id_call(account_id)), account_id)
+        except errors.APIError as exc:
+            if not_readable_by_id(exc):
+                return None
+            raise
 
     async def find_by_subscription(self, subscription_id: str) -> CloudAccount | None:
         return pick_subscription(await self._run(lookup_call()), subscription_id)

@@ -100,7 +100,11 @@ class SharedClients:
 
 
 def list_profiles(default_profile: str | None = None) -> list[ProfileInfo]:
-    """The saved profiles plus the PRISMA_* environment, which works like an unnamed profile."""
+    """The saved profiles (a Cortex one with its API key id and type, as `cortexkit profile list` shows
+    it) plus the PRISMA_* or CORTEXCLOUD_* environment, which works like an unnamed profile."""
+    from cortexkit.cortex.credentials import ENV_KEY_ID, ENV_KEY_TYPE, ENV_URL
+    from cortexkit.cortex.profiles import cortex_key
+
     found: list[ProfileInfo] = []
     try:
         credentials: Any = importlib.import_module("cortexkit.credentials")
@@ -109,16 +113,30 @@ def list_profiles(default_profile: str | None = None) -> list[ProfileInfo]:
         default = default_profile or getattr(store, "default", None)
         for entry in entries:
             name = str(getattr(entry, "name", entry))
+            cortex = cortex_key(name, store=store)
             found.append(
                 ProfileInfo(
                     name=name,
                     api_url=str(getattr(entry, "api_url", "") or ""),
-                    access_key_id=str(getattr(entry, "access_key_id", "") or ""),
+                    access_key_id=str(cortex[0])
+                    if cortex
+                    else str(getattr(entry, "access_key_id", "") or ""),
                     is_default=name == default,
+                    key_type=cortex[1] if cortex else "",
                 )
             )
     except (ImportError, AttributeError):
         pass
+    if os.environ.get(ENV_URL) and os.environ.get(ENV_KEY_ID):
+        found.append(
+            ProfileInfo(
+                name="",
+                api_url=os.environ[ENV_URL],
+                access_key_id=os.environ[ENV_KEY_ID],
+                is_default=not found,
+                key_type=os.environ.get(ENV_KEY_TYPE, "advanced"),
+            )
+        )
     if os.environ.get("PRISMA_API_URL") and os.environ.get("PRISMA_ACCESS_KEY_ID"):
         found.append(
             ProfileInfo(

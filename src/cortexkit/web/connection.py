@@ -1,8 +1,10 @@
 """What the connection page reports for a profile: the region and tenant it reaches, and token timing.
 
-Logging in is the check: a key that works yields a token whose refresh time the client computed from
-the JWT. The tenant name comes from the `customerNames` of a token extension, since the client keeps the
-login body to itself.
+Prisma: logging in is the check: a key that works yields a token whose refresh time the client computed
+from the JWT. The tenant name comes from the `customerNames` of a token extension, since the client keeps
+the login body to itself. Cortex: the key goes with every request (no session), so the check is the
+dialect backend's `whoami` (`validate_key`, then the tenant's name, region and the key's role), as
+`cortexkit whoami` does it.
 """
 
 from __future__ import annotations
@@ -55,8 +57,28 @@ def _wall_time(monotonic_at: float | None) -> float | None:
     return time.time() + (float(monotonic_at) - time.monotonic())
 
 
+def cortex_check(profile: str, client: Any) -> ConnectionReport:
+    """A Cortex connection's report from `CortexBackend.whoami` (the shared client is not closed)."""
+    from cortexkit.cortex.backend import CortexBackend
+
+    identity = CortexBackend(client).whoami()
+    return ConnectionReport(
+        profile=profile,
+        ok=True,
+        api_url=identity.api_url,
+        region=identity.region or region_of(identity.api_url),
+        tenant=identity.tenant or "",
+        dialect="cortex",
+        key_id=identity.key_id,
+        key_type=identity.key_type or "",
+        role=identity.role or "",
+    )
+
+
 def check(profile: str, client_factory: Callable[[str | None], Any]) -> ConnectionReport:
     with client_factory(profile or None) as client:
+        if hasattr(client, "cloud_onboarding"):  # a CortexClient: a Cortex profile or CORTEXCLOUD_*
+            return cortex_check(profile, client)
         api_url = str(getattr(client, "api_url", ""))
         token = client.refresh_session()
         body = Session(client).extend()

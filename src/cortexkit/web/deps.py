@@ -57,6 +57,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     base = {
         "csrf_token": security.csrf_token(settings.session_token),
         "emulator_url": settings.emulator_url,
+        "cortex": settings.cortex,
         "nav": template.split(".", maxsplit=1)[0],
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **context}, status_code=status_code)

@@ -100,6 +100,25 @@ _BY_CLASS: dict[str, Explained] = {
     ),
 }
 
+_CORTEX_ACTIONS: dict[str, str] = {
+    "CredentialsError": (
+        "Add a Cortex profile with `cortexkit profile add --cortex`, or set CORTEXCLOUD_API_URL, "
+        "CORTEXCLOUD_API_KEY_ID, CORTEXCLOUD_API_KEY and CORTEXCLOUD_API_KEY_TYPE before starting the UI."
+    ),
+    "AuthenticationError": (
+        "Check the key id, the key and its type (standard or advanced, as created); create a new API key "
+        "in Cortex (Settings > Configurations > API Keys) if it expired, and update the profile."
+    ),
+    "PermissionDeniedError": (
+        "Use an API key whose role may manage cloud onboarding (Instance Administrator)."
+    ),
+    "UnexpectedResponseError": (
+        "Check that the profile's URL is the API host (api-<tenant>.xdr.<region>.paloaltonetworks.com), "
+        "not the console."
+    ),
+}
+"""What to do on a Cortex connection, where the Prisma wording (access keys, api*.prismacloud.io) is wrong."""
+
 GENERIC = Explained(
     500,
     "Something went wrong",
@@ -108,9 +127,11 @@ GENERIC = Explained(
 )
 
 
-def explain(exc: BaseException) -> Explained:
+def explain(exc: BaseException, *, cortex: bool = False) -> Explained:
     for cls in type(exc).__mro__:
         found = _BY_CLASS.get(cls.__name__)
+        if found is not None and cortex and cls.__name__ in _CORTEX_ACTIONS:
+            found = Explained(found.status, found.title, found.message, _CORTEX_ACTIONS[cls.__name__])
         if found is not None:
             detail = _safe_detail(exc)
             if detail and cls.__name__ not in {"CredentialsError", "ConfigurationError"}:

@@ -25,7 +25,10 @@ class ProfileInfo:
     name: str
     api_url: str
     access_key_id: str
+    """Prisma's access key id, or a Cortex profile's API key id."""
     is_default: bool = False
+    key_type: str = ""
+    """A Cortex profile's API key type (standard or advanced); empty for Prisma."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class ConnectionReport:
     tenant: str = ""
     token_refresh: float | None = None
     message: str = ""
+    dialect: str = "prisma"
+    key_id: str = ""
+    """The key the check used (Cortex: its API key id; never the key itself)."""
+    key_type: str = ""
+    role: str = ""
 
 
 @dataclass

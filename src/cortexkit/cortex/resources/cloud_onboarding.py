@@ -34,6 +34,7 @@ from cortexkit.cortex.resources._base import (
     reply_object,
     validate,
 )
+from cortexkit.pagination import RequestSpec
 
 BASE = "/public_api/v1/cloud_onboarding"
 TRACKING_GUID = re.compile(r"(?:arm|tf|cf)-([a-f0-9]{32})-")
@@ -106,6 +107,16 @@ def accounts_pager(
     return Paged(
         CortexPager(f"{BASE}/get_accounts", body, style="filter_data", page_size=page_size), CloudAccount
     )
+
+
+def probe_call(max_retries: int | None = 0) -> Call[None]:
+    """One row of `get_instances`: the cheapest documented read of the onboarding API, sent once by
+    default, so an outage breaker can ask "is Cortex answering?" without the client's own retries."""
+    body = {"filter_data": {"paging": {"from": 0, "to": 1}}}
+    spec = RequestSpec(
+        "POST", f"{BASE}/get_instances", json={"request_data": body}, idempotent=True, max_retries=max_retries
+    )
+    return Call(spec, lambda body: None)
 
 
 def details(instance_id: str, id_field: str = "id") -> Call[InstanceDetails]:
@@ -247,6 +258,10 @@ class CloudOnboarding(CortexResource):
         """The instance with this id (or tracking GUID), PENDING included; None when there is none."""
         return next(iter(self._iter(find_pager(instance_id), 1)), None)
 
+    def probe(self, *, max_retries: int | None = 0) -> None:
+        """Raise unless the onboarding API answers a one-row `get_instances` (one attempt by default)."""
+        self._run(probe_call(max_retries))
+
     def instance(self, instance_id: str) -> InstanceDetails:
         try:
             return self._run(details(instance_id))
@@ -308,6 +323,9 @@ class AsyncCloudOnboarding(AsyncCortexResource):
         async for row in self._iter(find_pager(instance_id), 1):
             return row
         return None
+
+    async def probe(self, *, max_retries: int | None = 0) -> None:
+        await self._run(probe_call(max_retries))
 
     async def instance(self, instance_id: str) -> InstanceDetails:
         try:

@@ -117,9 +117,13 @@ def _lookup(state: TenantState, cloud_type: str, account_id: str) -> CloudAccoun
 
 @router.get("/cloud/{cloud_type:cloudtype}/{account_id}")
 async def get_account(cloud_type: str, account_id: str, _: Auth, emu: Emu) -> dict[str, Any]:
+    """One account's details, pending ones included unless `pending_by_id` is off (undocumented: then a
+    pending account answers the unknown id's 404, and only the listing with pending accounts shows it)."""
     state = state_of(emu)
     with state.lock:
         account = _lookup(state, cloud_type, account_id)
+        if not state.config.pending_by_id and account_status(state, account) == "pending":
+            raise errors.RedlockError(404, "invalid_account_id_format", subject=clip(account_id))
         return accountviews.detail_view(account, state.groups_of(account))
 
 

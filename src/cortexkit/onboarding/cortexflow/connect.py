@@ -71,6 +71,10 @@ def wait_cortex(ctx: StepContext) -> dict[str, Any]:
         try:
             verdict, rows = _read(ctx, instance_id)
         except access.TRANSIENT as exc:
+            paused = ctx.api_trouble(exc)  # the bulk's breaker pauses the job while Cortex is down
+            if paused > 0:
+                deadline += paused  # an outage waited out does not eat Cortex's time to connect
+                continue
             ctx.log(f"Cortex could not be read ({exc}); polling again")
         else:
             if (verdict.state, rows) != last:

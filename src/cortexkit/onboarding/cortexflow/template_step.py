@@ -15,6 +15,7 @@ from cortexkit.cortex.resources.cloud_onboarding import edit_changes, tracking_g
 from cortexkit.onboarding.context import NeedsAttentionError, StepContext, StepFailedError
 from cortexkit.onboarding.cortexflow import access
 from cortexkit.onboarding.cortexflow.preflight import consent_link
+from cortexkit.onboarding.outage import outage_cause
 from cortexkit.retry import RetryConfig, RetryPolicy
 
 CREATE_ATTEMPTS = 5
@@ -101,6 +102,8 @@ def create_template(ctx: StepContext) -> dict[str, Any]:
     try:
         links, adopted = _create_once(ctx, request)
     except api_errors.APIError as exc:
+        if outage_cause(exc) is not None:
+            raise  # Cortex is down (a 5xx): the runner's outage breaker decides, not this step
         if _unapproved(exc):
             raise StepFailedError(
                 f"Cortex refused the template: {exc}. An Entra administrator must grant admin consent to "

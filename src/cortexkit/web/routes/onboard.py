@@ -18,7 +18,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from cortexkit.onboarding.cortexflow.csvrows import parse_csv as parse_cortex_csv
 from cortexkit.resources.azure import ALWAYS_ON_FEATURE
+from cortexkit.web.cortexbulk import COLUMNS as CORTEX_COLUMNS
+from cortexkit.web.cortexbulk import read_cortex_rows
+from cortexkit.web.cortexbulk import secret_reason as cortex_secret_reason
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.formchecks import (
@@ -291,11 +295,18 @@ class Preview:
     problems: int = 0
     hidden: int = 0
     provisioners: set[str] = field(default_factory=set)
-    """The provisioners of the valid rows: whether the start form must ask for a secret."""
+    """Why valid rows need the shared secret (their provisioner, or a Cortex row's deploy): whether the
+    start form must ask for it, and what its hint says."""
 
     @property
     def needs_secret(self) -> bool:
-        return bool(self.provisioners & SECRET_PROVISIONERS)
+        return bool(self.provisioners)
+
+
+def prisma_secret_reason(spec: Any) -> str | None:
+    """A Prisma row needs the secret when its provisioner signs in to Azure with one."""
+    provisioner = str(spec.provisioner)
+    return provisioner if provisioner in SECRET_PROVISIONERS else None
 
 
 MAX_SHOWN_PROBLEM_ROWS = 200
@@ -307,6 +318,7 @@ def build_preview(
     onboarded: Callable[[str | None], Onboarded | None] = lambda _profile: None,
     max_problem_rows: int = MAX_SHOWN_PROBLEM_ROWS,
     max_ok_rows: int = MAX_SHOWN_OK_ROWS,
+    secret_reason: Callable[[Any], str | None] = prisma_secret_reason,
 ) -> Preview:
     """Counts every row; keeps in file order the first rows with problems and the first good ones.
 
@@ -328,7 +340,9 @@ def build_preview(
             shown_bad += keep
         else:
             preview.valid += 1
-            preview.provisioners.add(str(row.spec.provisioner) if row.spec is not None else "")
+            reason = secret_reason(row.spec) if row.spec is not None else None
+            if reason:
+                preview.provisioners.add(reason)
             keep = shown_ok < max_ok_rows
             shown_ok += keep
         if not keep:
@@ -366,10 +380,13 @@ def bulk_form(request: Request) -> Response:
 
 
 def check_csv(request: Request, text: str) -> Preview:
-    """The preview of a CSV: the CLI's reader, the engine's rules, and this tenant's accounts."""
+    """The preview of a CSV: the CLI's reader, the engine's rules, and this tenant's accounts (Cortex
+    rows: the CLI's Cortex row reading and the same rules; Cortex refuses a taken instance name itself)."""
     from cortexkit.onboarding.bulk import read_rows
 
     default = settings_of(request).default_profile
+    if settings_of(request).cortex:
+        return build_preview(read_cortex_rows(text, default), secret_reason=cortex_secret_reason)
     lists: dict[str | None, Onboarded | None] = {}
 
     def onboarded(profile: str | None) -> Onboarded | None:
@@ -396,7 +413,7 @@ def _preview_page(
         problems=preview.problems,
         hidden=preview.hidden,
         needs_secret=preview.needs_secret,
-        provisioners=sorted(preview.provisioners & SECRET_PROVISIONERS),
+        provisioners=sorted(preview.provisioners),
         secret_problem=secret_problem,
         max_problem_rows=MAX_SHOWN_PROBLEM_ROWS,
         max_ok_rows=MAX_SHOWN_OK_ROWS,
@@ -414,7 +431,9 @@ async def bulk_preview(request: Request) -> Response:
 
 def _column_order(name: str) -> tuple[int, str]:
     preferred = ["name", "account_type", "subscription_id", "tenant_id", "environment", "provisioner"]
-    return (preferred.index(name) if name in preferred else len(preferred), name)
+    if name not in preferred and name in CORTEX_COLUMNS:
+        return (len(preferred) + CORTEX_COLUMNS.index(name), name)
+    return (preferred.index(name) if name in preferred else len(preferred) + len(CORTEX_COLUMNS), name)
 
 
 @router.post("/onboard/bulk/start", dependencies=[Depends(require_csrf)])
@@ -439,7 +458,10 @@ async def bulk_start(request: Request) -> Response:
     if preview.needs_secret and secret is None:
         problem = "Required: these rows sign in to Azure with a client secret."
         return _preview_page(request, text, preview, secret_problem=problem, status_code=422)
-    specs, _row_errors = settings.backend.parse_csv(text)
+    if settings.cortex:
+        specs, _row_errors = parse_cortex_csv(text, settings.default_profile)
+    else:
+        specs, _row_errors = settings.backend.parse_csv(text)
 
     def create_all() -> None:
         for index, spec in enumerate(specs):

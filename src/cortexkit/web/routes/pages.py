@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from cortexkit.web.cortexaccounts import read_cortex_accounts
 from cortexkit.web.deps import render, settings_of
 from cortexkit.web.errors import explain
 from cortexkit.web.settings import ConnectionReport
@@ -37,8 +38,10 @@ def check_connection(request: Request, profile: str = "") -> JSONResponse:
     try:
         report = settings.backend.check_profile(profile)
     except Exception as exc:
-        info = explain(exc)
-        report = ConnectionReport(profile=profile, ok=False, message=f"{info.message} {info.action}".strip())
+        info = explain(exc, cortex=settings.cortex)
+        dialect = "cortex" if settings.cortex else "prisma"
+        message = f"{info.message} {info.action}".strip()
+        report = ConnectionReport(profile=profile, ok=False, message=message, dialect=dialect)
     return JSONResponse(asdict(report))
 
 
@@ -79,22 +82,31 @@ def filter_accounts(rows: list[dict[str, Any]], q: str, cloud: str, status: str)
     ]
 
 
+def _jobs(request: Request) -> list[JobRecord]:
+    try:
+        return settings_of(request).backend.store.list_jobs()
+    except Exception:  # the list still helps without the job column
+        return []
+
+
 @router.get("/accounts")
 def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", profile: str = "") -> Response:
     settings = settings_of(request)
     problem = None
     rows: list[dict[str, Any]] = []
+    instances: list[dict[str, Any]] = []
+    jobs = _jobs(request)
     try:
         with settings.backend.client_factory(profile or settings.default_profile) as client:
-            data = client.cloud_accounts.list()
-        rows = [account_row(a) for a in data]
+            if settings.cortex:
+                found = read_cortex_accounts(client, jobs)
+                rows, instances = found.accounts, found.instances
+            else:
+                rows = [account_row(a) for a in client.cloud_accounts.list()]
     except Exception as exc:
-        problem = explain(exc)
-    try:
-        jobs = settings.backend.store.list_jobs()
-    except Exception:  # the list still helps without the job column
-        jobs = []
-    attach_jobs(rows, jobs)
+        problem = explain(exc, cortex=settings.cortex)
+    if not settings.cortex:
+        attach_jobs(rows, jobs)
     clouds = sorted({r["cloud_type"] for r in rows if r["cloud_type"]})
     shown = filter_accounts(rows, q, cloud, status)
     shown.sort(key=lambda r: (r["cloud_type"], r["name"].lower()))
@@ -108,4 +120,5 @@ def accounts(request: Request, q: str = "", cloud: str = "", status: str = "", p
         cloud=cloud,
         status=status,
         problem=problem,
+        instances=sorted(instances, key=lambda r: (r["name"] or "").lower()),
     )

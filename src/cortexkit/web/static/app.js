@@ -171,21 +171,39 @@
     return when.toTimeString().substr(0, 8) + " (in " + (minutes < 1 ? "under a minute" : minutes + " min") + ")";
   }
 
+  function checkConnection(row) {
+    var name = row.getAttribute("data-profile");
+    var badge = $('[data-cell="status"] .badge', row);
+    var detail = $('tr[data-detail-for="' + CSS.escape(name) + '"]');
+    var button = $("[data-test-connection]", row);
+    badge.className = "badge pending";
+    badge.textContent = "checking";
+    if (detail) { detail.hidden = true; }
+    if (button) { button.disabled = true; }
+    return api("GET", "/api/connection?profile=" + encodeURIComponent(name)).then(function (r) {
+      $('[data-cell="region"]', row).textContent = r.region || "—";
+      $('[data-cell="tenant"]', row).textContent = r.tenant || "—";
+      badge.className = "badge " + (r.ok ? "done" : "failed");
+      badge.textContent = r.ok ? "key works" : "failed";
+      if (r.dialect === "cortex") {
+        if (r.key_id) { $('[data-cell="key"]', row).textContent = "key id " + r.key_id + (r.key_type ? " (" + r.key_type + ")" : ""); }
+        $('[data-cell="refresh"]', row).textContent = r.role || "—";
+      } else {
+        $('[data-cell="refresh"]', row).textContent = r.token_refresh ? refreshText(r.token_refresh) : "—";
+      }
+      if (!r.ok && r.message && detail) { detail.hidden = false; detail.firstElementChild.textContent = r.message; }
+    }).catch(function (err) {
+      badge.className = "badge failed";
+      badge.textContent = "failed";
+      if (detail) { detail.hidden = false; detail.firstElementChild.textContent = err.message; }
+    }).then(function () { if (button) { button.disabled = false; } });
+  }
+
   function initConnection() {
     $all("tr.profile-row").forEach(function (row) {
-      var name = row.getAttribute("data-profile");
-      api("GET", "/api/connection?profile=" + encodeURIComponent(name)).then(function (r) {
-        $('[data-cell="region"]', row).textContent = r.region || "—";
-        $('[data-cell="tenant"]', row).textContent = r.tenant || "—";
-        var badge = $('[data-cell="status"] .badge', row);
-        badge.className = "badge " + (r.ok ? "done" : "failed");
-        badge.textContent = r.ok ? "key works" : "failed";
-        $('[data-cell="refresh"]', row).textContent = r.token_refresh ? refreshText(r.token_refresh) : "—";
-        if (!r.ok && r.message) {
-          var detail = $('tr[data-detail-for="' + CSS.escape(name) + '"]');
-          if (detail) { detail.hidden = false; detail.firstElementChild.textContent = r.message; }
-        }
-      }).catch(function (err) { $('[data-cell="status"]', row).textContent = err.message; });
+      checkConnection(row);
+      var button = $("[data-test-connection]", row);
+      if (button) { button.addEventListener("click", function () { checkConnection(row); }); }
     });
   }
 
@@ -293,6 +311,8 @@
     var resume = $("#resume-form");
     resume.hidden = !job.can_resume || resume.getAttribute("data-helps") === "false";
     $("#cancel-form").hidden = !job.can_cancel;
+    // A failed Cortex job's cancel deletes the PENDING instance it made (the engine says when).
+    $("#cancel-button").textContent = job.cancel_cleans_up ? "Cancel and clean up" : "Cancel";
     tickTimers();
   }
 

@@ -1,0 +1,188 @@
+"""A Cortex bulk through a Cortex outage, on the emulator over HTTP with its fault plans and real time.
+
+Every `/public_api` route answers 503 and then drops connections for about 8 s while Azure (the ARM
+deployments under `/_azure`) stays up. The bulk's breaker probes Cortex with a one-row `get_instances`,
+pauses the jobs in `waiting` with the reason, and carries them on by itself when Cortex answers: every
+job done, no resume, one instance each. As in `test_onboarding_outage.py` (the Prisma proof), the client
+gives up after 2 attempts per call and the probe interval is shortened, so the breaker (not the client's
+own retries) is what rides the outage out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cortexkit.azure.endpoints import AzureEndpoints
+from cortexkit.cortex.client import CortexClient
+from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.onboarding.bulk import run_all
+from cortexkit.onboarding.context import RunnerSettings
+from cortexkit.onboarding.model import JobSpec
+from cortexkit.onboarding.records import JobRecord
+from cortexkit.onboarding.runner import Runner, shared_client_factory
+from cortexkit.onboarding.states import JobState
+from cortexkit.onboarding.store import JobStore
+from cortexkit.retry import RetryConfig
+from tests.integration.cortex_onboarding_support import control, guid, instances_named
+from tests.integration.cortex_support import cortex_client
+from tests.integration.test_onboarding_outage import record_figures
+
+pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive, as the Prisma outage tests
+ROWS = 10
+CORTEX_ROUTES = "* /public_api/*"
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
+        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.1})
+        yield running
+
+
+def cortex_outage(running: RunningEmulator, kind: int | str) -> None:
+    """Every Cortex API route fails with `kind` until `recover` (Azure's routes keep answering)."""
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+    plan = {"route": CORTEX_ROUTES, "statuses": [kind], "count": 10**9}
+    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
+
+
+def recover(running: RunningEmulator) -> None:
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+
+
+def spec(running: RunningEmulator, tenant: str, name: str) -> JobSpec:
+    return JobSpec.model_validate(
+        {
+            "tenant_id": tenant,
+            "subscription_id": guid(),
+            "name": name,
+            "client_id": running.access_key_id,
+            "cortex": {"scope": "subscription", "deploy": "arm"},
+        }
+    )
+
+
+def runner_for(running: RunningEmulator, store: JobStore, client: CortexClient, tmp_path: Path) -> Runner:
+    settings = RunnerSettings(
+        verify_timeout=60.0,
+        poll_interval=0.2,
+        outage_retry_interval=0.5,
+        outage_budget=60.0,
+        work_root=tmp_path / "work",
+        azure_endpoints=AzureEndpoints(
+            f"{running.url}/_azure/login", f"{running.url}/_azure/graph", f"{running.url}/_azure/arm"
+        ),
+    )
+    return Runner(store, shared_client_factory(lambda: client), settings=settings)
+
+
+def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
+    return [
+        str(e.payload.get("error"))
+        for job_id in job_ids
+        for e in store.events_after(job_id, 0, limit=10_000)
+        if e.type == "job" and e.payload.get("state") == JobState.WAITING
+    ]
+
+
+def wait_until(what: str, check: Any, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not seen within {timeout} s: {what}")
+
+
+def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    tenant = guid()
+    names = [f"outage{i:02d}-{tenant[:6]}" for i in range(ROWS)]
+    job_ids = [store.create_job(spec(emulator, tenant, n), secret=emulator.secret_key) for n in names]
+    jobs: list[JobRecord] = []
+    with cortex_client(
+        emulator, retry=RetryConfig(max_attempts=2, base=0.2, cap=0.5, deadline=5.0)
+    ) as client:
+        runner = runner_for(emulator, store, client, tmp_path)
+        bulk = threading.Thread(target=lambda: jobs.extend(run_all(job_ids, runner.run, 4)), daemon=True)
+        started = time.monotonic()
+        bulk.start()
+        # The outage starts once a job is done: the others are at every step (preflight and template
+        # calls, deployments, Cortex polls).
+        wait_until("a job done", lambda: any(store.require_job(j).ok for j in job_ids))
+        outage_started = time.monotonic()
+        done_before = sum(1 for j in job_ids if store.require_job(j).ok)
+        cortex_outage(emulator, 503)
+        time.sleep(4.0)
+        paused_during = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
+        cortex_outage(emulator, "drop")
+        time.sleep(4.0)
+        paused_during += [j for j in (store.require_job(i) for i in job_ids) if j.paused]
+        recover(emulator)
+        recovered = time.monotonic()
+        bulk.join(240)
+        assert not bulk.is_alive(), "the bulk did not carry on by itself after the outage"
+        finished = time.monotonic()
+
+    assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
+    for name in names:
+        (instance,) = instances_named(emulator, name)
+        assert instance.status == "CONNECTED"
+    breaker = runner.breaker(None)
+    assert not breaker.is_open and len(breaker.outages) >= 1 and breaker.probes >= 1
+    reasons = waiting_reasons(store, job_ids)
+    assert reasons, "the jobs paused in 'waiting' during the outage"
+    assert paused_during and all(j.state is JobState.WAITING and not j.can_resume for j in paused_during)
+    at = {s.name for j in paused_during for s in j.steps if s.state in ("running", "pending") and s.attempts}
+    assert at - {"wait_cortex"}, f"a job paused outside the Cortex poll too (steps: {sorted(at)})"
+    causes = {r.split(" since ", 1)[0] for r in reasons}
+    assert "the API answered 503" in causes, reasons
+    assert causes <= {
+        "the API answered 503",
+        "the API could not be reached",
+        "the API dropped the connection",
+    }
+    assert all("retrying every 0.5 s" in r for r in reasons)
+    assert store.integrity_check() == "ok"
+    record_figures(
+        "cortex_outage_bulk",
+        {
+            "rows": ROWS,
+            "done_before_outage": done_before,
+            "outage_s": round(recovered - outage_started, 1),
+            "bulk_wall_s": round(finished - started, 1),
+            "after_recovery_s": round(finished - recovered, 1),
+            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
+            "paused_at_steps": sorted(at),
+            "causes": sorted(causes),
+            "probes": breaker.probes,
+            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
+            "done": sum(1 for j in jobs if j.ok),
+            "instances": ROWS,
+            "manual_resumes": 0,
+        },
+    )
+
+
+def test_the_probe_is_one_attempt_at_one_row(emulator: RunningEmulator) -> None:
+    """The breaker's Cortex probe: a single `get_instances` call for one row, never the client's retries."""
+    cortex_outage(emulator, 503)
+    try:
+        with cortex_client(emulator, retry=RetryConfig(max_attempts=5, base=0.2, cap=0.5)) as client:
+            before = client.stats.requests
+            with pytest.raises(Exception, match="503"):
+                client.cloud_onboarding.probe()
+            assert client.stats.requests - before == 1
+    finally:
+        recover(emulator)
+    with cortex_client(emulator) as client:
+        client.cloud_onboarding.probe()
