@@ -19,6 +19,7 @@ from cortexkit.onboarding.store import (
     JobStore,
     LeaseLostError,
 )
+from tests.trials import trial_counts
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 SECRET = "very-secret-client-value-123"
@@ -240,13 +241,17 @@ def test_a_stale_runners_writes_are_refused(store: JobStore) -> None:
     assert store.renew(fresh).expires_at >= fresh.expires_at
 
 
-def test_of_two_runners_released_together_exactly_one_claims(store_url: str, tmp_path: Path) -> None:
-    """The claim race of issue 13 (read-then-update let both win on PostgreSQL), 300 trials per database:
-    two stores (two connection pools, as two processes have) released by a barrier on one stale job."""
+@trial_counts(quick=30, full=300)
+def test_of_two_runners_released_together_exactly_one_claims(
+    store_url: str, tmp_path: Path, trials: int
+) -> None:
+    """The claim race of issue 13 (read-then-update let both win on PostgreSQL), 300 trials per database
+    under `make soak`: two stores (two connection pools, as two processes have) released by a barrier on
+    one stale job."""
     import threading
 
     stores = [JobStore(store_url, data_dir=tmp_path) for _ in range(2)]
-    job_ids = [stores[0].create_job(spec(f"race-{i}")) for i in range(300)]
+    job_ids = [stores[0].create_job(spec(f"race-{i}")) for i in range(trials)]
     for job_id in job_ids:  # every job left `running` by a runner whose lease has expired
         stores[0].claim(job_id, "gone-host:1#dead", lease_seconds=-1)
     doubles = []
