@@ -32,6 +32,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", default=False, help="run the long soak suites")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A `soak` test (the long soaks, the full trial counts of tests/trials.py) is skipped without `--soak`,
+    rather than deselected, so the skip reason tells a reader how to run it. Here, not in a nested
+    conftest: `pytest tests/integration/...` never loads tests/reliability/conftest.py."""
+    if config.getoption("--soak"):
+        return
+    skip = pytest.mark.skip(reason="long soak: run with --soak (make soak)")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Token cache and rate governor state go to a temp dir, never the user's real cache (child processes
