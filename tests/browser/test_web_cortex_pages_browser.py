@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 def test_the_connection_page_shows_the_cortex_key_id_type_and_role_and_tests_again(
-    cortex_ui: RunningUI, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, emulator: RunningEmulator, new_page: Callable[..., Any], screenshot_dir: Path
 ) -> None:
     env = emulator.cortex_env()
     page = new_page()
@@ -46,10 +47,15 @@ def test_the_connection_page_shows_the_cortex_key_id_type_and_role_and_tests_aga
     assert answer.value.json()["ok"] is True
     expect(row.locator('[data-cell="status"] .badge')).to_have_text("key works")
     assert env["CORTEXCLOUD_API_KEY"] not in page.content()
+    page.screenshot(path=str(screenshot_dir / "cortex-connection.png"))
 
 
 def test_a_cortex_csv_runs_cortex_jobs_and_cloud_accounts_lists_their_instances(
-    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI,
+    cortex_stack: WebStack,
+    emulator: RunningEmulator,
+    new_page: Callable[..., Any],
+    screenshot_dir: Path,
 ) -> None:
     names = [f"csv-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     rows = [f"{n},{uuid.uuid4()},{uuid.uuid4()},arm,{emulator.access_key_id}" for n in names]
@@ -80,3 +86,4 @@ def test_a_cortex_csv_runs_cortex_jobs_and_cloud_accounts_lists_their_instances(
         account = page.locator(f'#accounts-table tr[data-instance="{job.account_id}"]')
         expect(account).to_contain_text(job.spec.subscription_id)
     assert emulator.secret_key not in page.content()
+    page.screenshot(path=str(screenshot_dir / "cortex-accounts.png"))
