@@ -14,10 +14,17 @@ import pytest
 
 from cortexkit.cortex.client import CortexClient
 from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.states import JobState
 from cortexkit.web.security import csrf_token
 from cortexkit.web.settings import ConnectionReport
 from tests.integration.cortex_support import cortex_client
-from tests.integration.cortex_web_support import PROFILE, cortex_web_emulator, cortex_web_stack, web_client
+from tests.integration.cortex_web_support import (
+    PROFILE,
+    cortex_spec,
+    cortex_web_emulator,
+    cortex_web_stack,
+    web_client,
+)
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding")
@@ -151,3 +158,25 @@ def test_a_cortex_bulk_asks_the_secret_for_arm_rows_and_starts_cortex_jobs(
     assert len(jobs) == 2 and all(j.spec.kind == "cortex" for j in jobs)
     assert {j.spec.cortex.deploy for j in jobs if j.spec.cortex} == {"arm", "manual"}
     assert all(j.spec.profile == PROFILE for j in jobs)
+
+
+def test_edit_and_start_again_opens_the_cortex_form_filled_from_the_job(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
+    spec = cortex_spec(emulator, f"again-{uuid.uuid4().hex[:6]}", deploy="terraform", location="westeurope")
+    job_id = stack.store.create_job(spec, secret=emulator.secret_key)
+    lease = stack.store.claim(job_id, owner="test-driver")
+    stack.store.set_state(job_id, JobState.FAILED, "Cortex refused the template: the name is taken")
+    stack.store.release(lease)
+    client = web_client(stack)
+
+    opened = client.get("/onboard", params={"from": job_id})
+    assert (opened.status_code, opened.headers["location"]) == (303, f"/onboard/cortex?from={job_id}")
+    form = client.get(opened.headers["location"])
+    assert form.status_code == 200
+    for value in (spec.tenant_id, spec.subscription_id, spec.name, spec.client_id, "westeurope"):
+        assert f'value="{value}"' in form.text, value
+    assert '<option value="terraform" selected>' in form.text
+    assert "This job stopped: " in form.text and "the name is taken" in form.text
+    assert emulator.secret_key not in form.text
+    assert client.get("/onboard/cortex", params={"from": "no-such-job"}).status_code == 404
