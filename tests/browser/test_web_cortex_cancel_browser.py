@@ -7,66 +7,46 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.web.app import create_app
-from cortexkit.web.security import new_session_token
-from cortexkit.web.server import RunningUI, serve_in_thread
-from tests.integration.cortex_onboarding_support import instances_named
-from tests.integration.cortex_web_support import cortex_spec, cortex_web_stack
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.web.server import RunningUI
+from tests.integration.cortex_onboarding_support import control, instances_named
+from tests.integration.cortex_web_support import cortex_spec, cortex_web_emulator
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
 POLICY_FAILURE = {"deployment_failure": {"code": "PolicyViolation", "message": "denied by policy"}}
 
 
-def control(running: RunningEmulator, path: str, body: dict[str, Any]) -> None:
-    httpx.post(f"{running.url}/_emulator/{path}", json=body, timeout=10).raise_for_status()
-
-
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=41, rate_limits="off", fault_rate=0.0, status_delay=0.2) as running:
-        control(running, "azure", {"deployment_delay": 0.2, "whatif_delay": 0.05})
+    with cortex_web_emulator(41, status_delay=0.2, deployment_delay=0.2, whatif_delay=0.05) as running:
         yield running
 
 
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, new_session_token())
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def ui(stack: WebStack) -> Iterator[RunningUI]:
-    with serve_in_thread(create_app(stack.settings), stack.settings.session_token) as running:
-        yield running
-
-
-def failed_job(page: Any, ui: RunningUI, stack: WebStack, emulator: RunningEmulator) -> tuple[str, str]:
+def failed_job(
+    page: Any, cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator
+) -> tuple[str, str]:
     """A Cortex job whose deployment Azure fails, watched to `failed` on its page: (job id, name)."""
     name = f"cancel-{uuid.uuid4().hex[:8]}"
     control(emulator, "azure", POLICY_FAILURE)
-    job_id = stack.store.create_job(cortex_spec(emulator, name), secret=emulator.secret_key)
-    page.goto(ui.url)
-    page.goto(f"{ui.base_url}/jobs/{job_id}")
-    stack.engine.runner.start(job_id)
+    job_id = cortex_stack.store.create_job(cortex_spec(emulator, name), secret=emulator.secret_key)
+    page.goto(cortex_ui.url)
+    page.goto(f"{cortex_ui.base_url}/jobs/{job_id}")
+    cortex_stack.engine.runner.start(job_id)
     expect(page.locator("#job")).to_have_attribute("data-state", "failed", timeout=60_000)
     return job_id, name
 
 
 def test_cancel_and_clean_up_deletes_the_pending_instance_the_failed_job_made(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     page = new_page()
-    job_id, name = failed_job(page, ui, stack, emulator)
+    job_id, name = failed_job(page, cortex_ui, cortex_stack, emulator)
     (pending,) = instances_named(emulator, name, "PENDING")
     button = page.get_by_role("button", name="Cancel and clean up")
     expect(button).to_be_visible()
@@ -77,15 +57,15 @@ def test_cancel_and_clean_up_deletes_the_pending_instance_the_failed_job_made(
     expect(page.locator("#cleanup-result")).to_contain_text(f"Cancelled after it failed; {deleted}")
     expect(page.locator("#cancel-form")).to_be_hidden()
     assert instances_named(emulator, name) == []
-    job = stack.store.get_job(job_id)
+    job = cortex_stack.store.get_job(job_id)
     assert job is not None and job.state == "cancelled" and not job.can_cancel
 
 
 def test_a_refused_deletion_ends_the_job_cancelled_and_names_the_instance_left(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     page = new_page()
-    _job_id, name = failed_job(page, ui, stack, emulator)
+    _job_id, name = failed_job(page, cortex_ui, cortex_stack, emulator)
     control(emulator, "cortex", {"role": "read_only"})  # the key may read but not delete
     try:
         page.get_by_role("button", name="Cancel and clean up").click()

@@ -234,7 +234,13 @@ async def resume(request: Request, job_id: str) -> Response:
             "gone, resume.",
             "",
         )
-    await anyio.to_thread.run_sync(settings.backend.start_job, job_id)
+
+    def check_keys_then_start() -> None:
+        # A store with no usable key says so (the StoreKeyError page) before the job is claimed.
+        settings.backend.store.require_keys([job])
+        settings.backend.start_job(job_id)
+
+    await anyio.to_thread.run_sync(check_keys_then_start)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
