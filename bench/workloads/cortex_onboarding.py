@@ -76,7 +76,8 @@ def cortex_ok_calls(stats: dict[str, Any]) -> int:
 
 def throttle_breakdown(stats: dict[str, Any]) -> dict[str, Any]:
     """The run's 429s split into the emulator's injected faults (the 5 % mix draws 429 among its kinds)
-    and refusals by its rate limiter (our pacing over the tenant's bucket), and the 429s per route."""
+    and refusals by its rate limiter (our pacing over the tenant's bucket), the 429s per route, and the
+    Azure sign-ins (token requests) of the whole bulk."""
     total = int(stats.get("throttled", 0))
     injected = int(stats.get("faults", {}).get("429", 0))
     per_route = {
@@ -84,7 +85,13 @@ def throttle_breakdown(stats: dict[str, Any]) -> dict[str, Any]:
         for route, statuses in stats.get("requests", {}).items()
         if int(statuses.get("429", 0))
     }
-    return {"r429_injected": injected, "r429_rate_limited": total - injected, "r429_routes": per_route}
+    sign_ins = stats.get("requests", {}).get("POST /_azure/login/{tenant}/oauth2/v2.0/token", {})
+    return {
+        "r429_injected": injected,
+        "r429_rate_limited": total - injected,
+        "r429_routes": per_route,
+        "azure_sign_ins": int(sign_ins.get("200", 0)),
+    }
 
 
 class CortexOnboarding(WorkloadSpec):
