@@ -45,6 +45,13 @@ RATIO_NOTE = (
     "work (load average {load}), which stretches every step."
 )
 
+THROTTLE_NOTE = (
+    "Of the run's {total} 429 answers, {injected} were the emulator's injected faults (429 is one kind "
+    "of its 5 % mix) and {limited} a refusal by its rate limiter (our pacing over the tenant's bucket). "
+    "The whole bulk signed in to Azure {sign_ins} time(s): one token per audience (ARM, Graph), shared "
+    "by every job and step of the process."
+)
+
 
 def step_seconds(db: str) -> dict[str, float]:
     """Average seconds per job in each step (the last attempt), read back from the CLI's job store."""
@@ -197,6 +204,13 @@ class CortexOnboarding(WorkloadSpec):
                 floor=result.floor_s,
                 cpu_ms=1000 * float(run.extra.get("cli_cpu_s", 0.0)) / max(n, 1),
                 load=run.extra.get("load_average", "not recorded"),
+            )
+        if "r429_injected" in run.extra:
+            result.note = (result.note + " " if result.note else "") + THROTTLE_NOTE.format(
+                total=run.r429,
+                injected=run.extra["r429_injected"],
+                limited=run.extra["r429_rate_limited"],
+                sign_ins=run.extra.get("azure_sign_ins", "?"),
             )
         done = int(run.extra.get("jobs_done", 0))
         one = run.extra.get("rows_with_one_instance")

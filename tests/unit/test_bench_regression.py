@@ -86,3 +86,24 @@ def test_a_workloads_run_updates_only_its_baseline_not_the_merged_older_figures(
     baselines = {"quick": {"sweep": 1.1, "onboarding": 3.98}}
     out = _new_baselines(result, baselines, ["cortex_onboarding"])
     assert out == {"quick": {"sweep": 1.1, "onboarding": 3.98, "cortex_onboarding": 1.31}}
+
+
+def test_the_cortex_bulk_splits_its_429s_into_injected_and_rate_limited() -> None:
+    """Issue 17's bench question: are the bulk's 429s the emulator's fault mix or our pacing?"""
+    from bench.workloads.cortex_onboarding import throttle_breakdown
+
+    stats = {
+        "throttled": 3,
+        "faults": {"429": 2, "503": 4},
+        "requests": {
+            "POST <unmatched>": {"429": 2, "200": 1},
+            "POST /public_api/v1/cloud_onboarding/get_instances": {"429": 1, "200": 40},
+            "POST /_azure/login/{tenant}/oauth2/v2.0/token": {"200": 2},
+        },
+    }
+    assert throttle_breakdown(stats) == {
+        "r429_injected": 2,
+        "r429_rate_limited": 1,
+        "r429_routes": {"POST <unmatched>": 2, "POST /public_api/v1/cloud_onboarding/get_instances": 1},
+        "azure_sign_ins": 2,
+    }
