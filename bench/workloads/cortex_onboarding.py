@@ -74,6 +74,19 @@ def cortex_ok_calls(stats: dict[str, Any]) -> int:
     return sum(n for route, n in ok_by_route(stats).items() if " /public_api/" in route)
 
 
+def throttle_breakdown(stats: dict[str, Any]) -> dict[str, Any]:
+    """The run's 429s split into the emulator's injected faults (the 5 % mix draws 429 among its kinds)
+    and refusals by its rate limiter (our pacing over the tenant's bucket), and the 429s per route."""
+    total = int(stats.get("throttled", 0))
+    injected = int(stats.get("faults", {}).get("429", 0))
+    per_route = {
+        route: int(statuses["429"])
+        for route, statuses in stats.get("requests", {}).items()
+        if int(statuses.get("429", 0))
+    }
+    return {"r429_injected": injected, "r429_rate_limited": total - injected, "r429_routes": per_route}
+
+
 class CortexOnboarding(WorkloadSpec):
     name = "cortex_onboarding"
     title = "Cortex bulk onboarding (issue 17)"
@@ -146,6 +159,7 @@ class CortexOnboarding(WorkloadSpec):
         floor_s = bucket_floor(calls, RATE, BURST)
         run.extra["cortex_2xx_calls"] = calls
         run.extra["floor_s"] = round(floor_s, 3)
+        run.extra.update(throttle_breakdown(stats))
         run.ratio = ratio(run.work_s, floor_s) if run.status == "ok" else None
 
     def finish(self, result: WorkloadResult, params: dict[str, Any]) -> None:
