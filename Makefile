@@ -53,8 +53,10 @@ wrk:
 bench: venv wrk
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
+# The long proofs: the 20,000-request fault soak and the full trial counts of the race proofs
+# (300 claim races per database, 20 simultaneous resumes); `make test` runs a few trials of each.
 soak: venv
-	$(BIN)/python -m pytest tests/reliability -m soak --soak
+	$(BIN)/python -m pytest tests -m soak --soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -48,7 +48,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-peers", action="store_true", help="run cortexkit and the baselines only")
     p.add_argument(
-        "--update-baseline", action="store_true", help="store this run's ratios in bench/baseline.json"
+        "--update-baseline",
+        action="store_true",
+        help="store this run's ratios in bench/baseline.json (only the workloads that ran)",
     )
     return p.parse_args(argv)
 
@@ -76,6 +78,12 @@ def _merge(previous: Path, result: BenchResult) -> None:
     result.workloads = sorted(
         [*kept, *result.workloads], key=lambda w: ORDER.index(w.name) if w.name in ORDER else 99
     )
+
+
+def _new_baselines(result: BenchResult, baselines: dict[str, Any], ran: list[str]) -> dict[str, Any]:
+    """`--update-baseline`: only the workloads that ran get a new reference; the others' figures on
+    `result` are the previous run's, merged in by `_merge`, and their baselines stay as they were."""
+    return regression.updated_baselines(result, baselines, None if set(ran) >= set(ORDER) else ran)
 
 
 def main(argv: list[str]) -> int:
@@ -138,7 +146,7 @@ def main(argv: list[str]) -> int:
         DOCS.write_text(render(result))
         log.info("wrote %s", DOCS)
     if args.update_baseline:
-        BASELINE.write_text(json.dumps(regression.updated_baselines(result, baselines), indent=2) + "\n")
+        BASELINE.write_text(json.dumps(_new_baselines(result, baselines, names), indent=2) + "\n")
         log.info("updated %s", BASELINE)
     for v in result.regression["verdicts"]:
         log.info("regression %s: %s (%s)", v["workload"], "ok" if v["passed"] else "REGRESSED", v["detail"])

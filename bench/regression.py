@@ -7,6 +7,7 @@ same mode (quick and full runs have different sizes, so different ratios). Pure,
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -79,7 +80,19 @@ def evaluate(
     }
 
 
-def updated_baselines(result: BenchResult, baselines: dict[str, Any]) -> dict[str, Any]:
-    """The baseline file with this run's figures as the new reference for its mode."""
-    figures = {k: round(v, 4) for k, v in key_figures(result).items() if v is not None}
-    return {**baselines, result.mode: figures}
+def updated_baselines(
+    result: BenchResult, baselines: dict[str, Any], only: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The baseline file with this run's figures as the new reference for its mode.
+
+    With `only`, just those workloads' figures change (a `--workloads` run carries the other workloads'
+    older figures merged in from the results file; they must not overwrite their reference). The mode's
+    other baselines stay as they were.
+    """
+    figures = {
+        k: round(v, 4)
+        for k, v in key_figures(result).items()
+        if v is not None and (only is None or k in only)
+    }
+    kept = {} if only is None else dict(baselines.get(result.mode, {}))
+    return {**baselines, result.mode: {**kept, **figures}}

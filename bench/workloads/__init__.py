@@ -16,6 +16,7 @@ ORDER: tuple[str, ...] = (
     "session",
     "onboarding",
     "cortex_sweep",
+    "cortex_onboarding",
     "fleet",
     "cli_session",
 )

@@ -35,6 +35,7 @@ from typing import Any
 from cortexkit._redact import Secret
 from cortexkit.auth import Token
 from cortexkit.governor import _OFF, cache_dir, tenant_id
+from cortexkit.keyring_probe import MARKER_NAME, usable_keyring
 
 log = logging.getLogger("cortexkit")
 
@@ -44,8 +45,6 @@ LOCK_WAIT = 30.0
 """Seconds a process waits for another's login or extend before it gives up on the cache and logs in."""
 POLL = 0.02
 """Seconds between two tries of a busy refresh lock."""
-PROBE_TTL = 86400.0
-"""Seconds a keyring probe's answer is trusted (a keyring installed later is found within a day)."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ def _load_key(directory: Path) -> bytes:
     Processes that start together agree on one key: the first to create it wins, the others read it."""
     from cryptography.fernet import Fernet
 
-    marker = directory / "keyring-probe.json"
-    backend = _keyring_backend(marker)
+    marker = directory / MARKER_NAME
+    backend = usable_keyring(marker)
     if backend is not None:
         try:
             stored = backend.get_password(KEYRING_SERVICE, KEYRING_USER)
@@ -147,28 +146,6 @@ def _create_exclusive(path: Path, key: bytes) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
     return True
-
-
-def _keyring_backend(marker: Path) -> Any:
-    """The usable OS keyring, or None; a recent negative probe is trusted without importing keyring."""
-    try:
-        probe = json.loads(marker.read_text())
-        if time.time() - float(probe["at"]) < PROBE_TTL and not probe["usable"]:
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    from cortexkit.credentials import keyring_usable, write_private
-
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-    except Exception:  # any import/config failure of keyring means "no keyring", not a crash
-        backend = None
-    usable = keyring_usable(backend)
-    with contextlib.suppress(OSError):
-        write_private(marker, json.dumps({"at": time.time(), "usable": usable}))
-    return backend if usable else None
 
 
 _KEYS = _Keys()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,23 @@ def screenshot_dir(tmp_path: Path) -> Path:
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         return DOCS_IMG
     return tmp_path
+
+
+@pytest.fixture
+def cortex_stack_ui(emulator: Any, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """The Cortex web stack on the module's `emulator`, served on loopback: (WebStack, RunningUI)."""
+    from cortexkit.web.security import new_session_token
+    from tests.integration.cortex_web_support import cortex_web_ui
+
+    with cortex_web_ui(emulator, tmp_path, new_session_token()) as both:
+        yield both
+
+
+@pytest.fixture
+def cortex_stack(cortex_stack_ui: tuple[Any, Any]) -> Any:
+    return cortex_stack_ui[0]
+
+
+@pytest.fixture
+def cortex_ui(cortex_stack_ui: tuple[Any, Any]) -> Any:
+    return cortex_stack_ui[1]

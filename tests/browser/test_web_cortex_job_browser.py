@@ -13,11 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.web.app import create_app
-from cortexkit.web.security import new_session_token
-from cortexkit.web.server import RunningUI, serve_in_thread
-from tests.integration.cortex_web_support import cortex_spec, cortex_web_stack
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.web.server import RunningUI
+from tests.integration.cortex_web_support import cortex_spec, cortex_web_emulator
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
@@ -43,50 +41,33 @@ the test can tell rows drawn live from events from the server's final render."""
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=17, rate_limits="off", fault_rate=0.0, status_delay=1.0) as running:
-        answer = httpx.post(
-            f"{running.url}/_emulator/azure", json={"deployment_delay": 0.6, "whatif_delay": 0.1}, timeout=10
-        )
-        answer.raise_for_status()
+    with cortex_web_emulator(17, status_delay=1.0, deployment_delay=0.6, whatif_delay=0.1) as running:
         yield running
 
 
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, new_session_token())
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def ui(stack: WebStack) -> Iterator[RunningUI]:
-    with serve_in_thread(create_app(stack.settings), stack.settings.session_token) as running:
-        yield running
-
-
-def open_job(ui: RunningUI, page: Any, stack: WebStack, job_id: str) -> None:
+def open_job(cortex_ui: RunningUI, page: Any, cortex_stack: WebStack, job_id: str) -> None:
     """Open the job's page while it is still pending, then start it: the page sees every event live."""
     page.add_init_script(RECORDER)
-    page.goto(ui.url)
-    page.goto(f"{ui.base_url}/jobs/{job_id}")
+    page.goto(cortex_ui.url)
+    page.goto(f"{cortex_ui.base_url}/jobs/{job_id}")
     expect(page.locator("#cortex-card")).to_be_visible()
-    stack.engine.runner.start(job_id)
+    cortex_stack.engine.runner.start(job_id)
 
 
 def test_a_cortex_job_shows_resources_then_capabilities_live_and_the_accounts_found(
-    ui: RunningUI,
-    stack: WebStack,
+    cortex_ui: RunningUI,
+    cortex_stack: WebStack,
     emulator: RunningEmulator,
     new_page: Callable[..., Any],
     screenshot_dir: Path,
 ) -> None:
     spec = cortex_spec(emulator, f"web-{uuid.uuid4().hex[:8]}")
-    job_id = stack.store.create_job(spec, secret=emulator.secret_key)
+    job_id = cortex_stack.store.create_job(spec, secret=emulator.secret_key)
     page = new_page(1280, 1100)
-    open_job(ui, page, stack, job_id)
+    open_job(cortex_ui, page, cortex_stack, job_id)
 
     expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=60_000)
-    job = stack.store.get_job(job_id)
+    job = cortex_stack.store.get_job(job_id)
     assert job is not None
     for name in ("validate", "preflight", "template", "download", "deploy", "wait_cortex", "reconcile"):
         expect(page.locator(f'li[data-step="{name}"]')).to_have_attribute("data-state", "done")
@@ -117,7 +98,7 @@ def test_a_cortex_job_shows_resources_then_capabilities_live_and_the_accounts_fo
 
 
 def test_a_capability_in_error_shows_cortex_message(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     name = f"web-error-{uuid.uuid4().hex[:8]}"
     message = "the managed identity lacks Reader on the subscription"
@@ -125,9 +106,9 @@ def test_a_capability_in_error_shows_cortex_message(
     httpx.post(
         f"{emulator.url}/_emulator/cortex", json={"capability_outcome": outcome}, timeout=10
     ).raise_for_status()
-    job_id = stack.store.create_job(cortex_spec(emulator, name), secret=emulator.secret_key)
+    job_id = cortex_stack.store.create_job(cortex_spec(emulator, name), secret=emulator.secret_key)
     page = new_page()
-    open_job(ui, page, stack, job_id)
+    open_job(cortex_ui, page, cortex_stack, job_id)
 
     expect(page.locator("#job")).to_have_attribute("data-state", "needs_attention", timeout=60_000)
     errored = page.locator("#cortex-capabilities tr", has=page.locator('[data-label]:text-is("Error")'))
@@ -141,10 +122,10 @@ def test_a_capability_in_error_shows_cortex_message(
 
 
 def test_the_wizard_checks_the_form_then_starts_a_cortex_job_that_reaches_done(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     page = new_page()
-    page.goto(ui.url)
+    page.goto(cortex_ui.url)
     page.get_by_role("link", name="Onboard", exact=True).click()
     expect(page.locator("h1")).to_have_text("Onboard Azure to Cortex Cloud")
     tenant, subscription = str(uuid.uuid4()), str(uuid.uuid4())
@@ -156,13 +137,13 @@ def test_the_wizard_checks_the_form_then_starts_a_cortex_job_that_reaches_done(
     expect(page.locator("#form-summary")).to_be_visible()
     expect(page.locator('[data-error-for="tenant_id"]')).to_contain_text("tenant (directory) id")
     expect(page.locator('[data-error-for="client_secret"]')).to_contain_text("client secret")
-    assert stack.store.list_jobs() == [], "nothing is created before the form is right"
+    assert cortex_stack.store.list_jobs() == [], "nothing is created before the form is right"
 
     page.get_by_label("Tenant (directory) ID").fill(tenant)
     page.get_by_label("Azure app client secret").fill(emulator.secret_key)
     page.get_by_role("button", name="Start onboarding").click()
     expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=60_000)
-    (job,) = stack.store.list_jobs()
+    (job,) = cortex_stack.store.list_jobs()
     assert job.spec.kind == "cortex" and (job.spec.tenant_id, job.spec.subscription_id) == (
         tenant,
         subscription,

@@ -12,15 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.web.app import create_app
-from cortexkit.web.security import new_session_token
-from cortexkit.web.server import RunningUI, serve_in_thread
-from tests.integration.cortex_web_support import PROFILE, cortex_web_stack
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.web.server import RunningUI
+from tests.integration.cortex_web_support import PROFILE, cortex_web_emulator
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
@@ -28,33 +25,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=37, rate_limits="off", fault_rate=0.0, status_delay=0.0) as running:
-        answer = httpx.post(
-            f"{running.url}/_emulator/azure", json={"deployment_delay": 0.3, "whatif_delay": 0.1}, timeout=10
-        )
-        answer.raise_for_status()
-        yield running
-
-
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, new_session_token())
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def ui(stack: WebStack) -> Iterator[RunningUI]:
-    with serve_in_thread(create_app(stack.settings), stack.settings.session_token) as running:
+    with cortex_web_emulator(37, deployment_delay=0.3, whatif_delay=0.1) as running:
         yield running
 
 
 def test_the_connection_page_shows_the_cortex_key_id_type_and_role_and_tests_again(
-    ui: RunningUI, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, emulator: RunningEmulator, new_page: Callable[..., Any], screenshot_dir: Path
 ) -> None:
     env = emulator.cortex_env()
     page = new_page()
-    page.goto(ui.url)
+    page.goto(cortex_ui.url)
     row = page.locator(f'tr.profile-row[data-profile="{PROFILE}"]')
     expect(row.locator('[data-cell="status"] .badge')).to_have_text("key works")
     expect(row.locator('[data-cell="key"]')).to_have_text(
@@ -67,18 +47,23 @@ def test_the_connection_page_shows_the_cortex_key_id_type_and_role_and_tests_aga
     assert answer.value.json()["ok"] is True
     expect(row.locator('[data-cell="status"] .badge')).to_have_text("key works")
     assert env["CORTEXCLOUD_API_KEY"] not in page.content()
+    page.screenshot(path=str(screenshot_dir / "cortex-connection.png"))
 
 
 def test_a_cortex_csv_runs_cortex_jobs_and_cloud_accounts_lists_their_instances(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI,
+    cortex_stack: WebStack,
+    emulator: RunningEmulator,
+    new_page: Callable[..., Any],
+    screenshot_dir: Path,
 ) -> None:
     names = [f"csv-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     rows = [f"{n},{uuid.uuid4()},{uuid.uuid4()},arm,{emulator.access_key_id}" for n in names]
     text = "name,tenant_id,subscription_id,deploy,client_id\n" + "\n".join(rows) + "\n"
     page = new_page(1280, 1000)
-    page.goto(ui.url)
+    page.goto(cortex_ui.url)
     page.get_by_role("link", name="Onboard", exact=True).click()
-    page.goto(ui.base_url + "/onboard/bulk")
+    page.goto(cortex_ui.base_url + "/onboard/bulk")
     expect(page.locator("h1")).to_have_text("Bulk onboarding from CSV to Cortex Cloud")
     page.locator("#f-csv_file").set_input_files(
         files=[{"name": "cortex.csv", "mimeType": "text/csv", "buffer": text.encode()}]
@@ -89,7 +74,7 @@ def test_a_cortex_csv_runs_cortex_jobs_and_cloud_accounts_lists_their_instances(
     page.get_by_role("button", name="Start 2 Cortex onboarding jobs").click()
     expect(page).to_have_url(re.compile(r"/batches/[A-Za-z0-9-]+$"))
     expect(page.locator("#batch-progress")).to_have_text("2 of 2 done", timeout=90_000)
-    jobs = stack.store.list_jobs()
+    jobs = cortex_stack.store.list_jobs()
     assert sorted(j.spec.name for j in jobs) == sorted(names) and all(j.spec.kind == "cortex" for j in jobs)
 
     page.get_by_role("link", name="Cloud accounts").click()
@@ -101,3 +86,4 @@ def test_a_cortex_csv_runs_cortex_jobs_and_cloud_accounts_lists_their_instances(
         account = page.locator(f'#accounts-table tr[data-instance="{job.account_id}"]')
         expect(account).to_contain_text(job.spec.subscription_id)
     assert emulator.secret_key not in page.content()
+    page.screenshot(path=str(screenshot_dir / "cortex-accounts.png"))

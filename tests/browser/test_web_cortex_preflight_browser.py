@@ -14,12 +14,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.cortexflow.preflight import CONSENT_APP_ENV
-from cortexkit.web.app import create_app
-from cortexkit.web.security import new_session_token
-from cortexkit.web.server import RunningUI, serve_in_thread
-from tests.integration.cortex_web_support import cortex_web_stack
+from cortexkit.web.server import RunningUI
+from tests.integration.cortex_web_support import cortex_web_emulator
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
@@ -27,20 +25,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.0) as running:
-        yield running
-
-
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, new_session_token())
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def ui(stack: WebStack) -> Iterator[RunningUI]:
-    with serve_in_thread(create_app(stack.settings), stack.settings.session_token) as running:
+    with cortex_web_emulator(29) as running:
         yield running
 
 
@@ -57,11 +42,11 @@ def row(page: Any, name: str) -> Any:
 
 
 def test_check_shows_each_preflight_check_and_starts_nothing(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     page = new_page(1280, 1300)
-    page.goto(ui.url)
-    page.goto(f"{ui.base_url}/onboard/cortex")
+    page.goto(cortex_ui.url)
+    page.goto(f"{cortex_ui.base_url}/onboard/cortex")
     fill(page, emulator, str(uuid.uuid4()), emulator.secret_key)
     page.get_by_role("button", name="Check").click()
     expect(page.locator("#preflight-status")).to_have_text(
@@ -76,13 +61,13 @@ def test_check_shows_each_preflight_check_and_starts_nothing(
     ):
         expect(row(page, name)).to_have_attribute("data-ok", "pass")
     expect(row(page, "approved tenant")).to_have_attribute("data-ok", "unknown")
-    assert stack.store.list_jobs() == [], "a check starts no job"
+    assert cortex_stack.store.list_jobs() == [], "a check starts no job"
     assert emulator.secret_key not in page.content()
 
 
 def test_an_unapproved_tenant_fails_with_the_consent_link_and_a_change_checks_again(
-    ui: RunningUI,
-    stack: WebStack,
+    cortex_ui: RunningUI,
+    cortex_stack: WebStack,
     emulator: RunningEmulator,
     new_page: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
@@ -94,8 +79,8 @@ def test_an_unapproved_tenant_fails_with_the_consent_link_and_a_change_checks_ag
         f"{emulator.url}/_emulator/cortex", json={"approved_tenants": {tenant: False}}, timeout=10
     ).raise_for_status()
     page = new_page(1280, 1300)
-    page.goto(ui.url)
-    page.goto(f"{ui.base_url}/onboard/cortex")
+    page.goto(cortex_ui.url)
+    page.goto(f"{cortex_ui.base_url}/onboard/cortex")
     fill(page, emulator, tenant, emulator.secret_key)
     page.get_by_role("button", name="Check").click()
     expect(row(page, "approved tenant")).to_have_attribute("data-ok", "fail")
@@ -114,16 +99,16 @@ def test_an_unapproved_tenant_fails_with_the_consent_link_and_a_change_checks_ag
     page.get_by_label("Azure region for the deployment").blur()
     expect(row(page, "approved tenant")).to_have_attribute("data-ok", "pass")
     expect(page.locator("#preflight-status")).to_have_text("No check failed.")
-    assert stack.store.list_jobs() == []
+    assert cortex_stack.store.list_jobs() == []
 
 
 def test_a_wrong_operator_secret_fails_the_sign_in_and_is_not_shown(
-    ui: RunningUI, stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
+    cortex_ui: RunningUI, cortex_stack: WebStack, emulator: RunningEmulator, new_page: Callable[..., Any]
 ) -> None:
     wrong = "wrong-secret-" + uuid.uuid4().hex
     page = new_page(1280, 1300)
-    page.goto(ui.url)
-    page.goto(f"{ui.base_url}/onboard/cortex")
+    page.goto(cortex_ui.url)
+    page.goto(f"{cortex_ui.base_url}/onboard/cortex")
     fill(page, emulator, str(uuid.uuid4()), wrong)
     page.get_by_role("button", name="Check").click()
     expect(row(page, "Azure sign-in")).to_have_attribute("data-ok", "fail")
@@ -138,4 +123,4 @@ def test_a_wrong_operator_secret_fails_the_sign_in_and_is_not_shown(
     )
     expect(page.locator('[data-error-for="tenant_id"]')).not_to_be_empty()
     expect(page.locator("#preflight-checks")).to_be_hidden()
-    assert stack.store.list_jobs() == []
+    assert cortex_stack.store.list_jobs() == []

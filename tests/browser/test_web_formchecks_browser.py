@@ -4,7 +4,6 @@ refused at the form, and the "Create it with the Azure API" option reaches done 
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import demo_ui, job_count
 
 pytestmark = pytest.mark.browser
 FINISH_MS = 90_000
@@ -34,11 +33,7 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ui(emulator: RunningEmulator, store_path: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store_path}")
-    settings.poll_interval = 0.1
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
+    with demo_ui(emulator, store_path, poll_interval=0.1) as running:
         yield running
 
 
@@ -48,12 +43,6 @@ def existing_name(emulator: RunningEmulator) -> str:
         api_url=emulator.url, access_key_id=emulator.access_key_id, secret_key=emulator.secret_key
     ) as client:
         return next(str(a.name) for a in client.cloud_accounts.list() if (a.cloudType or "") == "azure")
-
-
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0]) if "jobs" in tables else 0
 
 
 def _wizard(page: Page, ui: RunningUI) -> None:
@@ -79,7 +68,7 @@ def test_a_missing_secret_is_refused_before_a_job_exists(
     page.get_by_role("button", name="Start onboarding").click()
     expect(page.locator("#form-summary")).to_be_visible()
     expect(page.locator('[data-error-for="client_secret"]')).to_contain_text("Required")
-    assert "/onboard" in page.url and _jobs(store_path) == 0
+    assert "/onboard" in page.url and job_count(store_path) == 0
     page.get_by_label("Client secret").fill("now-given")
     expect(page.locator("#validation-state")).to_have_text("Ready to start")
 
@@ -114,7 +103,7 @@ def test_the_csv_preview_flags_an_onboarded_name_and_a_repeated_subscription(
     expect(page.locator('tr[data-line="2"] .problems')).to_contain_text("already exists in Prisma Cloud")
     expect(page.locator('tr[data-line="4"] .problems')).to_contain_text("Duplicate of line 3")
     expect(page.locator("#start-bulk")).to_have_count(0)
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,20 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
 from cortexkit.web.security import cookie_name, csrf_token
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import demo_ui, job_count
 
 pytestmark = pytest.mark.browser
 GOOD = "11111111-2222-4333-8444-555555555555"
-
-
-def _serve(emulator: RunningEmulator, store: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store}")
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
-        yield running
 
 
 @pytest.fixture
@@ -38,7 +29,8 @@ def emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
 
 @pytest.fixture
 def ui(emulator: RunningEmulator, tmp_path: Path) -> Iterator[RunningUI]:
-    yield from _serve(emulator, tmp_path / "jobs.db")
+    with demo_ui(emulator, tmp_path / "jobs.db") as running:
+        yield running
 
 
 @pytest.fixture
@@ -71,17 +63,10 @@ def other_port_site() -> Iterator[Callable[[str], str]]:
     server.server_close()
 
 
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0])
-
-
 def test_two_uis_in_one_browser_keep_their_own_sessions(
     ui: RunningUI, emulator: RunningEmulator, tmp_path: Path, new_page: Callable[..., Any]
 ) -> None:
-    second_ui = _serve(emulator, tmp_path / "second.db")
-    second = next(second_ui)
-    try:
+    with demo_ui(emulator, tmp_path / "second.db") as second:
         page: Page = new_page()
         page.goto(ui.url)
         page.goto(second.url)
@@ -94,8 +79,6 @@ def test_two_uis_in_one_browser_keep_their_own_sessions(
             response = page.goto(running.base_url + "/jobs")
             assert response is not None and response.status == 200, running.base_url
             expect(page.locator("h1")).to_have_text("Onboarding jobs")
-    finally:
-        second_ui.close()
 
 
 def test_a_form_posted_from_another_local_port_is_refused(
@@ -121,7 +104,7 @@ def test_a_form_posted_from_another_local_port_is_refused(
     with page.expect_navigation():
         page.click("button")
     expect(page.locator("h1")).to_have_text("Request from another site refused")
-    assert _jobs(tmp_path / "jobs.db") == 0
+    assert job_count(tmp_path / "jobs.db") == 0
 
 
 def test_the_uis_own_forms_and_live_validation_pass_the_origin_check(

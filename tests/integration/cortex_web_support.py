@@ -4,15 +4,23 @@ a `CortexClient` for the emulator's Cortex API key, and the Azure side under the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+from fastapi.testclient import TestClient
+
 from cortexkit.azure.endpoints import AzureEndpoints
-from cortexkit.emulator.server import RunningEmulator
+from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.store import JobStore
+from cortexkit.web.app import create_app
 from cortexkit.web.backend import engine_for
+from cortexkit.web.security import cookie_name
+from cortexkit.web.server import RunningUI, serve_in_thread
 from cortexkit.web.settings import ProfileInfo, WebSettings
 from tests.integration.cortex_support import cortex_client
 from tests.integration.web_support import WebStack
@@ -63,3 +71,33 @@ def cortex_spec(emulator: RunningEmulator, name: str, **options: Any) -> JobSpec
             "cortex": cortex,
         }
     )
+
+
+@contextmanager
+def cortex_web_emulator(seed: int, status_delay: float = 0.0, **azure: float) -> Iterator[RunningEmulator]:
+    """A test module's own emulator (its jobs add instances), with ARM runs sped up as `azure` says
+    (`deployment_delay`, `whatif_delay`, through `/_emulator/azure`)."""
+    with run_emulator(seed=seed, rate_limits="off", fault_rate=0.0, status_delay=status_delay) as running:
+        if azure:
+            httpx.post(f"{running.url}/_emulator/azure", json=azure, timeout=10).raise_for_status()
+        yield running
+
+
+@contextmanager
+def cortex_web_ui(
+    emulator: RunningEmulator, tmp_path: Path, token: str
+) -> Iterator[tuple[WebStack, RunningUI]]:
+    """The Cortex web stack served by uvicorn on a free loopback port; its jobs stopped at the end."""
+    stack = cortex_web_stack(emulator, tmp_path, token)
+    try:
+        with serve_in_thread(create_app(stack.settings), token) as running:
+            yield stack, running
+    finally:
+        stack.close()
+
+
+def web_client(stack: WebStack) -> TestClient:
+    """An in-process client of the stack's app holding its session cookie (no redirects followed)."""
+    client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765", follow_redirects=False)
+    client.cookies.set(cookie_name(8765), stack.settings.session_token)
+    return client

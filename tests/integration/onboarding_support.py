@@ -25,17 +25,31 @@ def advancing_sleep(running: RunningEmulator) -> Any:
     return sleep
 
 
-def client_factory(running: RunningEmulator) -> Any:
+def client_factory(running: RunningEmulator, **options: Any) -> Any:
+    """Clients of the emulator; `options` go to `Client` (e.g. `sleep=advancing_sleep(running)`, so the
+    client's own retry backoffs move the emulator's clock instead of waiting)."""
+
     def factory(_profile: Any = None) -> Client:
-        return Client(api_url=running.url, access_key_id=running.access_key_id, secret_key=running.secret_key)
+        return Client(
+            api_url=running.url,
+            access_key_id=running.access_key_id,
+            secret_key=running.secret_key,
+            **options,
+        )
 
     return factory
 
 
 def engine(
-    running: RunningEmulator, tmp_path: Path, *, url: str | None = None, **settings: Any
+    running: RunningEmulator,
+    tmp_path: Path,
+    *,
+    url: str | None = None,
+    clients: Any = None,
+    **settings: Any,
 ) -> tuple[JobStore, Runner]:
-    """The store (a SQLite file in `tmp_path` unless `url` names another, e.g. PostgreSQL) and a runner."""
+    """The store (a SQLite file in `tmp_path` unless `url` names another, e.g. PostgreSQL) and a runner
+    (its clients from `clients`, a factory, else `client_factory(running)`)."""
     store = JobStore(url or f"sqlite:///{tmp_path / 'jobs.db'}", data_dir=tmp_path)
     defaults: dict[str, Any] = {
         "verify_timeout": 600.0,
@@ -44,7 +58,7 @@ def engine(
     }
     runner = Runner(
         store,
-        client_factory(running),
+        clients or client_factory(running),
         settings=RunnerSettings(**{**defaults, **settings}),
         sleep=advancing_sleep(running),
         monotonic=running.emulator.clock.now,  # deadlines on the same clock the sleeps advance

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,29 +13,13 @@ from typer.testing import CliRunner
 
 from cortexkit.cli.main import app
 from cortexkit.emulator.server import RunningEmulator
-
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+from tests.integration.cli_support import cli_env, run_cli
 
 
 @pytest.fixture
 def env(make_emulator: Callable[..., RunningEmulator], tmp_path: Path) -> dict[str, str]:
     running = make_emulator(alerts=400)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path), "NO_COLOR": "1"})
-    return env
-
-
-def run_subprocess(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    # stdin is not a terminal here, as in a cron job or CI.
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli_env(tmp_path, **running.client_env())
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,7 +54,7 @@ def test_dry_run_changes_nothing(env: dict[str, str]) -> None:
 
 def test_without_terminal_and_without_yes_it_refuses(env: dict[str, str]) -> None:
     policy, count = _open_policy(env)
-    done = run_subprocess(env, "alerts", "dismiss", "--policy", policy, "--note", "n")
+    done = run_cli(["alerts", "dismiss", "--policy", policy, "--note", "n"], env)
     assert done.returncode == 2
     assert "pass --yes" in done.stderr and "Traceback" not in done.stderr
     assert f"about to dismiss {count:,}" in done.stderr
@@ -85,8 +67,8 @@ def test_without_terminal_and_without_yes_it_refuses(env: dict[str, str]) -> Non
 def test_dismiss_then_reopen_by_filter(env: dict[str, str]) -> None:
     policy, count = _open_policy(env)
     dismissed = data(
-        run_subprocess(
-            env, "alerts", "dismiss", "--policy", policy, "--note", "accepted risk", "--yes", "-o", "json"
+        run_cli(
+            ["alerts", "dismiss", "--policy", policy, "--note", "accepted risk", "--yes", "-o", "json"], env
         )
     )
     assert dismissed["count"] == count

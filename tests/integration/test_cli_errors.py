@@ -6,7 +6,6 @@ import http.server
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,26 +14,7 @@ import httpx
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
-
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
-
-
-def _base_env(config_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update({"CORTEXKIT_CONFIG_DIR": str(config_dir), "NO_COLOR": "1"})
-    return env
-
-
-def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.integration.cli_support import cli_env, run_cli
 
 
 class _HtmlHandler(http.server.BaseHTTPRequestHandler):
@@ -80,7 +60,7 @@ def _assert_clean(done: subprocess.CompletedProcess[str], code: int, *fragments:
 
 
 def test_bad_inputs_table(emulator: RunningEmulator, tmp_path: Path, html_server: str) -> None:
-    good = {**_base_env(tmp_path), **emulator.client_env()}
+    good = {**cli_env(tmp_path), **emulator.client_env()}
     wrong_key = {**good, "PRISMA_SECRET_KEY": "not-the-secret"}
     html = {**good, "PRISMA_API_URL": html_server}
     unreadable = tmp_path / "body.json"
@@ -89,7 +69,7 @@ def test_bad_inputs_table(emulator: RunningEmulator, tmp_path: Path, html_server
     missing = tmp_path / "missing.json"
     bad_json = tmp_path / "bad.json"
     bad_json.write_text("{not json")
-    none = _base_env(tmp_path)
+    none = cli_env(tmp_path)
 
     cases: list[tuple[str, dict[str, str], list[str], int, tuple[str, ...]]] = [
         ("wrong profile", none, ["--profile", "nosuch", "accounts", "list"], 2, ("nosuch",)),
@@ -139,12 +119,12 @@ def test_bad_inputs_table(emulator: RunningEmulator, tmp_path: Path, html_server
 def test_permission_denied_403(make_emulator: object, tmp_path: Path) -> None:
     running = make_emulator()  # type: ignore[operator]
     httpx.post(f"{running.url}/_emulator/faults", json={"route": "GET /cloud", "statuses": [403], "count": 1})
-    done = run_cli(["accounts", "list"], {**_base_env(tmp_path), **running.client_env()})
+    done = run_cli(["accounts", "list"], {**cli_env(tmp_path), **running.client_env()})
     _assert_clean(done, 1, "permission denied", "GET /cloud")
 
 
 def test_debug_shows_the_traceback(emulator: RunningEmulator, tmp_path: Path) -> None:
-    env = {**_base_env(tmp_path), **emulator.client_env(), "PRISMA_SECRET_KEY": "Zebra-S3cret-42"}
+    env = {**cli_env(tmp_path), **emulator.client_env(), "PRISMA_SECRET_KEY": "Zebra-S3cret-42"}
     done = run_cli(["--debug", "accounts", "list"], env)
     assert done.returncode == 4
     assert "Traceback" in done.stderr
@@ -153,14 +133,14 @@ def test_debug_shows_the_traceback(emulator: RunningEmulator, tmp_path: Path) ->
 
 
 def test_not_found_alert(emulator: RunningEmulator, tmp_path: Path) -> None:
-    done = run_cli(["alerts", "get", "P-does-not-exist"], {**_base_env(tmp_path), **emulator.client_env()})
+    done = run_cli(["alerts", "get", "P-does-not-exist"], {**cli_env(tmp_path), **emulator.client_env()})
     _assert_clean(done, 1, "not found")
 
 
 def test_debug_logs_requests_with_secrets_and_tokens_redacted(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    env = {**_base_env(tmp_path), **emulator.client_env()}
+    env = {**cli_env(tmp_path), **emulator.client_env()}
     done = run_cli(["alerts", "count", "--debug", "-o", "json"], env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["count"] > 0

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from cortexkit import errors
+from cortexkit._http import HttpSettings
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.retry import RetryConfig
@@ -86,4 +88,24 @@ def test_an_ssl_context_is_accepted_as_verify(tls_emulator: RunningEmulator) -> 
     """Issue 12 defect 9: verify=ssl.SSLContext raised TypeError."""
     context = ssl.create_default_context(cafile=str(tls_emulator.ca_file))
     with connect(tls_emulator, context) as client:
+        assert isinstance(client.request("GET", "/cloud"), list)
+
+
+def test_ssl_contexts_are_built_once_per_bundle_and_again_when_it_changes(
+    tls_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bulk onboarding builds an Azure client per step of every job, and loading a CA bundle costs
+    about 50 ms of CPU each time: the context is built once per bundle and shared; a bundle file that
+    changes (a rotated corporate CA) is read again."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert HttpSettings(base_url="").ssl_verify() is HttpSettings(base_url="").ssl_verify()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(Path(tls_emulator.ca_file).read_bytes())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    first = HttpSettings(base_url="").ssl_verify()
+    assert first is HttpSettings(base_url="").ssl_verify()
+    bundle.write_bytes(bundle.read_bytes() + b"\n")
+    assert HttpSettings(base_url="").ssl_verify() is not first
+    with connect(tls_emulator, True) as client:
         assert isinstance(client.request("GET", "/cloud"), list)

@@ -4,7 +4,6 @@ library defaults share that budget through the governor, and meet no 429."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from cortexkit.emulator.server import run_emulator
+from tests.integration.process_support import release_together
 
 JITTER = 2
 """429s a heavily loaded machine may cause by delaying paced requests (see the bench for the real figure)."""
@@ -37,31 +37,9 @@ def run_members(tmp: Path, governor: str, processes: int = 4, calls: int = 12) -
         env = {**os.environ, **running.cortex_env(), "CORTEXKIT_GOVERNOR": governor}
         env["CORTEXKIT_CACHE_DIR"] = str(tmp / f"cache-{governor}")
         go = tmp / f"go-{governor}"
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-c", MEMBER, str(go), str(calls)],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(processes)
-        ]
-        try:
-            for proc in procs:
-                assert proc.stdout is not None
-                assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-            go.write_text("go")
-            seen = []
-            for proc in procs:
-                out, err = proc.communicate(timeout=120)
-                assert proc.returncode == 0, err
-                seen.append(int(out.strip().splitlines()[-1]))
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+        command = [sys.executable, "-c", MEMBER, str(go), str(calls)]
+        lines = release_together([(command, env)] * processes, go)
+        seen = [int(line) for line in lines]
         stats = httpx.get(f"{running.url}/_emulator/stats", timeout=10).json()
     return int(stats.get("throttled", 0)), seen
 

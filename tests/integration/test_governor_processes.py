@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ import pytest
 
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.process_support import release_together
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
@@ -49,43 +49,21 @@ def run_processes(
     env["CORTEXKIT_CONFIG_DIR"] = str(tmp / "config")
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     go = tmp / f"go-{governor}"
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.integration.governor_worker",
-                "--ids",
-                ",".join(ids),
-                "--go",
-                str(go),
-                "--governor",
-                governor,
-                *extra,
-            ],
-            cwd=ROOT,
-            env={**env, **(env_of(n) if env_of else {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    worker = [
+        sys.executable,
+        "-m",
+        "tests.integration.governor_worker",
+        "--ids",
+        ",".join(ids),
+        "--go",
+        str(go),
+    ]
+    commands = [
+        ([*worker, "--governor", governor, *extra], {**env, **(env_of(n) if env_of else {})})
         for n in range(PROCESSES)
     ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        go.write_text("go")
-        outputs = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            outputs.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    lines = release_together(commands, go, cwd=ROOT)
+    outputs = [json.loads(line) for line in lines]
     stats = httpx.get(f"{running.url}/_emulator/stats", timeout=10).json()
     answers = {k: int(v) for k, v in stats["requests"]["GET /alert/{alert_id}"].items()}
     answers["logins"] = int(stats["requests"]["POST /login"].get("200", 0))

@@ -92,6 +92,29 @@ def test_a_lost_create_answer_is_reconciled_to_one_instance(
     assert only_job(tmp_path).account_id == only.instance_id
 
 
+def test_a_failed_edit_after_a_lost_create_answer_is_sent_again(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The lost create is reconciled by lookup and `edit_instance` (fresh links); a 503 on that edit
+    failed the job and left its PENDING instance (the 100-row bench at 5 % faults). The same edit is
+    safe to send again, so the job sends it again and carries on."""
+    name = f"edit503-{guid()[:8]}"
+    faults = f"{emulator.url}/_emulator/faults"
+    lost = {"route": f"POST {ONBOARD}/create_instance_template", "statuses": [503], "when": "after"}
+    refused = {"route": f"POST {ONBOARD}/edit_instance", "statuses": [503], "count": 1}
+    for plan in (lost, refused):
+        httpx.post(faults, json=plan).raise_for_status()
+    try:
+        run = cli(emulator, tmp_path, *onboard_args(guid(), guid(), name, deploy="manual"))
+    finally:
+        httpx.delete(faults)
+    assert summary(run)["state"] == "waiting", run.stderr
+    (only,) = instances_named(emulator, name)
+    assert only_job(tmp_path).account_id == only.instance_id
+    events = cli(emulator, tmp_path, "onboard", "show", only_job(tmp_path).id, "--events").stdout
+    assert "sending the same edit again" in events and "reconciled after a lost answer" in events
+
+
 def test_a_crash_after_create_adopts_the_instance_instead_of_creating_another(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:

@@ -135,27 +135,29 @@ def job_state(data_dir: Path, store_url: str | None = None) -> tuple[str, str]:
 
 
 def test_killed_at_every_point_in_turn_still_finishes_with_one_account(
-    crash_emulator: RunningEmulator, tmp_path: Path
+    crash_emulator: RunningEmulator, tmp_path: Path, store_url: str
 ) -> None:
-    """One job, one process per point: each run is SIGKILLed one point further than the last."""
+    """One job, one process per point: each run is SIGKILLed one point further than the last. On SQLite
+    and on PostgreSQL (a fresh database on the session's cluster)."""
     running = crash_emulator
     subscription = guid()
     first, *rest = POINTS
-    killed = cli(running, tmp_path, *onboard_args("existing", subscription, running), kill_at=first)
+    args = onboard_args("existing", subscription, running)
+    killed = cli(running, tmp_path, *args, kill_at=first, store_url=store_url)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    job_id, state = job_state(tmp_path)
+    job_id, state = job_state(tmp_path, store_url)
     for point in rest:
         assert state == "running"
-        check_sound(tmp_path, "sp-secret")
+        check_sound(tmp_path, "sp-secret", store_url)
         assert len(azure_accounts(running, subscription)) <= 1
-        killed = cli(running, tmp_path, "resume", job_id, kill_at=point)
+        killed = cli(running, tmp_path, "resume", job_id, kill_at=point, store_url=store_url)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
-        job_id, state = job_state(tmp_path)
-    resumed = cli(running, tmp_path, "resume", job_id)
+        job_id, state = job_state(tmp_path, store_url)
+    resumed = cli(running, tmp_path, "resume", job_id, store_url=store_url)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)[0]["state"] == "done"
     assert len(azure_accounts(running, subscription)) == 1
-    check_sound(tmp_path, "sp-secret")
+    check_sound(tmp_path, "sp-secret", store_url)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
 """Step-level behaviour under the faults a real tenant produces, against the emulator over HTTP with its
 fault injection: the add step waits out a blip (Retry-After, jitter) and says what it last saw when it
 gives up; an existing account that is not the job's ends `needs_attention`; verify is never fatal on
-transient errors; a client secret made but not stored before a crash is removed on resume."""
+transient errors; a client secret made but not stored before a crash is removed on resume. Each test runs
+on SQLite and on PostgreSQL (the `store_url` fixture: a fresh database on the session's cluster)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,21 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import JobStore
-from tests.integration.onboarding_support import azure_accounts, client_factory, engine, subscription_spec
+from cortexkit.web.joblog import log_text
+from tests.integration.onboarding_support import (
+    advancing_sleep,
+    azure_accounts,
+    client_factory,
+    engine,
+    subscription_spec,
+)
+from tests.integration.test_onboarding_outage import (
+    make_runner,
+    outage,
+    recover,
+    run_in_background,
+    short_retry_client,
+)
 
 Make = Callable[..., RunningEmulator]
 ADD_ROUTE = "POST /cas/v1/azure_account"
@@ -35,6 +51,12 @@ def route_count(running: RunningEmulator, route: str) -> int:
 
 def faults_injected(running: RunningEmulator) -> int:
     return int(httpx.get(f"{running.url}/_emulator/stats", timeout=10).json()["faults_injected"])
+
+
+def emulated_backoff(running: RunningEmulator) -> Any:
+    """Clients whose retry backoffs advance the emulator's clock: a test of many 5xx answers then costs
+    no real waiting (about 25 s of `time.sleep` per test before)."""
+    return client_factory(running, sleep=advancing_sleep(running))
 
 
 def logs(store: JobStore, job_id: str) -> list[dict[str, Any]]:
@@ -72,10 +94,12 @@ def _default_group(client: Client) -> str:
     return group.id
 
 
-def test_add_step_waits_out_a_503_blip_honouring_retry_after(make_emulator: Make, tmp_path: Path) -> None:
+def test_add_step_waits_out_a_503_blip_honouring_retry_after(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
     fault(running, ADD_ROUTE, [503, 503, 503], retry_after=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec()
     job = runner.run(store.create_job(spec, secret="azure-client-secret"))
     assert job.state is JobState.DONE, job.error
@@ -88,11 +112,11 @@ def test_add_step_waits_out_a_503_blip_honouring_retry_after(make_emulator: Make
 
 
 def test_add_step_gives_up_with_the_last_status_key_and_request_id(
-    make_emulator: Make, tmp_path: Path
+    make_emulator: Make, tmp_path: Path, store_url: str
 ) -> None:
     running = make_emulator(status_delay=1)
     fault(running, ADD_ROUTE, [503] * 20, retry_after=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec()
     job = runner.run(store.create_job(spec, secret="azure-client-secret"))
     assert job.state is JobState.FAILED
@@ -105,11 +129,59 @@ def test_add_step_gives_up_with_the_last_status_key_and_request_id(
     assert 3 <= faults_injected(running) <= 8  # each POST met one planned 503: bounded, not a hot loop
 
 
-def test_existing_account_with_another_name_or_client_needs_attention(
+def test_a_failed_jobs_log_says_its_failure_once_per_record(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
+    """The add step gives up on 503s while the API answers (the probe gets through, so no outage): the
+    step is recorded failed once, not first `pending (stopped: ...)` and then `failed` with the same
+    words, and the downloaded log shows the failure once in the step and once as the job's end."""
+    running = make_emulator(status_delay=1)
+    fault(running, ADD_ROUTE, [503] * 20, retry_after=1)
+    store, runner = engine(running, tmp_path, url=store_url)
+    job = runner.run(store.create_job(subscription_spec(), secret="azure-client-secret"))
+    assert job.state is JobState.FAILED and job.error is not None
+    events = store.events_after(job.id, 0, limit=10_000)
+    add_states = [e.payload for e in events if e.type == "step" and e.payload["step"] == "add_account"]
+    assert [p["state"] for p in add_states] == ["running", "failed"], add_states
+    assert add_states[-1]["message"] == job.error
+    text = log_text(job, events)
+    assert "stopped:" not in text
+    assert text.count(f"failed ({job.error})") == 1 and text.count(f"job failed: {job.error}") == 1
+
+
+def test_a_step_stopped_by_a_real_outage_shows_pending_while_the_job_waits(
     make_emulator: Make, tmp_path: Path
 ) -> None:
+    """The other side of the test above: when the probe fails too (the API is down), the step that gave
+    up is shown `pending (stopped: ...)` once while the job waits, then runs again to `done`."""
+    running = make_emulator(status_delay=0.5)
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    job_id = store.create_job(subscription_spec(), secret="azure-client-secret")
+    outage(running, 503)
+    with short_retry_client(running) as client:
+        thread, jobs = run_in_background(make_runner(store, client), [job_id])
+        deadline = time.monotonic() + 60
+        while store.require_job(job_id).state is not JobState.WAITING and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.require_job(job_id).state is JobState.WAITING
+        recover(running)
+        thread.join(60)
+    assert [j.state for j in jobs] == [JobState.DONE]
+    stopped = [
+        e.payload
+        for e in store.events_after(job_id, 0, limit=10_000)
+        if e.type == "step" and str(e.payload.get("message", "")).startswith("stopped:")
+    ]
+    assert len(stopped) == 1 and stopped[0]["state"] == "pending", stopped
+    assert store.require_job(job_id).step(stopped[0]["step"]).state is StepState.DONE
+    store.close()
+
+
+def test_existing_account_with_another_name_or_client_needs_attention(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec()
     existing_account(running, spec, name="someone else's", client_id="99999999-9999-4999-8999-999999999999")
     job = runner.run(store.create_job(spec, secret="azure-client-secret"))
@@ -122,9 +194,11 @@ def test_existing_account_with_another_name_or_client_needs_attention(
     assert "someone-elses-secret" not in str(logs(store, job.id))
 
 
-def test_existing_account_matching_the_spec_is_adopted(make_emulator: Make, tmp_path: Path) -> None:
+def test_existing_account_matching_the_spec_is_adopted(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec()
     assert spec.client_id is not None
     existing_account(running, spec, name=spec.name, client_id=spec.client_id)
@@ -134,20 +208,24 @@ def test_existing_account_matching_the_spec_is_adopted(make_emulator: Make, tmp_
     assert len(azure_accounts(running, spec.prisma_account_id)) == 1
 
 
-def test_verify_rides_out_transient_errors(make_emulator: Make, tmp_path: Path) -> None:
+def test_verify_rides_out_transient_errors(make_emulator: Make, tmp_path: Path, store_url: str) -> None:
     running = make_emulator(status_delay=30)
     fault(running, "GET /account/{id}/config/status", [503, 500, 502, 429])
     fault(running, "GET /cloud/azure/{id}", [503])
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url, clients=emulated_backoff(running))
     spec = subscription_spec()
     job = runner.run(store.create_job(spec, secret="azure-client-secret"))
     assert job.state is JobState.DONE, job.error
     assert job.step("verify").output["settled"] is True
 
 
-def test_verify_waits_instead_of_failing_when_the_api_stays_down(make_emulator: Make, tmp_path: Path) -> None:
+def test_verify_waits_instead_of_failing_when_the_api_stays_down(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path, verify_timeout=60.0)
+    store, runner = engine(
+        running, tmp_path, url=store_url, clients=emulated_backoff(running), verify_timeout=60.0
+    )
     spec = subscription_spec()
     fault(running, "GET /account/{id}/config/status", [503] * 200)
     job = runner.run(store.create_job(spec, secret="azure-client-secret"))
@@ -161,12 +239,12 @@ def test_verify_waits_instead_of_failing_when_the_api_stays_down(make_emulator: 
 
 
 def test_a_secret_made_but_not_stored_before_a_crash_is_removed_on_resume(
-    make_emulator: Make, tmp_path: Path
+    make_emulator: Make, tmp_path: Path, store_url: str
 ) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
     azure.propagation_delay = 0.0
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(
         provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
     )

@@ -5,7 +5,8 @@ real PostgreSQL 15 cluster and the emulator over loopback HTTP.
   takes the orphaned job over only once the dead worker's lease has expired, and finishes every job:
   exactly one account per subscription.
 - Two `cortexkit onboard resume` processes started together on one azure-api job a crashed host left
-  behind: one runner, one app registration, one client secret, one account, in each of 20 trials.
+  behind: one runner, one app registration, one client secret, one account, in each of 4 trials
+  (20 under `make soak`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.onboarding.store.schema import jobs as jobs_table
 from tests.integration.onboarding_support import azure_accounts, subscription_spec
+from tests.trials import trial_counts
 
 SECRET = "pg-proof-sp-secret"
 LEASE = 3.0
 """The workers' lease, shortened from 30 s so the takeover comes quickly (the heartbeat renews every 1 s)."""
-RESUME_TRIALS = int(os.environ.get("PGPROOF_TRIALS", "20"))
 TRIALS_AT_ONCE = 4
 
 
@@ -163,17 +164,18 @@ def _resume_race(
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
+@trial_counts(quick=TRIALS_AT_ONCE, full=20)
 def test_two_simultaneous_resumes_of_an_azure_api_job_run_it_once(
-    running: RunningEmulator, store: JobStore, tmp_path: Path
+    running: RunningEmulator, store: JobStore, tmp_path: Path, trials: int
 ) -> None:
     env = process_env(running, tmp_path)
     started, cpu = time.monotonic(), _children_cpu()
     with ThreadPoolExecutor(TRIALS_AT_ONCE) as pool:
-        trials = list(pool.map(lambda n: _resume_race(running, store, env, n), range(RESUME_TRIALS)))
+        races = list(pool.map(lambda n: _resume_race(running, store, env, n), range(trials)))
     elapsed, cpu = time.monotonic() - started, _children_cpu() - cpu
     azure = identity_state(running.emulator)
     problems: list[str] = []
-    for trial in trials:
+    for trial in races:
         job_id, spec = trial["job_id"], trial["spec"]
         codes = sorted(code for code, _, _ in trial["results"])
         errors = " | ".join(err.strip() for _, _, err in trial["results"])
@@ -204,10 +206,8 @@ def test_two_simultaneous_resumes_of_an_azure_api_job_run_it_once(
                 f"secrets={secrets} accounts={accounts}: {errors}"
             )
     if os.environ.get("PGPROOF_DEBUG"):
-        for trial in trials:
+        for trial in races:
             for code, _out, err in trial["results"]:
                 print(code, err)
-    print(f"{RESUME_TRIALS} resume races, {TRIALS_AT_ONCE} at a time: {elapsed:.1f} s, {cpu:.1f} CPU s")
-    assert problems == [], f"{len(problems)} of {RESUME_TRIALS} trials ran the job twice:\n" + "\n".join(
-        problems
-    )
+    print(f"{trials} resume races, {TRIALS_AT_ONCE} at a time: {elapsed:.1f} s, {cpu:.1f} CPU s")
+    assert problems == [], f"{len(problems)} of {trials} trials ran the job twice:\n" + "\n".join(problems)

@@ -98,9 +98,12 @@ def test_budget_runs_out_then_resume_batch_finishes_the_bulk(
 
 
 def test_resume_all_takes_pending_failed_and_orphaned_jobs_but_not_done_ones(
-    running: RunningEmulator, env: dict[str, str], tmp_path: Path
+    running: RunningEmulator, env: dict[str, str], tmp_path: Path, store_url: str
 ) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    """On SQLite and on PostgreSQL (the CLI on the same store through CORTEXKIT_STORE_URL)."""
+    store = JobStore(store_url, data_dir=tmp_path)
+    if not store_url.startswith("sqlite"):
+        env = {**env, "CORTEXKIT_STORE_URL": store_url}
     pending = store.create_job(subscription_spec(name="never-started"), secret=SECRET)
     orphan = store.create_job(subscription_spec(name="orphaned"), secret=SECRET)
     store.claim(orphan, "another-host:4242#dead", lease_seconds=0.01)  # its host died: the lease ran out

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.store import SCHEMA_VERSION, JobStore
+from tests.trials import trial_counts
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 WRITER = """
@@ -94,13 +95,13 @@ def test_processes_opening_a_fresh_database_together_all_succeed(store_url: str,
     store.close()
 
 
-def test_two_processes_released_together_on_a_stale_job_one_wins_300_times(
-    store_url: str, tmp_path: Path
+@trial_counts(quick=30, full=300)
+def test_two_processes_released_together_on_a_stale_job_one_wins_every_time(
+    store_url: str, tmp_path: Path, trials: int
 ) -> None:
-    """The issue's race: both processes won 299 of 300 times on PostgreSQL before claims were conditional.
-    Each trial's job was left `running` by a crashed host whose lease has run out; the job id is written
-    to both processes' stdin at once, the moment they are blocked reading it."""
-    trials = 300
+    """The issue's race: both processes won 299 of 300 times on PostgreSQL before claims were conditional
+    (300 trials under `make soak`). Each trial's job was left `running` by a crashed host whose lease has
+    run out; the job id is written to both processes' stdin at once, as they are blocked reading it."""
     store = JobStore(store_url, data_dir=tmp_path)
     jobs = [store.create_job(_spec(f"race-{i}")) for i in range(trials)]
     for job in jobs:

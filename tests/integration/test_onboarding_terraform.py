@@ -25,9 +25,11 @@ FAKE = (sys.executable, str(Path(__file__).resolve().parents[1] / "fixtures" / "
 
 
 @pytest.mark.parametrize("kind", ["subscription", "tenant"])
-def test_template_applied_and_outputs_mapped(make_emulator: Make, tmp_path: Path, kind: str) -> None:
+def test_template_applied_and_outputs_mapped(
+    make_emulator: Make, tmp_path: Path, kind: str, store_url: str
+) -> None:
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path, terraform_command=FAKE)
+    store, runner = engine(running, tmp_path, url=store_url, terraform_command=FAKE)
     spec = (
         subscription_spec(provisioner="terraform", client_id=None, service_principal_id=None)
         if kind == "subscription"
@@ -51,21 +53,21 @@ def test_template_applied_and_outputs_mapped(make_emulator: Make, tmp_path: Path
 
 
 def test_failed_apply_fails_the_job_with_terraforms_message(
-    make_emulator: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_emulator: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     monkeypatch.setenv("FAKE_TERRAFORM_FAIL", "apply")
     running = make_emulator()
-    store, runner = engine(running, tmp_path, terraform_command=FAKE)
+    store, runner = engine(running, tmp_path, url=store_url, terraform_command=FAKE)
     job = runner.run(store.create_job(subscription_spec(provisioner="terraform")))
     assert job.state == "failed" and "could not acquire access token" in (job.error or "")
 
 
 def test_without_terraform_the_job_waits_then_resumes_from_outputs(
-    make_emulator: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_emulator: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     running = make_emulator(status_delay=1)
-    store, runner = engine(running, tmp_path)
+    store, runner = engine(running, tmp_path, url=store_url)
     spec = subscription_spec(provisioner="terraform", client_id=None, service_principal_id=None)
     job = runner.run(store.create_job(spec))
     assert job.state == "waiting"
@@ -84,6 +86,8 @@ def test_without_terraform_the_job_waits_then_resumes_from_outputs(
         )
     )
     env = {**os.environ, **running.client_env(), "CORTEXKIT_DATA_DIR": str(tmp_path)}
+    if not store_url.startswith("sqlite"):
+        env["CORTEXKIT_STORE_URL"] = store_url  # and CORTEXKIT_STORE_KEY, set by the store_url fixture
     import subprocess
 
     done = subprocess.run(

@@ -1,17 +1,15 @@
 """Community clients, unmodified, against the emulator: pcpi 1.0.1 and prismacloud-api 5.3.0.
 
-Each runs in a throwaway virtualenv under /tmp (created once, reused across runs: its path is keyed on
-the versions) and talks to an emulator on loopback, set up as reference/peers.md section 2 describes.
-The keys reach the scripts through the environment, never argv. Skipped, with the reason, only when
-the package registry cannot be reached.
+Both run in one virtualenv under the user's cache dir (built once, reused across runs; keyed on the versions
+and the Python: tests/integration/peer_support.py) and talk to an emulator on loopback, set up as
+reference/peers.md section 2 describes. The keys reach the scripts through the environment, never argv.
+Skipped, with the reason, only when the package registry cannot be reached.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -19,52 +17,27 @@ from pathlib import Path
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.peer_support import peer_venv, run_peer
 from tests.integration.routes_support import logged_in
 
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+# One worker builds the venv (first run: minutes of pip) while the other goes on with the rest; the
+# timeout covers that first build.
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("peer-pcpi-prismacloud-api"),
+    pytest.mark.timeout(900),
+]
 
 PEERS = {"pcpi": "1.0.1", "prismacloud-api": "5.3.0"}
 # prismacloud-api 5.3.0 declares no dependencies; these are the ones it imports.
 EXTRA = ("requests", "update-checker")
-VENV = Path("/tmp") / ("cortexkit-peers-" + "-".join(f"{n}-{v}" for n, v in sorted(PEERS.items())) + "-r2")
-NETWORK_HINTS = (
-    "NewConnectionError",
-    "Max retries",
-    "Temporary failure in name resolution",
-    "Could not fetch URL",
-    "No matching distribution",
-    "Network is unreachable",
-    "timed out",
-)
-
-
-def _venv_python() -> Path:
-    return VENV / "bin" / "python"
 
 
 @pytest.fixture(scope="session")
 def peer_python() -> Path:
     """A venv with both peers installed from the registry (kept between runs)."""
-    marker = VENV / ".cortexkit-ready"
-    if marker.exists():
-        return _venv_python()
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True, capture_output=True)
-    specs = [f"{n}=={v}" for n, v in PEERS.items()] + list(EXTRA)
-    result = subprocess.run(
-        [str(_venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", *specs],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0:
-        if any(hint in result.stderr for hint in NETWORK_HINTS):
-            pytest.skip(
-                f"package registry unreachable, cannot install {specs}: {result.stderr.strip()[-300:]}"
-            )
-        raise AssertionError(f"pip install {specs} failed:\n{result.stderr}")
-    marker.write_text(json.dumps(PEERS))
-    return _venv_python()
+    return peer_venv("pcpi-prismacloud-api", [f"{n}=={v}" for n, v in PEERS.items()] + list(EXTRA))
 
 
 def _run(python: Path, script: str, running: RunningEmulator, cwd: Path) -> dict[str, object]:
@@ -76,18 +49,8 @@ def _run(python: Path, script: str, running: RunningEmulator, cwd: Path) -> dict
         "EMU_SECRET": running.secret_key,
         "EMU_CA": str(running.ca_file or ""),
     }
-    result = subprocess.run(
-        [str(python), "-c", textwrap.dedent(script)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"peer script failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    last = result.stdout.strip().splitlines()[-1]
-    parsed: dict[str, object] = json.loads(last)
+    out = run_peer(python, ["-c", textwrap.dedent(script)], env, cwd=cwd)
+    parsed: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     return parsed
 
 

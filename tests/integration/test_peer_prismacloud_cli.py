@@ -1,11 +1,11 @@
 """prismacloud-cli 0.8.11 and the prismacloud-api 5.2.24 it pins, unmodified, against the emulator over TLS.
 
-The CLI runs in its own throwaway virtualenv under /tmp (it pins an older prismacloud-api than
-test_peer_clients.py's venv), created once and reused. prismacloud-cli takes any URL not ending in
-`.prismacloud.io` for a Compute console, so a two-line wrapper sets `pc_api.api` to the emulator's
-host:port before the CLI starts (reference/peers.md section 2); nothing of the CLI is changed. Each
-command's exit code, output and the emulator routes it called are checked: this is the list of calls
-that run (docs/emulator.md, "Peers").
+The CLI runs in its own virtualenv (it pins an older prismacloud-api than test_peer_clients.py's venv),
+built once per machine under the user's cache dir and reused (tests/integration/peer_support.py).
+prismacloud-cli takes any URL not ending in `.prismacloud.io` for a Compute console, so a two-line wrapper
+sets `pc_api.api` to the emulator's host:port before the CLI starts (reference/peers.md section 2); nothing
+of the CLI is changed. Each command's exit code, output and the emulator routes it called are checked: this
+is the list of calls that run (docs/emulator.md, "Peers").
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import ssl
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +24,18 @@ import pytest
 
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from tests.conftest import SHARED_EMULATOR_CONFIG
-from tests.integration.test_peer_clients import NETWORK_HINTS
+from tests.integration.peer_support import peer_venv, run_peer
 
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+# One worker builds the venv (first run: minutes of pip) while the other goes on with the rest; the
+# timeout covers that first build.
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("peer-prismacloud-cli"),
+    pytest.mark.timeout(900),
+]
 
 CLI_VERSION = "0.8.11"
-VENV = Path("/tmp") / f"cortexkit-peers-prismacloud-cli-{CLI_VERSION}-r1"
 WRAPPER = """
 import os
 import ssl
@@ -74,34 +78,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="session")
 def cli_python() -> Path:
-    python = VENV / "bin" / "python"
-    marker = VENV / ".cortexkit-ready"
-    if marker.exists():
-        return python
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True, capture_output=True)
-    result = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "-q",
-            f"prismacloud-cli=={CLI_VERSION}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if result.returncode != 0:
-        if any(hint in result.stderr for hint in NETWORK_HINTS):
-            pytest.skip(
-                f"package registry unreachable, cannot install prismacloud-cli: {result.stderr[-300:]}"
-            )
-        raise AssertionError(f"pip install prismacloud-cli failed:\n{result.stderr}")
-    marker.write_text(CLI_VERSION)
-    return python
+    return peer_venv("prismacloud-cli", [f"prismacloud-cli=={CLI_VERSION}"])
 
 
 Setup = tuple[Path, RunningEmulator, dict[str, str], httpx.Client]
@@ -145,16 +122,8 @@ def _calls(control: httpx.Client, before: dict[str, dict[str, int]]) -> dict[str
 def _pc(setup: Setup, *args: str) -> tuple[Any, dict[str, int]]:
     python, _, env, control = setup
     before = control.get("/_emulator/stats").json()["requests"]
-    done = subprocess.run(
-        [str(python), str(Path(env["HOME"]) / "pc_local.py"), "-o", "json", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"pc {' '.join(args)} failed:\n{done.stdout[-1000:]}\n{done.stderr[-2000:]}"
-    return json.loads(done.stdout), _calls(control, before)
+    out = run_peer(python, [str(Path(env["HOME"]) / "pc_local.py"), "-o", "json", *args], env)
+    return json.loads(out), _calls(control, before)
 
 
 @pytest.mark.parametrize(
@@ -209,16 +178,7 @@ def test_prismacloud_api_exports_alerts_and_compliance_reports(
     setup: Setup,
 ) -> None:
     python, _, env, _ = setup
-    done = subprocess.run(
-        [str(python), "-c", textwrap.dedent(API_SCRIPT)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"{done.stdout[-1000:]}\n{done.stderr[-2000:]}"
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(run_peer(python, ["-c", textwrap.dedent(API_SCRIPT)], env).strip().splitlines()[-1])
     assert out["csv_header"].startswith("Alert ID,Status,Alert Time,Policy Name")
     assert out["csv_rows"] == out["csv_records"] > 0
     assert out["cis_counts"]["total"] == out["cis_counts"]["failed"] + out["cis_counts"]["passed"] > 0

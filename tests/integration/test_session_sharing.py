@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,35 +10,17 @@ import httpx
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cli_support import cli_env, run_cli
 
 pytest.importorskip("cryptography")
 
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
 
-
-def cli_env(running: RunningEmulator, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update(running.client_env())
-    env.update(
-        {
-            "CORTEXKIT_CONFIG_DIR": str(tmp / "config"),
-            "CORTEXKIT_CACHE_DIR": str(tmp / "cache"),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # the key goes to a 0600 file
-            "NO_COLOR": "1",
-        }
-    )
-    return env
-
-
-def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def session_env(running: RunningEmulator, tmp: Path) -> dict[str, str]:
+    return cli_env(
+        tmp / "config",
+        **running.client_env(),
+        CORTEXKIT_CACHE_DIR=str(tmp / "cache"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",  # the key goes to a 0600 file
     )
 
 
@@ -54,9 +33,9 @@ def test_consecutive_commands_log_in_once_and_logout_forgets(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path
 ) -> None:
     running = make_emulator()
-    env = cli_env(running, tmp_path)
+    env = session_env(running, tmp_path)
     for _ in range(5):
-        done = cli(["api", "GET", "/cloud"], env)
+        done = run_cli(["api", "GET", "/cloud"], env)
         assert done.returncode == 0, done.stderr
     assert logins(running) == 1
     sessions = list((tmp_path / "cache").glob("session-*.bin"))
@@ -64,14 +43,14 @@ def test_consecutive_commands_log_in_once_and_logout_forgets(
     assert b"eyJ" not in sessions[0].read_bytes()  # encrypted: no JWT in clear text
     assert oct(sessions[0].stat().st_mode & 0o777) == "0o600"
 
-    done = cli(["auth", "logout"], env)
+    done = run_cli(["auth", "logout"], env)
     assert done.returncode == 0, done.stderr
     assert "logged out of" in done.stderr and running.secret_key not in done.stderr
     assert not sessions[0].exists()
-    assert cli(["api", "GET", "/cloud"], env).returncode == 0
+    assert run_cli(["api", "GET", "/cloud"], env).returncode == 0
     assert logins(running) == 2
 
-    done = cli(["auth", "logout", "--all"], env)
+    done = run_cli(["auth", "logout", "--all"], env)
     assert done.returncode == 0 and "removed 1 cached session" in done.stderr
 
 
@@ -79,11 +58,11 @@ def test_a_corrupt_cache_warns_and_the_command_still_works(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path
 ) -> None:
     running = make_emulator()
-    env = cli_env(running, tmp_path)
-    assert cli(["api", "GET", "/cloud"], env).returncode == 0
+    env = session_env(running, tmp_path)
+    assert run_cli(["api", "GET", "/cloud"], env).returncode == 0
     (session,) = (tmp_path / "cache").glob("session-*.bin")
     session.write_bytes(b"garbage, not a Fernet token")
-    done = cli(["api", "GET", "/cloud"], env)
+    done = run_cli(["api", "GET", "/cloud"], env)
     assert done.returncode == 0, done.stderr
     assert logins(running) == 2  # it logged in on its own
 
@@ -101,8 +80,8 @@ def test_a_token_the_server_refuses_is_dropped_and_one_login_replaces_it(
     from cortexkit.session_cache import TokenCache
 
     running = make_emulator()
-    env = cli_env(running, tmp_path)
-    assert cli(["api", "GET", "/cloud"], env).returncode == 0
+    env = session_env(running, tmp_path)
+    assert run_cli(["api", "GET", "/cloud"], env).returncode == 0
     for name in ("CORTEXKIT_CONFIG_DIR", "CORTEXKIT_CACHE_DIR", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.setenv(name, env[name])
     monkeypatch.setattr(session_cache, "_KEYS", session_cache._Keys())
@@ -111,8 +90,8 @@ def test_a_token_the_server_refuses_is_dropped_and_one_login_replaces_it(
     forged = "eyJhbGciOiJIUzI1NiJ9." + claims.rstrip("=") + ".Zm9yZ2Vk"
     TokenCache(running.url, running.access_key_id).store(forged, time.time())
 
-    done = cli(["api", "GET", "/cloud"], env)
+    done = run_cli(["api", "GET", "/cloud"], env)
     assert done.returncode == 0, done.stderr
     assert logins(running) == 2
-    assert cli(["api", "GET", "/cloud"], env).returncode == 0
+    assert run_cli(["api", "GET", "/cloud"], env).returncode == 0
     assert logins(running) == 2

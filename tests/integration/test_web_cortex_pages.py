@@ -11,15 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from cortexkit.cortex.client import CortexClient
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.web.app import create_app
-from cortexkit.web.security import cookie_name, csrf_token
+from cortexkit.emulator.server import RunningEmulator
+from cortexkit.onboarding.states import JobState
+from cortexkit.web.security import csrf_token
 from cortexkit.web.settings import ConnectionReport
 from tests.integration.cortex_support import cortex_client
-from tests.integration.cortex_web_support import PROFILE, cortex_web_stack
+from tests.integration.cortex_web_support import (
+    PROFILE,
+    cortex_spec,
+    cortex_web_emulator,
+    cortex_web_stack,
+    web_client,
+)
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding")
@@ -30,7 +35,7 @@ CSRF = csrf_token(TOKEN)
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=31, rate_limits="off", fault_rate=0.0, status_delay=0.0) as running:
+    with cortex_web_emulator(31) as running:
         yield running
 
 
@@ -41,17 +46,11 @@ def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
     built.close()
 
 
-def _client(stack: WebStack) -> TestClient:
-    client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765", follow_redirects=False)
-    client.cookies.set(cookie_name(8765), TOKEN)
-    return client
-
-
 def test_the_connection_reports_the_cortex_url_key_id_type_and_role_never_the_key(
     emulator: RunningEmulator, stack: WebStack
 ) -> None:
     env = emulator.cortex_env()
-    client = _client(stack)
+    client = web_client(stack)
     page = client.get("/")
     assert page.status_code == 200
     assert "API key" in page.text and f"key id {env['CORTEXCLOUD_API_KEY_ID']}" in page.text
@@ -86,7 +85,7 @@ def test_a_refused_cortex_key_is_a_failed_check_with_cortex_advice(
         from cortexkit.web.connection import check
 
         stack.settings.backend.check_profile = lambda name: check(name, refused)
-        answer = _client(stack).get("/api/connection", params={"profile": PROFILE})
+        answer = web_client(stack).get("/api/connection", params={"profile": PROFILE})
         report = ConnectionReport(**answer.json())
         assert not report.ok and report.dialect == "cortex"
         assert (
@@ -104,7 +103,7 @@ def test_cloud_accounts_lists_cortex_instances_and_their_accounts(
         instances = list(cortex.cloud_onboarding.instances())
         first = instances[0]
         accounts = list(cortex.cloud_onboarding.accounts(first.instance_id))
-    page = _client(stack).get("/accounts")
+    page = web_client(stack).get("/accounts")
     assert page.status_code == 200, page.text
     assert 'id="instances-table"' in page.text
     for instance in instances:
@@ -120,7 +119,7 @@ def _csv(*rows: str) -> str:
 def test_the_bulk_preview_checks_cortex_rows_with_the_cli_rules(
     emulator: RunningEmulator, stack: WebStack
 ) -> None:
-    client = _client(stack)
+    client = web_client(stack)
     good = f"bulk-{uuid.uuid4().hex[:6]},{uuid.uuid4()},{uuid.uuid4()},arm,{emulator.access_key_id}"
     twice = good.split(",", 1)[0] + f",{uuid.uuid4()},{uuid.uuid4()},manual,"
     bad_tenant = f"bulk-x,not-a-tenant,{uuid.uuid4()},manual,"
@@ -137,7 +136,7 @@ def test_the_bulk_preview_checks_cortex_rows_with_the_cli_rules(
 def test_a_cortex_bulk_asks_the_secret_for_arm_rows_and_starts_cortex_jobs(
     emulator: RunningEmulator, stack: WebStack
 ) -> None:
-    client = _client(stack)
+    client = web_client(stack)
     rows = [
         f"bulk-{uuid.uuid4().hex[:6]},{uuid.uuid4()},{uuid.uuid4()},arm,{emulator.access_key_id}",
         f"bulk-{uuid.uuid4().hex[:6]},{uuid.uuid4()},{uuid.uuid4()},manual,",
@@ -159,3 +158,25 @@ def test_a_cortex_bulk_asks_the_secret_for_arm_rows_and_starts_cortex_jobs(
     assert len(jobs) == 2 and all(j.spec.kind == "cortex" for j in jobs)
     assert {j.spec.cortex.deploy for j in jobs if j.spec.cortex} == {"arm", "manual"}
     assert all(j.spec.profile == PROFILE for j in jobs)
+
+
+def test_edit_and_start_again_opens_the_cortex_form_filled_from_the_job(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
+    spec = cortex_spec(emulator, f"again-{uuid.uuid4().hex[:6]}", deploy="terraform", location="westeurope")
+    job_id = stack.store.create_job(spec, secret=emulator.secret_key)
+    lease = stack.store.claim(job_id, owner="test-driver")
+    stack.store.set_state(job_id, JobState.FAILED, "Cortex refused the template: the name is taken")
+    stack.store.release(lease)
+    client = web_client(stack)
+
+    opened = client.get("/onboard", params={"from": job_id})
+    assert (opened.status_code, opened.headers["location"]) == (303, f"/onboard/cortex?from={job_id}")
+    form = client.get(opened.headers["location"])
+    assert form.status_code == 200
+    for value in (spec.tenant_id, spec.subscription_id, spec.name, spec.client_id, "westeurope"):
+        assert f'value="{value}"' in form.text, value
+    assert '<option value="terraform" selected>' in form.text
+    assert "This job stopped: " in form.text and "the name is taken" in form.text
+    assert emulator.secret_key not in form.text
+    assert client.get("/onboard/cortex", params={"from": "no-such-job"}).status_code == 404

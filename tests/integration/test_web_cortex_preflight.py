@@ -11,13 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.web.app import create_app
-from cortexkit.web.security import cookie_name, csrf_token
+from cortexkit.web.security import csrf_token
 from tests.integration.cortex_support import cortex_client
-from tests.integration.cortex_web_support import cortex_web_stack
+from tests.integration.cortex_web_support import cortex_web_emulator, cortex_web_stack, web_client
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding")
@@ -28,7 +26,7 @@ URL = "/api/cortex/preflight"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=23, rate_limits="off", fault_rate=0.0, status_delay=0.0) as running:
+    with cortex_web_emulator(23) as running:
         yield running
 
 
@@ -37,12 +35,6 @@ def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
     built = cortex_web_stack(emulator, tmp_path, TOKEN)
     yield built
     built.close()
-
-
-def _client(stack: WebStack) -> TestClient:
-    client = TestClient(create_app(stack.settings), base_url="http://127.0.0.1:8765")
-    client.cookies.set(cookie_name(8765), TOKEN)
-    return client
 
 
 def _form(emulator: RunningEmulator, **over: str) -> dict[str, str]:
@@ -62,7 +54,7 @@ def _form(emulator: RunningEmulator, **over: str) -> dict[str, str]:
 
 
 def _check(stack: WebStack, form: dict[str, str]) -> httpx.Response:
-    return _client(stack).post(URL, data=form, headers={"x-csrf-token": csrf_token(TOKEN)})
+    return web_client(stack).post(URL, data=form, headers={"x-csrf-token": csrf_token(TOKEN)})
 
 
 def _by_name(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -130,7 +122,7 @@ def test_form_errors_come_back_as_field_errors_and_nothing_is_checked(
 
 
 def test_the_check_needs_the_csrf_token(emulator: RunningEmulator, stack: WebStack) -> None:
-    answer = _client(stack).post(URL, data=_form(emulator))
+    answer = web_client(stack).post(URL, data=_form(emulator))
     assert answer.status_code == 403
     assert stack.store.list_jobs() == []
 
@@ -148,3 +140,14 @@ def test_an_emulator_outage_is_could_not_check_not_a_500(tmp_path: Path) -> None
         assert "Traceback" not in answer.text and form["client_secret"] not in answer.text
     finally:
         stack.close()
+
+
+def test_a_scope_left_empty_by_include_is_said_though_no_check_failed(
+    emulator: RunningEmulator, stack: WebStack
+) -> None:
+    form = _form(emulator, scope="tenant", subscription_id="", include=str(uuid.uuid4()))
+    answer = _check(stack, form)
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["checked"] is True and data["failed"] == 0, data
+    assert data["message"].startswith("No subscription is left under the scope"), data["message"]

@@ -1,5 +1,5 @@
 """The job page's words for a failure, a stopped job's account, the console link, the log download,
-and the lease-based `orphaned` of the engine's record (on a real SQLite store)."""
+and the lease-based `orphaned` of the engine's record (on a real store: SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -68,11 +68,11 @@ def test_the_console_link_is_the_api_host_with_app(api: str, console: str) -> No
     assert console_url(api) == console
 
 
-def test_a_job_that_dies_without_its_lease_is_orphaned_and_resumable(tmp_path: Path) -> None:
+def test_a_job_that_dies_without_its_lease_is_orphaned_and_resumable(tmp_path: Path, store_url: str) -> None:
     from cortexkit.onboarding.model import JobSpec
     from tests.integration.web_support import spec_data
 
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    store = JobStore(store_url, data_dir=tmp_path)
     job_id = store.create_job(JobSpec.model_validate(spec_data("n")), secret=SP_SECRET)
     store.claim(job_id, owner="gone-host:1#x", lease_seconds=0.5)
     held = store.require_job(job_id)
@@ -84,8 +84,8 @@ def test_a_job_that_dies_without_its_lease_is_orphaned_and_resumable(tmp_path: P
     store.close()
 
 
-def test_failed_step_cause_and_the_account_left_behind(tmp_path: Path) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def test_failed_step_cause_and_the_account_left_behind(tmp_path: Path, store_url: str) -> None:
+    store = JobStore(store_url, data_dir=tmp_path)
     job_id = running_job(store)
     run_step(store, job_id, "validate")
     store.set_account_id(job_id, "acc-1")
@@ -103,8 +103,8 @@ def test_failed_step_cause_and_the_account_left_behind(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_log_download_groups_by_step_and_masks_the_jobs_secret(tmp_path: Path) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def test_the_log_download_groups_by_step_and_masks_the_jobs_secret(tmp_path: Path, store_url: str) -> None:
+    store = JobStore(store_url, data_dir=tmp_path)
     job_id = running_job(store)
     store.start_step(job_id, "validate")
     store.emit(job_id, "log", {"step": "validate", "message": f"echo {SP_SECRET} by mistake"})

@@ -6,9 +6,8 @@ name or subscription the tenant already has, and a subscription or name repeated
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ import pytest
 
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
 from cortexkit.web.formchecks import Onboarded, OnboardedCache, duplicate_errors, secret_error
 from cortexkit.web.security import csrf_token
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import job_count, wizard_form
 
 GOOD = "11111111-2222-4333-8444-555555555555"
 
@@ -29,27 +28,6 @@ GOOD = "11111111-2222-4333-8444-555555555555"
 @pytest.fixture
 def emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
     return make_emulator()
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "jobs.db"
-
-
-@pytest.fixture
-def ui(emulator: RunningEmulator, store_path: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store_path}")
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
-        yield running
-
-
-@pytest.fixture
-def http(ui: RunningUI) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=60) as client:
-        assert client.get(ui.url).status_code == 303
-        yield client
 
 
 @pytest.fixture
@@ -65,27 +43,6 @@ def existing(emulator: RunningEmulator) -> Any:
         )
 
 
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0])
-
-
-def _form(ui: RunningUI, **overrides: str) -> dict[str, str]:
-    form = {
-        "csrf_token": csrf_token(ui.token),
-        "account_type": "account",
-        "environment": "azure",
-        "provisioner": "existing",
-        "name": f"Form check {uuid.uuid4().hex[:6]}",
-        "tenant_id": GOOD,
-        "subscription_id": str(uuid.uuid4()),
-        "client_id": str(uuid.uuid4()),
-        "service_principal_id": str(uuid.uuid4()),
-        "client_secret": "form-check-secret",
-    }
-    return {**form, **overrides}
-
-
 def _field_error(html: str, name: str) -> str:
     marker = f'data-error-for="{name}" role="alert">'
     return unescape(html.split(marker, 1)[1].split("<", 1)[0]) if marker in html else ""
@@ -98,77 +55,90 @@ def _field_error(html: str, name: str) -> str:
     ("provisioner", "word"), [("existing", "app registration"), ("azure-api", "operator")]
 )
 def test_the_wizard_refuses_a_missing_secret_before_a_job_exists(
-    ui: RunningUI, http: httpx.Client, store_path: Path, provisioner: str, word: str
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path, provisioner: str, word: str
 ) -> None:
-    form = _form(ui, provisioner=provisioner, client_secret="")
-    response = http.post("/onboard", data=form)
+    form = wizard_form(served_ui, "Form check", provisioner=provisioner, client_secret="")
+    response = served_http.post("/onboard", data=form)
     assert response.status_code == 422
     assert word in _field_error(response.text, "client_secret")
-    assert _jobs(store_path) == 0
+    assert job_count(store_path) == 0
 
 
 def test_with_the_secret_given_the_job_is_created(
-    ui: RunningUI, http: httpx.Client, store_path: Path
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path
 ) -> None:
-    assert http.post("/onboard", data=_form(ui)).status_code == 303
-    assert _jobs(store_path) == 1
+    assert served_http.post("/onboard", data=wizard_form(served_ui, "Form check")).status_code == 303
+    assert job_count(store_path) == 1
 
 
 def test_live_validation_knows_whether_a_secret_was_typed_without_seeing_it(
-    ui: RunningUI, http: httpx.Client
+    served_ui: RunningUI, served_http: httpx.Client
 ) -> None:
-    headers = {"x-csrf-token": csrf_token(ui.token)}
-    body = {k: v for k, v in _form(ui).items() if k not in ("csrf_token", "client_secret")}
-    missing = http.post("/api/validate", json={**body, "has_client_secret": False}, headers=headers)
+    headers = {"x-csrf-token": csrf_token(served_ui.token)}
+    body = {
+        k: v
+        for k, v in wizard_form(served_ui, "Form check").items()
+        if k not in ("csrf_token", "client_secret")
+    }
+    missing = served_http.post("/api/validate", json={**body, "has_client_secret": False}, headers=headers)
     assert set(missing.json()["errors"]) == {"client_secret"}
-    given = http.post("/api/validate", json={**body, "has_client_secret": True}, headers=headers)
+    given = served_http.post("/api/validate", json={**body, "has_client_secret": True}, headers=headers)
     assert given.json()["errors"] == {}
 
 
 def test_a_bulk_start_without_the_secret_its_rows_need_starts_nothing(
-    ui: RunningUI, http: httpx.Client, store_path: Path
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path
 ) -> None:
     head = "name,tenant_id,subscription_id,client_id,service_principal_id\n"
     text = head + f"A,{GOOD},{uuid.uuid4()},{GOOD},{GOOD}\n"
-    preview = http.post("/onboard/bulk", data={"csrf_token": csrf_token(ui.token), "csv_text": text})
+    preview = served_http.post(
+        "/onboard/bulk", data={"csrf_token": csrf_token(served_ui.token), "csv_text": text}
+    )
     assert 'id="b-client_secret"' in preview.text and "(optional)" not in preview.text
-    refused = http.post(
+    refused = served_http.post(
         "/onboard/bulk/start",
-        data={"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": ""},
+        data={"csrf_token": csrf_token(served_ui.token), "csv_text": text, "client_secret": ""},
     )
     assert refused.status_code == 422
     assert "Required" in _field_error(refused.text, "client_secret")
-    assert _jobs(store_path) == 0
-    form = {"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s", "batch_key": "b1"}
-    started = http.post("/onboard/bulk/start", data=form)
-    assert started.status_code == 303 and _jobs(store_path) == 1
-    again = http.post("/onboard/bulk/start", data=form)
+    assert job_count(store_path) == 0
+    form = {
+        "csrf_token": csrf_token(served_ui.token),
+        "csv_text": text,
+        "client_secret": "s",
+        "batch_key": "b1",
+    }
+    started = served_http.post("/onboard/bulk/start", data=form)
+    assert started.status_code == 303 and job_count(store_path) == 1
+    again = served_http.post("/onboard/bulk/start", data=form)
     assert again.headers["location"] == started.headers["location"], "the same batch, not a second one"
-    assert _jobs(store_path) == 1
+    assert job_count(store_path) == 1
 
 
 # --- duplicates ----------------------------------------------------------------------------------------
 
 
 def test_the_wizard_flags_a_name_and_a_subscription_already_onboarded(
-    ui: RunningUI, http: httpx.Client, store_path: Path, existing: Any
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path, existing: Any
 ) -> None:
-    by_name = http.post("/onboard", data=_form(ui, name=existing.name))
+    by_name = served_http.post("/onboard", data=wizard_form(served_ui, "Form check", name=existing.name))
     assert by_name.status_code == 422
     assert "already exists" in _field_error(by_name.text, "name")
-    by_subscription = http.post("/onboard", data=_form(ui, subscription_id=existing.accountId.upper()))
+    by_subscription = served_http.post(
+        "/onboard", data=wizard_form(served_ui, "Form check", subscription_id=existing.accountId.upper())
+    )
     assert by_subscription.status_code == 422
     assert repr(existing.name) in _field_error(by_subscription.text, "subscription_id")
-    assert _jobs(store_path) == 0
-    headers = {"x-csrf-token": csrf_token(ui.token)}
-    live = http.post(
+    assert job_count(store_path) == 0
+    headers = {"x-csrf-token": csrf_token(served_ui.token)}
+    live = served_http.post(
         "/api/validate", json={"name": existing.name, "has_client_secret": True}, headers=headers
     ).json()["errors"]
     assert "already exists" in live["name"]
 
 
 def test_the_csv_preview_flags_onboarded_accounts_and_repeats_within_the_file(
-    ui: RunningUI, http: httpx.Client, store_path: Path, existing: Any
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path, existing: Any
 ) -> None:
     repeated = str(uuid.uuid4())
     rows = [
@@ -180,7 +150,9 @@ def test_the_csv_preview_flags_onboarded_accounts_and_repeats_within_the_file(
     ]
     head = "name,tenant_id,subscription_id,client_id,service_principal_id\n"
     text = head + "".join(f"{r},{GOOD},{GOOD}\n" for r in rows)
-    page = http.post("/onboard/bulk", data={"csrf_token": csrf_token(ui.token), "csv_text": text}).text
+    page = served_http.post(
+        "/onboard/bulk", data={"csrf_token": csrf_token(served_ui.token), "csv_text": text}
+    ).text
     assert "1 row ready" in page and "4 with problems" in page
 
     def problems(line: int) -> str:
@@ -190,11 +162,11 @@ def test_the_csv_preview_flags_onboarded_accounts_and_repeats_within_the_file(
     assert "already onboarded as" in unescape(problems(3))
     assert "Duplicate of line 4" in problems(5)
     assert "Same name as line 4" in problems(6)
-    refused = http.post(
+    refused = served_http.post(
         "/onboard/bulk/start",
-        data={"csrf_token": csrf_token(ui.token), "csv_text": text, "client_secret": "s"},
+        data={"csrf_token": csrf_token(served_ui.token), "csv_text": text, "client_secret": "s"},
     )
-    assert refused.status_code == 422 and _jobs(store_path) == 0
+    assert refused.status_code == 422 and job_count(store_path) == 0
 
 
 # --- the pure parts ------------------------------------------------------------------------------------

@@ -10,27 +10,18 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
-from cortexkit.web.app import create_app
 from cortexkit.web.security import cookie_name, csrf_token
-from cortexkit.web.server import RunningUI, serve_in_thread
+from cortexkit.web.server import RunningUI
+from tests.integration.web_support import demo_ui, job_count, wizard_form
 
 GOOD = "11111111-2222-4333-8444-555555555555"
-
-
-def _serve(emulator: RunningEmulator, store: Path) -> Iterator[RunningUI]:
-    from cortexkit.cli.demo import demo_settings
-
-    settings = demo_settings(emulator, f"sqlite:///{store}")
-    with serve_in_thread(create_app(settings), settings.session_token) as running:
-        yield running
 
 
 @pytest.fixture
@@ -38,97 +29,57 @@ def emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
     return make_emulator()
 
 
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "jobs.db"
+def _port(served_ui: RunningUI) -> str:
+    return served_ui.base_url.rsplit(":", 1)[1]
 
 
-@pytest.fixture
-def ui(emulator: RunningEmulator, store_path: Path) -> Iterator[RunningUI]:
-    yield from _serve(emulator, store_path)
-
-
-@pytest.fixture
-def http(ui: RunningUI) -> Iterator[httpx.Client]:
-    """A client holding the session cookie, as the browser does after opening the printed URL."""
-    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=60) as client:
-        assert client.get(ui.url).status_code == 303
-        yield client
-
-
-def _port(ui: RunningUI) -> str:
-    return ui.base_url.rsplit(":", 1)[1]
-
-
-def _csrf(ui: RunningUI) -> str:
-    return csrf_token(ui.token)
-
-
-def _jobs(store: Path) -> int:
-    with sqlite3.connect(store) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return db.execute("SELECT count(*) FROM jobs").fetchone()[0] if "jobs" in tables else 0
-
-
-def _wizard_form(ui: RunningUI, **overrides: str) -> dict[str, str]:
-    form = {
-        "csrf_token": _csrf(ui),
-        "account_type": "account",
-        "environment": "azure",
-        "provisioner": "existing",
-        "name": f"Hardening {uuid.uuid4().hex[:6]}",
-        "tenant_id": GOOD,
-        "subscription_id": str(uuid.uuid4()),
-        "client_id": str(uuid.uuid4()),
-        "service_principal_id": str(uuid.uuid4()),
-        "client_secret": "hardening-secret",
-    }
-    return {**form, **overrides}
+def _csrf(served_ui: RunningUI) -> str:
+    return csrf_token(served_ui.token)
 
 
 # --- the session cookie carries the port -------------------------------------------------------------
 
 
-def test_the_session_cookie_is_named_for_the_port_and_no_other_name_opens_a_session(ui: RunningUI) -> None:
-    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=30) as client:
-        first = client.get(ui.url)
+def test_the_session_cookie_is_named_for_the_port_and_no_other_name_opens_a_session(
+    served_ui: RunningUI,
+) -> None:
+    with httpx.Client(base_url=served_ui.base_url, follow_redirects=False, timeout=30) as client:
+        first = client.get(served_ui.url)
         set_cookie = first.headers["set-cookie"]
-        assert set_cookie.startswith(f"{cookie_name(_port(ui))}={ui.token};"), set_cookie
+        assert set_cookie.startswith(f"{cookie_name(_port(served_ui))}={served_ui.token};"), set_cookie
         assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
         assert client.get("/jobs").status_code == 200
-    for name in ("cortexkit_session", cookie_name(int(_port(ui)) + 1)):
-        with httpx.Client(base_url=ui.base_url, cookies={name: ui.token}, timeout=30) as other:
+    for name in ("cortexkit_session", cookie_name(int(_port(served_ui)) + 1)):
+        with httpx.Client(base_url=served_ui.base_url, cookies={name: served_ui.token}, timeout=30) as other:
             assert other.get("/jobs").status_code == 403, name
 
 
 def test_two_uis_on_two_ports_keep_their_own_sessions_in_one_cookie_jar(
-    ui: RunningUI, emulator: RunningEmulator, tmp_path: Path
+    served_ui: RunningUI, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     # Cookies are not port-scoped: with one name for both, the second UI's cookie replaced the first's.
-    second_ui = _serve(emulator, tmp_path / "second.db")
-    second = next(second_ui)
-    try:
-        with httpx.Client(follow_redirects=False, timeout=30) as browser:
-            assert browser.get(ui.url).status_code == 303
-            assert browser.get(second.url).status_code == 303
-            assert browser.get(ui.base_url + "/jobs").status_code == 200
-            assert browser.get(second.base_url + "/jobs").status_code == 200
-    finally:
-        second_ui.close()
+    with (
+        demo_ui(emulator, tmp_path / "second.db") as second,
+        httpx.Client(follow_redirects=False, timeout=30) as browser,
+    ):
+        assert browser.get(served_ui.url).status_code == 303
+        assert browser.get(second.url).status_code == 303
+        assert browser.get(served_ui.base_url + "/jobs").status_code == 200
+        assert browser.get(second.base_url + "/jobs").status_code == 200
 
 
 # --- no-store, same-origin POSTs ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/", "/onboard", "/onboard/bulk", "/jobs", "/accounts", "/api/connection"])
-def test_authenticated_pages_are_not_stored_by_the_browser(http: httpx.Client, path: str) -> None:
-    response = http.get(path)
+def test_authenticated_pages_are_not_stored_by_the_browser(served_http: httpx.Client, path: str) -> None:
+    response = served_http.get(path)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_static_files_may_still_be_cached(http: httpx.Client) -> None:
-    assert http.get("/static/app.css").headers.get("cache-control") != "no-store"
+def test_static_files_may_still_be_cached(served_http: httpx.Client) -> None:
+    assert served_http.get("/static/app.css").headers.get("cache-control") != "no-store"
 
 
 @pytest.mark.parametrize(
@@ -141,61 +92,70 @@ def test_static_files_may_still_be_cached(http: httpx.Client) -> None:
     ],
 )
 def test_a_post_from_another_origin_is_refused_even_with_the_csrf_token(
-    ui: RunningUI, http: httpx.Client, store_path: Path, headers: dict[str, str]
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path, headers: dict[str, str]
 ) -> None:
-    response = http.post("/onboard", data=_wizard_form(ui), headers=headers)
+    response = served_http.post("/onboard", data=wizard_form(served_ui, "Hardening"), headers=headers)
     assert response.status_code == 403
     assert "Request from another site refused" in response.text
-    assert _jobs(store_path) == 0
-    api = http.post("/api/validate", json={}, headers={**headers, "x-csrf-token": _csrf(ui)})
+    assert job_count(store_path) == 0
+    api = served_http.post("/api/validate", json={}, headers={**headers, "x-csrf-token": _csrf(served_ui)})
     assert api.status_code == 403 and api.json()["error"] == "Request from another site refused"
 
 
-def test_a_same_origin_post_goes_through(ui: RunningUI, http: httpx.Client, store_path: Path) -> None:
-    same = {"sec-fetch-site": "same-origin", "origin": ui.base_url}
-    response = http.post("/onboard", data=_wizard_form(ui), headers=same)
+def test_a_same_origin_post_goes_through(
+    served_ui: RunningUI, served_http: httpx.Client, store_path: Path
+) -> None:
+    same = {"sec-fetch-site": "same-origin", "origin": served_ui.base_url}
+    response = served_http.post("/onboard", data=wizard_form(served_ui, "Hardening"), headers=same)
     assert response.status_code == 303 and re.match(r"/jobs/[0-9a-f-]{36}$", response.headers["location"])
-    assert _jobs(store_path) == 1
+    assert job_count(store_path) == 1
 
 
 # --- /api/validate and the bulk preview ---------------------------------------------------------------
 
 
-def test_validate_with_a_urlencoded_body_is_a_clear_415(ui: RunningUI, http: httpx.Client) -> None:
-    response = http.post("/api/validate", data={"csrf_token": _csrf(ui), "name": "x"})
+def test_validate_with_a_urlencoded_body_is_a_clear_415(
+    served_ui: RunningUI, served_http: httpx.Client
+) -> None:
+    response = served_http.post("/api/validate", data={"csrf_token": _csrf(served_ui), "name": "x"})
     assert response.status_code == 415
     assert "JSON" in response.json()["message"]
     assert (
-        http.post("/api/validate", json={"name": "x"}, headers={"x-csrf-token": _csrf(ui)}).status_code == 200
+        served_http.post(
+            "/api/validate", json={"name": "x"}, headers={"x-csrf-token": _csrf(served_ui)}
+        ).status_code
+        == 200
     )
 
 
-def _preview(ui: RunningUI, http: httpx.Client, text: str) -> httpx.Response:
-    return http.post("/onboard/bulk", data={"csrf_token": _csrf(ui), "csv_text": text})
+def _preview(served_ui: RunningUI, served_http: httpx.Client, text: str) -> httpx.Response:
+    return served_http.post("/onboard/bulk", data={"csrf_token": _csrf(served_ui), "csv_text": text})
 
 
 def test_a_bare_carriage_return_inside_a_field_is_read_like_the_cli_reads_it(
-    ui: RunningUI, http: httpx.Client
+    served_ui: RunningUI, served_http: httpx.Client
 ) -> None:
     text = f'name,tenant_id,subscription_id\r"two\rlines",{GOOD},{GOOD}\rB,{GOOD},not-a-guid\r'
-    response = _preview(ui, http, text)
+    response = _preview(served_ui, served_http, text)
     assert response.status_code == 200, response.text[:300]
     assert 'data-line="4"' in response.text and "subscription_id: Must be a GUID" in response.text
 
 
-def test_a_value_over_128_kb_is_a_row_error_not_a_500(ui: RunningUI, http: httpx.Client) -> None:
+def test_a_value_over_128_kb_is_a_row_error_not_a_500(
+    served_ui: RunningUI, served_http: httpx.Client
+) -> None:
     text = f'name,tenant_id,subscription_id\nA,{GOOD},{GOOD}\n"{"x" * 140_000},{GOOD},{GOOD}\n'
-    response = _preview(ui, http, text)
+    response = _preview(served_ui, served_http, text)
     assert response.status_code == 200
     assert "A value is longer than 128 KB" in response.text
     assert "Nothing will run until every row is valid" in response.text
 
 
 def test_a_file_of_100000_bad_rows_gives_a_bounded_page_and_counts_them_all(
-    ui: RunningUI, http: httpx.Client
+    served_ui: RunningUI, served_http: httpx.Client
 ) -> None:
     text = "name,tenant_id,subscription_id\n" + "x\n" * 100_000
-    response = _preview(ui, http, text)
+    response = _preview(served_ui, served_http, text)
     assert response.status_code == 200
     assert "100000 with problems" in response.text
     assert "Showing 200 of 100000 rows" in response.text

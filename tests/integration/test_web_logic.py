@@ -63,8 +63,8 @@ def test_last_event_id_header_wins_and_junk_means_start() -> None:
     assert sse.parse_last_event_id("-4", None) == 0
 
 
-def test_tail_drains_everything_then_ends_when_the_job_comes_to_rest(tmp_path: Path) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def test_tail_drains_everything_then_ends_when_the_job_comes_to_rest(tmp_path: Path, store_url: str) -> None:
+    store = JobStore(store_url, data_dir=tmp_path)
     job = running_job(store)
     for i in range(7):
         store.emit(job, "output", {"line": f"l{i}"})
@@ -100,8 +100,10 @@ def test_scrub_hides_secret_looking_keys_at_any_depth() -> None:
     }
 
 
-def test_streamed_events_are_the_engines_events_with_scrubbed_payloads(tmp_path: Path) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def test_streamed_events_are_the_engines_events_with_scrubbed_payloads(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = JobStore(store_url, data_dir=tmp_path)
     job = running_job(store)
     store.emit(job, "output", {"line": "a", "nested": {"secret": "x"}})
     event = store.events_after(job, 0)[-1]

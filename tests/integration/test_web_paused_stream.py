@@ -15,8 +15,10 @@ from cortexkit.web import sse
 from tests.integration.web_support import SP_SECRET, spec_data
 
 
-def test_the_stream_of_a_paused_job_stays_open_until_its_runner_lets_go(tmp_path: Path) -> None:
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}", data_dir=tmp_path)
+def test_the_stream_of_a_paused_job_stays_open_until_its_runner_lets_go(
+    tmp_path: Path, store_url: str
+) -> None:
+    store = JobStore(store_url, data_dir=tmp_path)
     try:
         job_id = store.create_job(JobSpec.model_validate(spec_data("Paused")), secret=SP_SECRET)
         lease = store.claim(job_id, owner="runner-a")

@@ -8,6 +8,7 @@ through the real `JobStore` API the runner itself uses (`claim`, `start_step`, `
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,11 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.context import AzureEndpoints, RunnerSettings
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import JobStore
+from cortexkit.web.app import create_app
 from cortexkit.web.backend import Engine, close_engine, engine_for, fixed_client_factory
+from cortexkit.web.server import RunningUI, serve_in_thread
 from cortexkit.web.settings import ProfileInfo, WebSettings
 
 GOOD = "11111111-2222-4333-8444-555555555555"
@@ -160,3 +165,55 @@ def finish(store: JobStore, job_id: str, state: JobState = JobState.DONE, error:
     lease = _LEASES.pop(job_id, None)
     if lease is not None and state.at_rest:
         store.release(lease)
+
+
+@contextmanager
+def demo_ui(
+    emulator: RunningEmulator, store: Path, poll_interval: float | None = None
+) -> Iterator[RunningUI]:
+    """The UI `cortexkit demo` serves (its settings: the real engine, keys of `emulator`) on the SQLite
+    file `store`, on a free loopback port."""
+    from cortexkit.cli.demo import demo_settings
+
+    settings = demo_settings(emulator, f"sqlite:///{store}")
+    if poll_interval is not None:
+        settings.poll_interval = poll_interval
+    with serve_in_thread(create_app(settings), settings.session_token) as running:
+        yield running
+
+
+@contextmanager
+def session_http(ui: RunningUI) -> Iterator[httpx.Client]:
+    """A client holding the session cookie, as the browser does after opening the printed URL."""
+    with httpx.Client(base_url=ui.base_url, follow_redirects=False, timeout=60) as client:
+        assert client.get(ui.url).status_code == 303
+        yield client
+
+
+def job_count(store: Path) -> int:
+    """Jobs in the SQLite store file (0 before the store made its tables)."""
+    with sqlite3.connect(store) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return int(db.execute("SELECT count(*) FROM jobs").fetchone()[0]) if "jobs" in tables else 0
+
+
+def wizard_form(ui: RunningUI, label: str, **overrides: str) -> dict[str, str]:
+    """The wizard's fields for a valid `existing`-provisioner subscription with this UI's CSRF token: fresh
+    ids, and a name starting with `label`, so two forms never clash."""
+    import uuid
+
+    from cortexkit.web.security import csrf_token
+
+    form = {
+        "csrf_token": csrf_token(ui.token),
+        "account_type": "account",
+        "environment": "azure",
+        "provisioner": "existing",
+        "name": f"{label} {uuid.uuid4().hex[:6]}",
+        "tenant_id": GOOD,
+        "subscription_id": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
+        "service_principal_id": str(uuid.uuid4()),
+        "client_secret": f"{label.lower().replace(' ', '-')}-secret",
+    }
+    return {**form, **overrides}

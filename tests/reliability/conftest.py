@@ -1,9 +1,8 @@
 """Reliability suites: what `--soak` does, the `soak` marker, and where the figures of a run go.
 
-The short versions run in `make test`; `make soak` (`pytest tests/reliability -m soak --soak`) runs the
-long ones. The option itself is declared in tests/conftest.py (pytest only reads `pytest_addoption` from
-the root conftest and plugins, so `pytest --soak` works from the project root). A `soak` test without
-`--soak` is skipped rather than deselected, so the skip reason tells a reader how to run it.
+The short versions run in `make test`; `make soak` (`pytest tests -m soak --soak`) runs the long ones.
+The option and the skip of a `soak` test without it live in tests/conftest.py (pytest only reads
+`pytest_addoption` from the root conftest and plugins, so `pytest --soak` works from the project root).
 """
 
 from __future__ import annotations
@@ -23,15 +22,6 @@ FIGURES_ENV = "CORTEXKIT_RELIABILITY_FIGURES"
 def pytest_configure(config: pytest.Config) -> None:
     # Registered here as well as in pyproject.toml so the package works with --strict-markers on its own.
     config.addinivalue_line("markers", "soak: long-running soak, only with --soak (make soak)")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--soak"):
-        return
-    skip = pytest.mark.skip(reason="long soak: run with --soak (make soak)")
-    for item in items:
-        if "soak" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ That file kills an `existing`-provisioner job once at every point, and the other
 point. Here: the `azure-api` provisioner (which creates an app registration, a service principal and a
 secret before the add call) killed at every point in turn, its own `identity:app-created` point included,
 and one job killed right after the add call, then again and again as the resumed add step starts. Every job
-must end `done` with exactly one account (and one app registration), and the SQLite store must pass
-`PRAGMA integrity_check` after every kill.
+must end `done` with exactly one account (and one app registration), and the store must stay sound after
+every kill (SQLite: `PRAGMA integrity_check`; both: no secret in clear). Each test runs on SQLite and on
+PostgreSQL (a fresh database on the session's cluster, through the `store_url` fixture).
 """
 
 from __future__ import annotations
@@ -36,36 +37,47 @@ REPEATS = 3
 SP_SECRET = "repeat-sp-secret-7d1c"
 
 
-def _kill(running: RunningEmulator, data: Path, args: list[str], point: str, secret: str) -> str:
-    killed = cli(running, data, *args, secret=secret, kill_at=point)
+def _suite(name: str, url: str) -> str:
+    """The figures' file name: SQLite's keeps the name it always had, PostgreSQL's gets a suffix."""
+    return name if url.startswith("sqlite") else f"{name}_postgresql"
+
+
+def _kill(running: RunningEmulator, data: Path, args: list[str], point: str, secret: str, url: str) -> str:
+    killed = cli(running, data, *args, secret=secret, kill_at=point, store_url=url)
     assert killed.returncode == -signal.SIGKILL, (point, killed.stderr[-500:])
-    check_sound(data, secret)
-    job_id, state = job_state(data)
+    check_sound(data, secret, url)
+    job_id, state = job_state(data, url)
     assert state == "running", (point, state)
     return job_id
 
 
-def _finish(running: RunningEmulator, data: Path, job_id: str, subscription: str, secret: str) -> None:
-    resumed = cli(running, data, "resume", job_id, secret=secret)
+def _finish(
+    running: RunningEmulator, data: Path, job_id: str, subscription: str, secret: str, url: str
+) -> None:
+    resumed = cli(running, data, "resume", job_id, secret=secret, store_url=url)
     assert resumed.returncode == 0, resumed.stderr[-500:]
     assert json.loads(resumed.stdout)[0]["state"] == "done"
     assert len(azure_accounts(running, subscription)) == 1
-    check_sound(data, secret)
+    check_sound(data, secret, url)
 
 
 @pytest.mark.slow
 def test_azure_api_job_killed_at_every_point_in_turn(
-    crash_emulator: RunningEmulator, tmp_path: Path, record_figures: Callable[[str, dict[str, Any]], None]
+    crash_emulator: RunningEmulator,
+    tmp_path: Path,
+    store_url: str,
+    record_figures: Callable[[str, dict[str, Any]], None],
 ) -> None:
     running = crash_emulator
     secret = running.secret_key  # the emulated Entra accepts the emulator's key pair as the operator
     subscription = guid()
     first, *rest = AZURE_API_POINTS
-    job_id = _kill(running, tmp_path, onboard_args("azure-api", subscription, running), first, secret)
+    args = onboard_args("azure-api", subscription, running)
+    job_id = _kill(running, tmp_path, args, first, secret, store_url)
     for point in rest:
         assert len(azure_accounts(running, subscription)) <= 1
-        job_id = _kill(running, tmp_path, ["resume", job_id], point, secret)
-    _finish(running, tmp_path, job_id, subscription, secret)
+        job_id = _kill(running, tmp_path, ["resume", job_id], point, secret, store_url)
+    _finish(running, tmp_path, job_id, subscription, secret, store_url)
     apps = [
         a
         for a in identity_state(running.emulator).applications.values()
@@ -73,7 +85,7 @@ def test_azure_api_job_killed_at_every_point_in_turn(
     ]
     assert len(apps) == 1, "a resumed job must reuse its app registration, not create another"
     record_figures(
-        "crash_resume_azure_api",
+        _suite("crash_resume_azure_api", store_url),
         {
             "kill_points": len(AZURE_API_POINTS),
             "kills": len(AZURE_API_POINTS),
@@ -87,16 +99,20 @@ def test_azure_api_job_killed_at_every_point_in_turn(
 
 @pytest.mark.slow
 def test_killed_after_the_add_call_then_at_each_resume(
-    crash_emulator: RunningEmulator, tmp_path: Path, record_figures: Callable[[str, dict[str, Any]], None]
+    crash_emulator: RunningEmulator,
+    tmp_path: Path,
+    store_url: str,
+    record_figures: Callable[[str, dict[str, Any]], None],
 ) -> None:
     running = crash_emulator
     subscription = guid()
-    job_id = _kill(
-        running, tmp_path, onboard_args("existing", subscription, running), "add_account:posted", SP_SECRET
-    )
+    args = onboard_args("existing", subscription, running)
+    job_id = _kill(running, tmp_path, args, "add_account:posted", SP_SECRET, store_url)
     for _ in range(REPEATS - 1):
         # A resumed add step reconciles instead of posting again, so it is killed as it starts.
-        job_id = _kill(running, tmp_path, ["resume", job_id], "add_account:start", SP_SECRET)
+        job_id = _kill(running, tmp_path, ["resume", job_id], "add_account:start", SP_SECRET, store_url)
         assert len(azure_accounts(running, subscription)) == 1
-    _finish(running, tmp_path, job_id, subscription, SP_SECRET)
-    record_figures("crash_resume_repeated", {"kills": REPEATS, "resumes": REPEATS, "accounts": 1})
+    _finish(running, tmp_path, job_id, subscription, SP_SECRET, store_url)
+    record_figures(
+        _suite("crash_resume_repeated", store_url), {"kills": REPEATS, "resumes": REPEATS, "accounts": 1}
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench.model import BenchResult, RunResult, WorkloadResult
 from bench.regression import compare, evaluate, key_figures, updated_baselines
 
@@ -56,3 +58,52 @@ def test_evaluate_uses_the_baseline_of_the_same_mode() -> None:
 def test_updated_baselines_replace_only_this_mode() -> None:
     out = updated_baselines(_result("full", sweep=1.03456, session=None), {"quick": {"sweep": 2.0}})
     assert out == {"quick": {"sweep": 2.0}, "full": {"sweep": 1.0346}}
+
+
+def test_updated_baselines_only_touch_the_named_workloads() -> None:
+    baselines = {"quick": {"sweep": 1.1, "onboarding": 3.98}, "full": {"sweep": 1.0}}
+    out = updated_baselines(
+        _result("quick", sweep=1.5, cortex_onboarding=1.31), baselines, ["cortex_onboarding"]
+    )
+    assert out == {
+        "quick": {"sweep": 1.1, "onboarding": 3.98, "cortex_onboarding": 1.31},
+        "full": {"sweep": 1.0},
+    }
+
+
+def test_a_workloads_run_updates_only_its_baseline_not_the_merged_older_figures(tmp_path: Path) -> None:
+    """`--workloads cortex_onboarding --update-baseline` after an older quick run of every workload: the
+    results file keeps the older figures (merged in), the baseline changes only for what ran."""
+    import json
+
+    from bench.__main__ import _merge, _new_baselines
+
+    previous = tmp_path / "quick.json.tmp"
+    previous.write_text(json.dumps(_result("quick", sweep=1.9, onboarding=4.5).to_json()))
+    result = _result("quick", cortex_onboarding=1.31)
+    _merge(previous, result)
+    assert key_figures(result) == {"sweep": 1.9, "onboarding": 4.5, "cortex_onboarding": 1.31}
+    baselines = {"quick": {"sweep": 1.1, "onboarding": 3.98}}
+    out = _new_baselines(result, baselines, ["cortex_onboarding"])
+    assert out == {"quick": {"sweep": 1.1, "onboarding": 3.98, "cortex_onboarding": 1.31}}
+
+
+def test_the_cortex_bulk_splits_its_429s_into_injected_and_rate_limited() -> None:
+    """Issue 17's bench question: are the bulk's 429s the emulator's fault mix or our pacing?"""
+    from bench.workloads.cortex_onboarding import throttle_breakdown
+
+    stats = {
+        "throttled": 3,
+        "faults": {"429": 2, "503": 4},
+        "requests": {
+            "POST <unmatched>": {"429": 2, "200": 1},
+            "POST /public_api/v1/cloud_onboarding/get_instances": {"429": 1, "200": 40},
+            "POST /_azure/login/{tenant}/oauth2/v2.0/token": {"200": 2},
+        },
+    }
+    assert throttle_breakdown(stats) == {
+        "r429_injected": 2,
+        "r429_rate_limited": 1,
+        "r429_routes": {"POST <unmatched>": 2, "POST /public_api/v1/cloud_onboarding/get_instances": 1},
+        "azure_sign_ins": 2,
+    }

@@ -5,6 +5,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from cortexkit.onboarding.store import (
     JobStore,
     LeaseLostError,
 )
+from tests.trials import trial_counts
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 SECRET = "very-secret-client-value-123"
@@ -239,13 +241,17 @@ def test_a_stale_runners_writes_are_refused(store: JobStore) -> None:
     assert store.renew(fresh).expires_at >= fresh.expires_at
 
 
-def test_of_two_runners_released_together_exactly_one_claims(store_url: str, tmp_path: Path) -> None:
-    """The claim race of issue 13 (read-then-update let both win on PostgreSQL), 300 trials per database:
-    two stores (two connection pools, as two processes have) released by a barrier on one stale job."""
+@trial_counts(quick=30, full=300)
+def test_of_two_runners_released_together_exactly_one_claims(
+    store_url: str, tmp_path: Path, trials: int
+) -> None:
+    """The claim race of issue 13 (read-then-update let both win on PostgreSQL), 300 trials per database
+    under `make soak`: two stores (two connection pools, as two processes have) released by a barrier on
+    one stale job."""
     import threading
 
     stores = [JobStore(store_url, data_dir=tmp_path) for _ in range(2)]
-    job_ids = [stores[0].create_job(spec(f"race-{i}")) for i in range(300)]
+    job_ids = [stores[0].create_job(spec(f"race-{i}")) for i in range(trials)]
     for job_id in job_ids:  # every job left `running` by a runner whose lease has expired
         stores[0].claim(job_id, "gone-host:1#dead", lease_seconds=-1)
     doubles = []
@@ -287,3 +293,33 @@ def test_a_waiting_job_its_runner_still_holds_is_paused_not_at_rest(store: JobSt
     job = store.require_job(job_id)
     assert not job.paused and job.at_rest and job.can_resume
     store.claim(job_id, "another-host:12#resumer")
+
+
+def test_keys_are_required_only_for_jobs_that_will_touch_a_secret(tmp_path: Path) -> None:
+    """`require_keys` resolves the keys (here: a source that has none) only when a job to run reads or
+    writes a secret: one with a stored secret, or a Prisma job before its add step."""
+    from cortexkit.onboarding.store_keys import StoreKeyError
+
+    asked: list[int] = []
+
+    def no_key() -> Any:
+        asked.append(1)
+        raise StoreKeyError("no key here")
+
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}", secret_box=SecretBox(keys=no_key))
+    fresh = store.require_job(store.create_job(spec("fresh")))
+    added = store.create_job(spec("added"))
+    for name in ("validate", "features", "identity", "preflight", "add_account"):
+        store.start_step(added, name)
+        store.finish_step(added, name, "done", {})
+    done = store.create_job(spec("done"))
+    store.set_state(done, "done")
+
+    store.require_keys([store.require_job(added), store.require_job(done)])
+    assert asked == []  # past the add step with no stored secret, or finished: no key needed
+    with pytest.raises(StoreKeyError):
+        store.require_keys([fresh])  # its identity and add steps will read the client secret
+    with pytest.raises(StoreKeyError):
+        store.require_keys()  # a command about to store a new secret
+    assert len(asked) == 2
+    store.close()

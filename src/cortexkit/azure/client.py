@@ -2,7 +2,8 @@
 connection, `verify` as a CA-bundle SSL context) and the shared `retry.RetryPolicy`: full jitter,
 Retry-After honoured, a deadline per call, and a creating POST never resent after an ambiguous failure
 (the caller looks the object up instead). Bearer tokens are cached per audience until a minute before
-they expire.
+they expire, in an `AzureSession` that several clients of one operator identity may share (a bulk's jobs
+sign in once, not once per step; see `azure/sessions.py`).
 
 The token grant is one form POST rather than azure-identity's `ClientSecretCredential`, which insists on
 an https authority: the engine runs end to end against the plain-http emulator as well as Azure.
@@ -10,6 +11,7 @@ an https authority: the engine runs end to end against the plain-http emulator a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,6 +97,62 @@ class AzureResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class TokenCache:
+    """Bearer tokens per audience, each kept until `TOKEN_MARGIN` before it expires. Thread-safe and
+    single-flight: when a token is missing or near its end, one caller fetches it while the others of
+    that audience wait for its answer instead of each signing in."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.monotonic = monotonic
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._guard = threading.Lock()
+        self._fetching: dict[str, threading.Lock] = {}
+
+    def get(self, audience: str, fetch: Callable[[], tuple[str, float]]) -> str:
+        """The audience's token; `fetch()` -> (token, lifetime in s) runs only when none is still good."""
+        cached = self._tokens.get(audience)
+        if cached and cached[1] > self.monotonic():
+            return cached[0]
+        with self._guard:
+            flight = self._fetching.setdefault(audience, threading.Lock())
+        with flight:
+            cached = self._tokens.get(audience)  # another caller may have fetched it meanwhile
+            if cached and cached[1] > self.monotonic():
+                return cached[0]
+            value, lifetime = fetch()
+            self._tokens[audience] = (value, self.monotonic() + lifetime - TOKEN_MARGIN)
+            return value
+
+    def forget(self, audience: str, value: str) -> None:
+        """Drop `value` (Azure refused it: revoked, or the clocks disagree); a newer token stays."""
+        with self._guard:
+            if self._tokens.get(audience, ("", 0.0))[0] == value:
+                del self._tokens[audience]
+
+
+class AzureSession:
+    """What the clients of one operator identity can share: one connection pool and one token cache.
+
+    A client made without a session owns a private one and closes it; a shared session (see
+    `azure/sessions.py`) outlives the clients that borrow it.
+    """
+
+    def __init__(
+        self,
+        endpoints: AzureEndpoints,
+        *,
+        timeout: float = 30.0,
+        transport: _http.SyncTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        settings = _http.HttpSettings(base_url="", verify=endpoints.verify, timeout=timeout)
+        self.http = _http.build_sync(settings, transport)
+        self.tokens = TokenCache(monotonic)
+
+    def close(self) -> None:
+        self.http.close()
+
+
 class AzureClient:
     """One operator identity (tenant, client id, secret) talking to one Azure cloud."""
 
@@ -110,6 +168,7 @@ class AzureClient:
         monotonic: Callable[[], float] = time.monotonic,
         timeout: float = 30.0,
         transport: _http.SyncTransport | None = None,
+        session: AzureSession | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.tenant_id = tenant_id
@@ -118,15 +177,18 @@ class AzureClient:
         self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(retry or DEFAULT_RETRY)
         self.sleep = sleep
         self.monotonic = monotonic
-        settings = _http.HttpSettings(base_url="", verify=endpoints.verify, timeout=timeout)
-        self._http = _http.build_sync(settings, transport)
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._owns_session = session is None
+        self._session = session or AzureSession(
+            endpoints, timeout=timeout, transport=transport, monotonic=monotonic
+        )
+        self._http = self._session.http
 
     def __repr__(self) -> str:
         return f"AzureClient(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_session:
+            self._session.close()
 
     def __enter__(self) -> Self:
         return self
@@ -139,9 +201,9 @@ class AzureClient:
     def token(self, audience: str) -> str:
         """A bearer token for a service (its base URL is its audience), from the cache when still good."""
         audience = audience.rstrip("/")
-        cached = self._tokens.get(audience)
-        if cached and cached[1] > self.monotonic():
-            return cached[0]
+        return self._session.tokens.get(audience, lambda: self._sign_in(audience))
+
+    def _sign_in(self, audience: str) -> tuple[str, float]:
         grant = token_requests.client_credentials(
             self.tenant_id, self.client_id, self._secret.reveal(), audience
         )
@@ -151,9 +213,7 @@ class AzureClient:
             raise AzureCallError(
                 200, "no_token", "the token answer carried no access_token", method="POST", path=grant.path
             )
-        lifetime = float(body.get("expires_in") or 0)
-        self._tokens[audience] = (value, self.monotonic() + lifetime - TOKEN_MARGIN)
-        return value
+        return value, float(body.get("expires_in") or 0)
 
     def send(self, request: AzureRequest) -> dict[str, Any]:
         """Send one request (with a bearer token for its service) and return its JSON object body."""
@@ -161,8 +221,19 @@ class AzureClient:
 
     def send_response(self, request: AzureRequest) -> AzureResponse:
         """As `send`, keeping the status and headers (a 202's `Location` is the operation to poll)."""
-        bearer = None if request.api == "login" else self.token(self.endpoints.base(request.api))
-        return self._respond(request, bearer)
+        if request.api == "login":
+            return self._respond(request, None)
+        audience = self.endpoints.base(request.api).rstrip("/")
+        bearer = self.token(audience)
+        try:
+            return self._respond(request, bearer)
+        except AzureCallError as exc:
+            if exc.status != 401:
+                raise
+        # A cached token Azure no longer takes (revoked, or its clock ran ahead of ours): a 401 means
+        # nothing was done, so one fresh sign-in and one resend are safe even for a creating call.
+        self._session.tokens.forget(audience, bearer)
+        return self._respond(request, self.token(audience))
 
     def wait_operation(
         self, first: AzureResponse, *, timeout: float = 300.0, interval: float = 2.0

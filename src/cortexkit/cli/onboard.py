@@ -445,8 +445,10 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
         needs_secret = onboard_cortex.needs_secret(specs)
     else:
         needs_secret = any(s.provisioner in ("existing", "azure-api") for s in specs)
-    secret = _read_secret(secret_stdin) if needs_secret else None
     store = _store(data_dir, store_url)
+    if needs_secret:
+        store.require_keys()  # a store that cannot keep the secret says so before asking for it
+    secret = _read_secret(secret_stdin) if needs_secret else None
     clients = _Clients(cli, cortex=cortex_flow)
     runner = _runner(clients, store, verify_timeout, poll_interval, terraform, outage_budget=budget)
     from cortexkit.onboarding.bulk import new_batch_id, run_all
@@ -582,6 +584,7 @@ def resume_job(  # noqa: PLR0917
         output.message(
             f"job {job.id[:8]} is {job.state}; --force: running its remaining steps ({', '.join(todo)})"
         )
+    store.require_keys([job])  # exit 2 with the key sources before the job is claimed or changed
     if terraform_outputs is not None:
         from cortexkit.onboarding.context import StepFailedError
         from cortexkit.onboarding.provisioners.terraform import outputs_from_file
@@ -640,6 +643,7 @@ def _resume_many(
         if batch is not None:
             _finish(cli, jobs)
         return
+    store.require_keys(todo)  # before any job is claimed
     output.message(f"resuming {len(todo)} job(s)")
     kinds = {j.spec.cortex is not None for j in todo}
     clients = _Clients(cli, cortex=kinds.pop() if len(kinds) == 1 else None)

@@ -98,16 +98,18 @@ class OutageGuard:
         self.breaker.failure(cause)
         return self.hold().paused
 
-    def gave_up(self, exc: BaseException) -> bool:
-        """A step gave up on `exc`: True when it was an outage, now over (run the step again)."""
+    def gave_up(self, exc: BaseException, on_pause: Callable[[], None] | None = None) -> bool:
+        """A step gave up on `exc`: True when it was an outage, now over (run the step again). `on_pause`
+        runs once if the job pauses for it (not when the probe shows the API answers: then the step's
+        failure is its own, recorded once by the runner)."""
         cause = outage_cause(exc)
         if cause is None:
             return False
         self.breaker.failure(cause, confirm=True)
-        return self.hold().outage
+        return self.hold(on_pause).outage
 
-    def hold(self) -> Held:
-        """Return when the breaker lets the job go; pause it (`waiting`) meanwhile."""
+    def hold(self, on_pause: Callable[[], None] | None = None) -> Held:
+        """Return when the breaker lets the job go; pause it (`waiting`) meanwhile, `on_pause` first."""
         started = self.monotonic()
         paused = False
         outage = False
@@ -124,6 +126,8 @@ class OutageGuard:
                 raise OutageBudgetError(self.breaker.give_up_reason())
             if not paused and self.breaker.is_open:
                 paused = True
+                if on_pause is not None:
+                    on_pause()
                 self.store.set_state(
                     self.job_id, JobState.WAITING, self.breaker.reason(), lease=self.heartbeat.check()
                 )

@@ -281,10 +281,14 @@ class Runner:
             except Exception as exc:
                 if outage_cause(exc) is None:
                     raise
-                self._finish(
-                    heartbeat.check(), ctx.step, StepState.PENDING, ctx.partial, f"stopped: {_describe(exc)}"
-                )
-                if not guard.gave_up(exc):
+                stopped = f"stopped: {_describe(exc)}"
+
+                def paused(stopped: str = stopped) -> None:
+                    # Only a real pause shows the step pending: when the probe gets through, the step's
+                    # failure is recorded once, by `_run_steps` (it was written twice before).
+                    self._finish(heartbeat.check(), ctx.step, StepState.PENDING, ctx.partial, stopped)
+
+                if not guard.gave_up(exc, on_pause=paused):
                     raise
                 ctx.log(f"the API was down ({_describe(exc)}); running the step again now that it answers")
                 continue

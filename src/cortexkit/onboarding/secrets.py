@@ -59,6 +59,10 @@ class SecretBox:
                 self._fernet = MultiFernet([Fernet(k) for k in self._keys.keys])
             return self._fernet
 
+    def load(self) -> None:
+        """Resolve the keys now (`StoreKeyError` when no source has one), before work that will need them."""
+        self._load()
+
     @property
     def source(self) -> str:
         """Where the keys came from (never the keys): for messages and `rekey`'s summary."""

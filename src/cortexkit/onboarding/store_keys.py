@@ -121,15 +121,12 @@ def read_key_file(path: Path, source: str) -> tuple[bytes, ...]:
 
 
 def _default_keyring() -> Any:
-    from cortexkit.credentials import keyring_usable
+    """The usable OS keyring or None, through the probe the token cache shares: where there is none, the
+    answer is remembered for a day instead of costing every command ~0.15 CPU-s (`keyring_probe`)."""
+    from cortexkit.governor import cache_dir
+    from cortexkit.keyring_probe import MARKER_NAME, usable_keyring
 
-    try:
-        import keyring
-
-        backend = keyring.get_keyring()
-    except Exception:  # no keyring, or a broken configuration: "no keyring", not a crash
-        return None
-    return backend if keyring_usable(backend) else None
+    return usable_keyring(cache_dir() / MARKER_NAME)
 
 
 def _from_keyring(url: str, backend: Any) -> StoreKeys | None:
@@ -157,11 +154,20 @@ def local_key_file(path: Path) -> StoreKeys:
     return StoreKeys((key,), str(path))
 
 
-def missing_key_message(url: str) -> str:
+def missing_key_message(url: str, *, keyring_found: bool = True) -> str:
+    """One sentence: the sources looked at (none had a key) and how to set one. `keyring_found`: whether
+    a usable OS keyring was there (it had no entry) or not at all."""
+    user = keyring_user(url)
+    ring = (
+        f"the OS keyring has no entry ({KEYRING_SERVICE}, '{user}')"
+        if keyring_found
+        else "no usable OS keyring was found"
+    )
     return (
-        "a PostgreSQL job store needs a key every host shares: set CORTEXKIT_STORE_KEY to a Fernet key, "
-        "or CORTEXKIT_STORE_KEY_FILE to a 0600 file holding one, or store one in the OS keyring with "
-        f"`keyring set {KEYRING_SERVICE} '{keyring_user(url)}'`; {GENERATE_HINT}"
+        f"no key for the PostgreSQL job store, which needs one every host shares: {STORE_KEY_ENV} and "
+        f"{STORE_KEY_FILE_ENV} are unset and {ring}; set {STORE_KEY_ENV} to a Fernet key, or "
+        f"{STORE_KEY_FILE_ENV} to a 0600 file holding one, or store one in the OS keyring with "
+        f"`keyring set {KEYRING_SERVICE} '{user}'`; {GENERATE_HINT}"
     )
 
 
@@ -194,7 +200,7 @@ def resolve_store_keys(
     if found is not None:
         return found
     if key_file is None:
-        raise StoreKeyError(missing_key_message(url))
+        raise StoreKeyError(missing_key_message(url, keyring_found=backend is not None))
     return local_key_file(key_file)
 
 

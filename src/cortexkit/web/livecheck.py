@@ -105,7 +105,7 @@ def not_checked(exc: CortexkitError, secret: str | None) -> LiveCheck:
     since it says nothing about the checks themselves."""
     if isinstance(exc, AzureError):
         return LiveCheck(False, message=_masked(f"Could not check: Azure: {exc}.", secret))
-    info = explain(exc)
+    info = explain(exc, cortex=True)
     return LiveCheck(False, message=_masked(f"Could not check: {info.message} {info.action}", secret))
 
 
@@ -129,9 +129,10 @@ def run_preflight(
         message = ""
     except StepFailedError as exc:
         output = exc.output
-        message = "" if output.get("checks") and "preflight failed" in str(exc) else str(exc)
-        if not output.get("checks"):
+        if not output.get("checks"):  # stopped before any check (the scope's subscriptions unreadable)
             return LiveCheck(False, message=_masked(f"Could not check: {exc}", secret))
+        failed = any(isinstance(c, Mapping) and c.get("ok") is False for c in output["checks"])
+        message = "" if failed else f"{str(exc)[:1].upper()}{str(exc)[1:]}."  # the failed rows say why
     except CortexkitError as exc:
         return not_checked(exc, secret)
     return LiveCheck(True, _masked(_rows(output, spec, has_azure), secret), _masked(message, secret))

@@ -119,48 +119,49 @@ def _existing(request: Request, emu: Emulator, scope: str) -> tuple[Deployment, 
     return deployment, cloud, now
 
 
-def get_deployment(scope_of: Callable[[Request], str]) -> Callable[[Request, Emulator], Awaitable[Response]]:
-    async def handler(request: Request, emu: Emu) -> Response:
-        found = _existing(request, emu, scope_of(request))
-        if isinstance(found, Response):
-            return found
-        deployment, cloud, now = found
-        with cloud.lock:
-            return JSONResponse(cloud.arm.view(deployment, now))
-
-    return handler
+ScopeOf = Callable[[Request], str]
+Handler = Callable[[Request, Emulator], Awaitable[Response]]
+DeploymentRead = Callable[[Request, Deployment, AzureCloud, float], Response]
 
 
-def get_status(scope_of: Callable[[Request], str]) -> Callable[[Request, Emulator], Awaitable[Response]]:
+def _reading_deployment(read: DeploymentRead) -> Callable[[ScopeOf], Handler]:
+    """A handler factory for the reads of one existing deployment (404 `DeploymentNotFound` otherwise)."""
+
+    def for_scope(scope_of: ScopeOf) -> Handler:
+        async def handler(request: Request, emu: Emu) -> Response:
+            found = _existing(request, emu, scope_of(request))
+            if isinstance(found, Response):
+                return found
+            return read(request, *found)
+
+        return handler
+
+    return for_scope
+
+
+@_reading_deployment
+def get_deployment(request: Request, deployment: Deployment, cloud: AzureCloud, now: float) -> Response:
+    with cloud.lock:
+        return JSONResponse(cloud.arm.view(deployment, now))
+
+
+@_reading_deployment
+def get_status(request: Request, deployment: Deployment, cloud: AzureCloud, now: float) -> Response:
     """The `Azure-AsyncOperation` URL: `{"status"}` (plus `error` when Failed) of the latest run."""
-
-    async def handler(request: Request, emu: Emu) -> Response:
-        found = _existing(request, emu, scope_of(request))
-        if isinstance(found, Response):
-            return found
-        deployment, cloud, now = found
-        if deployment.correlation_id != request.path_params["operation_id"]:
-            return arm_error(404, "OperationNotFound", "The operation was superseded by a later deployment.")
-        with cloud.lock:
-            view = cloud.arm.view(deployment, now)["properties"]
-        body: dict[str, Any] = {"status": view["provisioningState"]}
-        if "error" in view:
-            body["error"] = view["error"]
-        return JSONResponse(body)
-
-    return handler
+    if deployment.correlation_id != request.path_params["operation_id"]:
+        return arm_error(404, "OperationNotFound", "The operation was superseded by a later deployment.")
+    with cloud.lock:
+        view = cloud.arm.view(deployment, now)["properties"]
+    body: dict[str, Any] = {"status": view["provisioningState"]}
+    if "error" in view:
+        body["error"] = view["error"]
+    return JSONResponse(body)
 
 
-def list_operations(scope_of: Callable[[Request], str]) -> Callable[[Request, Emulator], Awaitable[Response]]:
-    async def handler(request: Request, emu: Emu) -> Response:
-        found = _existing(request, emu, scope_of(request))
-        if isinstance(found, Response):
-            return found
-        deployment, cloud, now = found
-        with cloud.lock:
-            return JSONResponse({"value": cloud.arm.operations(deployment, now)})
-
-    return handler
+@_reading_deployment
+def list_operations(request: Request, deployment: Deployment, cloud: AzureCloud, now: float) -> Response:
+    with cloud.lock:
+        return JSONResponse({"value": cloud.arm.operations(deployment, now)})
 
 
 def post_what_if(scope_of: Callable[[Request], str]) -> Callable[[Request, Emulator], Awaitable[Response]]:

@@ -10,6 +10,7 @@ sees (see `emulator/azuredirectory.py`); the answers are settable through `/_emu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -164,24 +165,28 @@ def _deny_assignments(request: Request, emu: Emulator, scope: str) -> JSONRespon
     return JSONResponse({"value": out})
 
 
-@router.get(f"/_azure/arm/{AUTHZ}/permissions")
-def tenant_permissions(request: Request, emu: Emu) -> JSONResponse:
-    return _permissions(request, emu, "")
+ScopedRead = Callable[[Request, Emulator, str], JSONResponse]
 
 
-@router.get(f"/_azure/arm/{{scope:path}}/{AUTHZ}/permissions")
-def scope_permissions(scope: str, request: Request, emu: Emu) -> JSONResponse:
-    return _permissions(request, emu, _scope(scope))
+def _at_every_scope(tail: str, read: ScopedRead) -> None:
+    """Register one read at tenant scope (`/_azure/arm/<tail>`) and below any scope
+    (`/_azure/arm/{scope:path}/<tail>`): a path parameter cannot be empty, so the tenant has its own route."""
+
+    def at_tenant(request: Request, emu: Emu) -> JSONResponse:
+        return read(request, emu, "")
+
+    def at_scope(scope: str, request: Request, emu: Emu) -> JSONResponse:
+        return read(request, emu, _scope(scope))
+
+    what = tail.rsplit("/", 1)[-1]
+    router.add_api_route(f"/_azure/arm/{tail}", at_tenant, methods=["GET"], name=f"tenant_{what}")
+    router.add_api_route(
+        f"/_azure/arm/{{scope:path}}/{tail}", at_scope, methods=["GET"], name=f"scope_{what}"
+    )
 
 
-@router.get(f"/_azure/arm/{AUTHZ}/denyAssignments")
-def tenant_deny_assignments(request: Request, emu: Emu) -> JSONResponse:
-    return _deny_assignments(request, emu, "")
-
-
-@router.get(f"/_azure/arm/{{scope:path}}/{AUTHZ}/denyAssignments")
-def scope_deny_assignments(scope: str, request: Request, emu: Emu) -> JSONResponse:
-    return _deny_assignments(request, emu, _scope(scope))
+_at_every_scope(f"{AUTHZ}/permissions", _permissions)
+_at_every_scope(f"{AUTHZ}/denyAssignments", _deny_assignments)
 
 
 @router.get("/_azure/graph/v1.0/identity/conditionalAccess/policies")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cortexkit import errors as api_errors
+from cortexkit.azure import sessions
 from cortexkit.azure.client import AzureClient
 from cortexkit.azure.endpoints import AzureEndpoints
 from cortexkit.cortex import template
@@ -33,7 +34,10 @@ def has_azure(ctx: StepContext) -> bool:
 
 
 def azure_client(ctx: StepContext) -> AzureClient:
-    """The Azure operator client of the job (its app id from the spec, its secret from the store)."""
+    """The Azure operator client of the job (its app id from the spec, its secret from the store).
+
+    It borrows the process's session of that identity: every step and every job of a bulk with the same
+    tenant and app share one token (one sign-in), and leaving the `with` does not close it."""
     secret = ctx.io.get_secret(ctx.job_id, "client_secret")
     if not ctx.spec.client_id or secret is None:
         raise StepFailedError(
@@ -41,8 +45,17 @@ def azure_client(ctx: StepContext) -> AzureClient:
             "(or use --deploy manual)"
         )
     endpoints = ctx.settings.azure_endpoints or AzureEndpoints.for_environment(ctx.spec.environment)
+    session = sessions.shared_session(
+        endpoints, ctx.spec.tenant_id, ctx.spec.client_id, secret, monotonic=ctx.monotonic
+    )
     return AzureClient(
-        endpoints, ctx.spec.tenant_id, ctx.spec.client_id, secret, sleep=ctx.sleep, monotonic=ctx.monotonic
+        endpoints,
+        ctx.spec.tenant_id,
+        ctx.spec.client_id,
+        secret,
+        sleep=ctx.sleep,
+        monotonic=ctx.monotonic,
+        session=session,
     )
 
 

@@ -13,10 +13,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cortexkit.cortex.client import LinkRefusedError
-from cortexkit.cortex.resources.cloud_onboarding import edit_changes
 from cortexkit.onboarding.context import StepContext, StepFailedError
 from cortexkit.onboarding.cortexflow import access
-from cortexkit.onboarding.cortexflow.template_step import links_of
+from cortexkit.onboarding.cortexflow.template_step import edit_again, links_of
 
 PACKAGES = {"ARM": ("arm.zip", "arm"), "TF": ("terraform.tar.gz", "terraform")}
 """Link kind -> (file name, folder it is unpacked into)."""
@@ -70,9 +69,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def _fresh_links(ctx: StepContext) -> dict[str, str]:
     instance = access.instance_id(ctx)
-    answer = access.cortex(ctx).cloud_onboarding.edit_instance(
-        instance, edit_changes(access.template_request(ctx))
-    )
+    answer = edit_again(ctx, instance, access.template_request(ctx))
     links = links_of(answer)
     ctx.checkpoint(links=links)
     ctx.log("a template link had expired: fresh links from edit_instance", instance_id=instance)

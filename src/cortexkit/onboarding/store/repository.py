@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -542,6 +542,24 @@ class JobStore:
             self._put_secret(conn, job_id, name, secret)
             self._emit(conn, job_id, "secret", {"name": name, "stored": "encrypted"})
 
+    def require_keys(self, jobs: Iterable[JobRecord] | None = None) -> None:
+        """Resolve the store's keys now when a secret will be read or written: for `jobs`, when one of
+        them has a stored secret or is a Prisma job before its add step (every identity provisioner reads
+        or writes one there); with None, unconditionally (a command about to store a new secret).
+
+        `StoreKeyError` (a PostgreSQL store with no key source, a malformed key) then stops a command
+        before it claims or changes anything, instead of failing the job half-way through a step.
+        """
+        if jobs is not None:
+            todo = [j for j in jobs if not j.ok]
+            if not todo:
+                return
+            with self._read() as conn:
+                stored = set(conn.execute(select(job_secrets.c.job_id).distinct()).scalars())
+            if not any(_will_touch_secrets(j, j.id in stored) for j in todo):
+                return
+        self.secrets.load()
+
     def get_secret(self, job_id: str, name: str) -> Secret | None:
         with self._read() as conn:
             blob = conn.execute(
@@ -597,6 +615,13 @@ class JobStore:
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
+
+
+def _will_touch_secrets(job: JobRecord, has_stored: bool) -> bool:
+    """Whether running this job's remaining steps reads or writes a secret (see `require_keys`)."""
+    if has_stored:
+        return True
+    return job.spec.cortex is None and job.step("add_account").state is not StepState.DONE
 
 
 def _held_by_live_runner(row: RowMapping, now: float) -> bool:

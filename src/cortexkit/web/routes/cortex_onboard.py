@@ -13,13 +13,14 @@ import re
 from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from cortexkit.cortex.template import CAPABILITY_DEFAULTS
 from cortexkit.errors import CortexkitError
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
+from cortexkit.web.jobview import failure_cause
 from cortexkit.web.livecheck import not_checked, run_preflight
 
 router = APIRouter()
@@ -92,8 +93,36 @@ def _page(request: Request, data: dict[str, Any], errors: dict[str, str], status
     )
 
 
+FORM_FIELDS = frozenset(
+    {"scope", "tenant_id", "subscription_id", "management_group_id", "include", "exclude", "name"}
+    | {"location", "capabilities", "deploy", "client_id", SECRET_FIELD}
+)
+
+
+def _from_job(request: Request, job_id: str) -> Response:
+    """The form filled from a stopped Cortex job ("Edit and start again"), its failure marked at the field
+    it names (else at the name); the secret is never filled in."""
+    job = settings_of(request).backend.store.get_job(job_id)
+    if job is None or job.spec.cortex is None:
+        raise FriendlyError(
+            404,
+            "No such Cortex job",
+            f"There is no Cortex onboarding job with id {job_id}.",
+            "See the Jobs page.",
+        )
+    errors: dict[str, str] = {}
+    cause = failure_cause(job)
+    if cause is not None and cause.field in FORM_FIELDS:
+        errors[str(cause.field)] = f"Change this: {cause.text}" if cause.field != SECRET_FIELD else cause.fix
+    elif cause is not None:
+        errors["name"] = f"This job stopped: {cause.text}"
+    return _page(request, job.spec.model_dump(mode="json", exclude_none=True), errors)
+
+
 @router.get("/onboard/cortex")
-def cortex_wizard(request: Request) -> Response:
+def cortex_wizard(request: Request, from_job: str = Query("", alias="from")) -> Response:
+    if from_job:
+        return _from_job(request, from_job)
     return _page(request, {"cortex": {"audit_logs": True, "scope": "subscription", "deploy": "arm"}}, {})
 
 

@@ -19,6 +19,7 @@ from cortexkit.onboarding.states import JobState
 from cortexkit.web import sse
 from cortexkit.web.cortexview import cortex_view
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
+from cortexkit.web.errors import explain
 from cortexkit.web.joblog import log_text
 from cortexkit.web.jobview import JobView, job_view
 from cortexkit.web.views import end_text, event_json
@@ -193,9 +194,32 @@ async def job_events(
 @router.post("/jobs/{job_id}/cancel", dependencies=[Depends(require_csrf)])
 async def cancel(request: Request, job_id: str) -> Response:
     settings = settings_of(request)
-    _load(request, job_id)
-    await anyio.to_thread.run_sync(settings.backend.store.request_cancel, job_id)
+    job = _load(request, job_id)
+    if job.cancel_cleans_up:  # a failed / needs-attention Cortex job: its cleanup runs now
+        await anyio.to_thread.run_sync(_cancel_settled, request, job)
+    else:
+        await anyio.to_thread.run_sync(settings.backend.store.request_cancel, job_id)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+def _cancel_settled(request: Request, job: JobRecord) -> None:
+    """Cancel a Cortex job that already ended: `cleanup.cancel_settled` deletes the PENDING instance it
+    made and ends it `cancelled` (what it did is the job's error text, shown on its page). A refused
+    deletion is an outcome, not an error; a job another runner or user moved meanwhile is refused."""
+    from cortexkit.onboarding.cortexflow.cleanup import cancel_settled
+    from cortexkit.onboarding.store import JobBusyError, JobStateChangedError
+
+    settings = settings_of(request)
+    try:
+        with settings.backend.client_factory(job.spec.profile or settings.default_profile) as client:
+            cancel_settled(settings.backend.store, job.id, client)
+    except (JobBusyError, JobStateChangedError) as exc:
+        raise FriendlyError(
+            409, "Not cancelled", f"{exc}.", "Reload the page to see the job as it is now."
+        ) from None
+    except api_errors.CortexkitError as exc:  # no usable Cortex credentials for the cleanup
+        info = explain(exc, cortex=True)
+        raise FriendlyError(info.status, "Not cancelled", info.message, info.action) from None
 
 
 @router.post("/jobs/{job_id}/resume", dependencies=[Depends(require_csrf)])
@@ -210,7 +234,13 @@ async def resume(request: Request, job_id: str) -> Response:
             "gone, resume.",
             "",
         )
-    await anyio.to_thread.run_sync(settings.backend.start_job, job_id)
+
+    def check_keys_then_start() -> None:
+        # A store with no usable key says so (the StoreKeyError page) before the job is claimed.
+        settings.backend.store.require_keys([job])
+        settings.backend.start_job(job_id)
+
+    await anyio.to_thread.run_sync(check_keys_then_start)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 

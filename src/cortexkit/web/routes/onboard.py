@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
@@ -165,12 +166,19 @@ def wizard(
     failure needs changed marked: "Edit and start again"."""
     if settings_of(request).cortex and not from_job:
         return RedirectResponse("/onboard/cortex", status_code=303)
+    if from_job and _is_cortex_job(request, from_job):  # its form is the Cortex one
+        return RedirectResponse(f"/onboard/cortex?from={quote(from_job)}", status_code=303)
     if from_job:
         data, errors = _from_job(request, from_job)
         return _wizard(request, data, errors, source_job=from_job)
     return _wizard(
         request, {"account_type": account_type, "environment": "azure", "provisioner": "existing"}, {}
     )
+
+
+def _is_cortex_job(request: Request, job_id: str) -> bool:
+    job = settings_of(request).backend.store.get_job(job_id)
+    return job is not None and job.spec.cortex is not None
 
 
 def _from_job(request: Request, job_id: str) -> tuple[dict[str, Any], dict[str, str]]:

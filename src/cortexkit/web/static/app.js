@@ -311,6 +311,8 @@
     var resume = $("#resume-form");
     resume.hidden = !job.can_resume || resume.getAttribute("data-helps") === "false";
     $("#cancel-form").hidden = !job.can_cancel;
+    // A failed Cortex job's cancel deletes the PENDING instance it made (the engine says when).
+    $("#cancel-button").textContent = job.cancel_cleans_up ? "Cancel and clean up" : "Cancel";
     tickTimers();
   }
 

@@ -1,0 +1,34 @@
+"""The `cortexkit` command as a child process, in an environment that cannot reach the user's setup."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+"""Credentials and settings the developer's shell may hold; a test sets the ones it means."""
+
+
+def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
+    """This environment without PRISMA_*/PC_*/CORTEXKIT_* variables, a private config dir, no colour,
+    plus `extra` (for example an emulator's `client_env()`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
+    env.update({"CORTEXKIT_CONFIG_DIR": str(config_dir), "NO_COLOR": "1"})
+    env.update(extra)
+    return env
+
+
+def run_cli(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m cortexkit.cli.main ARGS` with no terminal on stdin (as under cron or CI)."""
+    return subprocess.run(
+        [sys.executable, "-m", "cortexkit.cli.main", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
