@@ -102,6 +102,21 @@ def condense(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+NOT_NEEDED = frozenset({"401", "429"})
+"""Answers that are not a call the work needed: a 401 is replayed after a refresh, a 429 was not served."""
+
+
+def needed_by_route(stats: dict[str, Any]) -> dict[str, int]:
+    """Answers per route template that the work needed: 2xx, and the 4xx a look-up that finds nothing
+    is (a by-id read's 404 before an add); never a 401 or 429, nor a 5xx or dropped connection (faults)."""
+    out: dict[str, int] = {}
+    for route, statuses in stats.get("requests", {}).items():
+        n = sum(v for s, v in statuses.items() if str(s)[:1] in ("2", "4") and str(s) not in NOT_NEEDED)
+        if n and "/_emulator" not in route:
+            out[route] = n
+    return out
+
+
 def ok_by_route(stats: dict[str, Any]) -> dict[str, int]:
     """2xx answers per route template, for floors computed from the calls a job really needed."""
     out: dict[str, int] = {}

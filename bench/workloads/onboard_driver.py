@@ -50,15 +50,17 @@ def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, An
         runner = Runner(store, shared_client_factory(lambda: client), settings=settings)
 
         def run(job_id: str) -> Any:
-            job = runner.run(job_id)
+            job = runner.run(job_id).brief()  # what the CLI keeps of a finished job
             with lock:
                 finished[0] += 1
                 if finished[0] == 100:
                     rss["rss_mb_at_100_jobs"] = current_rss_mb()
             return job
 
+        load_start = load_average()
         jobs = run_all(job_ids, run, CONCURRENCY)
         rss["rss_mb_at_end"] = current_rss_mb()
+        load_end = load_average()
         stats = client.stats
         breaker = runner.breaker(None)
     done = sum(1 for job in jobs if getattr(job, "ok", False))
@@ -67,12 +69,22 @@ def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, An
         "concurrency": CONCURRENCY,
         "client_retries": getattr(stats, "retries", None),
         "outages": len(breaker.outages),
+        "load_avg_1m_start": load_start,
+        "load_avg_1m_end": load_end,
         **{k: round(v, 1) for k, v in rss.items() if v is not None},
     }
     if errors:
         extra["job_errors"] = "; ".join(errors)[:300]
     store.close()
     return done, len(jobs) - done, extra
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average (the 2 cores are shared: a reason the wall time can miss)."""
+    try:
+        return round(os.getloadavg()[0], 1)
+    except OSError:
+        return None
 
 
 def current_rss_mb() -> float | None:

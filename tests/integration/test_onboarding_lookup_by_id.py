@@ -1,5 +1,6 @@
 """The add step's lookups against the emulator over HTTP: the happy path reads the account by id and
-never lists the tenant (whose size would set its cost); the rare paths (a by-id miss after a 2xx add, an
+never lists the tenant (whose size would set its cost; validate reads group names, not every group with
+its members); the rare paths (a by-id miss after a 2xx add, an
 unknown outcome, a `duplicate_cloud_account` refusal, a resume after a post) fall back to the listing
 with pending accounts, so an account Prisma hides from the by-id read while pending (the emulator's
 `pending_by_id=False`) is still found and adopted, never created twice."""
@@ -46,6 +47,8 @@ def test_a_happy_path_add_reads_by_id_and_sends_no_listing(
     assert job.account_id == spec.prisma_account_id
     assert job.step("add_account").output["how"] == "created"
     assert count(running, LIST_ROUTE) == 0  # the tenant's list is never read on the happy path
+    assert count(running, "GET /cloud/group") == 0  # nor every group with its members: names only
+    assert count(running, "GET /cloud/group/name") == 1
     assert count(running, ADD_ROUTE) == 1
     assert count(running, BY_ID_ROUTE, "404") == 1  # the look-up before the add
     assert count(running, BY_ID_ROUTE, "200") >= 2  # the confirmation after it, then verify's polls

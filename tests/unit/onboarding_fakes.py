@@ -75,7 +75,7 @@ class FakeApi:
     ) -> Any:
         self.calls.append((method, path))
         self.bodies.append(json)
-        if path == "/cloud/group":
+        if path in ("/cloud/group", "/cloud/group/name"):
             return [{"id": GROUP_ID, "name": "Default Account Group"}]
         if path == "/cas/v1/features/cloud/azure":
             return {"supportedFeatures": list(self.supported), "licenseType": "ENTERPRISE"}

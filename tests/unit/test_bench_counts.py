@@ -55,3 +55,25 @@ def test_cpu_per_request_uses_the_loop_for_libraries_and_the_process_for_the_cli
 def test_cpu_per_request_prefers_the_best_slice_when_the_worker_reported_one() -> None:
     run = RunResult("httpx", "ok", items=1000, work_cpu_s=0.9, extra={"best_chunk_cpu_us": 610.5})
     assert cpu_per_request_us(run) == pytest.approx(610.5)
+
+
+def test_needed_by_route_adds_the_lookup_404s_but_no_replay_throttle_or_fault() -> None:
+    from bench.emu import needed_by_route
+
+    stats = {
+        "requests": {
+            "GET /cloud/{cloud_type:cloudtype}/{account_id}": {
+                "200": 5,
+                "404": 3,
+                "401": 1,
+                "429": 2,
+                "503": 4,
+            },
+            "POST /cas/v1/azure_account": {"200": 2, "400": 1, "0": 1, "504": 1},
+            "POST /_emulator/clock": {"200": 9},
+        }
+    }
+    assert needed_by_route(stats) == {
+        "GET /cloud/{cloud_type:cloudtype}/{account_id}": 8,
+        "POST /cas/v1/azure_account": 3,
+    }

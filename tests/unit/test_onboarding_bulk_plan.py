@@ -87,7 +87,7 @@ def test_plan_lists_every_prisma_call_in_order_without_the_secret() -> None:
     paths = [(c.method, c.path) for c in calls]
     assert paths[:3] == [
         ("POST", "/login"),
-        ("GET", "/cloud/group"),
+        ("GET", "/cloud/group/name"),
         ("POST", "/cas/v1/features/cloud/azure"),
     ]
     assert paths.index(("GET", f"/cloud/azure/{SUB}")) < paths.index(("POST", "/cas/v1/azure_account"))

@@ -465,7 +465,7 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
 
     try:
         with _live(store, job_ids):
-            jobs = run_all(job_ids, runner.run, concurrency)
+            jobs = run_all(job_ids, lambda job_id: runner.run(job_id).brief(), concurrency)
     finally:
         clients.close()
     if batch:
@@ -652,7 +652,7 @@ def _resume_many(
 
     def run(job_id: str) -> JobRecord | None:
         try:
-            return runner.run(job_id)
+            return runner.run(job_id).brief()
         except JobBusyError as exc:
             output.message(f"job {job_id[:8]}: left alone: {exc}")
             busy.append(job_id)

@@ -199,6 +199,10 @@ def run_all(
     run: Callable[[str], Any],
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[Any]:
-    """Run jobs on a small thread pool; results in input order. The shared client paces the API calls."""
+    """Run jobs on a small thread pool; results in input order. The shared client paces the API calls.
+
+    Every result is held until the last job ends, so `run` returns what the caller needs afterwards and
+    no more (the CLI keeps `JobRecord.brief()`: no step outputs): memory stays flat however long the
+    bulk."""
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="onboard") as pool:
         return list(pool.map(run, job_ids))

@@ -130,7 +130,7 @@ def plan(spec: JobSpec) -> list[PlannedCall]:
         _prisma(
             "validate", session.login_call("<access key id>", SECRET_MARKER), "sign in (JWT)", show_body=False
         ),
-        _prisma("validate", account_groups.list_call(), "check the account groups exist"),
+        _prisma("validate", account_groups.names_call(), "check the account groups exist"),
         _prisma("features", azure.features_call(**features_args(spec)), "supported features"),
         *_identity_calls(spec),
         _prisma("preflight", azure.status_check_call(body), "pre-flight check"),

@@ -7,7 +7,7 @@ web's `/api/jobs` and the pages all read these fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cortexkit.onboarding.model import STEP_TITLES, JobSpec
@@ -127,6 +127,11 @@ class JobRecord:
 
     def step(self, name: str) -> StepRecord:
         return next(s for s in self.steps if s.name == name)
+
+    def brief(self) -> JobRecord:
+        """This record without its steps: what a bulk keeps of a finished job until its summary (state,
+        error, account id and `summary()` all hold; the step outputs stay in the store)."""
+        return replace(self, steps=())
 
     @property
     def account_status(self) -> tuple[ComponentStatus, ...]:

@@ -333,9 +333,16 @@ class JobPool:
                 thread.start()
 
     def join(self, job_id: str, timeout: float | None = None) -> None:
-        done = self._done.get(job_id)
+        """Wait until the job is neither queued nor running (at once when it is not in the pool)."""
+        with self._lock:
+            done = self._done.get(job_id)
         if done is not None:
             done.wait(timeout)
+
+    def tracked(self) -> int:
+        """Jobs queued or running (what the pool holds per job)."""
+        with self._lock:
+            return len(self._done)
 
     def _work(self) -> None:
         while True:
@@ -343,7 +350,9 @@ class JobPool:
             try:
                 self._run(job_id)
             finally:
-                self._done[job_id].set()
+                with self._lock:  # nothing per job outlives it: a long-lived UI's pool stays flat
+                    done = self._done.pop(job_id)
+                done.set()
 
 
 class _Borrowed:

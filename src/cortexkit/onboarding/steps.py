@@ -49,11 +49,15 @@ def features_args(spec: JobSpec) -> dict[str, Any]:
 
 
 def validate(ctx: StepContext) -> dict[str, Any]:
-    """Input rules, then the account groups against the tenant (a typo fails here, before Azure changes)."""
+    """Input rules, then the account groups against the tenant (a typo fails here, before Azure changes).
+
+    The groups are read by name (`GET /cloud/group/name`: id and name of each): the full listing carries
+    every member account of every group, so its size, like the account listing's, grows with the tenant
+    (the Default Account Group holds every account a bulk adds)."""
     problems = field_errors(ctx.spec.model_dump(mode="json"))
     if problems:
         raise StepFailedError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
-    known = {str(g.id): str(g.name or "") for g in ctx.client.account_groups.list()}
+    known = {str(g.id): str(g.name or "") for g in ctx.client.account_groups.names()}
     wanted = list(ctx.spec.account_group_ids)
     if ctx.spec.default_account_group_id:
         wanted.append(ctx.spec.default_account_group_id)
