@@ -87,7 +87,8 @@ def describe_event(event: dict[str, Any]) -> str:
     text = payload.get("message") or payload.get("line") or ""
     if kind == "log":
         kind = ""
-    return f"{step}: {kind} {text}".strip() if step else f"{kind} {text}".strip()
+    said = " ".join(part for part in (kind, str(text)) if part)
+    return f"{step}: {said}" if step else said
 
 
 def _headless(emulator: RunningEmulator, store_url: str) -> JobRecord:
