@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -152,3 +153,33 @@ def test_token_endpoint_checks_grant_and_secret(make_emulator: Make, grant: str)
     answer = httpx.post(f"{running.url}/_azure/login/t/oauth2/v2.0/token", data=form)
     expected = "unsupported_grant_type" if grant == "password" else "invalid_client"
     assert answer.json()["error"] == expected
+
+
+TOKEN_ROUTE = "POST /_azure/login/{tenant}/oauth2/v2.0/token"
+
+
+def azure_sign_ins(running: RunningEmulator) -> int:
+    stats = httpx.get(f"{running.url}/_emulator/stats", timeout=10).json()
+    return sum(n for status, n in stats["requests"].get(TOKEN_ROUTE, {}).items() if status == "200")
+
+
+def test_jobs_of_one_process_share_the_operators_azure_sign_in(
+    make_emulator: Make, tmp_path: Path, store_url: str
+) -> None:
+    """Three azure-api jobs of one operator app sign in once per audience (Graph, ARM), not once a job:
+    they borrow the process's session of that identity, as the Cortex steps do."""
+    running = make_emulator(status_delay=1)
+    identity_state(running.emulator).propagation_delay = 0.0
+    store, runner = engine(running, tmp_path, url=store_url)
+    tenant = str(uuid.uuid4())
+    for _ in range(3):
+        spec = subscription_spec(
+            provisioner="azure-api",
+            tenant_id=tenant,
+            client_id=running.access_key_id,
+            service_principal_id=None,
+        )
+        job = runner.run(store.create_job(spec, secret=running.secret_key))
+        assert job.state == "done", job.error
+        assert len(azure_accounts(running, spec.prisma_account_id)) == 1
+    assert azure_sign_ins(running) == 2  # Graph and ARM; 6 when each job signed in

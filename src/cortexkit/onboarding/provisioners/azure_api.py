@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from cortexkit.azure import arm, graph
+from cortexkit.azure import arm, graph, sessions
 from cortexkit.azure.client import AzureCallError, AzureClient, AzureConnectionError, AzureError
 from cortexkit.azure.endpoints import AzureEndpoints
 from cortexkit.azure.request import AzureRequest
@@ -191,8 +191,19 @@ def provision(ctx: StepContext) -> dict[str, Any]:
             "(AZURE_CLIENT_SECRET)"
         )
     endpoints = ctx.settings.azure_endpoints or AzureEndpoints.for_environment(spec.environment)
+    # The process's session of this operator identity: a bulk's jobs share its tokens (one sign-in per
+    # audience, not one per job), as the Cortex steps do.
+    session = sessions.shared_session(
+        endpoints, spec.tenant_id, spec.client_id, operator_secret, monotonic=ctx.monotonic
+    )
     with AzureClient(
-        endpoints, spec.tenant_id, spec.client_id, operator_secret, sleep=ctx.sleep, monotonic=ctx.monotonic
+        endpoints,
+        spec.tenant_id,
+        spec.client_id,
+        operator_secret,
+        sleep=ctx.sleep,
+        monotonic=ctx.monotonic,
+        session=session,
     ) as azure:
         try:
             return _provision(ctx, azure)
