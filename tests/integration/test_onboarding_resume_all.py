@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -144,15 +146,34 @@ def test_resume_many_usage_problems(env: dict[str, str], args: list[str], messag
     assert message in err and "Traceback" not in err
 
 
-def test_cli_bulk_rides_out_a_total_outage_and_exits_0(
-    running: RunningEmulator, env: dict[str, str], tmp_path: Path
-) -> None:
-    """The issue's proof through the command itself (default client retries, so the outage is longer
-    than one call's retries: 503 on every route for 8 s, then dropped connections for 4 s)."""
-    import threading
+@dataclass(frozen=True)
+class OutageRun:
+    """What a CSV bulk through the CLI did across an outage made on every route."""
 
-    path, subs = csv_file(tmp_path, 20)
+    code: int
+    out: str
+    err: str
+    subs: list[str]
+    done_before: int
+    outage_s: float
+    after_recovery_s: float
+    total_s: float
+
+
+def bulk_through_outage(
+    running: RunningEmulator,
+    env: dict[str, str],
+    tmp_path: Path,
+    *,
+    rows: int,
+    seconds_503: float,
+    seconds_drop: float,
+) -> OutageRun:
+    """Start `onboard azure --from-csv` of `rows` rows; once 2 jobs are done, every route answers 503 for
+    `seconds_503`, then drops connections for `seconds_drop`, then recovers; wait for the command."""
+    path, subs = csv_file(tmp_path, rows)
     result: list[tuple[int, str, str]] = []
+    started = time.monotonic()
     command = threading.Thread(
         target=lambda: result.append(
             invoke(env, "onboard", "azure", "--from-csv", str(path), "--poll-interval", "0.1", "-o", "json")
@@ -164,23 +185,40 @@ def test_cli_bulk_rides_out_a_total_outage_and_exits_0(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and sum(j.ok for j in store.list_jobs()) < 2:
         time.sleep(0.05)
+    done_before = sum(j.ok for j in store.list_jobs())
     faults = f"{running.url}/_emulator/faults"
-    httpx.post(
-        faults, json={"route": "* /*", "statuses": [503], "count": 10**9}, timeout=10
-    ).raise_for_status()
-    time.sleep(8.0)
-    httpx.delete(faults, timeout=10).raise_for_status()
-    httpx.post(
-        faults, json={"route": "* /*", "statuses": ["drop"], "count": 10**9}, timeout=10
-    ).raise_for_status()
-    time.sleep(4.0)
-    httpx.delete(faults, timeout=10).raise_for_status()
+    outage_started = time.monotonic()
+    for status, seconds in ((503, seconds_503), ("drop", seconds_drop)):
+        plan = {"route": "* /*", "statuses": [status], "count": 10**9}
+        httpx.post(faults, json=plan, timeout=10).raise_for_status()
+        time.sleep(seconds)
+        httpx.delete(faults, timeout=10).raise_for_status()
+    recovered = time.monotonic()
     command.join(180)
-    assert not command.is_alive() and result
+    assert not command.is_alive() and result, "the bulk did not end by itself after the outage"
+    finished = time.monotonic()
     code, out, err = result[0]
-    assert code == 0, err
-    assert [j["state"] for j in json.loads(out)] == ["done"] * 20
-    assert "20 job(s): 20 done" in err
-    assert "job waiting: the API answered 503 since" in err  # the breaker, not only the client's retries
+    return OutageRun(
+        code,
+        out,
+        err,
+        subs,
+        done_before,
+        round(recovered - outage_started, 1),
+        round(finished - recovered, 1),
+        round(finished - started, 1),
+    )
+
+
+def test_cli_bulk_rides_out_a_total_outage_and_exits_0(
+    running: RunningEmulator, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The issue's proof through the command itself (default client retries, so the outage is longer
+    than one call's retries: 503 on every route for 8 s, then dropped connections for 4 s)."""
+    run = bulk_through_outage(running, env, tmp_path, rows=20, seconds_503=8.0, seconds_drop=4.0)
+    assert run.code == 0, run.err
+    assert [j["state"] for j in json.loads(run.out)] == ["done"] * 20
+    assert "20 job(s): 20 done" in run.err
+    assert "job waiting: the API answered 503 since" in run.err  # the breaker, not only the client's retries
     counts = onboarded(running)
-    assert all(counts[s] == 1 for s in subs), counts
+    assert all(counts[s] == 1 for s in run.subs), counts
