@@ -438,8 +438,13 @@ class JobStore:
             return True
 
     def cancel_requested(self, job_id: str) -> bool:
+        """One column: a runner asks before every step and poll (the whole row cost a tenth of a bulk's
+        CPU)."""
         with self._read() as conn:
-            return bool(self._row(conn, job_id)["cancel_requested"])
+            flag = conn.execute(select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
+        if flag is None:
+            raise JobNotFoundError(job_id)
+        return bool(flag)
 
     # --- steps --------------------------------------------------------------------------------------
 
