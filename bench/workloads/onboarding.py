@@ -4,9 +4,10 @@
 the rate-limited calls the jobs needed: for each route, the calls answered 2xx (and the 404 of the by-id
 look-up before each add) against that route's bucket, the slowest bucket winning (buckets refill in
 parallel). The slowest is the by-id read `GET /cloud/azure/{id}` (20/s): two per job (the look-up before
-the add and its confirmation, which verify's first poll reuses), three before verify reused it. Goal: wall time within 1.10 times that floor, one login for the whole bulk, exactly one account
-per subscription (no duplicates), and a peak RSS that does not grow with the bulk (RSS after the first
-100 jobs against the end is in the run's extras).
+the add and its confirmation, which verify's first poll reuses), three before verify reused it.
+Goal: wall time within 1.10 times that floor, one login for the whole bulk, exactly one account per
+subscription (no duplicates), and a peak RSS that does not grow with the bulk (RSS after the first 100
+jobs against the end is in the run's extras).
 """
 
 from __future__ import annotations
