@@ -64,21 +64,29 @@ def test_a_bulk_is_created_whole_in_one_transaction(store: JobStore) -> None:
 
 
 def test_a_bulk_that_fails_midway_leaves_no_job(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Interrupted creation (a write error on row 3 here) must not leave half a batch to run or resume.
-    real = store._put_secret
+    # Interrupted creation (an error on row 3 here) must not leave half a batch to run or resume.
+    real = store.secrets.encrypt
     calls = []
 
-    def failing(conn: Any, job_id: str, name: str, secret: Any) -> None:
-        calls.append(job_id)
+    def failing(secret: Any) -> Any:
+        calls.append(1)
         if len(calls) == 3:
             raise OSError("disk full")
-        real(conn, job_id, name, secret)
+        return real(secret)
 
-    monkeypatch.setattr(store, "_put_secret", failing)
+    monkeypatch.setattr(store.secrets, "encrypt", failing)
     with pytest.raises(OSError):
         store.create_jobs([(spec(f"row-{i}"), f"x:{i}") for i in range(5)], secret="s3cret")
     assert store.list_jobs() == []
     assert store.job_for_key("x:0") is None
+
+
+def test_a_key_repeated_within_a_bulk_is_one_job(store: JobStore) -> None:
+    ids = store.create_jobs([(spec("a"), "k:1"), (spec("a"), "k:1"), (spec("b"), "k:2")])
+    assert ids[0] == ids[1] != ids[2]
+    assert len(store.list_jobs()) == 2
+    events = store.events_after(None, 0)
+    assert [e.job_id for e in events if e.type == "job"] == [ids[0], ids[2]]  # in the bulk's order
 
 
 def test_event_ids_increase_across_jobs(store: JobStore) -> None:
