@@ -21,14 +21,24 @@ def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`python -m cortexkit.cli.main ARGS` with no terminal on stdin (as under cron or CI)."""
+def run_cli(
+    args: Sequence[str],
+    env: dict[str, str],
+    *,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m cortexkit.cli.main ARGS` with `stdin` as its input, else no terminal on stdin (as under
+    cron or CI)."""
     return subprocess.run(
         [sys.executable, "-m", "cortexkit.cli.main", *args],
         env=env,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
