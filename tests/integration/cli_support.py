@@ -8,17 +8,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_")
 """Credentials and settings the developer's shell may hold; a test sets the ones it means."""
 
 
 def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
-    """This environment without PRISMA_*/PC_*/CORTEXKIT_* variables, a private config dir, no colour,
+    """This environment without PRISMA_*/PC_*/CORTEXKIT_*/CORTEXCLOUD_* variables, a private config dir, no colour,
     plus `extra` (for example an emulator's `client_env()`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
     env.update({"CORTEXKIT_CONFIG_DIR": str(config_dir), "NO_COLOR": "1"})
     env.update(extra)
     return env
+
+
+def cli_command(*args: str) -> list[str]:
+    """The argv that runs `cortexkit ARGS` with this interpreter (for a test that needs a `Popen`)."""
+    return [sys.executable, "-m", "cortexkit.cli.main", *args]
 
 
 def run_cli(
@@ -32,7 +37,7 @@ def run_cli(
     """`python -m cortexkit.cli.main ARGS` with `stdin` as its input, else no terminal on stdin (as under
     cron or CI)."""
     return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
+        cli_command(*args),
         env=env,
         input=stdin,
         stdin=subprocess.DEVNULL if stdin is None else None,
