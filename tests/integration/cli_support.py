@@ -13,8 +13,8 @@ SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_")
 
 
 def cli_env(config_dir: Path, **extra: str) -> dict[str, str]:
-    """This environment without PRISMA_*/PC_*/CORTEXKIT_*/CORTEXCLOUD_* variables, a private config dir, no colour,
-    plus `extra` (for example an emulator's `client_env()`)."""
+    """This environment without the SCRUB variables, a private config dir, no colour, plus `extra` (for
+    example an emulator's `client_env()` or `cortex_env()`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
     env.update({"CORTEXKIT_CONFIG_DIR": str(config_dir), "NO_COLOR": "1"})
     env.update(extra)
