@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_")
+SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_", "AZURE_")
 """Credentials and settings the developer's shell may hold; a test sets the ones it means."""
 
 

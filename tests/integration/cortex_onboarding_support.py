@@ -4,9 +4,7 @@ emulator over HTTP (Cortex API, signed template links, and the Azure side under 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import httpx
 
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.store import JobStore
+from tests.integration.cli_support import cli_env, run_cli
 from tests.integration.cortex_support import cortex_client
 
 
@@ -23,9 +22,10 @@ def guid() -> str:
 
 
 def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXCLOUD_"))}
-    env.update(running.cortex_env())
-    env.update(
+    """The emulator's Cortex key and Azure side, the job store in `data_dir` (its config dir under it)."""
+    env = cli_env(
+        data_dir / "config",
+        **running.cortex_env(),
         CORTEXKIT_DATA_DIR=str(data_dir),
         AZURE_CLIENT_SECRET=running.secret_key,  # the emulator's operator app secret
         CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
@@ -33,8 +33,6 @@ def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None
         CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",
         CORTEXKIT_GOVERNOR="off",
     )
-    env.pop("CORTEXKIT_ONBOARD_KILL_AT", None)
-    env.pop("CORTEXKIT_PROFILE", None)
     if kill_at:
         env["CORTEXKIT_ONBOARD_KILL_AT"] = kill_at
     return env
@@ -51,14 +49,7 @@ def cli(
     env = env_for(running, data_dir, kill_at)
     if without_cortex:  # Prisma credentials only, as a shell set up for the Prisma flow has
         env = {k: v for k, v in env.items() if not k.startswith("CORTEXCLOUD_")} | running.client_env()
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args, "-o", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_cli([*args, "-o", "json"], env, timeout=timeout)
 
 
 def onboard_args(
