@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cortexkit.azure.endpoints import AzureEndpoints
@@ -30,13 +29,15 @@ from cortexkit.onboarding.runner import Runner, shared_client_factory
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
+from tests.figures import record_figures
 from tests.integration.cortex_onboarding_support import control, guid, instances_named
 from tests.integration.cortex_support import cortex_client
-from tests.integration.test_onboarding_outage import record_figures
+from tests.integration.outage_support import outage, recover, waiting_reasons
 
 pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive, as the Prisma outage tests
 ROWS = 10
 CORTEX_ROUTES = "* /public_api/*"
+"""Every Cortex API route (Azure's routes, under /_azure, keep answering)."""
 
 
 @pytest.fixture
@@ -44,17 +45,6 @@ def emulator() -> Iterator[RunningEmulator]:
     with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
         control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.1})
         yield running
-
-
-def cortex_outage(running: RunningEmulator, kind: int | str) -> None:
-    """Every Cortex API route fails with `kind` until `recover` (Azure's routes keep answering)."""
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
-    plan = {"route": CORTEX_ROUTES, "statuses": [kind], "count": 10**9}
-    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-
-
-def recover(running: RunningEmulator) -> None:
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
 
 
 def spec(running: RunningEmulator, tenant: str, name: str) -> JobSpec:
@@ -81,15 +71,6 @@ def runner_for(running: RunningEmulator, store: JobStore, client: CortexClient, 
         ),
     )
     return Runner(store, shared_client_factory(lambda: client), settings=settings)
-
-
-def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
-    return [
-        str(e.payload.get("error"))
-        for job_id in job_ids
-        for e in store.events_after(job_id, 0, limit=10_000)
-        if e.type == "job" and e.payload.get("state") == JobState.WAITING
-    ]
 
 
 def wait_until(what: str, check: Any, timeout: float = 120.0) -> None:
@@ -121,10 +102,10 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
         wait_until("a job done", lambda: any(store.require_job(j).ok for j in job_ids))
         outage_started = time.monotonic()
         done_before = sum(1 for j in job_ids if store.require_job(j).ok)
-        cortex_outage(emulator, 503)
+        outage(emulator, 503, CORTEX_ROUTES)
         time.sleep(4.0)
         paused_during = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
-        cortex_outage(emulator, "drop")
+        outage(emulator, "drop", CORTEX_ROUTES)
         time.sleep(4.0)
         paused_during += [j for j in (store.require_job(i) for i in job_ids) if j.paused]
         recover(emulator)
@@ -175,7 +156,7 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
 
 def test_the_probe_is_one_attempt_at_one_row(emulator: RunningEmulator) -> None:
     """The breaker's Cortex probe: a single `get_instances` call for one row, never the client's retries."""
-    cortex_outage(emulator, 503)
+    outage(emulator, 503, CORTEX_ROUTES)
     try:
         with cortex_client(emulator, retry=RetryConfig(max_attempts=5, base=0.2, cap=0.5)) as client:
             before = client.stats.requests

@@ -9,8 +9,6 @@ which would ride out most of a short outage by itself and leave the breaker unte
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections import Counter
@@ -19,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cortexkit.client import Client
@@ -31,32 +28,14 @@ from cortexkit.onboarding.runner import Runner, shared_client_factory
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
+from tests.figures import record_figures
 from tests.integration.onboarding_support import subscription_spec
+from tests.integration.outage_support import outage, recover, waiting_reasons
 
 pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive: keep it off a busy worker's back
 
 Make = Callable[..., RunningEmulator]
 ROWS = 20
-EVERY_ROUTE = "* /*"
-
-
-def record_figures(name: str, figures: dict[str, Any]) -> None:
-    """The figures docs/RELIABILITY.md quotes, where CORTEXKIT_RELIABILITY_FIGURES points (if set)."""
-    target = os.environ.get("CORTEXKIT_RELIABILITY_FIGURES")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        (Path(target) / f"{name}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-
-
-def outage(running: RunningEmulator, kind: int | str) -> None:
-    """Every route fails with `kind` until `recover`."""
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
-    plan = {"route": EVERY_ROUTE, "statuses": [kind], "count": 10**9}
-    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-
-
-def recover(running: RunningEmulator) -> None:
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
 
 
 @contextmanager
@@ -83,15 +62,6 @@ def make_runner(store: JobStore, client: Client, **settings: Any) -> Runner:
 
 def onboarded(running: RunningEmulator) -> Counter[str]:
     return Counter(a.account_id for a in running.emulator.state.accounts if a.cloud_type == "azure")
-
-
-def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
-    return [
-        str(e.payload.get("error"))
-        for job_id in job_ids
-        for e in store.events_after(job_id, 0, limit=10_000)
-        if e.type == "job" and e.payload.get("state") == JobState.WAITING
-    ]
 
 
 def run_in_background(runner: Runner, job_ids: list[str]) -> tuple[threading.Thread, list[JobRecord]]:
