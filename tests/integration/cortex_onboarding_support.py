@@ -6,15 +6,42 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+import pytest
 
-from cortexkit.emulator.server import RunningEmulator
+from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.store import JobStore
 from tests.integration.cli_support import cli_env, run_cli
 from tests.integration.cortex_support import cortex_client
+
+
+@contextmanager
+def cortex_emulator(seed: int, status_delay: float = 0.0, **azure: float) -> Iterator[RunningEmulator]:
+    """A test module's own emulator (its jobs add instances), with ARM runs sped up as `azure` says
+    (`deployment_delay`, `whatif_delay`, through `/_emulator/azure`)."""
+    with run_emulator(seed=seed, rate_limits="off", fault_rate=0.0, status_delay=status_delay) as running:
+        if azure:
+            control(running, "azure", dict(azure))
+        yield running
+
+
+def emulator_fixture(
+    seed: int, status_delay: float = 0.0, *, scope: Literal["module", "function"] = "module", **azure: float
+) -> Any:
+    """The `emulator` fixture of a Cortex test module (`emulator = emulator_fixture(13, 0.5, ...)`): a
+    `cortex_emulator` per module, or per test with `scope="function"` where a test counts its calls."""
+
+    @pytest.fixture(scope=scope, name="emulator")
+    def emulator() -> Iterator[RunningEmulator]:
+        with cortex_emulator(seed, status_delay, **azure) as running:
+            yield running
+
+    return emulator
 
 
 def guid() -> str:

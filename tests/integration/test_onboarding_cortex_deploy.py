@@ -8,18 +8,18 @@ import json
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.model import CORTEX_STEPS
 from tests.integration.cortex_onboarding_support import (
     cli,
     control,
+    emulator_fixture,
     guid,
     instances_named,
     onboard_args,
@@ -49,11 +49,7 @@ step, before the job records it. The first is in the `onboard azure` run, the ot
 runs, as in the full case."""
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=13, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.2})
-        yield running
+emulator = emulator_fixture(13, status_delay=0.5, deployment_delay=0.6, whatif_delay=0.2)
 
 
 def deployments_named(running: RunningEmulator, name: str) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from cortexkit.azure.endpoints import AzureEndpoints
 from cortexkit.cortex.client import CortexClient
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.bulk import run_all
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
@@ -30,7 +29,7 @@ from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
 from tests.figures import record_figures
-from tests.integration.cortex_onboarding_support import control, guid, instances_named
+from tests.integration.cortex_onboarding_support import emulator_fixture, guid, instances_named
 from tests.integration.cortex_support import cortex_client
 from tests.integration.outage_support import outage, recover, waiting_reasons
 
@@ -40,11 +39,7 @@ CORTEX_ROUTES = "* /public_api/*"
 """Every Cortex API route (Azure's routes, under /_azure, keep answering)."""
 
 
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.1})
-        yield running
+emulator = emulator_fixture(29, status_delay=0.5, scope="function", deployment_delay=0.6, whatif_delay=0.1)
 
 
 def spec(running: RunningEmulator, tenant: str, name: str) -> JobSpec:
