@@ -31,7 +31,7 @@ def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, An
 
     store = JobStore(f"sqlite:///{os.path.abspath('jobs.db')}")
     tenant = str(uuid.uuid5(uuid.NAMESPACE_DNS, "bench-tenant"))
-    job_ids = []
+    specs = []
     for i, sub in enumerate(subscriptions):
         spec = JobSpec(
             subscription_id=sub,
@@ -41,7 +41,8 @@ def run_bulk(ctx: Ctx, subscriptions: list[str]) -> tuple[int, int, dict[str, An
             client_id=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"app-{i}")),
             service_principal_id=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"sp-{i}")),
         )
-        job_ids.append(store.create_job(spec, secret="bench-client-secret"))
+        specs.append((spec, None))
+    job_ids = store.create_jobs(specs, secret="bench-client-secret")  # as the CLI does: one transaction
     settings = RunnerSettings(verify_timeout=120.0, poll_interval=POLL_INTERVAL_S)
     finished = [0]
     rss: dict[str, float | None] = {}

@@ -12,7 +12,7 @@ from typing import Any
 
 from cortexkit import errors
 from cortexkit.governor import GovernorUnavailableError, Observed
-from cortexkit.ratelimit import BETA, MIN_RATE, SAFETY, Bucket
+from cortexkit.ratelimit import BETA, HEADROOM, MIN_RATE, SAFETY, Bucket
 
 TIMEOUT = 0.5
 """Seconds to wait for Redis before failing open: a slow governor must not stall every call."""
@@ -28,6 +28,7 @@ local op = ARGV[1]
 local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
 local safety, beta = tonumber(ARGV[4]), tonumber(ARGV[5])
 local min_rate, recover = tonumber(ARGV[6]), tonumber(ARGV[7])
+local headroom = tonumber(ARGV[14])
 local now = tonumber(ARGV[12])
 if now == nil then
   local t = redis.call('TIME')
@@ -53,6 +54,10 @@ local function refill()  -- Bucket._refill
   t = math.min(b, t + elapsed * r)
   u = now
 end
+local function retime(newr)  -- Bucket._retime: the sends already scheduled stay where they are
+  if t < 0 and r > 0 then t = t * newr / r end
+  r = newr
+end
 refill()
 local result = '0'
 if op == 'reserve' then
@@ -67,20 +72,27 @@ else
     local ceiling = math.max(min_rate, hr * safety)
     if ceiling ~= c then
       c = ceiling
-      if ta ~= nil then r = math.min(r, ceiling) else r = ceiling end
+      if ta ~= nil then retime(math.min(r, ceiling)) else retime(ceiling) end
     end
   end
   if hb ~= nil and hb >= 1 then
     if hb > 1 then b = math.max(1, hb - 1) else b = 1 end
     t = math.min(t, b)
   end
-  if hrem ~= nil and hrem >= 0 then t = math.min(t, hrem) end
+  if hrem ~= nil and hrem >= 0 then
+    t = math.min(t, hrem)
+    if ta ~= nil and hrem >= headroom * b then
+      ta = nil
+      retime(c)
+    end
+  end
   -- Bucket.throttled
   if ARGV[11] == '429' then
     refill()
     tr = math.max(min_rate, r * beta)
-    r, ta = tr, now
     t = math.min(t, 0)
+    retime(tr)
+    ta = now
   end
 end
 local tas = ''
@@ -120,7 +132,7 @@ class RedisBucketStore:
     def run(self, op: str, key: str, rate: float, burst: int, *rest: str, now: float | None = None) -> str:
         """One atomic step of the bucket `key`; `now` only for tests that compare with `Bucket`."""
         args: list[Any] = [op, repr(float(rate)), str(burst), repr(SAFETY), repr(BETA), repr(MIN_RATE)]
-        args += [repr(RECOVER_SECONDS), *(rest or ("", "", "", "")), _arg(now), str(EXPIRE)]
+        args += [repr(RECOVER_SECONDS), *(rest or ("", "", "", "")), _arg(now), str(EXPIRE), repr(HEADROOM)]
         try:
             out = self._script(keys=[f"{self.namespace}:{key}"], args=args)
         except (self._error, OSError) as exc:

@@ -5,7 +5,8 @@ so the client keeps one bucket per route and spaces its requests so that a burst
 server's rate instead of bouncing off 429s. Buckets start from the documented figures, then follow what
 the server says (`X-RateLimit-Replenish-Rate`, `-Burst-Capacity`, `-Remaining`), and on a 429 cut their
 rate and recover linearly over `recover_seconds` (additive increase after a multiplicative decrease, a
-simpler cousin of botocore's adaptive mode).
+simpler cousin of botocore's adaptive mode), or at once when the server's own `Remaining` shows its
+bucket is far from empty (the 429 was not this key exhausting the route).
 
 Thread-safe and asyncio-friendly: `reserve()` computes the wait under a short `threading.Lock` and
 returns it; the caller sleeps outside (time.sleep or asyncio.sleep). No await ever happens under the lock.
@@ -30,6 +31,9 @@ BETA = 0.7
 
 MIN_RATE = 0.5
 """The rate never drops below this (requests per second)."""
+
+HEADROOM = 0.25
+"""A throttle ends when the server reports at least this share of the burst still in its bucket."""
 
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}|[^/]*[:.@][^/]*)$")
 
@@ -82,6 +86,15 @@ class Bucket:
         self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
         self.updated = now
 
+    def _retime(self, rate: float) -> None:
+        """Change the rate without moving the sends already scheduled. Negative tokens are callers asleep
+        until their slot at the old rate, and they send then whatever the bucket says later; the queue
+        is rescaled to end at the same moment at the new rate, so the next caller comes right after it.
+        (Re-timing it instead left an idle gap after every 429: slots nobody would use.)"""
+        if self.tokens < 0 and self.rate > 0:
+            self.tokens *= rate / self.rate
+        self.rate = rate
+
     def reserve(self, now: float) -> float:
         """Take one token; the seconds to wait before sending (0 when one is available)."""
         self._refill(now)
@@ -101,7 +114,7 @@ class Bucket:
             ceiling = max(MIN_RATE, rate * SAFETY)
             if ceiling != self.ceiling:
                 self.ceiling = ceiling
-                self.rate = min(self.rate, ceiling) if self.throttled_at is not None else ceiling
+                self._retime(min(self.rate, ceiling) if self.throttled_at is not None else ceiling)
         burst = _float(headers.get("x-ratelimit-burst-capacity"))
         if burst is not None and burst >= 1:
             self.burst = max(1.0, burst - 1) if burst > 1 else 1.0
@@ -109,14 +122,17 @@ class Bucket:
         remaining = _float(headers.get("x-ratelimit-remaining"))
         if remaining is not None and remaining >= 0:
             self.tokens = min(self.tokens, remaining)
+            if self.throttled_at is not None and remaining >= HEADROOM * self.burst:
+                self.throttled_at = None  # the server's count says the route is not exhausted
+                self._retime(self.ceiling)
 
     def throttled(self, now: float) -> None:
         """A 429: slow down now, recover over `recover_seconds`."""
         self._refill(now)
         self.throttled_rate = max(MIN_RATE, self.rate * BETA)
-        self.rate = self.throttled_rate
-        self.throttled_at = now
         self.tokens = min(self.tokens, 0.0)
+        self._retime(self.throttled_rate)
+        self.throttled_at = now
 
 
 def _float(value: str | None) -> float | None:

@@ -17,7 +17,7 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.states import JobState
 from tests.integration.onboarding_support import azure_accounts, engine, subscription_spec, tenant_spec
-from tests.integration.test_onboarding_faults import ADD_ROUTE, existing_account, fault
+from tests.integration.test_onboarding_faults import ADD_ROUTE, emulated_backoff, existing_account, fault
 
 Make = Callable[..., RunningEmulator]
 LIST_ROUTE = "GET /cloud"
@@ -53,6 +53,41 @@ def test_a_happy_path_add_reads_by_id_and_sends_no_listing(
     assert count(running, BY_ID_ROUTE, "404") == 1  # the look-up before the add
     assert count(running, BY_ID_ROUTE, "200") >= 2  # the confirmation after it, then verify's polls
     assert len(azure_accounts(running, spec.prisma_account_id)) == 1
+
+
+def test_verify_takes_the_add_steps_fresh_read_instead_of_reading_the_account_again(
+    make_emulator: Make, tmp_path: Path
+) -> None:
+    # The add step confirms the account with a by-id read; verify's first poll ran the same read a moment
+    # later. Reusing it saves a third of the by-id route's calls in a bulk (its slowest bucket).
+    running = make_emulator(status_delay=0)
+    store, runner = engine(running, tmp_path)
+    spec = subscription_spec()
+    job = runner.run(store.create_job(spec, secret=SECRET))
+    assert job.state is JobState.DONE, job.error
+    assert count(running, BY_ID_ROUTE, "404") == 1  # the look-up before the add
+    assert count(running, BY_ID_ROUTE, "200") == 1  # the confirmation, and no second read in verify
+    assert count(running, "GET /account/{account_id}/config/status") == 1
+    verified = job.step("verify").output
+    assert verified["settled"] is True
+    assert verified["enabled"] is True
+
+
+def test_a_resumed_verify_reads_the_account_again(make_emulator: Make, tmp_path: Path) -> None:
+    # The hand-over lives within one run: a job that stopped after its add (status unreadable, so it
+    # waits) and is resumed later reads the account itself.
+    running = make_emulator(status_delay=0)
+    store, runner = engine(running, tmp_path, clients=emulated_backoff(running), verify_timeout=60.0)
+    spec = subscription_spec()
+    fault(running, "GET /account/{id}/config/status", [503] * 200)
+    job = runner.run(store.create_job(spec, secret=SECRET))
+    assert job.state is JobState.WAITING, job.error
+    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+    before = count(running, BY_ID_ROUTE, "200")
+    job = runner.run(job.id)
+    assert job.state is JobState.DONE, job.error
+    assert count(running, BY_ID_ROUTE, "200") == before + 1  # the resumed verify's own read
+    assert job.step("verify").output["enabled"] is True
 
 
 def test_a_pending_account_hidden_from_the_by_id_read_is_confirmed_through_the_listing(

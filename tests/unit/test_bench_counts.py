@@ -77,3 +77,11 @@ def test_needed_by_route_adds_the_lookup_404s_but_no_replay_throttle_or_fault() 
         "GET /cloud/{cloud_type:cloudtype}/{account_id}": 8,
         "POST /cas/v1/azure_account": 3,
     }
+
+
+def test_the_onboarding_miss_note_blames_the_cpu_only_when_it_was_short() -> None:
+    from bench.workloads.onboarding import miss_reason
+
+    assert "CPU-bound (one core" in miss_reason(0.95, [1.0, 1.1], 2)
+    assert "machine was busy" in miss_reason(0.5, [1.2, 14.0], 2)
+    assert miss_reason(0.57, [1.1, 0.9], 2).startswith("not CPU-bound")

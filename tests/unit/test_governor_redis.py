@@ -41,7 +41,7 @@ def test_the_lua_bucket_is_the_python_bucket(redis_url: str, seed: int) -> None:
             seen = (
                 rng.choice([None, 20.0, rate]),
                 rng.choice([None, 10.0, 1.0]),
-                rng.choice([None, 0.0, 3.0]),
+                rng.choice([None, 0.0, 3.0, 30.0]),
             )
             status = 429 if op > 0.9 else 200
             bucket.observe(observed_headers(seen), now)

@@ -54,6 +54,33 @@ def test_idempotency_key_returns_the_same_job(store: JobStore) -> None:
     assert len(store.list_jobs()) == 1
 
 
+def test_a_bulk_is_created_whole_in_one_transaction(store: JobStore) -> None:
+    first = store.create_job(spec("before"), idempotency_key="b:0")
+    ids = store.create_jobs([(spec("a"), "b:0"), (spec("b"), "b:1"), (spec("c"), None)], secret="s3cret")
+    assert ids[0] == first  # a key already used is that job, as with create_job
+    assert len(set(ids)) == 3
+    assert [store.get_job(i).spec.name for i in ids] == ["before", "b", "c"]
+    assert store.get_secret(ids[2], "client_secret") is not None
+
+
+def test_a_bulk_that_fails_midway_leaves_no_job(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Interrupted creation (a write error on row 3 here) must not leave half a batch to run or resume.
+    real = store._put_secret
+    calls = []
+
+    def failing(conn: Any, job_id: str, name: str, secret: Any) -> None:
+        calls.append(job_id)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        real(conn, job_id, name, secret)
+
+    monkeypatch.setattr(store, "_put_secret", failing)
+    with pytest.raises(OSError):
+        store.create_jobs([(spec(f"row-{i}"), f"x:{i}") for i in range(5)], secret="s3cret")
+    assert store.list_jobs() == []
+    assert store.job_for_key("x:0") is None
+
+
 def test_event_ids_increase_across_jobs(store: JobStore) -> None:
     a = store.create_job(spec("a"))
     b = store.create_job(spec("b"))

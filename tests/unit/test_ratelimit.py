@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from cortexkit.ratelimit import SAFETY, Bucket, RateLimiter, route_key, shared_limiter
+from cortexkit.ratelimit import HEADROOM, SAFETY, Bucket, RateLimiter, route_key, shared_limiter
 
 
 def test_route_keys_use_documented_templates_then_id_placeholders() -> None:
@@ -122,3 +122,52 @@ def test_reservations_from_many_threads_are_consistent() -> None:
     # 400 reservations at t=0: the waits are exactly the slots 0..391 of a 1.9/s schedule, no duplicates
     expected = sorted(max(0.0, (i - 8) / (2 * SAFETY)) for i in range(400))
     assert sorted(waits) == pytest.approx(expected)
+
+
+def _queue(bucket: Bucket, n: int, now: float) -> list[float]:
+    return [bucket.reserve(now) for _ in range(n)]
+
+
+def test_a_429_leaves_the_sends_already_scheduled_where_they_are() -> None:
+    # Callers already sleeping until their slot will send then, whatever the bucket thinks afterwards: a
+    # 429 slows the callers that come next, spaced after the last scheduled send. Before, the queue was
+    # re-timed at the cut rate, so new callers were spaced behind slots nobody used (an idle gap).
+    bucket = Bucket.create(rate=10, burst=1, now=0.0)
+    waits = _queue(bucket, 5, 0.0)
+    assert waits[-1] == pytest.approx(4 / (10 * SAFETY))
+    bucket.throttled(0.0)
+    cut = 10 * SAFETY * 0.7
+    assert bucket.rate == pytest.approx(cut)
+    assert bucket.reserve(0.0) == pytest.approx(waits[-1] + 1 / cut)
+
+
+def test_a_new_advertised_rate_leaves_the_scheduled_sends_too() -> None:
+    bucket = Bucket.create(rate=10, burst=1, now=0.0)
+    waits = _queue(bucket, 5, 0.0)
+    bucket.observe({"x-ratelimit-replenish-rate": "5"}, 0.0)
+    assert bucket.reserve(0.0) == pytest.approx(waits[-1] + 1 / (5 * SAFETY))
+
+
+def test_the_server_reporting_headroom_ends_a_throttle() -> None:
+    # A 429 while the server's own count says its bucket is far from empty was not this key exhausting
+    # the route (a gateway hiccup, another caller's burst now passed): back to the ceiling at once.
+    bucket = Bucket.create(rate=20, burst=40, now=0.0)
+    ceiling = bucket.rate
+    bucket.throttled(1.0)
+    bucket.observe({"x-ratelimit-remaining": "3"}, 1.05)  # little left: still throttled
+    assert bucket.rate < ceiling
+    assert bucket.throttled_at is not None
+    bucket.observe({"x-ratelimit-remaining": str(bucket.burst * HEADROOM)}, 1.1)
+    assert bucket.rate == pytest.approx(ceiling)
+    assert bucket.throttled_at is None
+
+
+def test_a_throttle_ended_by_headroom_keeps_the_queue_in_place() -> None:
+    bucket = Bucket.create(rate=10, burst=8, now=0.0)
+    _queue(bucket, 7, 0.0)  # the burst
+    waits = _queue(bucket, 4, 0.0)  # a queue of 4 at the ceiling
+    bucket.throttled(0.0)
+    slow = _queue(bucket, 2, 0.0)  # 2 more at the cut rate
+    assert slow[0] == pytest.approx(waits[-1] + 1 / bucket.rate)
+    bucket.observe({"x-ratelimit-remaining": "7"}, 0.0)
+    assert bucket.reserve(0.0) == pytest.approx(slow[-1] + 1 / bucket.ceiling)

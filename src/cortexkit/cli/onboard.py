@@ -454,10 +454,9 @@ def onboard_azure(  # noqa: PLR0917 (typer maps parameters to options)
     from cortexkit.onboarding.bulk import new_batch_id, run_all
 
     batch = new_batch_id() if from_csv is not None else None
-    job_ids = [
-        store.create_job(s, secret=secret, idempotency_key=f"{batch}:{i}" if batch else None)
-        for i, s in enumerate(specs)
-    ]
+    job_ids = store.create_jobs(
+        [(s, f"{batch}:{i}" if batch else None) for i, s in enumerate(specs)], secret=secret
+    )
     for job_id, spec in zip(job_ids, specs, strict=True):
         output.message(f"job {job_id} created for {spec.name!r}")
     if batch:

@@ -111,6 +111,8 @@ class StepContext:
     io: JobIO
     outputs: dict[str, dict[str, Any]]
     partial: dict[str, Any] = field(default_factory=dict)
+    carried: dict[str, Any] = field(default_factory=dict)
+    """What a step hands the next ones within this run only (never stored; a resume starts empty)."""
     settings: RunnerSettings = field(default_factory=RunnerSettings)
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic

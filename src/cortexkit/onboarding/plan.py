@@ -139,6 +139,10 @@ def plan(spec: JobSpec) -> list[PlannedCall]:
         ),
         _prisma("add_account", azure.add_call(body), "add the account (once)"),
         _prisma("add_account", azure.by_id_call(account_id), "confirm and record the account id"),
-        _prisma("verify", cloud_accounts.get_call("azure", account_id), "account details (polled)"),
+        _prisma(
+            "verify",
+            cloud_accounts.get_call("azure", account_id),
+            "account details (polled; the add step's read serves the first)",
+        ),
         _prisma("verify", azure.config_status_call(account_id), "component status (polled)"),
     ]

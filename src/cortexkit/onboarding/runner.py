@@ -209,6 +209,7 @@ class Runner:
 
     def _run_steps(self, job: JobRecord, client: Any, heartbeat: Heartbeat) -> None:
         outputs = {s.name: s.output for s in job.steps if s.state is StepState.DONE}
+        carried: dict[str, Any] = {}  # handed from step to step within this run only
         io = FencedIO(self.store, heartbeat)
         guard = OutageGuard(
             self.breaker(job.spec.profile),
@@ -235,6 +236,7 @@ class Runner:
                 io=io,
                 outputs=outputs,
                 partial=partial,
+                carried=carried,
                 settings=self.settings,
                 sleep=self.sleep,
                 monotonic=self.monotonic,

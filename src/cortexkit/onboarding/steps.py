@@ -208,7 +208,23 @@ def _adopt(ctx: StepContext, account: CloudAccount, how: str) -> dict[str, Any]:
                 {"account_id": account_id, "differences": differences},
             )
     ctx.io.set_account_id(ctx.job_id, account_id)
+    if account.enabled is not None:  # verify's first poll would read the same: hand it over
+        ctx.carried[ACCOUNT_READ] = (ctx.monotonic(), account.enabled)
     return {"account_id": account_id, "adopted": how != "created", "how": how}
+
+
+ACCOUNT_READ = "add_account.read"
+
+
+def _recent_enabled(ctx: StepContext) -> bool | None:
+    """The account's `enabled` as this run's add step just read it, if that read is younger than one poll
+    interval (as fresh as verify's own first read would be), else None. Saves one by-id read per job, a
+    third of that route's calls in a bulk; a resumed job (another run) reads the account again."""
+    read = ctx.carried.pop(ACCOUNT_READ, None)
+    if read is None:
+        return None
+    read_at, enabled = read
+    return bool(enabled) if 0 <= ctx.monotonic() - read_at < ctx.settings.poll_interval else None
 
 
 @dataclass(frozen=True)
@@ -345,11 +361,15 @@ def verify(ctx: StepContext) -> dict[str, Any]:
     deadline = ctx.monotonic() + ctx.settings.verify_timeout
     last: list[dict[str, Any]] | None = None
     enabled: bool | None = None
+    just_read = _recent_enabled(ctx)
     while True:
         ctx.check_cancel()
         try:
-            detail = ctx.client.azure.get_by_id(account_id)  # None while pending, if Prisma hides those
-            enabled = detail.enabled if detail is not None else None
+            if just_read is not None:
+                enabled, just_read = just_read, None
+            else:
+                detail = ctx.client.azure.get_by_id(account_id)  # None while pending, if Prisma hides them
+                enabled = detail.enabled if detail is not None else None
             components = _components(ctx.client.azure.config_status(account_id))
         except TRANSIENT_ERRORS as exc:
             if ctx.monotonic() >= deadline:

@@ -472,10 +472,8 @@ async def bulk_start(request: Request) -> Response:
         specs, _row_errors = settings.backend.parse_csv(text)
 
     def create_all() -> None:
-        for index, spec in enumerate(specs):
-            job_id = settings.backend.store.create_job(
-                spec, secret=secret, idempotency_key=f"{batch}:{index}"
-            )
+        keyed = [(spec, f"{batch}:{index}") for index, spec in enumerate(specs)]
+        for job_id in settings.backend.store.create_jobs(keyed, secret=secret):
             settings.backend.start_job(job_id)
 
     await _in_thread(create_all)
