@@ -54,7 +54,9 @@ bench: venv wrk
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
 # The long proofs: the 20,000-request fault soak and the full trial counts of the race proofs
-# (300 claim races per database, 20 simultaneous resumes); `make test` runs a few trials of each.
+# (300 claim races per database, 20 simultaneous resumes), the 50,000-alert export and the onboarding
+# jobs killed at every point (Prisma 13 and 14, Cortex 16); `make test` runs a few trials (a smaller
+# size) of each.
 soak: venv
 	$(BIN)/python -m pytest tests -m soak --soak
 

@@ -4,13 +4,12 @@ screenshot is saved."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cli_support import cli_env, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -36,26 +35,8 @@ def test_report_renders_its_charts_in_chromium(
     from playwright.sync_api import sync_playwright
 
     report = tmp_path / "report.html"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXKIT_"))}
-    env.update({**emulator.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path)})
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cortexkit.cli.main",
-            "alerts",
-            "report",
-            "--output",
-            str(report),
-            "--since",
-            "30d",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = cli_env(tmp_path, **emulator.client_env())
+    done = run_cli(["alerts", "report", "--output", str(report), "--since", "30d"], env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "wrote the report" in done.stderr
 

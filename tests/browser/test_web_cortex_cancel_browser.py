@@ -6,7 +6,7 @@ says so; a deletion Cortex refuses still ends the job cancelled and names the in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,18 +14,15 @@ from playwright.sync_api import expect
 
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.server import RunningUI
-from tests.integration.cortex_onboarding_support import control, instances_named
-from tests.integration.cortex_web_support import cortex_spec, cortex_web_emulator
+from tests.integration.cortex_onboarding_support import control, emulator_fixture, instances_named
+from tests.integration.cortex_web_support import cortex_spec
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
 POLICY_FAILURE = {"deployment_failure": {"code": "PolicyViolation", "message": "denied by policy"}}
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(41, status_delay=0.2, deployment_delay=0.2, whatif_delay=0.05) as running:
-        yield running
+emulator = emulator_fixture(41, status_delay=0.2, deployment_delay=0.2, whatif_delay=0.05)
 
 
 def failed_job(

@@ -5,7 +5,7 @@ a capability in Error shows Cortex's own message."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.server import RunningUI
-from tests.integration.cortex_web_support import cortex_spec, cortex_web_emulator
+from tests.integration.cortex_onboarding_support import emulator_fixture
+from tests.integration.cortex_web_support import cortex_spec
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
@@ -39,10 +40,7 @@ document.addEventListener("DOMContentLoaded", function () {
 the test can tell rows drawn live from events from the server's final render."""
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(17, status_delay=1.0, deployment_delay=0.6, whatif_delay=0.1) as running:
-        yield running
+emulator = emulator_fixture(17, status_delay=1.0, deployment_delay=0.6, whatif_delay=0.1)
 
 
 def open_job(cortex_ui: RunningUI, page: Any, cortex_stack: WebStack, job_id: str) -> None:

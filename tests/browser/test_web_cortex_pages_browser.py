@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,14 @@ from playwright.sync_api import expect
 
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.server import RunningUI
-from tests.integration.cortex_web_support import PROFILE, cortex_web_emulator
+from tests.integration.cortex_onboarding_support import emulator_fixture
+from tests.integration.cortex_web_support import PROFILE
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(37, deployment_delay=0.3, whatif_delay=0.1) as running:
-        yield running
+emulator = emulator_fixture(37, deployment_delay=0.3, whatif_delay=0.1)
 
 
 def test_the_connection_page_shows_the_cortex_key_id_type_and_role_and_tests_again(

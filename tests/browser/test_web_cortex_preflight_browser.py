@@ -6,7 +6,7 @@ sign-in, and neither starts a job nor shows the secret."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,13 @@ from playwright.sync_api import expect
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.cortexflow.preflight import CONSENT_APP_ENV
 from cortexkit.web.server import RunningUI
-from tests.integration.cortex_web_support import cortex_web_emulator
+from tests.integration.cortex_onboarding_support import emulator_fixture
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(29) as running:
-        yield running
+emulator = emulator_fixture(29)
 
 
 def fill(page: Any, emulator: RunningEmulator, tenant: str, secret: str) -> None:

@@ -4,18 +4,44 @@ emulator over HTTP (Cortex API, signed template links, and the Azure side under 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+import pytest
 
-from cortexkit.emulator.server import RunningEmulator
+from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.onboarding.store import JobStore
+from tests.integration.cli_support import cli_env, run_cli
 from tests.integration.cortex_support import cortex_client
+
+
+@contextmanager
+def cortex_emulator(seed: int, status_delay: float = 0.0, **azure: float) -> Iterator[RunningEmulator]:
+    """A test module's own emulator (its jobs add instances), with ARM runs sped up as `azure` says
+    (`deployment_delay`, `whatif_delay`, through `/_emulator/azure`)."""
+    with run_emulator(seed=seed, rate_limits="off", fault_rate=0.0, status_delay=status_delay) as running:
+        if azure:
+            control(running, "azure", dict(azure))
+        yield running
+
+
+def emulator_fixture(
+    seed: int, status_delay: float = 0.0, *, scope: Literal["module", "function"] = "module", **azure: float
+) -> Any:
+    """The `emulator` fixture of a Cortex test module (`emulator = emulator_fixture(13, 0.5, ...)`): a
+    `cortex_emulator` per module, or per test with `scope="function"` where a test counts its calls."""
+
+    @pytest.fixture(scope=scope, name="emulator")
+    def emulator() -> Iterator[RunningEmulator]:
+        with cortex_emulator(seed, status_delay, **azure) as running:
+            yield running
+
+    return emulator
 
 
 def guid() -> str:
@@ -23,9 +49,10 @@ def guid() -> str:
 
 
 def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXCLOUD_"))}
-    env.update(running.cortex_env())
-    env.update(
+    """The emulator's Cortex key and Azure side, the job store in `data_dir` (its config dir under it)."""
+    env = cli_env(
+        data_dir / "config",
+        **running.cortex_env(),
         CORTEXKIT_DATA_DIR=str(data_dir),
         AZURE_CLIENT_SECRET=running.secret_key,  # the emulator's operator app secret
         CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
@@ -33,8 +60,6 @@ def env_for(running: RunningEmulator, data_dir: Path, kill_at: str | None = None
         CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",
         CORTEXKIT_GOVERNOR="off",
     )
-    env.pop("CORTEXKIT_ONBOARD_KILL_AT", None)
-    env.pop("CORTEXKIT_PROFILE", None)
     if kill_at:
         env["CORTEXKIT_ONBOARD_KILL_AT"] = kill_at
     return env
@@ -51,14 +76,7 @@ def cli(
     env = env_for(running, data_dir, kill_at)
     if without_cortex:  # Prisma credentials only, as a shell set up for the Prisma flow has
         env = {k: v for k, v in env.items() if not k.startswith("CORTEXCLOUD_")} | running.client_env()
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args, "-o", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_cli([*args, "-o", "json"], env, timeout=timeout)
 
 
 def onboard_args(

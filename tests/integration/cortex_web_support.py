@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from cortexkit.azure.endpoints import AzureEndpoints
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.store import JobStore
@@ -73,14 +73,17 @@ def cortex_spec(emulator: RunningEmulator, name: str, **options: Any) -> JobSpec
     )
 
 
-@contextmanager
-def cortex_web_emulator(seed: int, status_delay: float = 0.0, **azure: float) -> Iterator[RunningEmulator]:
-    """A test module's own emulator (its jobs add instances), with ARM runs sped up as `azure` says
-    (`deployment_delay`, `whatif_delay`, through `/_emulator/azure`)."""
-    with run_emulator(seed=seed, rate_limits="off", fault_rate=0.0, status_delay=status_delay) as running:
-        if azure:
-            httpx.post(f"{running.url}/_emulator/azure", json=azure, timeout=10).raise_for_status()
-        yield running
+def stack_fixture(token: str) -> Any:
+    """The `stack` fixture of a Cortex web test module (`stack = stack_fixture(TOKEN)`): a
+    `cortex_web_stack` on the module's `emulator` and a fresh store per test, its jobs stopped after."""
+
+    @pytest.fixture(name="stack")
+    def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
+        built = cortex_web_stack(emulator, tmp_path, token)
+        yield built
+        built.close()
+
+    return stack
 
 
 @contextmanager

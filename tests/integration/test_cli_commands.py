@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,30 +19,9 @@ from typer.testing import CliRunner
 
 from cortexkit.cli.main import app
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cli_support import cli_env, run_cli
 
 FORMATS = ("json", "jsonl", "csv", "yaml", "table")
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
-
-
-def cli_env(running: RunningEmulator, config_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update(running.client_env())
-    env.update({"CORTEXKIT_CONFIG_DIR": str(config_dir), "NO_COLOR": "1", "COLUMNS": "200"})
-    return env
-
-
-def run_cli(
-    args: list[str], env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def parse(fmt: str, text: str) -> Any:
@@ -64,7 +40,7 @@ def parse(fmt: str, text: str) -> Any:
 
 @pytest.fixture
 def env(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
-    return cli_env(emulator, tmp_path)
+    return cli_env(tmp_path, **emulator.client_env(), COLUMNS="200")
 
 
 @pytest.fixture

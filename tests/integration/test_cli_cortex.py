@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import time
@@ -13,14 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from cortexkit.cli.main import app
 from cortexkit.cortex.credentials import CortexCredentials
 from cortexkit.cortex.diagnose import diagnose
 from cortexkit.emulator.server import RunningEmulator, run_emulator
-
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_", "CORTEXCLOUD_")
+from tests.integration.cli_support import cli_env, keyring_off, run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -32,28 +28,12 @@ def cortex() -> Iterator[RunningEmulator]:
 @pytest.fixture
 def base_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """No credentials in the environment, a private config dir and no OS keyring."""
-    import keyring
-    from keyring.backends import fail
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update(
-        {
-            "CORTEXKIT_CONFIG_DIR": str(tmp_path / "config"),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "NO_COLOR": "1",
-        }
-    )
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
+    with keyring_off(cli_env(tmp_path / "config")) as env:
         yield env
-    finally:
-        keyring.set_keyring(previous)
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+    return run_in_process(args, env, stdin=stdin)
 
 
 def body(done: subprocess.CompletedProcess[str]) -> Any:

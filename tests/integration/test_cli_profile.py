@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,53 +14,24 @@ from typer.testing import CliRunner
 
 from cortexkit.cli.main import app
 from cortexkit.emulator.server import RunningEmulator
-
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+from tests.integration.cli_support import cli_env, keyring_off, run_cli, run_in_process
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """No credentials in the environment, a private config dir and no OS keyring (as on a server).
-
-    The in-process runner shares this process's keyring, so it is set to the `fail` backend too: a test
-    must never write into the keyring of the machine it runs on.
-    """
-    import keyring
-    from keyring.backends import fail
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update(
-        {
-            "CORTEXKIT_CONFIG_DIR": str(tmp_path / "config"),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "NO_COLOR": "1",
-        }
-    )
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
+    """No credentials in the environment, a private config dir and no OS keyring (as on a server)."""
+    with keyring_off(cli_env(tmp_path / "config")) as env:
         yield env
-    finally:
-        keyring.set_keyring(previous)
 
 
 def real(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed entry point in a subprocess, as a shell runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(args, env, stdin=stdin)
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The same through typer's runner in-process (faster), shaped like a finished subprocess."""
-    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+    return run_in_process(args, env, stdin=stdin)
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> Any:

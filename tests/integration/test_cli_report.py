@@ -4,11 +4,9 @@ the HTML stays small and self-contained, and bad options are bad usage."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
-
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
+from tests.integration.cli_support import cli_env, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +28,8 @@ def tenant() -> Iterator[RunningEmulator]:
 def _run(
     running: RunningEmulator, tmp_path: Path, *args: str, path: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update({**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(tmp_path / "cfg"), "NO_COLOR": "1"})
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = cli_env(tmp_path / "cfg", **running.client_env(), **({} if path is None else {"PATH": path}))
+    return run_cli(args, env, cwd=tmp_path, timeout=300)
 
 
 def _iso(ms: int) -> str:

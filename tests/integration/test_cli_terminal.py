@@ -6,32 +6,26 @@ The CLI runs under `script`, which gives it a pseudo-terminal, so `isatty()` is 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cli_support import cli_command, cli_env, run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux `script` for a pty")
-_SCRUB = ("PRISMA_", "PC_", "CORTEXKIT_")
 
 
 def _env(running: RunningEmulator, config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update(
-        {**running.client_env(), "CORTEXKIT_CONFIG_DIR": str(config), "NO_COLOR": "1", "COLUMNS": "120"}
-    )
-    return env
+    return cli_env(config, **running.client_env(), COLUMNS="120")
 
 
 def on_terminal(env: dict[str, str], args: list[str], answer: str = "") -> subprocess.CompletedProcess[str]:
-    command = shlex.join([sys.executable, "-m", "cortexkit.cli.main", *args])
+    command = shlex.join(cli_command(*args))
     return subprocess.run(
         ["script", "-qec", command, "/dev/null"],
         env=env,
@@ -44,14 +38,7 @@ def on_terminal(env: dict[str, str], args: list[str], answer: str = "") -> subpr
 
 
 def piped(env: dict[str, str], args: list[str]) -> object:
-    done = subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(args, env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from tests.integration.cortex_onboarding_support import (
     cli,
     control,
+    emulator_fixture,
     guid,
     instances_named,
     onboard_args,
@@ -27,10 +27,7 @@ pytestmark = pytest.mark.xdist_group("cortex-onboarding")
 ONBOARD = "/public_api/v1/cloud_onboarding"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=11, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        yield running
+emulator = emulator_fixture(11, status_delay=0.5)
 
 
 def test_manual_deploy_waits_with_the_links_and_cancel_deletes_the_pending_instance(

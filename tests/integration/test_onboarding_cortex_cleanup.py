@@ -6,15 +6,15 @@ nothing says so. Each ends `cancelled`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from tests.integration.cortex_onboarding_support import (
     cli,
     control,
+    emulator_fixture,
     guid,
     instances_named,
     onboard_args,
@@ -26,11 +26,7 @@ pytestmark = pytest.mark.xdist_group("cortex-onboarding-cleanup")
 POLICY_FAILURE = {"deployment_failure": {"code": "PolicyViolation", "message": "denied by policy"}}
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=17, rate_limits="off", fault_rate=0.0, status_delay=0.2) as running:
-        control(running, "azure", {"deployment_delay": 0.2, "whatif_delay": 0.05})
-        yield running
+emulator = emulator_fixture(17, status_delay=0.2, deployment_delay=0.2, whatif_delay=0.05)
 
 
 def arm_job(running: RunningEmulator, data_dir: Path, name: str) -> dict[str, object]:

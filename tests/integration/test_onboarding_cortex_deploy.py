@@ -8,24 +8,25 @@ import json
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.model import CORTEX_STEPS
 from tests.integration.cortex_onboarding_support import (
     cli,
     control,
+    emulator_fixture,
     guid,
     instances_named,
     onboard_args,
     only_job,
     summary,
 )
+from tests.trials import quick_and_full
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding-deploy")
 FAKE_TERRAFORM = Path(__file__).parents[1] / "fixtures" / "fake_terraform_cortex.py"
@@ -33,14 +34,22 @@ EXTRA_POINTS = {"template": ("template:created",), "deploy": ("deploy:put",)}
 POINTS = [
     point for step in CORTEX_STEPS for point in (f"{step}:start", *EXTRA_POINTS.get(step, ()), f"{step}:done")
 ]
-"""Every kill point of a Cortex job, in the order a run reaches them."""
+"""Every kill point of a Cortex job, in the order a run reaches them (all 16 under `make soak`)."""
+SIDE_EFFECT_POINTS = [
+    "template:created",
+    "template:done",
+    "deploy:put",
+    "deploy:done",
+    "wait_cortex:done",
+    "reconcile:done",
+]
+"""`make test`'s kills (6 of the 16): right after each call that makes something in Cortex or Azure (the
+instance, the deployment), and after each step that made or waited for something and after the last
+step, before the job records it. The first is in the `onboard azure` run, the others in `onboard resume`
+runs, as in the full case."""
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=13, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.2})
-        yield running
+emulator = emulator_fixture(13, status_delay=0.5, deployment_delay=0.6, whatif_delay=0.2)
 
 
 def deployments_named(running: RunningEmulator, name: str) -> list[dict[str, Any]]:
@@ -106,11 +115,12 @@ def test_terraform_flow_end_to_end(emulator: RunningEmulator, tmp_path: Path) ->
     sound(tmp_path, emulator.secret_key)
 
 
+@quick_and_full("points", SIDE_EFFECT_POINTS, POINTS, ("side-effect-points", "every-point"))
 def test_killed_at_every_point_then_resumed_makes_one_instance_and_one_deployment(
-    emulator: RunningEmulator, tmp_path: Path
+    points: list[str], emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     name = f"crash-{guid()[:8]}"
-    first, *rest = POINTS
+    first, *rest = points
     killed = cli(emulator, tmp_path, *arm_args(emulator, name), kill_at=first)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     job = only_job(tmp_path)

@@ -10,51 +10,41 @@ own retries) is what rides the outage out.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from cortexkit.azure.endpoints import AzureEndpoints
 from cortexkit.cortex.client import CortexClient
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from cortexkit.onboarding.bulk import run_all
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.context import RunnerSettings
 from cortexkit.onboarding.model import JobSpec
-from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.runner import Runner, shared_client_factory
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
-from tests.integration.cortex_onboarding_support import control, guid, instances_named
+from tests.figures import record_figures
+from tests.integration.cortex_onboarding_support import emulator_fixture, guid, instances_named
 from tests.integration.cortex_support import cortex_client
-from tests.integration.test_onboarding_outage import record_figures
+from tests.integration.outage_support import (
+    OutageRun,
+    outage,
+    outage_figures,
+    recover,
+    ride_outage,
+    run_in_background,
+    wait_for_done,
+    waiting_reasons,
+)
 
 pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive, as the Prisma outage tests
 ROWS = 10
 CORTEX_ROUTES = "* /public_api/*"
+"""Every Cortex API route (Azure's routes, under /_azure, keep answering)."""
 
 
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.1})
-        yield running
-
-
-def cortex_outage(running: RunningEmulator, kind: int | str) -> None:
-    """Every Cortex API route fails with `kind` until `recover` (Azure's routes keep answering)."""
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
-    plan = {"route": CORTEX_ROUTES, "statuses": [kind], "count": 10**9}
-    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-
-
-def recover(running: RunningEmulator) -> None:
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
+emulator = emulator_fixture(29, status_delay=0.5, scope="function", deployment_delay=0.6, whatif_delay=0.1)
 
 
 def spec(running: RunningEmulator, tenant: str, name: str) -> JobSpec:
@@ -83,24 +73,6 @@ def runner_for(running: RunningEmulator, store: JobStore, client: CortexClient, 
     return Runner(store, shared_client_factory(lambda: client), settings=settings)
 
 
-def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
-    return [
-        str(e.payload.get("error"))
-        for job_id in job_ids
-        for e in store.events_after(job_id, 0, limit=10_000)
-        if e.type == "job" and e.payload.get("state") == JobState.WAITING
-    ]
-
-
-def wait_until(what: str, check: Any, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not seen within {timeout} s: {what}")
-
-
 def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
@@ -108,30 +80,21 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     tenant = guid()
     names = [f"outage{i:02d}-{tenant[:6]}" for i in range(ROWS)]
     job_ids = [store.create_job(spec(emulator, tenant, n), secret=emulator.secret_key) for n in names]
-    jobs: list[JobRecord] = []
     with cortex_client(
         emulator, retry=RetryConfig(max_attempts=2, base=0.2, cap=0.5, deadline=5.0)
     ) as client:
         runner = runner_for(emulator, store, client, tmp_path)
-        bulk = threading.Thread(target=lambda: jobs.extend(run_all(job_ids, runner.run, 4)), daemon=True)
-        started = time.monotonic()
-        bulk.start()
+        run = OutageRun(started=time.monotonic())
+        bulk, jobs = run_in_background(runner, job_ids)
         # The outage starts once a job is done: the others are at every step (preflight and template
         # calls, deployments, Cortex polls).
-        wait_until("a job done", lambda: any(store.require_job(j).ok for j in job_ids))
-        outage_started = time.monotonic()
+        wait_for_done(store, job_ids, 1, timeout=120)
         done_before = sum(1 for j in job_ids if store.require_job(j).ok)
-        cortex_outage(emulator, 503)
-        time.sleep(4.0)
-        paused_during = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
-        cortex_outage(emulator, "drop")
-        time.sleep(4.0)
-        paused_during += [j for j in (store.require_job(i) for i in job_ids) if j.paused]
-        recover(emulator)
-        recovered = time.monotonic()
+        ride_outage(emulator, store, job_ids, run, CORTEX_ROUTES)  # 503 for 4 s, then drops for 4 s
         bulk.join(240)
         assert not bulk.is_alive(), "the bulk did not carry on by itself after the outage"
-        finished = time.monotonic()
+        run.finished = time.monotonic()
+    paused_during = [j for phase in run.paused for j in phase]
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
     for name in names:
@@ -153,29 +116,13 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
     }
     assert all("retrying every 0.5 s" in r for r in reasons)
     assert store.integrity_check() == "ok"
-    record_figures(
-        "cortex_outage_bulk",
-        {
-            "rows": ROWS,
-            "done_before_outage": done_before,
-            "outage_s": round(recovered - outage_started, 1),
-            "bulk_wall_s": round(finished - started, 1),
-            "after_recovery_s": round(finished - recovered, 1),
-            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
-            "paused_at_steps": sorted(at),
-            "causes": sorted(causes),
-            "probes": breaker.probes,
-            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
-            "done": sum(1 for j in jobs if j.ok),
-            "instances": ROWS,
-            "manual_resumes": 0,
-        },
-    )
+    figures = outage_figures(run, store, job_ids, jobs, done_before, causes, breaker)
+    record_figures("cortex_outage_bulk", {**figures, "paused_at_steps": sorted(at), "instances": ROWS})
 
 
 def test_the_probe_is_one_attempt_at_one_row(emulator: RunningEmulator) -> None:
     """The breaker's Cortex probe: a single `get_instances` call for one row, never the client's retries."""
-    cortex_outage(emulator, 503)
+    outage(emulator, 503, CORTEX_ROUTES)
     try:
         with cortex_client(emulator, retry=RetryConfig(max_attempts=5, base=0.2, cap=0.5)) as client:
             before = client.stats.requests

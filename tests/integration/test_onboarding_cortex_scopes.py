@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,7 @@ from cortexkit.onboarding.store import JobStore
 from tests.integration.cortex_onboarding_support import (
     cli,
     control,
+    emulator_fixture,
     env_for,
     guid,
     instances_named,
@@ -39,11 +39,7 @@ SERVER_URLS = {
 """Routes of URLs the server hands out (the signed links, the what-if's Location): planned as such."""
 
 
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=17, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.2})
-        yield running
+emulator = emulator_fixture(17, status_delay=0.5, scope="function", deployment_delay=0.6, whatif_delay=0.2)
 
 
 def _pattern(route: str) -> re.Pattern[str]:

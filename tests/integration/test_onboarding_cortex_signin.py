@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,8 +18,15 @@ from cortexkit._redact import Secret
 from cortexkit.azure import preflight, sessions
 from cortexkit.azure.client import TOKEN_MARGIN, AzureClient
 from cortexkit.azure.endpoints import AzureEndpoints
-from cortexkit.emulator.server import RunningEmulator, run_emulator
-from tests.integration.cortex_onboarding_support import cli, control, guid, onboard_args, only_job, summary
+from cortexkit.emulator.server import RunningEmulator
+from tests.integration.cortex_onboarding_support import (
+    cli,
+    emulator_fixture,
+    guid,
+    onboard_args,
+    only_job,
+    summary,
+)
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding-signin")
 TOKEN_ROUTE = "POST /_azure/login/{tenant}/oauth2/v2.0/token"
@@ -28,11 +34,7 @@ AUDIENCES = 2
 """A Cortex job signs in for ARM (deployments, preflight reads) and for Graph (conditional access)."""
 
 
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=29, rate_limits="off", fault_rate=0.0, status_delay=0.3) as running:
-        control(running, "azure", {"deployment_delay": 0.3, "whatif_delay": 0.1})
-        yield running
+emulator = emulator_fixture(29, status_delay=0.3, scope="function", deployment_delay=0.3, whatif_delay=0.1)
 
 
 def sign_ins(running: RunningEmulator) -> int:

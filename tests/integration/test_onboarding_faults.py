@@ -27,13 +27,8 @@ from tests.integration.onboarding_support import (
     engine,
     subscription_spec,
 )
-from tests.integration.test_onboarding_outage import (
-    make_runner,
-    outage,
-    recover,
-    run_in_background,
-    short_retry_client,
-)
+from tests.integration.outage_support import outage, recover, run_in_background
+from tests.integration.test_onboarding_outage import make_runner, short_retry_client
 
 Make = Callable[..., RunningEmulator]
 ADD_ROUTE = "POST /cas/v1/azure_account"

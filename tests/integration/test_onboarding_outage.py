@@ -9,9 +9,6 @@ which would ride out most of a short outage by itself and leave the breaker unte
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,44 +16,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cortexkit.client import Client
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.bulk import run_all
 from cortexkit.onboarding.context import RunnerSettings
-from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.runner import Runner, shared_client_factory
 from cortexkit.onboarding.states import JobState
 from cortexkit.onboarding.store import JobStore
 from cortexkit.retry import RetryConfig
+from tests.figures import record_figures
 from tests.integration.onboarding_support import subscription_spec
+from tests.integration.outage_support import (
+    OutageRun,
+    outage,
+    outage_figures,
+    recover,
+    ride_outage,
+    run_in_background,
+    wait_for_done,
+    waiting_reasons,
+)
 
 pytestmark = pytest.mark.xdist_group("outage")  # timing-sensitive: keep it off a busy worker's back
 
 Make = Callable[..., RunningEmulator]
 ROWS = 20
-EVERY_ROUTE = "* /*"
-
-
-def record_figures(name: str, figures: dict[str, Any]) -> None:
-    """The figures docs/RELIABILITY.md quotes, where CORTEXKIT_RELIABILITY_FIGURES points (if set)."""
-    target = os.environ.get("CORTEXKIT_RELIABILITY_FIGURES")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        (Path(target) / f"{name}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-
-
-def outage(running: RunningEmulator, kind: int | str) -> None:
-    """Every route fails with `kind` until `recover`."""
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
-    plan = {"route": EVERY_ROUTE, "statuses": [kind], "count": 10**9}
-    httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-
-
-def recover(running: RunningEmulator) -> None:
-    httpx.delete(f"{running.url}/_emulator/faults", timeout=10).raise_for_status()
 
 
 @contextmanager
@@ -85,31 +71,6 @@ def onboarded(running: RunningEmulator) -> Counter[str]:
     return Counter(a.account_id for a in running.emulator.state.accounts if a.cloud_type == "azure")
 
 
-def waiting_reasons(store: JobStore, job_ids: list[str]) -> list[str]:
-    return [
-        str(e.payload.get("error"))
-        for job_id in job_ids
-        for e in store.events_after(job_id, 0, limit=10_000)
-        if e.type == "job" and e.payload.get("state") == JobState.WAITING
-    ]
-
-
-def run_in_background(runner: Runner, job_ids: list[str]) -> tuple[threading.Thread, list[JobRecord]]:
-    results: list[JobRecord] = []
-    thread = threading.Thread(target=lambda: results.extend(run_all(job_ids, runner.run, 4)), daemon=True)
-    thread.start()
-    return thread, results
-
-
-def wait_for_done(store: JobStore, job_ids: list[str], count: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} jobs done after {timeout} s")
-
-
 def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make, tmp_path: Path) -> None:
     running = make_emulator(status_delay=0.5)
     store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
@@ -117,22 +78,15 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     job_ids = [store.create_job(s, secret="shared-sp-secret") for s in specs]
     with short_retry_client(running) as client:
         runner = make_runner(store, client)
-        started = time.monotonic()
+        run = OutageRun(started=time.monotonic())
         thread, jobs = run_in_background(runner, job_ids)
         wait_for_done(store, job_ids, 2)  # the bulk is under way: some done, the others mid-step
         done_before = sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE)
-        outage_started = time.monotonic()
-        outage(running, 503)
-        time.sleep(4.0)
-        paused = [store.require_job(j) for j in job_ids]
-        paused = [j for j in paused if j.paused]
-        outage(running, "drop")
-        time.sleep(4.0)
-        recover(running)
-        recovered = time.monotonic()
+        ride_outage(running, store, job_ids, run)  # 503 on every route for 4 s, then drops for 4 s
         thread.join(120)
         assert not thread.is_alive(), "the bulk did not carry on by itself after the outage"
-        finished = time.monotonic()
+        run.finished = time.monotonic()
+    paused = run.paused[0]  # the jobs paused at the end of the 503 phase
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
     counts = onboarded(running)
@@ -152,24 +106,9 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     probes = breaker.probes
     assert 1 <= probes <= 2 * (10.0 / 0.5 + 4), f"{probes} probes: one per interval, not one per job"
     assert store.integrity_check() == "ok"
-    record_figures(
-        "outage_bulk",
-        {
-            "rows": ROWS,
-            "done_before_outage": done_before,
-            "outage_s": round(recovered - outage_started, 1),
-            "bulk_wall_s": round(finished - started, 1),
-            "after_recovery_s": round(finished - recovered, 1),
-            "jobs_paused": sum(1 for j in job_ids if waiting_reasons(store, [j])),
-            "waiting_events": len(reasons),
-            "causes": sorted(causes),
-            "probes": probes,
-            "breaker_outages_s": [round(o, 1) for o in breaker.outages],
-            "done": sum(1 for j in jobs if j.ok),
-            "accounts": sum(counts[s.subscription_id or ""] for s in specs),
-            "manual_resumes": 0,
-        },
-    )
+    accounts = sum(counts[s.subscription_id or ""] for s in specs)
+    figures = outage_figures(run, store, job_ids, jobs, done_before, causes, breaker)
+    record_figures("outage_bulk", {**figures, "waiting_events": len(reasons), "accounts": accounts})
 
 
 def test_outage_longer_than_the_budget_fails_the_jobs_resumably(make_emulator: Make, tmp_path: Path) -> None:

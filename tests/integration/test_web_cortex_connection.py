@@ -10,25 +10,28 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cortexkit.cortex.client import CortexClient
-from cortexkit.emulator.server import RunningEmulator, run_emulator
+from cortexkit.emulator.server import RunningEmulator
 from cortexkit.web.backend import profile_client_factory
 from cortexkit.web.security import csrf_token
-from tests.integration.cortex_onboarding_support import cli, env_for, guid, onboard_args, only_job
+from tests.integration.cortex_onboarding_support import (
+    cli,
+    emulator_fixture,
+    env_for,
+    guid,
+    onboard_args,
+    only_job,
+)
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding")
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with run_emulator(seed=19, rate_limits="off", fault_rate=0.0, status_delay=0.5) as running:
-        yield running
+emulator = emulator_fixture(19, status_delay=0.5)
 
 
 def test_the_factory_gives_a_cortex_client_for_cortexcloud_settings(

@@ -17,12 +17,13 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.states import JobState
 from cortexkit.web.security import csrf_token
 from cortexkit.web.settings import ConnectionReport
+from tests.integration.cortex_onboarding_support import emulator_fixture
 from tests.integration.cortex_support import cortex_client
 from tests.integration.cortex_web_support import (
     PROFILE,
     cortex_spec,
-    cortex_web_emulator,
     cortex_web_stack,
+    stack_fixture,
     web_client,
 )
 from tests.integration.web_support import WebStack
@@ -33,17 +34,8 @@ TOKEN = "c" * 43
 CSRF = csrf_token(TOKEN)
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(31) as running:
-        yield running
-
-
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, TOKEN)
-    yield built
-    built.close()
+emulator = emulator_fixture(31)
+stack = stack_fixture(TOKEN)
 
 
 def test_the_connection_reports_the_cortex_url_key_id_type_and_role_never_the_key(

@@ -5,7 +5,6 @@ is created, no job starts, and the operator secret never comes back in the answe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,9 @@ import pytest
 
 from cortexkit.emulator.server import RunningEmulator, run_emulator
 from cortexkit.web.security import csrf_token
+from tests.integration.cortex_onboarding_support import emulator_fixture
 from tests.integration.cortex_support import cortex_client
-from tests.integration.cortex_web_support import cortex_web_emulator, cortex_web_stack, web_client
+from tests.integration.cortex_web_support import cortex_web_stack, stack_fixture, web_client
 from tests.integration.web_support import WebStack
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding")
@@ -24,17 +24,8 @@ TOKEN = "t" * 43
 URL = "/api/cortex/preflight"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    with cortex_web_emulator(23) as running:
-        yield running
-
-
-@pytest.fixture
-def stack(emulator: RunningEmulator, tmp_path: Path) -> Iterator[WebStack]:
-    built = cortex_web_stack(emulator, tmp_path, TOKEN)
-    yield built
-    built.close()
+emulator = emulator_fixture(23)
+stack = stack_fixture(TOKEN)
 
 
 def _form(emulator: RunningEmulator, **over: str) -> dict[str, str]:

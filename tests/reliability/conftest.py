@@ -7,16 +7,12 @@ The option and the skip of a `soak` test without it live in tests/conftest.py (p
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-FIGURES_ENV = "CORTEXKIT_RELIABILITY_FIGURES"
-"""A directory: when set, every suite writes its figures there as `<suite>.json` (docs/RELIABILITY.md)."""
+from tests.figures import record_figures
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -24,16 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "soak: long-running soak, only with --soak (make soak)")
 
 
-@pytest.fixture
-def record_figures() -> Callable[[str, dict[str, Any]], None]:
+@pytest.fixture(name="record_figures")
+def record_figures_fixture() -> Callable[[str, dict[str, Any]], None]:
     """Write a suite's figures where CORTEXKIT_RELIABILITY_FIGURES points (no-op when unset)."""
-
-    def record(suite: str, figures: dict[str, Any]) -> None:
-        target = os.environ.get(FIGURES_ENV)
-        if not target:
-            return
-        directory = Path(target)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / f"{suite}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-
-    return record
+    return record_figures

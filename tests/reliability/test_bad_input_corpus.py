@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from cortexkit.emulator.server import RunningEmulator
 from cortexkit.errors import CortexkitError
 from cortexkit.onboarding.bulk import parse_csv
 from cortexkit.retry import RetryConfig
+from tests.integration.cli_support import cli_env, run_cli
 from tests.reliability.stub_server import LOGIN_OK, Answer, Script, stub_server
 
 # One worker runs the whole module under `-n 2 --dist loadgroup`: its module fixture is the costly part.
@@ -214,15 +213,7 @@ CONFIGS = {
 
 
 def _env(case: CliCase, root: Path, emulator: RunningEmulator, stubs: dict[str, str]) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "CORTEXKIT_", "AZURE_"))
-    }
-    env.update(
-        CORTEXKIT_CONFIG_DIR=str(root / "config"),
-        CORTEXKIT_DATA_DIR=str(root / "data"),
-        HOME=str(root),
-        NO_COLOR="1",
-    )
+    env = cli_env(root / "config", CORTEXKIT_DATA_DIR=str(root / "data"), HOME=str(root))
     if case.env == "good" or case.env.startswith("stub:"):
         env.update(emulator.client_env())
         env["AZURE_CLIENT_SECRET"] = "corpus-client-secret"
@@ -240,16 +231,7 @@ def _env(case: CliCase, root: Path, emulator: RunningEmulator, stubs: dict[str, 
 
 def _run(case: CliCase, root: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     args = [arg.replace("{dir}", str(root)) for arg in case.args]
-    return subprocess.run(
-        [sys.executable, "-m", "cortexkit.cli.main", *args],
-        env=env,
-        cwd=root,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(args, env, cwd=root)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ then scanned for the canaries, their common encodings, and every JWT the emulato
 from __future__ import annotations
 
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from cortexkit.emulator.routes.azure_identity import identity_state
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.errors import AuthenticationError
 from cortexkit.web.security import csrf_token
+from tests.integration.cli_support import cli_command
+from tests.integration.cli_support import cli_env as scrubbed_env
 from tests.reliability.canary import (
     ACCESS_KEY_SECRET,
     AZURE_CLIENT_SECRET,
@@ -76,21 +77,16 @@ def canary_emulator(
 
 
 def cli_env(running: RunningEmulator, home: Path) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PC_", "AZURE_", "CORTEXKIT_"))
-    }
-    env.update(running.client_env())
-    env.update(
+    return scrubbed_env(
+        home / "config",
+        **running.client_env(),
         HOME=str(home),
-        CORTEXKIT_CONFIG_DIR=str(home / "config"),
         CORTEXKIT_DATA_DIR=str(home / "data"),
         AZURE_CLIENT_SECRET=AZURE_CLIENT_SECRET,
         CORTEXKIT_AZURE_LOGIN_URL=f"{running.url}/_azure/login",
         CORTEXKIT_AZURE_GRAPH_URL=f"{running.url}/_azure/graph",
         CORTEXKIT_AZURE_ARM_URL=f"{running.url}/_azure/arm",
-        NO_COLOR="1",
     )
-    return env
 
 
 def cli_runs(running: RunningEmulator, home: Path) -> list[tuple[str, list[str], dict[str, str]]]:
@@ -121,7 +117,7 @@ def cli_runs(running: RunningEmulator, home: Path) -> list[tuple[str, list[str],
 def run_cli(
     name: str, args: list[str], env: dict[str, str]
 ) -> tuple[str, subprocess.CompletedProcess[bytes]]:
-    command = [sys.executable, "-m", "cortexkit.cli.main", "--debug", "-v", *args]
+    command = cli_command("--debug", "-v", *args)
     return name, subprocess.run(command, env=env, capture_output=True, timeout=CLI_TIMEOUT, check=False)
 
 
