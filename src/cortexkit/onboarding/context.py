@@ -17,6 +17,7 @@ from cortexkit.azure import endpoints as _endpoints
 from cortexkit.errors import CortexkitError
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret
+from cortexkit.onboarding.tenant_reads import TenantReads
 
 if TYPE_CHECKING:  # pragma: no cover
     from cortexkit.client import Client
@@ -113,6 +114,8 @@ class StepContext:
     partial: dict[str, Any] = field(default_factory=dict)
     carried: dict[str, Any] = field(default_factory=dict)
     """What a step hands the next ones within this run only (never stored; a resume starts empty)."""
+    tenant: TenantReads = field(default_factory=TenantReads)
+    """Reads the runner's jobs on this tenant share (account-group names, supported features)."""
     settings: RunnerSettings = field(default_factory=RunnerSettings)
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic

@@ -34,6 +34,7 @@ from cortexkit.onboarding.records import JobRecord
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import LEASE_SECONDS, JobBusyError, JobStore, Lease, LeaseLostError
 from cortexkit.onboarding.store.owners import current_owner
+from cortexkit.onboarding.tenant_reads import TenantReads
 
 __all__ = ["JobBusyError", "JobNotResumableError", "LeaseLostError", "Runner", "shared_client_factory"]
 
@@ -127,6 +128,7 @@ class Runner:
         self._pool = JobPool(self._run_quietly, max_workers)
         self._breakers: dict[str | None, OutageBreaker] = {}
         self._breakers_lock = threading.Lock()
+        self._tenant_reads: dict[str | None, TenantReads] = {}
 
     def breaker(self, profile: str | None = None) -> OutageBreaker:
         """The outage breaker every job of this runner on `profile`'s tenant shares (a bulk's jobs, the
@@ -140,6 +142,11 @@ class Runner:
                     clock=self.monotonic,
                 )
             return self._breakers[profile]
+
+    def tenant_reads(self, profile: str | None = None) -> TenantReads:
+        """The reads every job of this runner on `profile`'s tenant shares (one per bulk, not per job)."""
+        with self._breakers_lock:
+            return self._tenant_reads.setdefault(profile, TenantReads())
 
     def start(self, job_id: str) -> None:
         """Queue the job for the runner's worker pool (the web UI's path): at most `max_workers` jobs run
@@ -237,6 +244,7 @@ class Runner:
                 outputs=outputs,
                 partial=partial,
                 carried=carried,
+                tenant=self.tenant_reads(job.spec.profile),
                 settings=self.settings,
                 sleep=self.sleep,
                 monotonic=self.monotonic,

@@ -53,19 +53,23 @@ def validate(ctx: StepContext) -> dict[str, Any]:
 
     The groups are read by name (`GET /cloud/group/name`: id and name of each): the full listing carries
     every member account of every group, so its size, like the account listing's, grows with the tenant
-    (the Default Account Group holds every account a bulk adds)."""
+    (the Default Account Group holds every account a bulk adds). The runner's jobs share one answer
+    (`TenantReads`); a group it lacks is looked for again before the job fails on it."""
     problems = field_errors(ctx.spec.model_dump(mode="json"))
     if problems:
         raise StepFailedError("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
-    known = {str(g.id): str(g.name or "") for g in ctx.client.account_groups.names()}
     wanted = list(ctx.spec.account_group_ids)
     if ctx.spec.default_account_group_id:
         wanted.append(ctx.spec.default_account_group_id)
+    needs_default = not ctx.spec.account_group_ids and ctx.spec.account_type == "account"
+    known = _group_names(ctx)
+    if any(g not in known for g in wanted) or (needs_default and DEFAULT_GROUP_NAME not in known.values()):
+        known = _group_names(ctx, fresh=True)  # the bulk's shared answer may predate a new group
     missing = [g for g in wanted if g not in known]
     if missing:
         raise StepFailedError("account group(s) not found: " + ", ".join(missing))
     group_ids = list(ctx.spec.account_group_ids)
-    if not group_ids and ctx.spec.account_type == "account":
+    if needs_default:
         default = [gid for gid, name in known.items() if name == DEFAULT_GROUP_NAME]
         if not default:
             raise StepFailedError("no account group given and the tenant has no 'Default Account Group'")
@@ -74,11 +78,24 @@ def validate(ctx: StepContext) -> dict[str, Any]:
     return {"account_group_ids": group_ids}
 
 
+def _group_names(ctx: StepContext, *, fresh: bool = False) -> dict[str, str]:
+    """Account-group id -> name, read once for the runner's jobs on this tenant (`TenantReads`)."""
+
+    def read() -> tuple[tuple[str, str], ...]:
+        return tuple((str(g.id), str(g.name or "")) for g in ctx.client.account_groups.names())
+
+    return dict(ctx.tenant.get("account_group_names", read, fresh=fresh))
+
+
 def features(ctx: StepContext) -> dict[str, Any]:
     spec = ctx.spec
-    answer = ctx.client.azure.supported_features(**features_args(spec))
-    supported = [str(f) for f in answer.supportedFeatures]
+    args = features_args(spec)
+    key = ("supported_features", *sorted(args.items()))
+    answer = ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args))
     wanted = spec.requested_features()
+    if any(f not in {str(x) for x in answer.supportedFeatures} for f in wanted):
+        answer = ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args), fresh=True)
+    supported = [str(f) for f in answer.supportedFeatures]
     unknown = [f for f in wanted if f not in supported]
     if unknown:
         offered = ", ".join(f for f in supported if f != ALWAYS_ON_FEATURE) or "none"
