@@ -86,10 +86,19 @@ def make_groups(seed: int, accounts: list[CloudAccount], now_ms: int) -> list[Ac
                 last_modified_ts=now_ms - rng.randrange(DAY_MS, 100 * DAY_MS),
             )
         )
-    by_id = {g.id: g for g in groups}
+    index = groups_by_account(groups)
     for account in accounts:
-        account.group_ids = [g for g in by_id if account.account_id in by_id[g].account_ids]
+        account.group_ids = [g.id for g in index.get(account.account_id, ())]
     return groups
+
+
+def groups_by_account(groups: list[AccountGroup]) -> dict[str, list[AccountGroup]]:
+    """Every account id's groups, in group order, each group once: one pass over the memberships."""
+    index: dict[str, list[AccountGroup]] = {}
+    for group in groups:
+        for account_id in dict.fromkeys(group.account_ids):
+            index.setdefault(account_id, []).append(group)
+    return index
 
 
 def make_policies(seed: int, now_ms: int) -> list[Policy]:

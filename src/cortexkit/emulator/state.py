@@ -72,7 +72,22 @@ class TenantState:
         return next((g for g in self.groups if g.id == group_id), None)
 
     def groups_of(self, account: CloudAccount) -> list[AccountGroup]:
-        return [g for g in self.groups if account.account_id in g.account_ids]
+        return self.groups_by_account().get(account.account_id, [])
+
+    def groups_by_account(self) -> dict[str, list[AccountGroup]]:
+        """Every account id's groups, in group order. A listing builds it once per request: asking each
+        group's member list about each account cost accounts x groups x members (3.6 s for
+        `GET /cloud/group` once a bulk had added 2,000 accounts)."""
+        return generators.groups_by_account(self.groups)
+
+    def members_by_group(self) -> dict[str, list[CloudAccount]]:
+        """Every group id's member accounts, in account order (the order the listings show), each once."""
+        members: dict[str, list[CloudAccount]] = {g.id: [] for g in self.groups}
+        index = self.groups_by_account()
+        for account in self.accounts:
+            for group in index.get(account.account_id, ()):
+                members[group.id].append(account)
+        return members
 
     def set_account_groups(self, account: CloudAccount, group_ids: list[str]) -> None:
         """Make group membership and `account.group_ids` agree (they are two views of one relation)."""

@@ -75,14 +75,14 @@ async def list_accounts(
 ) -> list[dict[str, Any]]:
     state = state_of(emu)
     with state.lock:
+        groups = state.groups_by_account()
         out = []
         for account in state.accounts:
             status = account_status(state, account)
             if status == "pending" and not flag(include_pending, default=True):
                 continue
-            out.append(
-                accountviews.list_view(account, state.groups_of(account), status, not flag(exclude_groups))
-            )
+            account_groups = groups.get(account.account_id, [])
+            out.append(accountviews.list_view(account, account_groups, status, not flag(exclude_groups)))
         return out
 
 
@@ -97,12 +97,13 @@ async def account_names(
     state = state_of(emu)
     wanted_groups = {g for value in group_ids or [] for g in value.split(",") if g}
     with state.lock:
+        groups = state.groups_by_account()
         return [
             {"id": a.account_id, "name": a.name, "cloudType": a.cloud_type}
             for a in state.accounts
             if (not flag(only_active) or a.enabled)
             and (cloud_type is None or a.cloud_type == cloud_type.lower())
-            and (not wanted_groups or wanted_groups & {g.id for g in state.groups_of(a)})
+            and (not wanted_groups or wanted_groups & {g.id for g in groups.get(a.account_id, ())})
         ]
 
 
