@@ -91,3 +91,28 @@ def azure_accounts(running: RunningEmulator, account_id: str) -> list[dict[str, 
     with client_factory(running)() as client:
         accounts = client.request("GET", "/cloud") or []
     return [a for a in accounts if a.get("cloudType") == "azure" and a.get("accountId") == account_id]
+
+
+def crashed_azure_api_job(
+    running: RunningEmulator, tmp_path: Path, store_url: str, point: str
+) -> tuple[JobStore, Runner, str]:
+    """An `azure-api` job whose first run stopped at `point` as a crash there would (the runner's hook
+    raises; Azure replicates at once): the store, the runner (its hook cleared again) and the job id."""
+    from cortexkit.emulator.routes.azure_identity import identity_state
+    from cortexkit.onboarding.states import JobState
+
+    identity_state(running.emulator).propagation_delay = 0.0
+    store, runner = engine(running, tmp_path, url=store_url)
+    spec = subscription_spec(
+        provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
+    )
+    job_id = store.create_job(spec, secret=running.secret_key)
+
+    def crash(reached: str) -> None:
+        if reached == point:
+            raise RuntimeError(f"simulated crash at {point}")
+
+    runner.hook = crash
+    assert runner.run(job_id).state is JobState.FAILED
+    runner.hook = lambda _point: None
+    return store, runner, job_id

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from cortexkit.auth import refresh_lead
-from cortexkit.client import AsyncClient, Client
+from cortexkit.client import AsyncClient, Client, ClientStats
 from cortexkit.emulator.server import RunningEmulator
 
 DURATION = 20.0
@@ -97,11 +97,11 @@ def make_client(running: RunningEmulator, **kw: Any) -> Client:
     )
 
 
-@pytest.mark.slow
-def test_32_threads_share_one_login_and_single_flight_extends(
-    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
-) -> None:
-    running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
+def busy_threads(
+    running: RunningEmulator,
+) -> tuple[list[int], list[BaseException], RefreshRecorder, ClientStats]:
+    """WORKERS threads share one client and call GET /cloud/group for DURATION seconds: each thread's call
+    count, what any of them raised, the login/extend spans and the client's counters."""
     failures: list[BaseException] = []
     calls = [0] * WORKERS
     recorder = RefreshRecorder()
@@ -121,7 +121,15 @@ def test_32_threads_share_one_login_and_single_flight_extends(
             t.start()
         for t in threads:
             t.join()
-        client_stats = client.stats
+        return calls, failures, recorder, client.stats
+
+
+@pytest.mark.slow
+def test_32_threads_share_one_login_and_single_flight_extends(
+    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
+) -> None:
+    running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
+    calls, failures, recorder, client_stats = busy_threads(running)
     stats = emulator_stats(running)
     record_property("logins", stats["logins"])
     record_property("extends", stats["extends"])
@@ -225,26 +233,7 @@ def test_32_threads_with_a_failing_extend_fall_back_to_login(
     running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
     plan = {"route": "GET /auth_token/extend", "statuses": [503], "count": 100_000}
     httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-    failures: list[BaseException] = []
-    calls = [0] * WORKERS
-    recorder = RefreshRecorder()
-    with make_client(running, transport=RecordingTransport(recorder)) as client:
-        stop_at = time.monotonic() + DURATION
-
-        def worker(index: int) -> None:
-            try:
-                while time.monotonic() < stop_at:
-                    client.request("GET", "/cloud/group")
-                    calls[index] += 1
-            except BaseException as exc:  # collected and asserted on below
-                failures.append(exc)
-
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        client_stats = client.stats
+    calls, failures, recorder, client_stats = busy_threads(running)
     stats = emulator_stats(running)
     record_property("logins", stats["logins"])
     print(

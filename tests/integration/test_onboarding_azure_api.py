@@ -12,7 +12,13 @@ import pytest
 from cortexkit.emulator.routes.azure_identity import identity_state
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.permissions import GRAPH_READ_ROLES, READER, app_display_name
-from tests.integration.onboarding_support import azure_accounts, engine, subscription_spec, tenant_spec
+from tests.integration.onboarding_support import (
+    azure_accounts,
+    crashed_azure_api_job,
+    engine,
+    subscription_spec,
+    tenant_spec,
+)
 
 Make = Callable[..., RunningEmulator]
 
@@ -57,20 +63,8 @@ def test_rerun_of_identity_step_reuses_what_it_created(
 ) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
-    azure.propagation_delay = 0.0
-    store, runner = engine(running, tmp_path, url=store_url)
-    spec = subscription_spec(
-        provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
-    )
-    job_id = store.create_job(spec, secret=running.secret_key)
-
-    def crash(point: str) -> None:
-        if point == "identity:done":
-            raise RuntimeError("simulated crash before the step was recorded")
-
-    runner.hook = crash
-    assert runner.run(job_id).state == "failed"
-    runner.hook = lambda _point: None
+    # crashed after the identity step's work, before it was recorded
+    _store, runner, job_id = crashed_azure_api_job(running, tmp_path, store_url, "identity:done")
     job = runner.run(job_id)
     assert job.state == "done", job.error
     assert len(azure.applications) == 1 and len(azure.service_principals) == 2  # + Microsoft Graph's

@@ -24,6 +24,7 @@ from tests.integration.onboarding_support import (
     advancing_sleep,
     azure_accounts,
     client_factory,
+    crashed_azure_api_job,
     engine,
     subscription_spec,
 )
@@ -238,24 +239,12 @@ def test_a_secret_made_but_not_stored_before_a_crash_is_removed_on_resume(
 ) -> None:
     running = make_emulator(status_delay=1)
     azure = identity_state(running.emulator)
-    azure.propagation_delay = 0.0
-    store, runner = engine(running, tmp_path, url=store_url)
-    spec = subscription_spec(
-        provisioner="azure-api", client_id=running.access_key_id, service_principal_id=None
-    )
-    job_id = store.create_job(spec, secret=running.secret_key)
-
-    def crash(point: str) -> None:
-        if point == "identity:password-added":
-            raise RuntimeError("simulated crash between Azure's answer and the encrypted write")
-
-    runner.hook = crash
-    assert runner.run(job_id).state is JobState.FAILED
+    # crashed between Azure's answer and the encrypted write
+    store, runner, job_id = crashed_azure_api_job(running, tmp_path, store_url, "identity:password-added")
     app = next(iter(azure.applications.values()))
     assert len(app["passwordCredentials"]) == 1 and store.get_secret(job_id, "key") is None
     orphan = app["passwordCredentials"][0]["keyId"]
 
-    runner.hook = lambda _point: None
     job = runner.run(job_id)
     assert job.state is JobState.DONE, job.error
     credentials = app["passwordCredentials"]
