@@ -36,6 +36,7 @@ from cortexkit._redact import Secret
 from cortexkit.auth import Token
 from cortexkit.governor import _OFF, cache_dir, tenant_id
 from cortexkit.keyring_probe import MARKER_NAME, usable_keyring
+from cortexkit.private_files import create_exclusive
 
 log = logging.getLogger("cortexkit")
 
@@ -111,7 +112,7 @@ def _load_key(directory: Path) -> bytes:
         return key
     key = Fernet.generate_key()
     if not path.exists():
-        if _create_exclusive(path, key):
+        if create_exclusive(path, key):
             return key
         return _read_key(path) or key  # another process created it first: use theirs
     write_private(path, key.decode())  # a damaged key file: replace it
@@ -125,27 +126,6 @@ def _read_key(path: Path) -> bytes | None:
     except (OSError, ValueError):
         return None
     return key if len(key) == 44 else None
-
-
-def _create_exclusive(path: Path, key: bytes) -> bool:
-    """Create `path` (0600) holding `key` unless it exists: written aside, then hard-linked into place,
-    which fails atomically if another process got there first. False when it did."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return True
 
 
 _KEYS = _Keys()

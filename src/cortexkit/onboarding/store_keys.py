@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any, Final
 from cryptography.fernet import Fernet
 
 from cortexkit.errors import ConfigurationError, CortexkitError
-from cortexkit.private_files import check_private
+from cortexkit.private_files import check_private, create_exclusive
 
 STORE_KEY_ENV: Final = "CORTEXKIT_STORE_KEY"
 STORE_KEY_FILE_ENV: Final = "CORTEXKIT_STORE_KEY_FILE"
@@ -153,19 +152,12 @@ def local_key_file(path: Path) -> StoreKeys:
     if path.exists():
         return StoreKeys(read_key_file(path, str(path)), str(path))
     key = Fernet.generate_key()
-    fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(staged, path)
-    except FileExistsError:
-        return StoreKeys(read_key_file(path, str(path)), str(path))
+        created = create_exclusive(path, key)
     except OSError:  # a file system without hard links: create it in place (the old, racy way)
         return _create_key_file_in_place(path, key)
-    finally:
-        os.unlink(staged)
+    if not created:
+        return StoreKeys(read_key_file(path, str(path)), str(path))
     return StoreKeys((key,), str(path))
 
 
