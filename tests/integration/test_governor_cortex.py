@@ -13,8 +13,10 @@ import pytest
 from cortexkit.emulator.server import run_emulator
 from tests.integration.process_support import release_together
 
-JITTER = 2
-"""429s a heavily loaded machine may cause by delaying paced requests (see the bench for the real figure)."""
+JITTER = 4
+"""429s a loaded machine may cause by delaying paced requests into a bunch (of 48 calls: 3 in one CI run at
+load 2-3, 2 in one of six runs with three busy loops beside them, before and after the limiter's 429
+change alike); without the governor they meet about 20. The bench measures the real figure (0)."""
 
 MEMBER = """
 import sys, time
