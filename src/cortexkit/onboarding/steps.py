@@ -24,7 +24,7 @@ from cortexkit.onboarding.model import JobSpec, field_errors
 from cortexkit.onboarding.secrets import Secret
 from cortexkit.resources import azure as azure_resource
 from cortexkit.resources.azure import ALWAYS_ON_FEATURE
-from cortexkit.resources.models import AccountStatus, CloudAccount
+from cortexkit.resources.models import AccountStatus, CloudAccount, SupportedFeatures
 from cortexkit.retry import RetryConfig, RetryPolicy, parse_retry_after
 
 DEFAULT_GROUP_NAME = "Default Account Group"
@@ -87,15 +87,20 @@ def _group_names(ctx: StepContext, *, fresh: bool = False) -> dict[str, str]:
     return dict(ctx.tenant.get("account_group_names", read, fresh=fresh))
 
 
-def features(ctx: StepContext) -> dict[str, Any]:
-    spec = ctx.spec
-    args = features_args(spec)
+def _supported_features(ctx: StepContext, *, fresh: bool = False) -> SupportedFeatures:
+    """The features this tenant offers for the job's account type, read once for the runner's jobs."""
+    args = features_args(ctx.spec)
     key = ("supported_features", *sorted(args.items()))
-    answer = ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args))
-    wanted = spec.requested_features()
-    if any(f not in {str(x) for x in answer.supportedFeatures} for f in wanted):
-        answer = ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args), fresh=True)
+    return ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args), fresh=fresh)
+
+
+def features(ctx: StepContext) -> dict[str, Any]:
+    wanted = ctx.spec.requested_features()
+    answer = _supported_features(ctx)
     supported = [str(f) for f in answer.supportedFeatures]
+    if any(f not in supported for f in wanted):  # the shared answer may predate a licence change
+        answer = _supported_features(ctx, fresh=True)
+        supported = [str(f) for f in answer.supportedFeatures]
     unknown = [f for f in wanted if f not in supported]
     if unknown:
         offered = ", ".join(f for f in supported if f != ALWAYS_ON_FEATURE) or "none"

@@ -146,9 +146,7 @@ def local_key_file(path: Path) -> StoreKeys:
 
     The key is written to a private temporary file first and linked into place, which fails when the
     file exists: processes opening a new store together all end up with the one key that won, and none
-    reads a key file another has created but not yet written (it read "holds no key" in 69 of 200
-    rounds of 16 threads when the file was created empty and then written)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    reads a key file another has created but not yet written (`private_files.create_exclusive`)."""
     if path.exists():
         return StoreKeys(read_key_file(path, str(path)), str(path))
     key = Fernet.generate_key()

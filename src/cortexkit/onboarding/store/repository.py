@@ -128,12 +128,16 @@ class JobStore:
 
     # --- events -------------------------------------------------------------------------------------
 
+    def _event_row(self, job_id: str, type_: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "job_id": job_id,
+            "ts": self._now(),
+            "type": type_,
+            "payload_json": json.dumps(dict(payload), default=str),
+        }
+
     def _emit(self, conn: Connection, job_id: str, type_: str, payload: Mapping[str, Any]) -> None:
-        conn.execute(
-            insert(events).values(
-                job_id=job_id, ts=self._now(), type=type_, payload_json=json.dumps(dict(payload), default=str)
-            )
-        )
+        conn.execute(insert(events).values(**self._event_row(job_id, type_, payload)))
 
     def emit(
         self, job_id: str, type_: str, payload: Mapping[str, Any], *, lease: Lease | None = None
@@ -228,14 +232,8 @@ class JobStore:
                 if secret is not None:
                     ciphertext = self.secrets.encrypt(secret)
                     secret_rows.append({"job_id": job_id, "name": "client_secret", "ciphertext": ciphertext})
-                payload = {"state": JobState.PENDING, "name": spec.name}
                 event_rows.append(
-                    {
-                        "job_id": job_id,
-                        "ts": now,
-                        "type": "job",
-                        "payload_json": json.dumps(payload, default=str),
-                    }
+                    self._event_row(job_id, "job", {"state": JobState.PENDING, "name": spec.name})
                 )
                 job_ids.append(job_id)
             for table, rows in ((jobs, job_rows), (job_secrets, secret_rows), (events, event_rows)):
