@@ -12,7 +12,7 @@ import httpx
 from cortexkit.emulator.server import RunningEmulator
 from cortexkit.onboarding.bulk import run_all
 from cortexkit.onboarding.states import JobState
-from tests.integration.onboarding_support import client_factory, engine, subscription_spec
+from tests.integration.onboarding_support import client_factory, engine, subscription_spec, tenant_spec
 
 Make = Callable[..., RunningEmulator]
 GROUP_NAMES = "GET /cloud/group/name"
@@ -55,3 +55,23 @@ def test_a_group_that_does_not_exist_still_fails_the_job(make_emulator: Make, tm
     job = runner.run(store.create_job(subscription_spec(account_group_ids=[missing]), secret="sp-secret"))
     assert job.state is JobState.FAILED
     assert job.error is not None and f"account group(s) not found: {missing}" in job.error
+
+
+def test_a_feature_the_shared_answer_lacks_is_asked_again_before_the_job_fails(
+    make_emulator: Make, tmp_path: Path
+) -> None:
+    # A tenant without root sync offers only the base feature: the second job's request is read again
+    # (the licence may have changed since the bulk's answer), then refused with what is offered.
+    running = make_emulator(status_delay=0)
+    store, runner = engine(running, tmp_path)
+    first = runner.run(store.create_job(tenant_spec(), secret="sp-secret"))
+    assert first.state is JobState.DONE, first.error
+    job = runner.run(
+        store.create_job(
+            subscription_spec(account_type="tenant", subscription_id=None, features=["Remediation"]),
+            secret="sp-secret",
+        )
+    )
+    assert job.state is JobState.FAILED
+    assert job.error is not None and "feature(s) not supported here: Remediation" in job.error
+    assert count(running, FEATURES) == 2  # the bulk's answer, then the fresh one before failing
