@@ -196,6 +196,23 @@ def test_an_orphaned_job_says_so_and_resume_takes_it_over_to_done(
         assert stack.store.require_job(job_id).step("validate").attempts == 2
 
 
+def test_an_orphaned_jobs_page_follows_a_resume_made_after_its_stream_ended(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    """The page's stream ends once it finds the runner gone; the job is then taken over without the page
+    (another operator's resume, or this page's own Resume when its runner claims the job only after the
+    redirected page loaded: CI met that race at load). The page must still follow the job to done."""
+    emulator = make_emulator(status_delay=0.0)
+    with ui_on(emulator, tmp_path) as (stack, ui):
+        job_id = _orphan(stack, tmp_path, "Orphan resumed elsewhere")
+        page: Page = new_page()
+        _open(page, ui, job_id)
+        expect(page.locator("#live-status")).to_contain_text("process that ran this job is gone")
+        stack.engine.runner.start(job_id)
+        expect(page.locator("#job-state")).to_have_text("done", timeout=FINISH_MS)
+        expect(page.locator("#orphaned")).to_have_count(0)
+
+
 def test_an_orphaned_job_is_cancelled_from_its_page_and_the_stream_ends(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
 ) -> None:

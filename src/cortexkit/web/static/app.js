@@ -419,12 +419,15 @@
     if (atBottom) { pre.scrollTop = pre.scrollHeight; }
   }
 
-  function watchWaiting(id) {
+  // A stream that ended on a job which may still move (waiting for an outage to pass, or orphaned until
+  // someone resumes it: this page's Resume, whose runner may claim it a moment after the redirect, or
+  // another operator's CLI) keeps an eye on the job and reloads once it moves, which opens a new stream.
+  function watchUntilMoved(id, moved, every) {
     var timer = setInterval(function () {
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(function (job) {
-        if (job.state !== "waiting") { clearInterval(timer); location.reload(); }
+        if (moved(job)) { clearInterval(timer); location.reload(); }
       }).catch(function () {});
-    }, 5000);
+    }, every);
   }
 
   function initJob() {
@@ -467,9 +470,11 @@
       $("#live-status").textContent = data.message || ("Finished: " + data.state + ".");
       api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       if (wasMoving || data.orphaned) { swapFromServer().catch(function () {}); }
-      // A waiting job may carry on by itself (an outage waited out by the engine): keep an eye on it
-      // and reload once it moves, which opens a new stream. A resumed job reloads after the POST anyway.
-      if (data.state === "waiting") { watchWaiting(id); }
+      if (data.orphaned) {
+        watchUntilMoved(id, function (job) { return job.state !== "running" || !job.orphaned; }, 1000);
+      } else if (data.state === "waiting") {
+        watchUntilMoved(id, function (job) { return job.state !== "waiting"; }, 5000);
+      }
     });
   }
 
