@@ -40,8 +40,10 @@ def _guid() -> str:
 
 
 @contextmanager
-def ui_on(emulator: RunningEmulator, tmp_path: Path) -> Iterator[tuple[WebStack, RunningUI]]:
-    stack = web_stack(emulator, tmp_path, new_session_token(), poll_interval=0.05)
+def ui_on(
+    emulator: RunningEmulator, tmp_path: Path, max_workers: int | None = None
+) -> Iterator[tuple[WebStack, RunningUI]]:
+    stack = web_stack(emulator, tmp_path, new_session_token(), poll_interval=0.05, max_workers=max_workers)
     try:
         with serve_in_thread(create_app(stack.settings), stack.settings.session_token) as ui:
             yield stack, ui
@@ -211,6 +213,32 @@ def test_an_orphaned_jobs_page_follows_a_resume_made_after_its_stream_ended(
         stack.engine.runner.start(job_id)
         expect(page.locator("#job-state")).to_have_text("done", timeout=FINISH_MS)
         expect(page.locator("#orphaned")).to_have_count(0)
+
+
+def test_a_failed_job_resumed_while_every_worker_is_busy_is_followed_to_done(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path, new_page: Callable[..., Any]
+) -> None:
+    """Resume queues the job; with the UI's one worker busy it still reads `failed` when the redirected
+    page loads. That page must say it is queued (no Resume button, no end text) and follow it to done."""
+    emulator = make_emulator(status_delay=4.0)  # each job's verify polls ~4 s: the busy worker
+    plan = {"route": "POST /cas/v1/azure_account", "statuses": [403], "count": 1}
+    httpx.post(emulator.url + "/_emulator/faults", json=plan, timeout=10).raise_for_status()
+    with ui_on(emulator, tmp_path, max_workers=1) as (stack, ui):
+        failed = _start(stack, "Resumed behind another")
+        stack.engine.runner.join(failed, 60)
+        assert stack.store.require_job(failed).state is JobState.FAILED
+        page: Page = new_page()
+        _open(page, ui, failed)
+        expect(page.get_by_role("button", name="Resume")).to_be_visible()
+        busy = _start(stack, "Keeps the worker busy")
+        expect(page.locator("#job-state")).to_have_text("failed")
+        page.get_by_role("button", name="Resume").click()
+        assert stack.store.require_job(busy).state is not JobState.DONE, "the worker was still busy"
+        expect(page.get_by_role("button", name="Resume")).to_be_hidden()
+        expect(page.locator("#job-state")).to_have_text("done", timeout=FINISH_MS)
+        assert stack.store.require_job(busy).state is JobState.DONE
+        expect(page.locator('li[data-step="add_account"]')).to_have_attribute("data-state", "done")
+        expect(page.locator("#live-status")).not_to_contain_text("failed")
 
 
 def test_an_orphaned_job_is_cancelled_from_its_page_and_the_stream_ends(

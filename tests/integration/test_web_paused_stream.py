@@ -51,3 +51,47 @@ def test_the_stream_of_a_paused_job_stays_open_until_its_runner_lets_go(
         assert end.end_state is JobState.WAITING and not end.orphaned
     finally:
         store.close()
+
+
+def test_the_stream_of_a_job_this_ui_holds_stays_open_though_the_store_shows_it_failed(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Resume queues a failed job for the UI's workers; until one claims it the store still says failed.
+    The stream of the page the Resume redirects to must not end on that, or the page never moves."""
+    store = JobStore(store_url, data_dir=tmp_path)
+    try:
+        job_id = store.create_job(JobSpec.model_validate(spec_data("Queued resume")), secret=SP_SECRET)
+        lease = store.claim(job_id, owner="runner-a")
+        assert lease is not None
+        store.set_state(job_id, JobState.FAILED, "Prisma Cloud answered 403", lease=lease)
+        store.release(lease)
+        failed = store.get_job(job_id)
+        assert failed is not None and failed.at_rest
+        held = [True]
+        frames: list[sse.Frame] = []
+
+        async def follow() -> None:
+            async for frame in sse.tail(
+                store, job_id, 0, job=lambda: store.get_job(job_id), held=lambda: held[0], poll_interval=0.01
+            ):
+                frames.append(frame)
+
+        async def scenario() -> None:
+            with anyio.fail_after(20):
+                async with anyio.create_task_group() as group:
+                    group.start_soon(follow)
+                    await anyio.sleep(0.3)  # ~30 polls while the job waits for a worker
+                    assert not [f for f in frames if f.end_state is not None], "the stream stayed open"
+                    again = store.claim(job_id, owner="runner-b")
+                    assert again is not None
+                    store.emit(job_id, "log", {"message": "resumed"})
+                    store.set_state(job_id, JobState.DONE, lease=again)
+                    store.release(again)
+                    held[0] = False
+
+        anyio.run(scenario)
+        seen = [(f.event.type, f.event.payload.get("state")) for f in frames if f.event is not None]
+        assert seen[-2:] == [("log", None), ("job", JobState.DONE)], "the resumed run's events all came"
+        assert frames[-1].end_state is JobState.DONE
+    finally:
+        store.close()

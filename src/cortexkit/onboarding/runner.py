@@ -156,6 +156,11 @@ class Runner:
     def join(self, job_id: str, timeout: float | None = None) -> None:
         self._pool.join(job_id, timeout)
 
+    def holds(self, job_id: str) -> bool:
+        """Whether `start` queued the job and its run has not ended: until a worker claims it, the store
+        still shows it as it was (failed, or orphaned), and a page must not take that as its end."""
+        return self._pool.holds(job_id)
+
     def _run_quietly(self, job_id: str) -> None:
         try:
             self.run(job_id)
@@ -348,6 +353,11 @@ class JobPool:
             done = self._done.get(job_id)
         if done is not None:
             done.wait(timeout)
+
+    def holds(self, job_id: str) -> bool:
+        """Whether the job is queued or running in this pool (a resumed job is held before its claim)."""
+        with self._lock:
+            return job_id in self._done
 
     def tracked(self) -> int:
         """Jobs queued or running (what the pool holds per job)."""

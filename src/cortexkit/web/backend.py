@@ -175,6 +175,7 @@ class Engine:
         return Backend(
             store=self.store,
             start_job=self.runner.start,
+            holds_job=self.runner.holds,
             client_factory=factory,
             field_errors=model.field_errors,
             build_spec=model.JobSpec.model_validate,

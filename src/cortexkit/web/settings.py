@@ -59,6 +59,8 @@ class Backend:
     parse_csv: Callable[[str], tuple[list[Any], list[Any]]]
     profiles: Callable[[], list[ProfileInfo]]
     check_profile: Callable[[str], ConnectionReport]
+    holds_job: Callable[[str], bool] = lambda _job_id: False
+    """Whether this UI's runner has the job queued or running (see `Runner.holds`)."""
     runner_settings: RunnerSettings | None = None
     """The runner's settings (Azure endpoints, timeouts): the wizard's live preflight uses the ones the
     job's own preflight will."""

@@ -58,6 +58,7 @@ async def tail(
     after_id: int,
     *,
     job: Callable[[], JobRecord | None],
+    held: Callable[[], bool] = lambda: False,
     poll_interval: float = 0.25,
     batch: int = 500,
 ) -> AsyncIterator[Frame]:
@@ -66,10 +67,14 @@ async def tail(
     (`JobRecord.orphaned`), and is drained. A job that is no longer in the store ends the stream as failed.
 
     The job is read *before* the final read of events so no event written just before the state change
-    is lost. `job` is called in a worker thread as well.
+    is lost. `job` is called in a worker thread as well. While `held()` (this process's runner has the
+    job queued or running) the stream does not end: a job resumed a moment ago still reads as failed or
+    orphaned until a worker claims it. `held` is asked before the job is read, so a run that ends in
+    between is seen at rest on the next round, its events drained.
     """
     cursor = after_id
     while True:
+        in_hand = await anyio.to_thread.run_sync(held)
         record = await anyio.to_thread.run_sync(job)
         rows = await anyio.to_thread.run_sync(_read, source, job_id, cursor, batch)
         for event in rows:
@@ -80,6 +85,9 @@ async def tail(
         if record is None:
             yield Frame(None, end_state=JobState.FAILED)
             return
+        if in_hand:
+            await anyio.sleep(poll_interval)
+            continue
         if record.at_rest:
             yield Frame(None, end_state=record.state)
             return

@@ -117,7 +117,9 @@ def _view(request: Request, job: JobRecord) -> JobView:
     return job_view(job, read_account, _api_url(request, profile))
 
 
-def page_end_text(job: JobRecord) -> str:
+def page_end_text(job: JobRecord, *, held: bool = False) -> str:
+    if held:  # resumed here a moment ago: queued for a worker, not yet claimed
+        return ""
     if job.orphaned:
         return end_text(job.state, orphaned=True)
     return end_text(job.state) if job.at_rest else ""
@@ -126,13 +128,15 @@ def page_end_text(job: JobRecord) -> str:
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
     job = _load(request, job_id)
+    held = settings_of(request).backend.holds_job(job_id)
     return render(
         request,
         "job.html",
         job=job,
         view=_view(request, job),
         cx=cortex_view(job),
-        end_text=page_end_text(job),
+        end_text=page_end_text(job, held=held),
+        held=held,
     )
 
 
@@ -178,7 +182,12 @@ async def job_events(
 
     yield ServerSentEvent(comment="stream open", retry=RETRY_MS)
     async for frame in sse.tail(
-        store, job_id, start, job=lambda: store.get_job(job_id), poll_interval=settings.poll_interval
+        store,
+        job_id,
+        start,
+        job=lambda: store.get_job(job_id),
+        held=lambda: settings.backend.holds_job(job_id),
+        poll_interval=settings.poll_interval,
     ):
         if await request.is_disconnected():
             return

@@ -446,10 +446,11 @@
         api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
       }, 150);
     }
-    var wasMoving = head.getAttribute("data-finished") !== "true";
+    // A held job (resumed here, queued for a worker) still reads as it was; its stream stays open.
+    var wasMoving = head.getAttribute("data-finished") !== "true" || head.getAttribute("data-held") === "true";
     var source = new EventSource("/jobs/" + encodeURIComponent(id) + "/events");
     source.addEventListener("open", function () {
-      if (head.getAttribute("data-finished") !== "true") { $("#live-status").textContent = "Live: updates stream as the job runs."; }
+      if (wasMoving) { $("#live-status").textContent = "Live: updates stream as the job runs."; }
     });
     source.addEventListener("error", function () {
       if (source.readyState !== EventSource.CLOSED) { $("#live-status").textContent = "Connection lost; reconnecting and resuming where it stopped…"; }
