@@ -194,6 +194,7 @@ def test_a_csv_bulk_runs_the_good_rows_and_reports_the_bad_one(
         f"bulk-a-{tenant[:6]},{tenant},{guid()},subscription,manual,dspm,owner=secops",
         f"bulk-b-{tenant[:6]},{tenant},{guid()},subscription,manual,,",
         f"bulk-c-{tenant[:6]},{tenant},not-a-guid,subscription,manual,,",
+        f"bulk-a-{tenant[:6]},{tenant},{guid()},subscription,manual,,",  # a name twice: one instance
     ]
     csv_file = tmp_path / "jobs.csv"
     csv_file.write_text("\n".join(rows) + "\n")
@@ -201,6 +202,7 @@ def test_a_csv_bulk_runs_the_good_rows_and_reports_the_bad_one(
     run = cli(emulator, data_dir, "onboard", "azure", "--from-csv", str(csv_file), "--scope", "subscription")
     assert run.returncode == 1
     assert "line 4: subscription_id" in run.stderr
+    assert "line 5: name: Same name as line 2" in run.stderr
     jobs = json.loads(run.stdout)
     assert sorted(j["name"] for j in jobs) == [f"bulk-a-{tenant[:6]}", f"bulk-b-{tenant[:6]}"]
     assert {j["state"] for j in jobs} == {"waiting"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +75,7 @@ def _row_data(row: dict[str, str], line: int, errors: list[RowError]) -> dict[st
     return data
 
 
-def _normalise_newlines(text: str) -> str:
+def normalise_newlines(text: str) -> str:
     """`\r\n` and a bare `\r` (old Mac line ends, a paste into the web UI) become `\n`: the csv module
     refuses a bare carriage return in an unquoted field, and a file read with universal newlines (the
     CLI's) would have seen the same lines."""
@@ -108,15 +108,15 @@ def read_rows(text: str) -> Iterator[CsvRow]:
     the csv module cannot read becomes a fatal row at its line. A generator, so a huge file of bad rows
     can be counted without holding every row.
     """
-    reader = csv.DictReader(io.StringIO(_normalise_newlines(text.lstrip("\ufeff"))))
+    reader = csv.DictReader(io.StringIO(normalise_newlines(text.lstrip("\ufeff"))))
     try:
         yield from _rows(reader)
     except csv.Error as exc:
         line = max(1, reader.reader.line_num)  # DictReader's own count stops at the last good row
-        yield CsvRow(line, {}, None, (RowError(line, "row", _unreadable(exc)),), fatal=True)
+        yield CsvRow(line, {}, None, (RowError(line, "row", unreadable(exc)),), fatal=True)
 
 
-def _unreadable(exc: csv.Error) -> str:
+def unreadable(exc: csv.Error) -> str:
     if "field larger than field limit" in str(exc):
         return (
             f'A value is longer than {FIELD_LIMIT // 1024} KB; check for a quote (") that opens a value '
@@ -130,9 +130,15 @@ def parse_csv(text: str) -> tuple[list[JobSpec], list[RowError]]:
 
     When the file cannot be read to its end, no spec is returned: only the error that stopped it.
     """
+    return specs_of(read_rows(text))
+
+
+def specs_of(rows: Iterable[CsvRow]) -> tuple[list[JobSpec], list[RowError]]:
+    """What a reader's rows come to: the good rows' specs and every problem, or only the problem that
+    stopped the reading when the file could not be read to its end (nothing of it may run)."""
     specs: list[JobSpec] = []
     errors: list[RowError] = []
-    for row in read_rows(text):
+    for row in rows:
         if row.fatal and row.line > 1:
             return [], list(row.errors)
         errors.extend(row.errors)

@@ -19,10 +19,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from cortexkit.onboarding.cortexflow.csvrows import COLUMNS as CORTEX_COLUMNS
 from cortexkit.onboarding.cortexflow.csvrows import parse_csv as parse_cortex_csv
+from cortexkit.onboarding.cortexflow.csvrows import read_rows as read_cortex_rows
 from cortexkit.resources.azure import ALWAYS_ON_FEATURE
-from cortexkit.web.cortexbulk import COLUMNS as CORTEX_COLUMNS
-from cortexkit.web.cortexbulk import read_cortex_rows
 from cortexkit.web.cortexbulk import secret_reason as cortex_secret_reason
 from cortexkit.web.deps import FriendlyError, render, require_csrf, settings_of
 from cortexkit.web.errors import explain
