@@ -118,8 +118,8 @@ def _view(request: Request, job: JobRecord) -> JobView:
 
 
 def page_end_text(job: JobRecord, *, held: bool = False) -> str:
-    if held:  # resumed here a moment ago: queued for a worker, not yet claimed
-        return ""
+    if held and (job.at_rest or job.orphaned):  # resumed here: queued for a worker, not yet claimed
+        return "Resumed: queued for one of this UI's workers; it carries on as soon as one is free."
     if job.orphaned:
         return end_text(job.state, orphaned=True)
     return end_text(job.state) if job.at_rest else ""

@@ -443,14 +443,23 @@
       if (pending) { return; }
       pending = setTimeout(function () {
         pending = null;
-        api("GET", "/api/jobs/" + encodeURIComponent(id)).then(renderJob).catch(function () {});
+        api("GET", "/api/jobs/" + encodeURIComponent(id)).then(function (job) {
+          renderJob(job);
+          if (queued && job.state === "running" && !job.orphaned) {
+            queued = false;
+            $("#live-status").textContent = "Live: updates stream as the job runs.";
+          }
+        }).catch(function () {});
       }, 150);
     }
     // A held job (resumed here, queued for a worker) still reads as it was; its stream stays open.
     var wasMoving = head.getAttribute("data-finished") !== "true" || head.getAttribute("data-held") === "true";
     var source = new EventSource("/jobs/" + encodeURIComponent(id) + "/events");
+    // Queued (resumed here, waiting for a worker): the stream replays the job's past first, so the text
+    // changes once the job itself reads as running under a live runner.
+    var queued = head.getAttribute("data-held") === "true" && $("#live-status").textContent.indexOf("Resumed") === 0;
     source.addEventListener("open", function () {
-      if (wasMoving) { $("#live-status").textContent = "Live: updates stream as the job runs."; }
+      if (wasMoving && !queued) { $("#live-status").textContent = "Live: updates stream as the job runs."; }
     });
     source.addEventListener("error", function () {
       if (source.readyState !== EventSource.CLOSED) { $("#live-status").textContent = "Connection lost; reconnecting and resuming where it stopped…"; }
