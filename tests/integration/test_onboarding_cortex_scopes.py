@@ -29,6 +29,7 @@ from tests.integration.cortex_onboarding_support import (
     only_job,
     summary,
 )
+from tests.trials import quick_and_full
 
 pytestmark = pytest.mark.xdist_group("cortex-onboarding-scopes")
 PREFIX = {"cortex": "", "entra": "/_azure/login", "graph": "/_azure/graph", "arm": "/_azure/arm"}
@@ -210,20 +211,22 @@ def test_a_csv_bulk_runs_the_good_rows_and_reports_the_bad_one(
         assert len(instances_named(emulator, job["name"])) == 1
 
 
-def test_a_bulk_under_random_faults_ends_with_one_instance_per_row(tmp_path: Path) -> None:
-    """20 ARM rows at 5 % random faults (lost answers included): every job done, one instance each."""
+@quick_and_full("rows", 12, 20, ("12-rows", "20-rows"))
+def test_a_bulk_under_random_faults_ends_with_one_instance_per_row(tmp_path: Path, rows: int) -> None:
+    """ARM rows at 5 % random faults (lost answers included): every job done, one instance each. 12 rows
+    (three rounds of the bulk's 4 workers) in `make test`, 20 under `make soak`."""
     with run_emulator(seed=23, rate_limits="off", fault_rate=0.05, status_delay=0.5) as running:
         control(running, "azure", {"deployment_delay": 0.6, "whatif_delay": 0.2})
         tenant = guid()
         lines = ["name,tenant_id,subscription_id,client_id"]
-        lines += [f"faulty{i}-{tenant[:6]},{tenant},{guid()},{running.access_key_id}" for i in range(20)]
+        lines += [f"faulty{i}-{tenant[:6]},{tenant},{guid()},{running.access_key_id}" for i in range(rows)]
         csv_file = tmp_path / "rows.csv"
         csv_file.write_text("\n".join(lines) + "\n")
         args = ["onboard", "azure", "--from-csv", str(csv_file), "--scope", "subscription"]
         run = cli(running, tmp_path / "data", *args, "--poll-interval", "0.05", timeout=600)
         assert run.returncode == 0, run.stderr[-2000:]
         jobs = json.loads(run.stdout)
-        assert [j["state"] for j in jobs] == ["done"] * 20
+        assert [j["state"] for j in jobs] == ["done"] * rows
         for job in jobs:
             assert len(instances_named(running, job["name"])) == 1
 
