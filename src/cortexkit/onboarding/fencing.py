@@ -65,6 +65,7 @@ class FencedIO:
     def __init__(self, store: JobStore, heartbeat: Heartbeat) -> None:
         self.store = store
         self.heartbeat = heartbeat
+        self._secrets: dict[tuple[str, str], Secret | None] = {}
 
     def emit(self, job_id: str, type_: str, payload: Mapping[str, Any]) -> None:
         self.store.emit(job_id, type_, payload, lease=self.heartbeat.check())
@@ -73,10 +74,21 @@ class FencedIO:
         self.store.checkpoint(job_id, name, output, lease=self.heartbeat.check())
 
     def put_secret(self, job_id: str, name: str, secret: Secret | str) -> None:
+        self._secrets.pop((job_id, name), None)
         self.store.put_secret(job_id, name, secret, lease=self.heartbeat.check())
 
     def get_secret(self, job_id: str, name: str) -> Secret | None:
-        return self.store.get_secret(job_id, name)
+        """Read and decrypted once per run (steps ask for it up to five times), then kept in memory only,
+        as the `Secret` wrapper, until `forget_secrets`; while the lease holds, no other runner writes it,
+        and a resumed run has a new `FencedIO` that reads it again."""
+        key = (job_id, name)
+        if key not in self._secrets:
+            self._secrets[key] = self.store.get_secret(job_id, name)
+        return self._secrets[key]
+
+    def forget_secrets(self) -> None:
+        """Drop the secrets read during the run (the runner calls it when the run ends)."""
+        self._secrets.clear()
 
     def set_account_id(self, job_id: str, account_id: str) -> None:
         self.store.set_account_id(job_id, account_id, lease=self.heartbeat.check())
