@@ -45,6 +45,9 @@ from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owne
 from cortexkit.onboarding.store.schema import events, job_secrets, jobs, steps
 from cortexkit.onboarding.store_keys import resolve_store_keys
 
+_COUNTED: dict[str, Any] = {"execution_options": {"preserve_rowcount": True}}
+"""An INSERT's row count survives its cursor only when asked for (psycopg's reads -1 once closed)."""
+
 
 class JobNotFoundError(CortexkitError, KeyError):
     """No job has this id (a `KeyError` too, for callers that treat the store as a mapping)."""
@@ -160,7 +163,7 @@ class JobStore:
             return
         values = (literal(value, events.c[name].type).label(name) for name, value in row.items())
         fenced = select(*values).where(jobs.c.id == job_id, jobs.c.lease_token == lease.token)
-        if conn.execute(insert(events).from_select(list(row), fenced)).rowcount != 1:
+        if conn.execute(insert(events).from_select(list(row), fenced), **_COUNTED).rowcount != 1:
             self._refuse(conn, job_id, lease)
 
     def emit(
@@ -513,7 +516,7 @@ class JobStore:
                 job_id=job_id, name=name, state=StepState.RUNNING, attempts=1, started_at=now
             )
             attempt = 1
-            if conn.execute(first).rowcount != 1:  # run before: count the attempt on
+            if conn.execute(first, **_COUNTED).rowcount != 1:  # run before: count the attempt on
                 where = (steps.c.job_id == job_id, steps.c.name == name)
                 attempt = int(conn.execute(select(steps.c.attempts).where(*where)).scalar_one()) + 1
                 conn.execute(
