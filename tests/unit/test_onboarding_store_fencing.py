@@ -25,7 +25,9 @@ def store(store_url: str, tmp_path: Path) -> Iterator[JobStore]:
 
 
 def _spec() -> JobSpec:
-    return JobSpec(name="prod", subscription_id=SUB, tenant_id=TENANT, client_id=CLIENT, service_principal_id=SP)
+    return JobSpec(
+        name="prod", subscription_id=SUB, tenant_id=TENANT, client_id=CLIENT, service_principal_id=SP
+    )
 
 
 def test_every_write_of_a_stale_runner_is_refused_and_leaves_nothing(store: JobStore) -> None:
