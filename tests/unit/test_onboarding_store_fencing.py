@@ -96,6 +96,10 @@ def test_a_runs_secret_is_read_once_kept_wrapped_and_read_again_by_the_next_run(
     assert io.get_secret(job_id, "key") is None
     io.put_secret(job_id, "key", "written-by-the-step")
     assert io.get_secret(job_id, "key") == Secret("written-by-the-step")
+    assert store.get_secrets(job_id) == {
+        "client_secret": Secret("changed-behind-the-run"),
+        "key": Secret("written-by-the-step"),
+    }
     io.forget_secrets()  # the run ended
     assert vars(io)["_secrets"] == {}
     resumed = FencedIO(store, Heartbeat(store, lease))

@@ -38,6 +38,7 @@ from cortexkit.onboarding.store.engine import (
     default_url,
     is_sqlite,
     make_engine,
+    one_statement,
     sqlite_path,
 )
 from cortexkit.onboarding.store.migrations import current_version, migrate
@@ -108,12 +109,19 @@ class JobStore:
         self.secrets = secret_box or SecretBox(keys=lambda: resolve_store_keys(self.url, key_file))
         self.engine = make_engine(self.url, write=True)
         self._reader = make_engine(self.url, write=False)
+        self._one_statement = one_statement(self.url)
         self._migrate()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self._reader.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _read_one(self) -> Iterator[Connection]:
+        """A reader's connection for one SELECT, without BEGIN and COMMIT around it (`one_statement`)."""
+        with self._reader.connect() as conn:
+            yield conn.execution_options(**self._one_statement)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -173,14 +181,14 @@ class JobStore:
             self._emit(conn, job_id, type_, payload, lease)
 
     def last_event_id(self) -> int:
-        with self._read() as conn:
+        with self._read_one() as conn:
             return int(conn.execute(select(events.c.id).order_by(events.c.id.desc()).limit(1)).scalar() or 0)
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]:
         query = select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
         if job_id is not None:
             query = query.where(events.c.job_id == job_id)
-        with self._read() as conn:
+        with self._read_one() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             Event(int(r["id"]), r["job_id"], float(r["ts"]), r["type"], json.loads(r["payload_json"]))
@@ -501,7 +509,7 @@ class JobStore:
     def cancel_requested(self, job_id: str) -> bool:
         """One column: a runner asks before every step and poll (the whole row cost a tenth of a bulk's
         CPU)."""
-        with self._read() as conn:
+        with self._read_one() as conn:
             flag = conn.execute(select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         if flag is None:
             raise JobNotFoundError(job_id)
@@ -629,13 +637,21 @@ class JobStore:
         self.secrets.load()
 
     def get_secret(self, job_id: str, name: str) -> Secret | None:
-        with self._read() as conn:
+        with self._read_one() as conn:
             blob = conn.execute(
                 select(job_secrets.c.ciphertext).where(
                     job_secrets.c.job_id == job_id, job_secrets.c.name == name
                 )
             ).scalar()
         return self.secrets.decrypt(bytes(blob)) if blob is not None else None
+
+    def get_secrets(self, job_id: str) -> dict[str, Secret]:
+        """Every secret of the job by name, in one read (a run asks for `key`, then `client_secret`)."""
+        with self._read_one() as conn:
+            rows = conn.execute(
+                select(job_secrets.c.name, job_secrets.c.ciphertext).where(job_secrets.c.job_id == job_id)
+            ).all()
+        return {str(name): self.secrets.decrypt(bytes(blob)) for name, blob in rows}
 
     # --- key rotation -------------------------------------------------------------------------------
 
