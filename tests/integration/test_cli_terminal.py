@@ -5,17 +5,19 @@ The CLI runs under `script`, which gives it a pseudo-terminal, so `isatty()` is 
 
 from __future__ import annotations
 
-import json
+import contextlib
 import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cortexkit.emulator.server import RunningEmulator
-from tests.integration.cli_support import cli_command, cli_env, run_cli
+from tests.integration.cli_support import cli_command, cli_env
+from tests.integration.routes_support import logged_in
 
 pytestmark = pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux `script` for a pty")
 
@@ -37,12 +39,6 @@ def on_terminal(env: dict[str, str], args: list[str], answer: str = "") -> subpr
     )
 
 
-def piped(env: dict[str, str], args: list[str]) -> object:
-    done = run_cli(args, env)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 def test_export_shows_a_progress_bar(make_emulator: Callable[..., RunningEmulator], tmp_path: Path) -> None:
     env = _env(make_emulator(alerts=3_000), tmp_path)
     target = tmp_path / "a.jsonl"
@@ -53,20 +49,38 @@ def test_export_shows_a_progress_bar(make_emulator: Callable[..., RunningEmulato
     assert sum(1 for _ in target.open()) == 3_000
 
 
+def alert_status(api: httpx.Client, alert_id: str) -> str:
+    """The alert's status as the server holds it (the API, not another CLI process: the terminal runs are
+    what this test is about)."""
+    answer = api.get(f"/alert/{alert_id}")
+    answer.raise_for_status()
+    return str(answer.json()["status"])
+
+
 def test_confirmation_question_on_a_terminal(
     make_emulator: Callable[..., RunningEmulator], tmp_path: Path
 ) -> None:
-    env = _env(make_emulator(alerts=300), tmp_path)
-    alert = piped(env, ["alerts", "list", "--status", "open", "--limit", "1", "-o", "json"])[0]  # type: ignore[index]
-    args = ["alerts", "dismiss", alert["id"], "--note", "checked"]
+    running = make_emulator(alerts=300)
+    env = _env(running, tmp_path)
+    api = logged_in(running)
+    with contextlib.closing(api):
+        listing = api.post(
+            "/v2/alert",
+            json={"limit": 1, "filters": [{"name": "alert.status", "operator": "=", "value": "open"}]},
+        )
+        listing.raise_for_status()
+        alert_id = str(listing.json()["items"][0]["id"])
+        args = ["alerts", "dismiss", alert_id, "--note", "checked"]
 
-    refused = on_terminal(env, args, answer="n\n")
-    assert (
-        refused.returncode == 1 and "Proceed?" in refused.stdout and "nothing was changed" in refused.stdout
-    )
-    assert piped(env, ["alerts", "get", alert["id"], "-o", "json"])["status"] == "open"  # type: ignore[index]
+        refused = on_terminal(env, args, answer="n\n")
+        assert (
+            refused.returncode == 1
+            and "Proceed?" in refused.stdout
+            and "nothing was changed" in refused.stdout
+        )
+        assert alert_status(api, alert_id) == "open"
 
-    accepted = on_terminal(env, args, answer="y\n")
-    assert accepted.returncode == 0, accepted.stdout
-    assert "dismissed 1 alert." in accepted.stdout
-    assert piped(env, ["alerts", "get", alert["id"], "-o", "json"])["status"] == "dismissed"  # type: ignore[index]
+        accepted = on_terminal(env, args, answer="y\n")
+        assert accepted.returncode == 0, accepted.stdout
+        assert "dismissed 1 alert." in accepted.stdout
+        assert alert_status(api, alert_id) == "dismissed"

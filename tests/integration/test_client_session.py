@@ -1,6 +1,6 @@
 """The JWT lifecycle over real HTTP against the emulator with short tokens: 32 threads (and 32 asyncio
-tasks) keep calling for ~20 s; exactly one login, a bounded number of extends, refreshes that never overlap
-(single-flight), and no 401 reaching any caller.
+tasks) keep calling for 12 s (20 s under `make soak`); exactly one login, a bounded number of extends,
+refreshes that never overlap (single-flight), and no 401 reaching any caller.
 
 The 32-worker tests use 8 s tokens, not 2 s ones: a 2 s token (1 s certain) leaves a proactive-extend
 window of a quarter second, and on a loaded machine (the emulator shares this process) a stall longer than
@@ -23,8 +23,11 @@ import pytest
 from cortexkit.auth import refresh_lead
 from cortexkit.client import AsyncClient, Client, ClientStats
 from cortexkit.emulator.server import RunningEmulator
+from tests.trials import quick_and_full
 
-DURATION = 20.0
+# 12 s outlives the 8 s token (so one login holds only through extends, and a failing extend forces a
+# second login); `make soak` runs the 20 s of a few more refresh cycles.
+durations = quick_and_full("duration", 12.0, 20.0, ("12s", "20s"))
 WORKERS = 32
 TOKEN_TTL = 2.0
 BUSY_TOKEN_TTL = 8.0
@@ -98,15 +101,15 @@ def make_client(running: RunningEmulator, **kw: Any) -> Client:
 
 
 def busy_threads(
-    running: RunningEmulator,
+    running: RunningEmulator, duration: float
 ) -> tuple[list[int], list[BaseException], RefreshRecorder, ClientStats]:
-    """WORKERS threads share one client and call GET /cloud/group for DURATION seconds: each thread's call
-    count, what any of them raised, the login/extend spans and the client's counters."""
+    """WORKERS threads share one client and call GET /cloud/group for `duration` seconds: each thread's
+    call count, what any of them raised, the login/extend spans and the client's counters."""
     failures: list[BaseException] = []
     calls = [0] * WORKERS
     recorder = RefreshRecorder()
     with make_client(running, transport=RecordingTransport(recorder)) as client:
-        stop_at = time.monotonic() + DURATION
+        stop_at = time.monotonic() + duration
 
         def worker(index: int) -> None:
             try:
@@ -125,11 +128,14 @@ def busy_threads(
 
 
 @pytest.mark.slow
+@durations
 def test_32_threads_share_one_login_and_single_flight_extends(
-    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
+    make_emulator: Callable[..., RunningEmulator],
+    record_property: Callable[[str, object], None],
+    duration: float,
 ) -> None:
     running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
-    calls, failures, recorder, client_stats = busy_threads(running)
+    calls, failures, recorder, client_stats = busy_threads(running, duration)
     stats = emulator_stats(running)
     record_property("logins", stats["logins"])
     record_property("extends", stats["extends"])
@@ -144,13 +150,14 @@ def test_32_threads_share_one_login_and_single_flight_extends(
     assert stats["logins"] == 1
     assert client_stats.logins == 1
     # single-flight: never more than one extend per (shortest) refresh interval, plus the one in flight
-    assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
+    assert 1 <= stats["extends"] <= duration / REFRESH_INTERVAL + 2
     assert client_stats.extends == stats["extends"]
 
 
 @pytest.mark.slow
+@durations
 async def test_32_tasks_share_one_login_and_single_flight_extends(
-    make_emulator: Callable[..., RunningEmulator],
+    make_emulator: Callable[..., RunningEmulator], duration: float
 ) -> None:
     running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
     calls = [0] * WORKERS
@@ -162,7 +169,7 @@ async def test_32_tasks_share_one_login_and_single_flight_extends(
         transport=AsyncRecordingTransport(recorder),
     ) as client:
         loop = asyncio.get_running_loop()
-        stop_at = loop.time() + DURATION
+        stop_at = loop.time() + duration
 
         async def worker(index: int) -> None:
             while loop.time() < stop_at:
@@ -180,7 +187,7 @@ async def test_32_tasks_share_one_login_and_single_flight_extends(
     assert all(n > 0 for n in calls), calls
     assert recorder.overlaps() == []  # single-flight, whatever the timing
     assert stats["logins"] == 1
-    assert 1 <= stats["extends"] <= DURATION / REFRESH_INTERVAL + 2
+    assert 1 <= stats["extends"] <= duration / REFRESH_INTERVAL + 2
 
 
 @pytest.mark.slow
@@ -223,8 +230,11 @@ async def test_async_background_refresher_keeps_an_idle_client_logged_in(
 
 
 @pytest.mark.slow
+@durations
 def test_32_threads_with_a_failing_extend_fall_back_to_login(
-    make_emulator: Callable[..., RunningEmulator], record_property: Callable[[str, object], None]
+    make_emulator: Callable[..., RunningEmulator],
+    record_property: Callable[[str, object], None],
+    duration: float,
 ) -> None:
     """Issue 12 defect 2: with /auth_token/extend answering 503, the extend ran the whole retry policy,
     outlived the token, and every waiting caller received its error although /login worked. Now the
@@ -233,7 +243,7 @@ def test_32_threads_with_a_failing_extend_fall_back_to_login(
     running = make_emulator(token_ttl=BUSY_TOKEN_TTL)
     plan = {"route": "GET /auth_token/extend", "statuses": [503], "count": 100_000}
     httpx.post(f"{running.url}/_emulator/faults", json=plan, timeout=10).raise_for_status()
-    calls, failures, recorder, client_stats = busy_threads(running)
+    calls, failures, recorder, client_stats = busy_threads(running, duration)
     stats = emulator_stats(running)
     record_property("logins", stats["logins"])
     print(
@@ -244,5 +254,5 @@ def test_32_threads_with_a_failing_extend_fall_back_to_login(
     assert all(n > 0 for n in calls)
     assert recorder.overlaps() == []
     # an 8 s token is certain for 7 s: a fresh login every ~7 s at most, never a storm
-    assert 2 <= stats["logins"] <= DURATION / 7.0 + 2
+    assert 2 <= stats["logins"] <= duration / 7.0 + 2
     assert client_stats.refresh_failures >= 1
