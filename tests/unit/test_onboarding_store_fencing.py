@@ -4,16 +4,20 @@ the release in one transaction; a run's secrets read once and kept only in the r
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Connection, text
 
 from cortexkit.onboarding.fencing import FencedIO, Heartbeat
 from cortexkit.onboarding.model import JobSpec
 from cortexkit.onboarding.secrets import Secret
 from cortexkit.onboarding.states import JobState, StepState
 from cortexkit.onboarding.store import JobNotFoundError, JobStore, LeaseLostError
+from cortexkit.onboarding.store.engine import is_sqlite, make_engine, one_statement
 from tests.unit.onboarding_fakes import CLIENT, SP, SUB, TENANT
 
 
@@ -104,3 +108,34 @@ def test_a_runs_secret_is_read_once_kept_wrapped_and_read_again_by_the_next_run(
     assert vars(io)["_secrets"] == {}
     resumed = FencedIO(store, Heartbeat(store, lease))
     assert resumed.get_secret(job_id, "client_secret") == Secret("changed-behind-the-run")
+
+
+def _in_transaction(conn: Connection) -> bool:
+    driver: Any = conn.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    return bool(driver.info.transaction_status != 0)  # psycopg: 0 is IDLE
+
+
+def test_a_one_statement_read_leaves_the_pooled_connection_as_it_found_it(store_url: str) -> None:
+    """No BEGIN around a single SELECT, and nothing of that carried into the pool: the next read of
+    several statements still runs in a transaction (SQLAlchemy's AUTOCOMMIT would have put a SQLite
+    connection back in implicit-transaction mode; PostgreSQL's autocommit must not outlive the read)."""
+    reader = make_engine(store_url, write=False)
+    try:
+        for _ in range(2):
+            with reader.connect() as conn:
+                conn.execution_options(**one_statement(store_url))
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+                assert not _in_transaction(conn)
+            with reader.begin() as conn:
+                conn.execute(text("SELECT 1"))
+                assert _in_transaction(conn)
+        with reader.connect() as conn:
+            driver: Any = conn.connection.driver_connection
+            if is_sqlite(store_url):
+                assert driver.isolation_level is None
+            else:
+                assert driver.autocommit is False
+    finally:
+        reader.dispose()
