@@ -65,6 +65,7 @@ class FencedIO:
     def __init__(self, store: JobStore, heartbeat: Heartbeat) -> None:
         self.store = store
         self.heartbeat = heartbeat
+        self._secrets: dict[str, dict[str, Secret]] = {}
 
     def emit(self, job_id: str, type_: str, payload: Mapping[str, Any]) -> None:
         self.store.emit(job_id, type_, payload, lease=self.heartbeat.check())
@@ -73,10 +74,20 @@ class FencedIO:
         self.store.checkpoint(job_id, name, output, lease=self.heartbeat.check())
 
     def put_secret(self, job_id: str, name: str, secret: Secret | str) -> None:
+        self._secrets.pop(job_id, None)
         self.store.put_secret(job_id, name, secret, lease=self.heartbeat.check())
 
     def get_secret(self, job_id: str, name: str) -> Secret | None:
-        return self.store.get_secret(job_id, name)
+        """The job's secrets are read and decrypted once per run (steps asked up to five times), all in
+        one read, then kept in memory only, as `Secret` wrappers, until `forget_secrets`; while the lease
+        holds, no other runner writes them, and a resumed run has a new `FencedIO` that reads them again."""
+        if job_id not in self._secrets:
+            self._secrets[job_id] = self.store.get_secrets(job_id)
+        return self._secrets[job_id].get(name)
+
+    def forget_secrets(self) -> None:
+        """Drop the secrets read during the run (the runner calls it when the run ends)."""
+        self._secrets.clear()
 
     def set_account_id(self, job_id: str, account_id: str) -> None:
         self.store.set_account_id(job_id, account_id, lease=self.heartbeat.check())

@@ -184,8 +184,10 @@ class Runner:
         try:
             with Heartbeat(self.store, lease, self.lease_seconds) as heartbeat:
                 state, error = self._outcome(job, heartbeat)
-                self.store.set_state(job_id, state, error, lease=heartbeat.check())
-            self.store.release(lease)
+                last = heartbeat.check()
+            # The heartbeat has stopped (no renewal can come after the release): the resting state and
+            # the end of the lease in one transaction.
+            self.store.set_state(job_id, state, error, lease=last, release=True)
         except LeaseLostError:
             log.warning("job %s: another runner took the job over; this one stopped", job_id)
         return self.store.require_job(job_id)
@@ -232,53 +234,56 @@ class Runner:
             sleep=self.sleep,
             monotonic=self.monotonic,
         )
-        functions = _step_functions(job)
-        for name in steps_for(job.spec):
-            if name in outputs:
-                continue
-            if io.cancel_requested(job.id):
-                raise JobCancelledError("cancelled by the user")
-            guard.hold()  # a step boundary: no new step starts while the API is down
-            partial = dict(job.step(name).output)
-            ctx = StepContext(
-                job_id=job.id,
-                step=name,
-                spec=job.spec,
-                client=client,
-                io=io,
-                outputs=outputs,
-                partial=partial,
-                carried=carried,
-                tenant=self.tenant_reads(job.spec.profile),
-                settings=self.settings,
-                sleep=self.sleep,
-                monotonic=self.monotonic,
-                hook=self.hook,
-                api_trouble=guard.trouble,
-            )
-            lease = heartbeat.check()
-            try:
-                output = self._attempt(ctx, functions[name], guard, heartbeat)
-            except LeaseLostError:
-                raise
-            except OutageBudgetError as exc:
-                self._finish(lease, name, StepState.PENDING, partial, str(exc))
-                raise
-            except JobCancelledError:
-                self._finish(lease, name, StepState.CANCELLED, outcome="cancelled by the user")
-                raise
-            except NeedsUserError as exc:
-                self._finish(lease, name, StepState.PENDING, {**partial, **exc.output}, str(exc))
-                raise
-            except StepFailedError as exc:
-                self._finish(lease, name, StepState.FAILED, {**partial, **exc.output}, str(exc))
-                raise
-            except Exception as exc:
-                self._finish(lease, name, StepState.FAILED, partial, _describe(exc))
-                raise
-            self.hook(f"{name}:done")
-            self._finish(heartbeat.check(), name, StepState.DONE, output)
-            outputs[name] = output
+        try:
+            functions = _step_functions(job)
+            for name in steps_for(job.spec):
+                if name in outputs:
+                    continue
+                # A step boundary: no new step starts while the API is down, nor after a cancel (the hold
+                # asks for the cancel flag first, before anything else, so that check is this boundary's).
+                guard.hold()
+                partial = dict(job.step(name).output)
+                ctx = StepContext(
+                    job_id=job.id,
+                    step=name,
+                    spec=job.spec,
+                    client=client,
+                    io=io,
+                    outputs=outputs,
+                    partial=partial,
+                    carried=carried,
+                    tenant=self.tenant_reads(job.spec.profile),
+                    settings=self.settings,
+                    sleep=self.sleep,
+                    monotonic=self.monotonic,
+                    hook=self.hook,
+                    api_trouble=guard.trouble,
+                )
+                lease = heartbeat.check()
+                try:
+                    output = self._attempt(ctx, functions[name], guard, heartbeat)
+                except LeaseLostError:
+                    raise
+                except OutageBudgetError as exc:
+                    self._finish(lease, name, StepState.PENDING, partial, str(exc))
+                    raise
+                except JobCancelledError:
+                    self._finish(lease, name, StepState.CANCELLED, outcome="cancelled by the user")
+                    raise
+                except NeedsUserError as exc:
+                    self._finish(lease, name, StepState.PENDING, {**partial, **exc.output}, str(exc))
+                    raise
+                except StepFailedError as exc:
+                    self._finish(lease, name, StepState.FAILED, {**partial, **exc.output}, str(exc))
+                    raise
+                except Exception as exc:
+                    self._finish(lease, name, StepState.FAILED, partial, _describe(exc))
+                    raise
+                self.hook(f"{name}:done")
+                self._finish(heartbeat.check(), name, StepState.DONE, output)
+                outputs[name] = output
+        finally:
+            io.forget_secrets()  # read once per run, kept no longer than the run
 
     def _attempt(
         self, ctx: StepContext, function: steps.StepFunction, guard: OutageGuard, heartbeat: Heartbeat

@@ -12,6 +12,10 @@ remembers the last id it saw never misses one):
   (`pg_advisory_xact_lock`), released at commit; readers never take it. Without it, ids from the events
   sequence committed out of order under two writers and a live tail skipped events, and two processes
   opening a fresh database at once raced each other's `CREATE TABLE`.
+
+A read of one statement (`one_statement()` on a reader's connection) runs without BEGIN and COMMIT: one
+statement sees one consistent snapshot by itself on both databases, so the transaction around it only
+cost statements (and, on PostgreSQL, round trips). Reads of several statements keep their transaction.
 """
 
 from __future__ import annotations
@@ -113,6 +117,18 @@ def use_wal(cursor: Any, where: str, *, budget: float | None = None) -> None:
         delay = min(delay * 2, 0.2)
 
 
+ONE_STATEMENT = "cortexkit_one_statement"
+"""The execution option that tells a SQLite reader's connection to skip its BEGIN (see `one_statement`)."""
+
+
+def one_statement(url: str) -> dict[str, Any]:
+    """The execution options of a reader's connection that runs a single SELECT outside a transaction:
+    AUTOCOMMIT on PostgreSQL (psycopg would send BEGIN itself), no BEGIN from our hook on SQLite (its
+    driver is already in autocommit mode; SQLAlchemy's AUTOCOMMIT would reset it to implicit
+    transactions when the connection goes back to the pool)."""
+    return {ONE_STATEMENT: True} if is_sqlite(url) else {"isolation_level": "AUTOCOMMIT"}
+
+
 def make_engine(url: str, *, write: bool) -> Engine:
     """Writers take the lock up front (`BEGIN IMMEDIATE`); readers use a WAL snapshot and never block."""
     if not is_sqlite(url):
@@ -139,6 +155,9 @@ def make_engine(url: str, *, write: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not conn.get_execution_options().get(ONE_STATEMENT):
+            conn.exec_driver_sql("BEGIN")
 
     return engine

@@ -1,8 +1,14 @@
 """The job store's repository: jobs, steps, events and encrypted secrets, through SQLAlchemy 2 Core.
 
 Every change is its own short transaction, so a process killed at any instant leaves the last committed
-state, which is what `resume` reads back. Event ids are committed in increasing order on SQLite (writers
-are serialized), so a reader that remembers the last id it saw never misses an event.
+state, which is what `resume` reads back. Event ids are committed in increasing order (writers are
+serialized, see `engine`), so a reader that remembers the last id it saw never misses an event.
+
+A runner's writes are fenced by its lease token inside the write itself: the statement that has to run
+anyway (the `updated_at` bump, or the event's insert) carries `lease_token = ?` in its WHERE and its row
+count says whether the lease still held; a refused write raises `LeaseLostError` and its transaction
+rolls back, so it leaves nothing. A job costs the store about half the statements of a separate
+SELECT-then-write fence.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Insert, Table, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from cortexkit.errors import CortexkitError
@@ -31,12 +38,16 @@ from cortexkit.onboarding.store.engine import (
     default_url,
     is_sqlite,
     make_engine,
+    one_statement,
     sqlite_path,
 )
 from cortexkit.onboarding.store.migrations import current_version, migrate
 from cortexkit.onboarding.store.owners import LEASE_SECONDS, Lease, current_owner, owner_alive
 from cortexkit.onboarding.store.schema import events, job_secrets, jobs, steps
 from cortexkit.onboarding.store_keys import resolve_store_keys
+
+_COUNTED: dict[str, Any] = {"execution_options": {"preserve_rowcount": True}}
+"""An INSERT's row count survives its cursor only when asked for (psycopg's reads -1 once closed)."""
 
 
 class JobNotFoundError(CortexkitError, KeyError):
@@ -98,12 +109,19 @@ class JobStore:
         self.secrets = secret_box or SecretBox(keys=lambda: resolve_store_keys(self.url, key_file))
         self.engine = make_engine(self.url, write=True)
         self._reader = make_engine(self.url, write=False)
+        self._one_statement = one_statement(self.url)
         self._migrate()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self._reader.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _read_one(self) -> Iterator[Connection]:
+        """A reader's connection for one SELECT, without BEGIN and COMMIT around it (`one_statement`)."""
+        with self._reader.connect() as conn:
+            yield conn.execution_options(**self._one_statement)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -136,25 +154,41 @@ class JobStore:
             "payload_json": json.dumps(dict(payload), default=str),
         }
 
-    def _emit(self, conn: Connection, job_id: str, type_: str, payload: Mapping[str, Any]) -> None:
-        conn.execute(insert(events).values(**self._event_row(job_id, type_, payload)))
+    def _emit(
+        self,
+        conn: Connection,
+        job_id: str,
+        type_: str,
+        payload: Mapping[str, Any],
+        lease: Lease | None = None,
+    ) -> None:
+        """Insert an event; with `lease`, only while the lease holds (`INSERT ... SELECT` from the job's
+        row with its lease token: no row, no event, and `LeaseLostError`), the fence and the write in one
+        statement."""
+        row = self._event_row(job_id, type_, payload)
+        if lease is None:
+            conn.execute(insert(events).values(**row))
+            return
+        values = (literal(value, events.c[name].type).label(name) for name, value in row.items())
+        fenced = select(*values).where(jobs.c.id == job_id, jobs.c.lease_token == lease.token)
+        if conn.execute(insert(events).from_select(list(row), fenced), **_COUNTED).rowcount != 1:
+            self._refuse(conn, job_id, lease)
 
     def emit(
         self, job_id: str, type_: str, payload: Mapping[str, Any], *, lease: Lease | None = None
     ) -> None:
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
-            self._emit(conn, job_id, type_, payload)
+            self._emit(conn, job_id, type_, payload, lease)
 
     def last_event_id(self) -> int:
-        with self._read() as conn:
+        with self._read_one() as conn:
             return int(conn.execute(select(events.c.id).order_by(events.c.id.desc()).limit(1)).scalar() or 0)
 
     def events_after(self, job_id: str | None, after_id: int, limit: int = 500) -> list[Event]:
         query = select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
         if job_id is not None:
             query = query.where(events.c.job_id == job_id)
-        with self._read() as conn:
+        with self._read_one() as conn:
             rows = conn.execute(query).mappings().all()
         return [
             Event(int(r["id"]), r["job_id"], float(r["ts"]), r["type"], json.loads(r["payload_json"]))
@@ -327,15 +361,18 @@ class JobStore:
         error: str | None = None,
         *,
         lease: Lease | None = None,
+        release: bool = False,
         **payload: Any,
     ) -> None:
+        """Put the job in `state`; with `release` (the runner's last write, its heartbeat stopped), the
+        lease ends in the same transaction, as `release` would end it."""
         with self._tx() as conn:
-            self._row(conn, job_id)
-            self._fence(conn, job_id, lease)
-            values: dict[str, Any] = {"state": state, "error": error, "updated_at": self._now()}
+            values: dict[str, Any] = {"state": state, "error": error}
             if state == JobState.RUNNING:
                 values["cancel_requested"] = 0
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+            if release:
+                values["lease_expires_at"] = None
+            self._touch(conn, job_id, lease, **values)
             body: dict[str, Any] = {"state": state, **payload}
             if error:
                 body["error"] = error
@@ -415,21 +452,29 @@ class JobStore:
                 .values(lease_expires_at=None)
             )
 
-    def _fence(self, conn: Connection, job_id: str, lease: Lease | None) -> None:
-        """Refuse a write from a runner whose lease was taken over (checked inside the write's transaction,
-        which holds the store's write lock, so no claim can slip in between the check and the write)."""
-        if lease is None:
-            return
-        token = conn.execute(select(jobs.c.lease_token).where(jobs.c.id == job_id)).scalar()
-        if token != lease.token:
+    def _touch(self, conn: Connection, job_id: str, lease: Lease | None, **values: Any) -> float:
+        """Bump the job's `updated_at` (with `values`) and return that time; with `lease`, only while the
+        lease holds: `lease_token = ?` is in the UPDATE's WHERE, so the fence and the write are one
+        statement inside the write's transaction, which holds the store's write lock (no claim can slip
+        in between). A refused write raises and its transaction rolls back, leaving nothing."""
+        now = self._now()
+        query = update(jobs).where(jobs.c.id == job_id)
+        if lease is not None:
+            query = query.where(jobs.c.lease_token == lease.token)
+        if conn.execute(query.values(updated_at=now, **values)).rowcount != 1:
+            self._refuse(conn, job_id, lease)
+        return now
+
+    def _refuse(self, conn: Connection, job_id: str, lease: Lease | None) -> None:
+        """Why a fenced write touched no row: `LeaseLostError` for a runner's write (a claim bumped the
+        token), `JobNotFoundError` for an unfenced write to a job that does not exist."""
+        if lease is not None:
             raise LeaseLostError(lease)
+        raise JobNotFoundError(job_id)
 
     def set_account_id(self, job_id: str, account_id: str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
-            conn.execute(
-                update(jobs).where(jobs.c.id == job_id).values(account_id=account_id, updated_at=self._now())
-            )
+            self._touch(conn, job_id, lease, account_id=account_id)
 
     def request_cancel(self, job_id: str) -> bool:
         """Ask a job to stop; final either way. A job whose runner holds its lease stops before its next
@@ -464,7 +509,7 @@ class JobStore:
     def cancel_requested(self, job_id: str) -> bool:
         """One column: a runner asks before every step and poll (the whole row cost a tenth of a bulk's
         CPU)."""
-        with self._read() as conn:
+        with self._read_one() as conn:
             flag = conn.execute(select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         if flag is None:
             raise JobNotFoundError(job_id)
@@ -474,45 +519,39 @@ class JobStore:
 
     def start_step(self, job_id: str, name: str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
-            now = self._now()
-            existing = conn.execute(
-                select(steps.c.attempts).where(steps.c.job_id == job_id, steps.c.name == name)
-            ).scalar()
-            if existing is None:
-                conn.execute(
-                    insert(steps).values(
-                        job_id=job_id, name=name, state=StepState.RUNNING, attempts=1, started_at=now
-                    )
-                )
-            else:
+            now = self._touch(conn, job_id, lease)
+            first = self._insert_if_new(steps).values(
+                job_id=job_id, name=name, state=StepState.RUNNING, attempts=1, started_at=now
+            )
+            attempt = 1
+            if conn.execute(first, **_COUNTED).rowcount != 1:  # run before: count the attempt on
+                where = (steps.c.job_id == job_id, steps.c.name == name)
+                attempt = int(conn.execute(select(steps.c.attempts).where(*where)).scalar_one()) + 1
                 conn.execute(
                     update(steps)
-                    .where(steps.c.job_id == job_id, steps.c.name == name)
-                    .values(
-                        state=StepState.RUNNING, attempts=int(existing) + 1, started_at=now, finished_at=None
-                    )
+                    .where(*where)
+                    .values(state=StepState.RUNNING, attempts=attempt, started_at=now, finished_at=None)
                 )
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
-            self._emit(
-                conn,
-                job_id,
-                "step",
-                {"step": name, "state": StepState.RUNNING, "attempt": int(existing or 0) + 1},
-            )
+            self._emit(conn, job_id, "step", {"step": name, "state": StepState.RUNNING, "attempt": attempt})
+
+    def _insert_if_new(self, table: Table) -> Insert:
+        """An INSERT that adds nothing when the primary key exists (`ON CONFLICT DO NOTHING`, which both
+        databases spell the same but SQLAlchemy builds per dialect); its row count says which."""
+        if is_sqlite(self.url):
+            return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
 
     def checkpoint(
         self, job_id: str, name: str, output: Mapping[str, Any], *, lease: Lease | None = None
     ) -> None:
         """Persist a running step's partial output, so a resumed step knows what it already did."""
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
+            self._emit(conn, job_id, "checkpoint", {"step": name, "keys": sorted(output)}, lease)
             conn.execute(
                 update(steps)
                 .where(steps.c.job_id == job_id, steps.c.name == name)
                 .values(output_json=json.dumps(dict(output), default=str))
             )
-            self._emit(conn, job_id, "checkpoint", {"step": name, "keys": sorted(output)})
 
     def finish_step(
         self,
@@ -525,13 +564,11 @@ class JobStore:
         lease: Lease | None = None,
     ) -> None:
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
-            now = self._now()
+            now = self._touch(conn, job_id, lease)
             values: dict[str, Any] = {"state": state, "finished_at": now, "outcome": outcome}
             if output is not None:
                 values["output_json"] = json.dumps(dict(output), default=str)
             conn.execute(update(steps).where(steps.c.job_id == job_id, steps.c.name == name).values(**values))
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
             payload: dict[str, Any] = {"step": name, "state": state}
             if outcome:
                 payload["message"] = outcome
@@ -578,9 +615,8 @@ class JobStore:
 
     def put_secret(self, job_id: str, name: str, secret: Secret | str, *, lease: Lease | None = None) -> None:
         with self._tx() as conn:
-            self._fence(conn, job_id, lease)
+            self._emit(conn, job_id, "secret", {"name": name, "stored": "encrypted"}, lease)
             self._put_secret(conn, job_id, name, secret)
-            self._emit(conn, job_id, "secret", {"name": name, "stored": "encrypted"})
 
     def require_keys(self, jobs: Iterable[JobRecord] | None = None) -> None:
         """Resolve the store's keys now when a secret will be read or written: for `jobs`, when one of
@@ -601,13 +637,21 @@ class JobStore:
         self.secrets.load()
 
     def get_secret(self, job_id: str, name: str) -> Secret | None:
-        with self._read() as conn:
+        with self._read_one() as conn:
             blob = conn.execute(
                 select(job_secrets.c.ciphertext).where(
                     job_secrets.c.job_id == job_id, job_secrets.c.name == name
                 )
             ).scalar()
         return self.secrets.decrypt(bytes(blob)) if blob is not None else None
+
+    def get_secrets(self, job_id: str) -> dict[str, Secret]:
+        """Every secret of the job by name, in one read (a run asks for `key`, then `client_secret`)."""
+        with self._read_one() as conn:
+            rows = conn.execute(
+                select(job_secrets.c.name, job_secrets.c.ciphertext).where(job_secrets.c.job_id == job_id)
+            ).all()
+        return {str(name): self.secrets.decrypt(bytes(blob)) for name, blob in rows}
 
     # --- key rotation -------------------------------------------------------------------------------
 
