@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,14 +82,28 @@ def ride_outage(
     run: OutageRun,
     route: str = EVERY_ROUTE,
     seconds: float = 4.0,
+    *,
+    until: Callable[[list[JobRecord]], bool] | None = None,
+    longest: float = 30.0,
 ) -> None:
     """`route` answers 503 for `seconds`, then drops connections for `seconds`, then recovers; the jobs
-    paused at the end of each phase are kept in `run.paused`."""
+    paused at the end of each phase are kept in `run.paused`.
+
+    With `until`, the 503 phase lasts past `seconds` until `until(paused jobs)` holds (at most `longest`
+    seconds): what a test needs to see paused is then there however slow the machine is, instead of
+    whatever the jobs reached in `seconds`."""
     run.outage_started = time.monotonic()
     for kind in (503, "drop"):
         outage(running, kind, route)
-        time.sleep(seconds)
-        run.paused.append([j for j in (store.require_job(i) for i in job_ids) if j.paused])
+        wait_for = until if kind == 503 else None
+        start = time.monotonic()
+        while True:
+            time.sleep(0.1)
+            paused = [j for j in (store.require_job(i) for i in job_ids) if j.paused]
+            elapsed = time.monotonic() - start
+            if elapsed >= seconds and (wait_for is None or wait_for(paused) or elapsed >= longest):
+                break
+        run.paused.append(paused)
     recover(running)
     run.recovered = time.monotonic()
 
