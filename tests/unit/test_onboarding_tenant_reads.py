@@ -44,11 +44,23 @@ def test_a_read_older_than_its_life_is_made_again() -> None:
     assert reads.get("groups", lambda: next(answers)) == ["a", "b"]
 
 
-def test_fresh_forces_a_read_and_keeps_it() -> None:
+def test_a_kept_answer_that_is_not_enough_is_read_again_and_kept() -> None:
     reads = TenantReads()
     reads.get("groups", lambda: ["a"])
-    assert reads.get("groups", lambda: ["a", "new"], fresh=True) == ["a", "new"]
+    assert reads.get("groups", lambda: ["a", "new"], enough=lambda kept: "new" in kept) == ["a", "new"]
     assert reads.get("groups", lambda: pytest.fail("cached")) == ["a", "new"]
+
+
+def test_an_answer_this_call_read_is_not_read_twice() -> None:
+    reads = TenantReads()
+    calls: list[int] = []
+
+    def fetch() -> list[str]:
+        calls.append(1)
+        return ["a"]
+
+    assert reads.get("groups", fetch, enough=lambda kept: "missing" in kept) == ["a"]
+    assert calls == [1]  # the caller then fails its job on the answer it got
 
 
 def test_a_failed_read_is_not_kept() -> None:

@@ -62,9 +62,11 @@ def validate(ctx: StepContext) -> dict[str, Any]:
     if ctx.spec.default_account_group_id:
         wanted.append(ctx.spec.default_account_group_id)
     needs_default = not ctx.spec.account_group_ids and ctx.spec.account_type == "account"
-    known = _group_names(ctx)
-    if any(g not in known for g in wanted) or (needs_default and DEFAULT_GROUP_NAME not in known.values()):
-        known = _group_names(ctx, fresh=True)  # the bulk's shared answer may predate a new group
+
+    def has_all(names: dict[str, str]) -> bool:
+        return all(g in names for g in wanted) and (not needs_default or DEFAULT_GROUP_NAME in names.values())
+
+    known = _group_names(ctx, enough=has_all)
     missing = [g for g in wanted if g not in known]
     if missing:
         raise StepFailedError("account group(s) not found: " + ", ".join(missing))
@@ -78,29 +80,31 @@ def validate(ctx: StepContext) -> dict[str, Any]:
     return {"account_group_ids": group_ids}
 
 
-def _group_names(ctx: StepContext, *, fresh: bool = False) -> dict[str, str]:
-    """Account-group id -> name, read once for the runner's jobs on this tenant (`TenantReads`)."""
+def _group_names(ctx: StepContext, *, enough: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    """Account-group id -> name, read once for the runner's jobs on this tenant (`TenantReads`), and
+    again when the kept answer is not `enough` (the bulk's answer may predate a new group)."""
 
     def read() -> tuple[tuple[str, str], ...]:
         return tuple((str(g.id), str(g.name or "")) for g in ctx.client.account_groups.names())
 
-    return dict(ctx.tenant.get("account_group_names", read, fresh=fresh))
+    return dict(ctx.tenant.get("account_group_names", read, enough=lambda pairs: enough(dict(pairs))))
 
 
-def _supported_features(ctx: StepContext, *, fresh: bool = False) -> SupportedFeatures:
-    """The features this tenant offers for the job's account type, read once for the runner's jobs."""
-    args = features_args(ctx.spec)
-    key = ("supported_features", *sorted(args.items()))
-    return ctx.tenant.get(key, lambda: ctx.client.azure.supported_features(**args), fresh=fresh)
+def _offered(answer: SupportedFeatures) -> list[str]:
+    return [str(f) for f in answer.supportedFeatures]
 
 
 def features(ctx: StepContext) -> dict[str, Any]:
+    """The features the job asks for, checked against what the tenant offers for its account type; the
+    runner's jobs share one answer, read again when it lacks one of them (a licence may have changed)."""
     wanted = ctx.spec.requested_features()
-    answer = _supported_features(ctx)
-    supported = [str(f) for f in answer.supportedFeatures]
-    if any(f not in supported for f in wanted):  # the shared answer may predate a licence change
-        answer = _supported_features(ctx, fresh=True)
-        supported = [str(f) for f in answer.supportedFeatures]
+    args = features_args(ctx.spec)
+    answer = ctx.tenant.get(
+        ("supported_features", *sorted(args.items())),
+        lambda: ctx.client.azure.supported_features(**args),
+        enough=lambda kept: all(f in _offered(kept) for f in wanted),
+    )
+    supported = _offered(answer)
     unknown = [f for f in wanted if f not in supported]
     if unknown:
         offered = ", ".join(f for f in supported if f != ALWAYS_ON_FEATURE) or "none"

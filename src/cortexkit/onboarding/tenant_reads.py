@@ -4,8 +4,8 @@ A bulk of 1,000 subscriptions on one tenant asked Prisma 1,000 times for the sam
 1,000 times for the same supported features: a third of its API calls, none telling the next job anything
 new. The runner keeps one `TenantReads` per profile; the first job reads, the jobs that ask meanwhile wait
 for that answer (single-flight), and it is kept for `ttl` seconds. A failure is never kept (each job then
-meets the API itself, through the breaker), and a caller that finds the kept answer lacking (a group id
-not in it) asks again with `fresh=True` before it fails a job on it.
+meets the API itself, through the breaker), and a kept answer the caller finds lacking (`enough` says no:
+a group id not in it) is read again before a job fails on it.
 """
 
 from __future__ import annotations
@@ -35,12 +35,16 @@ class TenantReads:
         with self._lock:
             return self._locks.setdefault(key, threading.Lock())
 
-    def get(self, key: Hashable, fetch: Callable[[], T], *, fresh: bool = False) -> T:
-        """The kept answer for `key` while younger than `ttl`, else `fetch()` (kept when it returns)."""
+    def get(self, key: Hashable, fetch: Callable[[], T], *, enough: Callable[[T], bool] | None = None) -> T:
+        """The kept answer for `key` while younger than `ttl` and, with `enough`, while `enough(answer)`
+        holds (the bulk's answer may predate a group created a moment ago), else `fetch()`, kept when it
+        returns. An answer this call fetched is returned as it is: reading it twice would say the same."""
         with self._key_lock(key):
             kept = self._answers.get(key)
-            if kept is not None and not fresh and self.clock() - kept[0] < self.ttl:
-                return kept[1]  # type: ignore[return-value]  # stored by this same key's fetch
+            if kept is not None and self.clock() - kept[0] < self.ttl:
+                answer: T = kept[1]  # type: ignore[assignment]  # stored by this same key's fetch
+                if enough is None or enough(answer):
+                    return answer
             value = fetch()
             self._answers[key] = (self.clock(), value)
             return value
