@@ -103,17 +103,6 @@ def write_private(path: str | os.PathLike[str], text: str) -> None:
         stream.write(text)
 
 
-__all__ = [
-    "FileWriteError",
-    "atomic_file",
-    "atomic_writer",
-    "check_private",
-    "shared_message",
-    "shared_mode",
-    "write_private",
-]
-
-
 def create_exclusive(path: Path, data: bytes) -> bool:
     """Create `path` (0600) holding `data` unless it exists; False when another process got there first.
 
@@ -135,3 +124,15 @@ def create_exclusive(path: Path, data: bytes) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(staged)
     return True
+
+
+__all__ = [
+    "FileWriteError",
+    "atomic_file",
+    "atomic_writer",
+    "check_private",
+    "create_exclusive",
+    "shared_message",
+    "shared_mode",
+    "write_private",
+]
