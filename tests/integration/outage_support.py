@@ -108,6 +108,32 @@ def ride_outage(
     run.recovered = time.monotonic()
 
 
+def bulk_through_outage(
+    running: RunningEmulator,
+    store: JobStore,
+    runner: Runner,
+    job_ids: list[str],
+    *,
+    done_first: int,
+    route: str = EVERY_ROUTE,
+    until: Callable[[list[JobRecord]], bool] | None = None,
+    wait_seconds: float = 60.0,
+    join_seconds: float = 120.0,
+) -> tuple[OutageRun, list[JobRecord], int]:
+    """The bulk runs in the background; once `done_first` jobs are done (the others mid-step) the API
+    goes down (`ride_outage`), and the bulk must then end by itself, with no resume. Returns the run's
+    timeline, the jobs' final records and how many were done before the outage."""
+    run = OutageRun(started=time.monotonic())
+    thread, jobs = run_in_background(runner, job_ids)
+    wait_for_done(store, job_ids, done_first, timeout=wait_seconds)
+    done_before = sum(1 for j in job_ids if store.require_job(j).ok)
+    ride_outage(running, store, job_ids, run, route, until=until)
+    thread.join(join_seconds)
+    assert not thread.is_alive(), "the bulk did not carry on by itself after the outage"
+    run.finished = time.monotonic()
+    return run, jobs, done_before
+
+
 def outage_figures(
     run: OutageRun,
     store: JobStore,

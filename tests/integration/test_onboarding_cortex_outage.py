@@ -10,7 +10,6 @@ own retries) is what rides the outage out.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,10 @@ from tests.figures import record_figures
 from tests.integration.cortex_onboarding_support import emulator_fixture, guid, instances_named
 from tests.integration.cortex_support import cortex_client
 from tests.integration.outage_support import (
-    OutageRun,
+    bulk_through_outage,
     outage,
     outage_figures,
     recover,
-    ride_outage,
-    run_in_background,
-    wait_for_done,
     waiting_reasons,
 )
 
@@ -93,19 +89,21 @@ def test_a_cortex_bulk_rides_out_a_cortex_outage_with_no_resume(
         emulator, retry=RetryConfig(max_attempts=2, base=0.2, cap=0.5, deadline=5.0)
     ) as client:
         runner = runner_for(emulator, store, client, tmp_path)
-        run = OutageRun(started=time.monotonic())
-        bulk, jobs = run_in_background(runner, job_ids)
         # The outage starts once a job is done: the others are at every step (preflight and template
-        # calls, deployments, Cortex polls).
-        wait_for_done(store, job_ids, 1, timeout=120)
-        done_before = sum(1 for j in job_ids if store.require_job(j).ok)
-        # 503 for 4 s (longer until a job pauses outside the Cortex poll: at load every job already
-        # in flight may be polling, and the next one needs time to reach its template call), then drops
-        # for 4 s.
-        ride_outage(emulator, store, job_ids, run, CORTEX_ROUTES, until=paused_outside_the_poll)
-        bulk.join(240)
-        assert not bulk.is_alive(), "the bulk did not carry on by itself after the outage"
-        run.finished = time.monotonic()
+        # calls, deployments, Cortex polls). 503 for 4 s (longer until a job pauses outside the Cortex
+        # poll: at load every job in flight may be polling, and the next one needs time to reach its
+        # template call), then drops for 4 s.
+        run, jobs, done_before = bulk_through_outage(
+            emulator,
+            store,
+            runner,
+            job_ids,
+            done_first=1,
+            route=CORTEX_ROUTES,
+            until=paused_outside_the_poll,
+            wait_seconds=120,
+            join_seconds=240,
+        )
     paused_during = [j for phase in run.paused for j in phase]
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]

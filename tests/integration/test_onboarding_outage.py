@@ -9,7 +9,6 @@ which would ride out most of a short outage by itself and leave the breaker unte
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,11 +28,10 @@ from cortexkit.retry import RetryConfig
 from tests.figures import record_figures
 from tests.integration.onboarding_support import subscription_spec
 from tests.integration.outage_support import (
-    OutageRun,
+    bulk_through_outage,
     outage,
     outage_figures,
     recover,
-    ride_outage,
     run_in_background,
     wait_for_done,
     waiting_reasons,
@@ -78,14 +76,8 @@ def test_bulk_rides_out_a_total_outage_with_no_manual_resume(make_emulator: Make
     job_ids = [store.create_job(s, secret="shared-sp-secret") for s in specs]
     with short_retry_client(running) as client:
         runner = make_runner(store, client)
-        run = OutageRun(started=time.monotonic())
-        thread, jobs = run_in_background(runner, job_ids)
-        wait_for_done(store, job_ids, 2)  # the bulk is under way: some done, the others mid-step
-        done_before = sum(1 for j in job_ids if store.require_job(j).state is JobState.DONE)
-        ride_outage(running, store, job_ids, run)  # 503 on every route for 4 s, then drops for 4 s
-        thread.join(120)
-        assert not thread.is_alive(), "the bulk did not carry on by itself after the outage"
-        run.finished = time.monotonic()
+        # Once 2 are done, every route answers 503 for 4 s, then drops connections for 4 s.
+        run, jobs, done_before = bulk_through_outage(running, store, runner, job_ids, done_first=2)
     paused = run.paused[0]  # the jobs paused at the end of the 503 phase
 
     assert [j.state for j in jobs] == [JobState.DONE] * ROWS, [(j.name, j.state, j.error) for j in jobs]
