@@ -44,10 +44,10 @@ def tags_of(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((k.strip(), v.strip()) for k, v in (p if len(p) == 2 else (p[0], "") for p in pairs))
 
 
-def row_data(row: dict[str, str], profile: str | None) -> tuple[dict[str, Any], list[str]]:
-    """A row as `JobSpec` data, and the problems of its own cells (a bad boolean)."""
+def row_data(row: dict[str, str], profile: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """A row as `JobSpec` data, and the problems of its own cells by column (a bad boolean)."""
     cells = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k}
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     data: dict[str, Any] = {k: cells[k] for k in TOP if cells.get(k)}
     data.setdefault("profile", profile)
     cortex: dict[str, Any] = {k: cells[k] for k in SCALARS if cells.get(k)}
@@ -59,7 +59,7 @@ def row_data(row: dict[str, str], profile: str | None) -> tuple[dict[str, Any], 
     if "audit_logs" in cells:
         value = cells["audit_logs"].lower()
         if value not in TRUE | FALSE:
-            problems.append("audit_logs: Must be true or false.")
+            problems["audit_logs"] = "Must be true or false."
         cortex["audit_logs"] = value in TRUE or value == ""
     data["cortex"] = cortex
     return data, problems
@@ -73,8 +73,7 @@ def parse_csv(text: str, profile: str | None = None) -> tuple[list[JobSpec], lis
 
 
 def _problems(cells: dict[str, str], profile: str | None, line: int) -> tuple[list[RowError], JobSpec | None]:
-    data, own = row_data(cells, profile)
-    found = {p.split(":", 1)[0]: p.split(": ", 1)[-1] for p in own}
+    data, found = row_data(cells, profile)
     found.update(field_errors(data))
     if found:
         return [RowError(line, k, v) for k, v in sorted(found.items())], None
